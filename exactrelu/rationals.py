@@ -1,0 +1,303 @@
+"""Exact numbers: the one place where user values become rationals.
+
+Rules (DESIGN.md, "the one rule"):
+
+* every number inside exactrelu is a :class:`fractions.Fraction`;
+* a binary float is converted **exactly** (it is a dyadic rational), never rounded;
+* decimal and fraction strings (``"0.1"``, ``"-0.298552812"``, ``"3/7"``, ``"1e-3"``)
+  parse exactly (``"0.1"`` is 1/10);
+* approximation to small denominators happens only when asked for
+  (:func:`approximate`), and reports the largest change it made;
+* NaN and infinities are refused with :class:`~exactrelu.errors.NumberError`.
+
+Fast exact matrix arithmetic uses python-flint's ``fmpq_mat`` behind :func:`to_fmpq_mat`
+and :func:`from_fmpq_mat`; see ``benchmarks/bench_numbers.py`` for the measurement that
+chose it over pure :class:`~fractions.Fraction` loops.
+
+Examples
+--------
+>>> to_rational("0.1")
+Fraction(1, 10)
+>>> to_rational(0.1)
+Fraction(3602879701896397, 36028797018963968)
+>>> format_rational(to_rational("-3/6"))
+'-1/2'
+>>> approximate([to_rational(0.1)], max_denominator=100)
+([Fraction(1, 10)], Fraction(1, 180143985094819840))
+"""
+
+from __future__ import annotations
+
+import math
+import numbers as _abc  # stdlib numeric ABCs
+import re
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from typing import Any, Iterable, Sequence
+
+from .errors import NumberError
+
+__all__ = [
+    "Fraction",
+    "Rational",
+    "to_rational",
+    "to_rational_vector",
+    "to_rational_matrix",
+    "parse_rational_list",
+    "format_rational",
+    "format_vector",
+    "approximate",
+    "is_float32_exact",
+    "is_float64_exact",
+    "bit_size",
+    "to_fmpq_mat",
+    "from_fmpq_mat",
+    "common_denominator",
+]
+
+Rational = Fraction
+
+_RATIO = re.compile(r"^\s*([+-]?\d+)\s*/\s*([+-]?\d+)\s*$")
+_DECIMAL = re.compile(r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$")
+
+
+def to_rational(value: Any) -> Fraction:
+    """Convert one value to an exact :class:`~fractions.Fraction`.
+
+    Parameters
+    ----------
+    value : int, Fraction, float, str, numpy scalar, flint.fmpq or flint.fmpz
+        Floats convert exactly (dyadic rationals). Strings may be integers, decimals
+        with optional exponent, or ``"p/q"``.
+
+    Returns
+    -------
+    Fraction
+
+    Raises
+    ------
+    NumberError
+        For NaN, infinities, booleans, empty or malformed strings, zero denominators.
+
+    Examples
+    --------
+    >>> to_rational("1e-3"), to_rational("3/7"), to_rational(2)
+    (Fraction(1, 1000), Fraction(3, 7), Fraction(2, 1))
+    >>> to_rational(float("nan"))
+    Traceback (most recent call last):
+    ...
+    exactrelu.errors.NumberError: not a finite number: nan
+    """
+    if isinstance(value, Fraction):
+        return value
+    if isinstance(value, bool):
+        raise NumberError(f"a boolean is not a number: {value!r}")
+    if isinstance(value, int):
+        return Fraction(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise NumberError(f"not a finite number: {value!r}")
+        return Fraction(value)
+    if isinstance(value, str):
+        return _parse_string(value)
+    # numpy scalars, flint numbers, Decimal, anything with the numbers ABCs
+    tname = type(value).__name__
+    if tname in ("fmpq", "fmpz"):
+        return Fraction(int(value.p), int(value.q)) if tname == "fmpq" else Fraction(int(value))
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise NumberError(f"not a finite number: {value!r}")
+        return Fraction(value)
+    if hasattr(value, "dtype") and hasattr(value, "item"):
+        kind = value.dtype.kind
+        if kind == "b":
+            raise NumberError(f"a boolean is not a number: {value!r}")
+        if kind in "iu":
+            return Fraction(int(value.item()))
+        if kind == "f":
+            if value.dtype.itemsize > 8:  # long double: exact via as_integer_ratio
+                p, q = value.as_integer_ratio()
+                return Fraction(int(p), int(q))
+            return to_rational(float(value.item()))
+        raise NumberError(f"unsupported numeric type {value.dtype}")
+    if isinstance(value, _abc.Rational):
+        return Fraction(int(value.numerator), int(value.denominator))
+    if isinstance(value, _abc.Real):
+        return to_rational(float(value))
+    raise NumberError(f"not a number: {value!r}")
+
+
+def _parse_string(text: str) -> Fraction:
+    m = _RATIO.match(text)
+    if m:
+        p, q = int(m.group(1)), int(m.group(2))
+        if q == 0:
+            raise NumberError(f"zero denominator in {text!r}")
+        return Fraction(p, q)
+    if _DECIMAL.match(text):
+        try:
+            return Fraction(Decimal(text.strip()))
+        except (InvalidOperation, ValueError) as exc:  # pragma: no cover - regex guards
+            raise NumberError(f"malformed number {text!r}") from exc
+    raise NumberError(f"malformed number {text!r} (expected an integer, a decimal or p/q)")
+
+
+def to_rational_vector(values: Iterable[Any]) -> tuple[Fraction, ...]:
+    """Convert a flat sequence to a tuple of Fractions.
+
+    Examples
+    --------
+    >>> to_rational_vector(["1/2", 0.25, 3])
+    (Fraction(1, 2), Fraction(1, 4), Fraction(3, 1))
+    """
+    if isinstance(values, (str, bytes)):
+        raise NumberError("expected a sequence of numbers, got a string")
+    try:
+        return tuple(to_rational(v) for v in values)
+    except TypeError as exc:
+        raise NumberError(f"expected a sequence of numbers: {exc}") from exc
+
+
+def to_rational_matrix(rows: Iterable[Iterable[Any]]) -> tuple[tuple[Fraction, ...], ...]:
+    """Convert a 2-D sequence (or numpy array) to a tuple of row tuples of Fractions.
+
+    Raises :class:`NumberError` if rows have different lengths.
+
+    Examples
+    --------
+    >>> to_rational_matrix([[1, "1/2"], [0.5, 0]])
+    ((Fraction(1, 1), Fraction(1, 2)), (Fraction(1, 2), Fraction(0, 1)))
+    """
+    if hasattr(rows, "ndim") and getattr(rows, "ndim") != 2:
+        raise NumberError(f"expected a 2-D array, got {rows.ndim}-D")  # type: ignore[union-attr]
+    out = tuple(to_rational_vector(r) for r in rows)
+    if out and len({len(r) for r in out}) != 1:
+        raise NumberError("rows of a matrix have different lengths")
+    return out
+
+
+def parse_rational_list(text: str) -> tuple[Fraction, ...]:
+    """Parse a comma-separated list such as ``"-1/2,3/4,0.1"``.
+
+    Examples
+    --------
+    >>> parse_rational_list("-1/2, 3/4,0.1")
+    (Fraction(-1, 2), Fraction(3, 4), Fraction(1, 10))
+    """
+    parts = [p for p in text.split(",")]
+    if not text.strip() or any(not p.strip() for p in parts):
+        raise NumberError(f"malformed list of numbers {text!r}")
+    return tuple(_parse_string(p) for p in parts)
+
+
+def format_rational(q: Fraction) -> str:
+    """Format as ``"p/q"`` (or ``"p"`` for integers): the exchange format of exactrelu.
+
+    Examples
+    --------
+    >>> format_rational(Fraction(6, 4)), format_rational(Fraction(-3))
+    ('3/2', '-3')
+    """
+    q = Fraction(q)
+    return str(q.numerator) if q.denominator == 1 else f"{q.numerator}/{q.denominator}"
+
+
+def format_vector(v: Iterable[Fraction]) -> list[str]:
+    """Format each entry with :func:`format_rational`."""
+    return [format_rational(x) for x in v]
+
+
+def approximate(values: Sequence[Fraction], max_denominator: int) -> tuple[list[Fraction], Fraction]:
+    """Round each value to the closest rational with denominator <= ``max_denominator``.
+
+    Only called on explicit request. Returns the new values and the largest absolute
+    change made (exact).
+
+    Examples
+    --------
+    >>> approximate([Fraction(1, 3), Fraction(22, 7)], 2)
+    ([Fraction(1, 2), Fraction(3, 1)], Fraction(1, 6))
+    """
+    if max_denominator < 1:
+        raise NumberError("max_denominator must be a positive integer")
+    out = [Fraction(v).limit_denominator(max_denominator) for v in values]
+    change = max((abs(a - b) for a, b in zip(out, values)), default=Fraction(0))
+    return out, change
+
+
+def is_float64_exact(q: Fraction) -> bool:
+    """True if ``q`` is exactly a float64 value.
+
+    Examples
+    --------
+    >>> is_float64_exact(Fraction(1, 4)), is_float64_exact(Fraction(1, 10))
+    (True, False)
+    """
+    try:
+        f = float(q)
+    except OverflowError:
+        return False
+    return math.isfinite(f) and Fraction(f) == q
+
+
+def is_float32_exact(q: Fraction) -> bool:
+    """True if ``q`` is exactly a float32 value.
+
+    Examples
+    --------
+    >>> is_float32_exact(Fraction(1, 16)), is_float32_exact(Fraction(1, 2**30) + 1)
+    (True, False)
+    """
+    import struct
+
+    if not is_float64_exact(q):
+        return False
+    try:
+        f32 = struct.unpack("f", struct.pack("f", float(q)))[0]
+    except OverflowError:
+        return False
+    return Fraction(f32) == q
+
+
+def bit_size(q: Fraction) -> tuple[int, int]:
+    """Bits of numerator (absolute value) and denominator.
+
+    Examples
+    --------
+    >>> bit_size(Fraction(-5, 8))
+    (3, 4)
+    """
+    return abs(q.numerator).bit_length(), q.denominator.bit_length()
+
+
+def common_denominator(values: Iterable[Fraction]) -> int:
+    """Least common multiple of the denominators.
+
+    Examples
+    --------
+    >>> common_denominator([Fraction(1, 4), Fraction(1, 6)])
+    12
+    """
+    d = 1
+    for v in values:
+        d = d * v.denominator // math.gcd(d, v.denominator)
+    return d
+
+
+def to_fmpq_mat(rows: Sequence[Sequence[Fraction]]):  # -> flint.fmpq_mat
+    """Convert a matrix of Fractions to a python-flint ``fmpq_mat`` (exact)."""
+    import flint
+
+    nrows = len(rows)
+    ncols = len(rows[0]) if nrows else 0
+    m = flint.fmpq_mat(nrows, ncols)
+    for i, r in enumerate(rows):
+        for j, v in enumerate(r):
+            if v:
+                m[i, j] = flint.fmpq(v.numerator, v.denominator)
+    return m
+
+
+def from_fmpq_mat(m) -> list[list[Fraction]]:
+    """Convert a python-flint ``fmpq_mat`` back to lists of Fractions (exact)."""
+    return [[Fraction(int(m[i, j].p), int(m[i, j].q)) for j in range(m.ncols())] for i in range(m.nrows())]
