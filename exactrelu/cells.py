@@ -1,0 +1,264 @@
+"""Exact polytope cells with vertices: split by a hyperplane, certify a sign.
+
+A :class:`Cell` is ``{x : a_r . x <= b_r for all rows r}``, bounded and full-dimensional,
+kept in both representations: integer rows (each a positive multiple ``lambda_r`` of the
+exact rational row the checker will recompute) and exact vertices in homogeneous integer
+coordinates ``x = X / W`` (``W > 0``) with their sets of tight rows (the incidence).
+
+Splitting by an affine function is one step of the double-description method; deciding
+that an affine function has one sign on a cell takes one pass over the vertices, and the
+proof (a Farkas vector) comes from the basis of tight rows at the minimising vertex.
+Nothing here uses floating point to decide.
+
+Examples
+--------
+>>> from fractions import Fraction as F
+>>> c = Cell.from_polytope([[F(1), F(0)], [F(-1), F(0)], [F(0), F(1)], [F(0), F(-1)]],
+...                        [F(1)] * 4, [(F(x), F(y)) for x in (-1, 1) for y in (-1, 1)])
+>>> len(c.vertices)
+4
+>>> pos, neg = c.split((1, 1, -1), Fraction(1))   # x + y - 1 >= 0 / <= 0
+>>> len(pos.vertices), len(neg.vertices)
+(3, 5)
+>>> y = c.farkas_nonneg((1, 0, 1))               # x + 1 >= 0 on the square
+>>> y
+{1: Fraction(1, 1)}
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from fractions import Fraction
+from functools import reduce
+from operator import mul
+from typing import Sequence
+
+__all__ = ["Cell", "IntRow", "HVertex"]
+
+IntRow = tuple[tuple[int, ...], int]  # (a, b) meaning a . x <= b, ints
+HVertex = tuple[tuple[int, ...], int]  # (X, W): x = X / W, W > 0
+
+
+def _reduce_h(X: list[int], W: int) -> HVertex:
+    g = W
+    for v in X:
+        if v:
+            g = math.gcd(g, v)
+            if g == 1:
+                return tuple(X), W
+    return tuple(v // g for v in X), W // g
+
+
+def _int_row(a: Sequence[Fraction], b: Fraction) -> tuple[IntRow, Fraction]:
+    """Scale a rational row to primitive integers; returns the row and lambda (int/exact)."""
+    L = b.denominator
+    for v in a:
+        L = L * v.denominator // math.gcd(L, v.denominator)
+    ai = [int(v * L) for v in a]
+    bi = int(b * L)
+    g = reduce(math.gcd, ai + [bi], 0) or 1
+    return (tuple(v // g for v in ai), bi // g), Fraction(L, g)
+
+
+class Cell:
+    """A full-dimensional bounded polytope with rows, vertices and incidences (see module)."""
+
+    __slots__ = ("n", "rows", "scales", "vertices", "incidence", "_witness")
+
+    def __init__(self, n: int, rows: tuple[IntRow, ...], scales: tuple[Fraction, ...],
+                 vertices: list[HVertex], incidence: list[frozenset[int]], witness=None) -> None:
+        self.n = n
+        self.rows = rows
+        self.scales = scales
+        self.vertices = vertices
+        self.incidence = incidence
+        self._witness = witness
+
+    # --- construction --------------------------------------------------------------
+    @classmethod
+    def from_polytope(cls, A: Sequence[Sequence[Fraction]], b: Sequence[Fraction],
+                      verts: Sequence[Sequence[Fraction]]) -> "Cell":
+        """A cell from exact rows and the exact vertex list (e.g. from cdd.gmp)."""
+        rows, scales = [], []
+        for a, bi in zip(A, b):
+            r, lam = _int_row(a, bi)
+            rows.append(r)
+            scales.append(lam)
+        if not verts:
+            raise ValueError("a cell needs vertices")
+        hv = []
+        inc = []
+        n = len(A[0])
+        for v in verts:
+            W = 1
+            for x in v:
+                W = W * x.denominator // math.gcd(W, x.denominator)
+            X = [int(x * W) for x in v]
+            hv.append((tuple(X), W))
+            inc.append(frozenset(i for i, (a, bi) in enumerate(rows)
+                                 if sum(map(mul, a, X)) == bi * W))
+        return cls(n, tuple(rows), tuple(scales), hv, inc)
+
+    # --- queries -------------------------------------------------------------------
+    def values(self, form: Sequence[int]) -> list[int]:
+        """``W_v * (g . x_v + g0)`` for every vertex (same sign as the form's value)."""
+        g = form[:-1]
+        g0 = form[-1]
+        return [sum(map(mul, g, X)) + g0 * W for X, W in self.vertices]
+
+    def witness(self) -> tuple[Fraction, ...]:
+        """The average of the vertices: strictly inside every row of the cell."""
+        if self._witness is None:
+            k = len(self.vertices)
+            n = self.n
+            acc = [Fraction(0)] * n
+            for X, W in self.vertices:
+                for i in range(n):
+                    acc[i] += Fraction(X[i], W)
+            self._witness = tuple(v / k for v in acc)
+        return self._witness
+
+    def vertex(self, i: int) -> tuple[Fraction, ...]:
+        X, W = self.vertices[i]
+        return tuple(Fraction(v, W) for v in X)
+
+    # --- splitting (one double-description step) -----------------------------------
+    def split(self, form: Sequence[int], scale: Fraction, vals: list[int] | None = None) -> tuple["Cell", "Cell"]:
+        """Split by the affine form ``h`` (ints): returns ``(C ∩ {h >= 0}, C ∩ {h <= 0})``.
+
+        ``scale`` is the positive factor with ``h = scale * h_exact`` (the checker's form);
+        the new rows are ``-h <= 0`` (positive side) and ``h <= 0`` (negative side). Both
+        sides must contain a vertex strictly on their side.
+        """
+        if vals is None:
+            vals = self.values(form)
+        n = self.n
+        verts = self.vertices
+        inc = self.incidence
+        pos = [i for i, v in enumerate(vals) if v > 0]
+        neg = [i for i, v in enumerate(vals) if v < 0]
+        zero = [i for i, v in enumerate(vals) if v == 0]
+        if not pos or not neg:
+            raise ValueError("split needs vertices strictly on both sides")
+        r = len(self.rows)
+        new_verts: list[HVertex] = []
+        new_inc: list[frozenset[int]] = []
+        need = n - 1
+        for p in pos:
+            Sp = inc[p]
+            Xp, Wp = verts[p]
+            vp = vals[p]
+            for q in neg:
+                common = Sp & inc[q]
+                if len(common) < need:
+                    continue
+                # combinatorial adjacency test: no other vertex is tight on all of `common`
+                adjacent = True
+                for t, St in enumerate(inc):
+                    if t != p and t != q and common <= St:
+                        adjacent = False
+                        break
+                if not adjacent:
+                    continue
+                Xq, Wq = verts[q]
+                vq = vals[q]
+                X = [vp * xq - vq * xp for xp, xq in zip(Xp, Xq)]
+                W = vp * Wq - vq * Wp
+                new_verts.append(_reduce_h(X, W))
+                new_inc.append(common | {r})
+        g = tuple(form[:-1])
+        g0 = form[-1]
+        row_pos = (tuple(-v for v in g), g0)
+        row_neg = (g, -g0)
+        rows_pos = self.rows + (row_pos,)
+        rows_neg = self.rows + (row_neg,)
+        scales = self.scales + (scale,)
+        zero_v = [verts[i] for i in zero]
+        zero_i = [inc[i] | {r} for i in zero]
+        cpos = Cell(n, rows_pos, scales, [verts[i] for i in pos] + zero_v + new_verts,
+                    [inc[i] for i in pos] + zero_i + new_inc)
+        cneg = Cell(n, rows_neg, scales, [verts[i] for i in neg] + zero_v + new_verts,
+                    [inc[i] for i in neg] + zero_i + new_inc)
+        return cpos, cneg
+
+    # --- sign certificates ---------------------------------------------------------
+    def farkas_nonneg(self, form: Sequence[int], vals: list[int] | None = None) -> dict[int, Fraction]:
+        """Farkas vector (over this cell's *integer* rows) proving ``form >= 0`` on the cell.
+
+        Returns ``y >= 0`` with ``sum_r y_r a_r = -g`` and ``sum_r y_r b_r <= g0``, i.e.
+        ``-(g x + g0) = y.(A x - b) + c`` with ``c <= 0``. Raises ValueError if the form is
+        negative somewhere.
+        """
+        if vals is None:
+            vals = self.values(form)
+        if min(vals) < 0:
+            raise ValueError("form is negative at a vertex")
+        g = form[:-1]
+        if not any(g):
+            return {}
+        target = tuple(-v for v in g)
+        # minimising vertex (exact comparison of vals[i] / W_i)
+        best = 0
+        bv, bw = vals[0], self.vertices[0][1]
+        for i in range(1, len(vals)):
+            v, w = vals[i], self.vertices[i][1]
+            if v * bw < bv * w:
+                best, bv, bw = i, v, w
+        y = self._cone_combination(self.incidence[best], target)
+        if y is None:  # pragma: no cover - cannot happen for an exact minimiser
+            raise ValueError("no Farkas vector at the minimising vertex")
+        return y
+
+    def _cone_combination(self, active: frozenset[int], target: tuple[int, ...]) -> dict[int, Fraction] | None:
+        n = self.n
+        act = sorted(active)
+        rows = self.rows
+        if len(act) == n:
+            y = _solve_transposed([rows[i][0] for i in act], target)
+            if y is not None and all(v >= 0 for v in y):
+                return {i: v for i, v in zip(act, y) if v}
+        if len(act) > n:
+            tried = 0
+            for combo in itertools.combinations(act, n):
+                y = _solve_transposed([rows[i][0] for i in combo], target)
+                if y is not None and all(v >= 0 for v in y):
+                    return {i: v for i, v in zip(combo, y) if v}
+                tried += 1
+                if tried > 400:
+                    break
+            from .lp import farkas_in_cone
+
+            sol = farkas_in_cone([[Fraction(v) for v in rows[i][0]] for i in act], [Fraction(v) for v in target])
+            if sol is not None:
+                return {act[k]: v for k, v in sol.items()}
+        return None
+
+
+def _solve_transposed(basis_rows: list[tuple[int, ...]], target: tuple[int, ...]) -> list[Fraction] | None:
+    """Solve ``sum_i y_i basis_rows[i] = target`` (square system) exactly; None if singular."""
+    n = len(target)
+    if n == 1:
+        a = basis_rows[0][0]
+        return None if a == 0 else [Fraction(target[0], a)]
+    if n == 2:
+        (a, b), (c, d) = basis_rows  # y0*(a,b) + y1*(c,d) = (t0,t1)
+        det = a * d - b * c
+        if det == 0:
+            return None
+        t0, t1 = target
+        return [Fraction(t0 * d - t1 * c, det), Fraction(a * t1 - b * t0, det)]
+    # Gaussian elimination on M^T (columns = basis rows)
+    M = [[Fraction(basis_rows[i][j]) for i in range(n)] + [Fraction(target[j])] for j in range(n)]
+    for col in range(n):
+        piv = next((r for r in range(col, n) if M[r][col] != 0), None)
+        if piv is None:
+            return None
+        M[col], M[piv] = M[piv], M[col]
+        pv = M[col][col]
+        rowc = M[col]
+        for r in range(n):
+            if r != col and M[r][col] != 0:
+                f = M[r][col] / pv
+                M[r] = [x - f * y for x, y in zip(M[r], rowc)]
+    return [M[i][n] / M[i][i] for i in range(n)]

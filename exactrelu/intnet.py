@@ -1,0 +1,118 @@
+"""Integer-scaled affine forms: the arithmetic kernel of the region enumerator.
+
+An affine form ``g . x + g0`` over ``n`` inputs is stored as a tuple of ``n + 1`` Python
+ints together with a positive integer denominator shared by a whole layer. Positive
+scaling never changes a sign, so the enumerator decides signs on integers and turns a
+number back into a Fraction only when it writes evidence.
+
+Examples
+--------
+>>> from exactrelu.network import mlp
+>>> net = mlp(2, [([["1/2", 1], [0, "-1/3"]], [0, "1/6"]), ([[1, 1]], [0])])
+>>> k = IntNet(net)
+>>> forms, D = k.layer_forms(1, [(tuple(identity_forms(2)), 1)])
+>>> forms, D
+([(3, 6, 0), (0, -2, 1)], 6)
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+from functools import reduce
+from operator import mul
+from typing import Sequence
+
+from .network import Network
+
+__all__ = ["IntNet", "identity_forms", "primitive", "lcm"]
+
+Form = tuple[int, ...]
+
+
+def lcm(a: int, b: int) -> int:
+    return a * b // math.gcd(a, b)
+
+
+def identity_forms(n: int) -> list[Form]:
+    """The forms of the inputs themselves: ``x_i`` as ``(e_i, 0)``."""
+    return [tuple(int(i == j) for j in range(n)) + (0,) for i in range(n)]
+
+
+def primitive(vec: Sequence[int]) -> tuple[tuple[int, ...], int]:
+    """Divide by the gcd of the entries: returns (vector, gcd) (gcd 1 for the zero vector)."""
+    g = reduce(math.gcd, vec, 0)
+    if g <= 1:
+        return tuple(vec), 1
+    return tuple(v // g for v in vec), g
+
+
+class IntNet:
+    """A network's weights as integer matrices with one denominator per (layer, source)."""
+
+    def __init__(self, net: Network) -> None:
+        self.net = net
+        self.n = net.n_inputs
+        self.layers = []  # per layer: ([(source, Wint rows, E)], bint, Eb, is_relu)
+        for layer in net.layers:
+            srcs = []
+            for s, w in layer.inputs:
+                E = 1
+                for row in w:
+                    for v in row:
+                        E = lcm(E, v.denominator)
+                Wint = [tuple(int(v * E) for v in row) for row in w]
+                srcs.append((s, Wint, E))
+            Eb = 1
+            for v in layer.bias:
+                Eb = lcm(Eb, v.denominator)
+            bint = tuple(int(v * Eb) for v in layer.bias)
+            self.layers.append((srcs, bint, Eb, layer.activation.value == "relu"))
+
+    def layer_forms(self, k: int, outs: Sequence[tuple[Sequence[Form | None], int]]) -> tuple[list[Form], int]:
+        """Pre-activation forms of layer ``k`` (1-based) from the output forms of sources.
+
+        ``outs[s]`` is ``(forms, D)`` for source s (None = a unit that is off), the result
+        is ``(forms, D)`` with the gcd of everything divided out.
+        """
+        srcs, bint, Eb, _ = self.layers[k - 1]
+        n1 = self.n + 1
+        L = Eb
+        for s, _, E in srcs:
+            L = lcm(L, E * outs[s][1])
+        width = len(bint)
+        acc = [[0] * n1 for _ in range(width)]
+        cb = L // Eb
+        for j in range(width):
+            acc[j][-1] = bint[j] * cb
+        for s, Wint, E in srcs:
+            forms, D = outs[s]
+            f = L // (E * D)
+            live = [(i, h) for i, h in enumerate(forms) if h is not None]
+            if not live:
+                continue
+            for j in range(width):
+                row = Wint[j]
+                a = acc[j]
+                for i, h in live:
+                    w = row[i]
+                    if w:
+                        w *= f
+                        for t in range(n1):
+                            a[t] += w * h[t]
+        g = L
+        for a in acc:
+            for v in a:
+                if v:
+                    g = math.gcd(g, v)
+                    if g == 1:
+                        break
+            if g == 1:
+                break
+        if g > 1:
+            return [tuple(v // g for v in a) for a in acc], L // g
+        return [tuple(a) for a in acc], L
+
+    @staticmethod
+    def to_fractions(form: Form, D: int) -> tuple[Fraction, ...]:
+        return tuple(Fraction(v, D) for v in form)

@@ -1,0 +1,403 @@
+"""Exact linear-region enumeration by a certified splitting tree.
+
+:func:`enumerate_regions` walks the splitting tree of DESIGN.md depth-first: at a cell,
+the ReLU units of the current layer whose pre-activation has one sign on the cell are
+decided (each with a Farkas vector), then the cell is split on the first unit that takes
+both signs (each side with a strict interior witness). The leaves are the linear regions.
+Every number is exact; the whole tree is recorded so that
+:func:`exactrelu.certificate.partition_certificate` can emit it for the checker.
+
+Examples
+--------
+>>> from exactrelu.network import mlp
+>>> from exactrelu.domain import box
+>>> net = mlp(1, [([[1], [1]], [0, "-1/2"]), ([[1, -2]], [0])])
+>>> part = enumerate_regions(net, box([-1], [1]))
+>>> part.complete, len(part.regions)
+(True, 3)
+>>> [r.pattern for r in part.regions]
+['11', '10', '00']
+>>> [str(v) for v in part.regions[1].affine_map[0][0]]
+['1']
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any, Callable, Iterator
+
+from .cells import Cell
+from .domain import Polytope
+from .errors import DomainError, ModelError
+from .intnet import IntNet, identity_forms
+from .network import Network
+
+__all__ = ["Region", "Partition", "TreeNode", "enumerate_regions", "iter_regions", "Progress"]
+
+
+@dataclass
+class TreeNode:
+    """One cell of the splitting tree (see proofs/certificate-format.md, "Nodes")."""
+
+    id: int
+    parent: int | None
+    side: str | None
+    decisions: list = field(default_factory=list)  # [(unit, '+'|'-', {row: Fraction})]
+    split: dict | None = None  # {"unit", "pos", "neg", "witness_pos", "witness_neg"}
+    open: bool = False
+
+
+@dataclass
+class Region:
+    """A linear region: a leaf of the splitting tree.
+
+    Attributes
+    ----------
+    node : the leaf's id in the tree
+    pattern : activation bits of all ReLU units (``'1'`` active)
+    witness : an exact point strictly inside the region
+    affine_map : ``(C, d)`` with the network equal to ``C x + d`` on the region
+    """
+
+    node: int
+    pattern: str
+    witness: tuple[Fraction, ...]
+    affine_map: tuple[tuple[tuple[Fraction, ...], ...], tuple[Fraction, ...]]
+    cell: Cell = field(repr=False)
+    index: int = -1
+    _facets: list | None = field(default=None, repr=False)
+
+    @property
+    def constraints(self) -> tuple[list[tuple[Fraction, ...]], list[Fraction]]:
+        """All rows ``A x <= b`` of the region (domain rows + split rows), exact."""
+        A = [tuple(Fraction(v) for v in a) for a, _ in self.cell.rows]
+        b = [Fraction(bi) for _, bi in self.cell.rows]
+        return A, b
+
+    @property
+    def vertices(self) -> list[tuple[Fraction, ...]]:
+        """Exact vertices of the region."""
+        return [self.cell.vertex(i) for i in range(len(self.cell.vertices))]
+
+    @property
+    def facets(self) -> list[tuple[int, tuple[int, ...], int, frozenset[int]]]:
+        """Facet-defining rows ``(row, a, b, vertex ids on it)`` without duplicates."""
+        if self._facets is None:
+            self._facets = _facets(self.cell)
+        return self._facets
+
+    def facet_representation(self) -> tuple[list[tuple[Fraction, ...]], list[Fraction]]:
+        """The facet-minimal H-representation ``A x <= b`` (primitive integer rows)."""
+        A = [tuple(Fraction(v) for v in a) for _, a, _, _ in self.facets]
+        b = [Fraction(bi) for _, _, bi, _ in self.facets]
+        return A, b
+
+    def evaluate(self, point) -> tuple[Fraction, ...]:
+        C, d = self.affine_map
+        return tuple(sum(c * x for c, x in zip(row, point)) + di for row, di in zip(C, d))
+
+
+def _affine_rank_int(points: list[tuple[tuple[int, ...], int]]) -> int:
+    if len(points) <= 1:
+        return len(points) - 1
+    base = [Fraction(v, points[0][1]) for v in points[0][0]]
+    M = [[Fraction(v, W) - b for v, b in zip(X, base)] for X, W in points[1:]]
+    rank = 0
+    n = len(base)
+    for col in range(n):
+        piv = next((r for r in range(rank, len(M)) if M[r][col] != 0), None)
+        if piv is None:
+            continue
+        M[rank], M[piv] = M[piv], M[rank]
+        for r in range(len(M)):
+            if r != rank and M[r][col] != 0:
+                f = M[r][col] / M[rank][col]
+                M[r] = [x - f * y for x, y in zip(M[r], M[rank])]
+        rank += 1
+    return rank
+
+
+def _facets(cell: Cell) -> list:
+    n = cell.n
+    on: dict[int, list[int]] = {}
+    for vi, S in enumerate(cell.incidence):
+        for r in S:
+            on.setdefault(r, []).append(vi)
+    seen = set()
+    out = []
+    for r in sorted(on):
+        vids = on[r]
+        if len(vids) < n:
+            continue
+        a, b = cell.rows[r]
+        key = (a, b)
+        if key in seen:
+            continue
+        if n == 1 or n == 2 or _affine_rank_int([cell.vertices[i] for i in vids]) == n - 1:
+            if n == 2 and len({cell.vertices[i] for i in vids}) < 2:
+                continue
+            seen.add(key)
+            out.append((r, a, b, frozenset(vids)))
+    return out
+
+
+@dataclass
+class Partition:
+    """Result of :func:`enumerate_regions`.
+
+    ``complete`` is False when a limit stopped the run (then ``open_nodes`` lists the
+    unexplored cells and the regions found so far are a subset of all regions).
+    """
+
+    network: Network
+    domain: Polytope
+    regions: list[Region]
+    nodes: list[TreeNode]
+    complete: bool
+    seconds: float
+    stopped_by: str | None = None
+    stats: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def open_nodes(self) -> list[int]:
+        return [nd.id for nd in self.nodes if nd.open]
+
+    def region_of(self, point) -> Region:
+        """The region whose closure contains ``point`` (first match)."""
+        from .rationals import to_rational_vector
+
+        x = to_rational_vector(point)
+        for r in self.regions:
+            A, b = r.constraints
+            if all(sum(a * xi for a, xi in zip(row, x)) <= bi for row, bi in zip(A, b)):
+                return r
+        raise DomainError("point is not in any found region (outside the domain, or the run was incomplete)")
+
+
+@dataclass
+class Progress:
+    """What a progress callback receives."""
+
+    regions: int
+    open_cells: int
+    nodes: int
+    seconds: float
+
+
+class _State:
+    """A cell plus where the walk stands in the network."""
+
+    __slots__ = ("cell", "layer", "outs", "forms", "D", "pending", "bits", "node_parent", "side", "witness")
+
+    def __init__(self, cell, layer, outs, forms, D, pending, bits, node_parent, side, witness):
+        self.cell = cell
+        self.layer = layer
+        self.outs = outs
+        self.forms = forms
+        self.D = D
+        self.pending = pending
+        self.bits = bits
+        self.node_parent = node_parent
+        self.side = side
+        self.witness = witness
+
+
+def enumerate_regions(net: Network, domain: Polytope, *, max_regions: int | None = None,
+                      time_limit: float | None = None,
+                      progress: Callable[[Progress], Any] | None = None,
+                      progress_every: float = 0.5) -> Partition:
+    """All linear regions of ``net`` over ``domain``, exactly, with the splitting tree.
+
+    Parameters
+    ----------
+    net : Network
+    domain : Polytope (see :mod:`exactrelu.domain`)
+    max_regions, time_limit : optional limits; when one is hit the result has
+        ``complete=False`` and its unexplored cells are marked open.
+    progress : called with a :class:`Progress` about every ``progress_every`` seconds.
+
+    Returns
+    -------
+    Partition
+
+    Notes
+    -----
+    Each cell keeps its exact vertices (double description), so deciding a unit's sign is
+    one pass over the vertices and a split is one double-description step; a stable
+    unit's Farkas vector comes from the tight rows at the minimising vertex.
+    """
+    regions = []
+    nodes: list[TreeNode] = []
+    t0 = time.perf_counter()
+    stopped = None
+    info: dict = {"open": 0}
+    gen = iter_regions(net, domain, nodes=nodes, info=info)
+    last = t0
+    for reg in gen:
+        reg.index = len(regions)
+        regions.append(reg)
+        now = time.perf_counter()
+        if progress is not None and now - last >= progress_every:
+            last = now
+            progress(Progress(len(regions), info["open"], len(nodes), now - t0))
+        if max_regions is not None and len(regions) >= max_regions:
+            stopped = "max_regions"
+        elif time_limit is not None and now - t0 > time_limit:
+            stopped = "time_limit"
+        if stopped is not None:
+            try:
+                gen.throw(_Stop())
+            except StopIteration:
+                pass
+            break
+    complete = not any(nd.open for nd in nodes)
+    if complete:
+        stopped = None
+    if progress is not None:
+        progress(Progress(len(regions), 0, len(nodes), time.perf_counter() - t0))
+    stats = {
+        "nodes": len(nodes),
+        "splits": sum(1 for nd in nodes if nd.split),
+        "stable_decisions": sum(len(nd.decisions) for nd in nodes),
+    }
+    return Partition(net, domain, regions, nodes, complete, time.perf_counter() - t0, stopped, stats)
+
+
+class _Stop(Exception):
+    pass
+
+
+def iter_regions(net: Network, domain: Polytope, nodes: list[TreeNode] | None = None,
+                 info: dict | None = None) -> Iterator[Region]:
+    """Generator of the regions in splitting-tree preorder (see :func:`enumerate_regions`).
+
+    If ``nodes`` is given, the tree nodes are appended to it as they are created; ``info``
+    (a dict) gets the number of open cells under ``"open"``. Closing the generator early
+    with ``gen.throw(_Stop())`` marks the remaining cells as open nodes.
+    """
+    if domain.dim != net.n_inputs:
+        raise DomainError(f"domain has dimension {domain.dim}, the network has {net.n_inputs} inputs")
+    if nodes is None:
+        nodes = []
+    kern = IntNet(net)
+    n = net.n_inputs
+    L = len(net.layers)
+    relu_off = [net.relu_offset(k) for k in range(1, L + 2)]
+    root_cell = Cell.from_polytope(domain.A, domain.b, domain.vertices)
+    outs0 = ((tuple(identity_forms(n)), 1),)
+    stack: list[_State] = [_State(root_cell, 0, outs0, None, 1, [], bytearray(b"0" * net.n_relu), None, None,
+                                  domain.interior_point)]
+    stopping = False
+    while stack:
+        if info is not None:
+            info["open"] = len(stack)
+        st = stack.pop()
+        node = TreeNode(len(nodes), st.node_parent.id if st.node_parent is not None else None, st.side)
+        nodes.append(node)
+        if st.node_parent is not None and st.side == "-":
+            st.node_parent.split["neg"] = node.id
+        if stopping:
+            node.open = True
+            continue
+        result = _process(st, node, kern, net, relu_off, L, n, stack)
+        if result is not None:
+            try:
+                yield result
+            except _Stop:
+                stopping = True
+
+
+def _process(st: _State, node: TreeNode, kern: IntNet, net: Network, relu_off, L: int, n: int,
+             stack: list) -> Region | None:
+    cell = st.cell
+    while True:
+        if not st.pending:
+            # move to the next layer, if the current one is done
+            if st.layer >= 1 and st.forms is not None:
+                layer_idx = st.layer
+                srcs, _, _, is_relu = kern.layers[layer_idx - 1]
+                if is_relu:
+                    off = relu_off[layer_idx - 1]
+                    out = tuple(f if st.bits[off + j] == 49 else None for j, f in enumerate(st.forms))
+                else:
+                    out = tuple(st.forms)
+                st.outs = st.outs + ((out, st.D),)
+                st.forms = None
+            if st.layer == L:
+                return _make_region(st, node, net, n)
+            st.layer += 1
+            forms, D = kern.layer_forms(st.layer, st.outs)
+            st.forms, st.D = forms, D
+            if kern.layers[st.layer - 1][3]:
+                st.pending = list(range(len(forms)))
+            else:
+                st.pending = []
+            continue
+        # decide the pending units of this layer
+        off = relu_off[st.layer - 1]
+        unstable = []
+        unstable_vals = []
+        for j in st.pending:
+            form = st.forms[j]
+            vals = cell.values(form)
+            lo = min(vals)
+            hi = max(vals)
+            u = off + j
+            if lo >= 0 and hi > 0:
+                y = cell.farkas_nonneg(form, vals)
+                node.decisions.append((u, "+", _to_exact(y, cell, st.D)))
+                st.bits[u] = 49
+            elif hi <= 0:
+                neg = tuple(-v for v in form)
+                y = cell.farkas_nonneg(neg, [-v for v in vals])
+                node.decisions.append((u, "-", _to_exact(y, cell, st.D)))
+                st.bits[u] = 48
+            else:
+                unstable.append(j)
+                unstable_vals.append(vals)
+        if not unstable:
+            st.pending = []
+            continue
+        j = unstable[0]
+        u = off + j
+        form = st.forms[j]
+        # split row scale: my row = (D/g) * exact row, where form = D * z_exact / ... form is D*z
+        scale = Fraction(st.D)
+        cpos, cneg = cell.split(form, scale, unstable_vals[0])
+        wpos, wneg = cpos.witness(), cneg.witness()
+        node.split = {"unit": u, "pos": node.id + 1, "neg": None, "witness_pos": wpos, "witness_neg": wneg}
+        rest = unstable[1:]
+        bpos = bytearray(st.bits)
+        bpos[u] = 49
+        bneg = bytearray(st.bits)
+        bneg[u] = 48
+        stack.append(_State(cneg, st.layer, st.outs, st.forms, st.D, rest, bneg, node, "-", wneg))
+        stack.append(_State(cpos, st.layer, st.outs, st.forms, st.D, list(rest), bpos, node, "+", wpos))
+        return None
+
+
+def _to_exact(y: dict[int, Fraction], cell: Cell, D: int) -> dict[int, Fraction]:
+    """Multipliers for the integer rows -> multipliers for the checker's exact rows.
+
+    Integer row r = scales[r] * exact row r, and the integer form = D * exact form, so
+    ``y_exact[r] = y[r] * scales[r] / D``.
+    """
+    sc = cell.scales
+    return {r: v * sc[r] / D for r, v in y.items()}
+
+
+def _make_region(st: _State, node: TreeNode, net: Network, n: int) -> Region:
+    forms, D = st.outs[-1]
+    last = net.layers[-1]
+    C = []
+    d = []
+    for f in forms:
+        if f is None:
+            C.append(tuple(Fraction(0) for _ in range(n)))
+            d.append(Fraction(0))
+        else:
+            C.append(tuple(Fraction(v, D) for v in f[:-1]))
+            d.append(Fraction(f[-1], D))
+    return Region(node.id, st.bits.decode(), st.witness, (tuple(C), tuple(d)), st.cell)
