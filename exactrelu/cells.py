@@ -17,12 +17,12 @@ Examples
 ...                        [F(1)] * 4, [(F(x), F(y)) for x in (-1, 1) for y in (-1, 1)])
 >>> len(c.vertices)
 4
->>> pos, neg = c.split((1, 1, -1), Fraction(1))   # x + y - 1 >= 0 / <= 0
+>>> pos, neg = c.split((1, 1, -1), (1, 1))   # x + y - 1 >= 0 / <= 0
 >>> len(pos.vertices), len(neg.vertices)
 (3, 5)
 >>> y = c.farkas_nonneg((1, 0, 1))               # x + 1 >= 0 on the square
 >>> y
-{1: Fraction(1, 1)}
+({1: 1}, 1)
 """
 
 from __future__ import annotations
@@ -50,15 +50,15 @@ def _reduce_h(X: list[int], W: int) -> HVertex:
     return tuple(v // g for v in X), W // g
 
 
-def _int_row(a: Sequence[Fraction], b: Fraction) -> tuple[IntRow, Fraction]:
-    """Scale a rational row to primitive integers; returns the row and lambda (int/exact)."""
+def _int_row(a: Sequence[Fraction], b: Fraction) -> tuple[IntRow, tuple[int, int]]:
+    """Scale a rational row to primitive integers; returns the row and lambda as (p, q)."""
     L = b.denominator
     for v in a:
         L = L * v.denominator // math.gcd(L, v.denominator)
     ai = [int(v * L) for v in a]
     bi = int(b * L)
     g = reduce(math.gcd, ai + [bi], 0) or 1
-    return (tuple(v // g for v in ai), bi // g), Fraction(L, g)
+    return (tuple(v // g for v in ai), bi // g), (L, g)
 
 
 class Cell:
@@ -66,7 +66,7 @@ class Cell:
 
     __slots__ = ("n", "rows", "scales", "vertices", "incidence", "_witness")
 
-    def __init__(self, n: int, rows: tuple[IntRow, ...], scales: tuple[Fraction, ...],
+    def __init__(self, n: int, rows: tuple[IntRow, ...], scales: tuple[tuple[int, int], ...],
                  vertices: list[HVertex], incidence: list[frozenset[int]], witness=None) -> None:
         self.n = n
         self.rows = rows
@@ -124,10 +124,10 @@ class Cell:
         return tuple(Fraction(v, W) for v in X)
 
     # --- splitting (one double-description step) -----------------------------------
-    def split(self, form: Sequence[int], scale: Fraction, vals: list[int] | None = None) -> tuple["Cell", "Cell"]:
+    def split(self, form: Sequence[int], scale: tuple[int, int], vals: list[int] | None = None) -> tuple["Cell", "Cell"]:
         """Split by the affine form ``h`` (ints): returns ``(C ∩ {h >= 0}, C ∩ {h <= 0})``.
 
-        ``scale`` is the positive factor with ``h = scale * h_exact`` (the checker's form);
+        ``scale = (p, q)``: ``h = (p/q) * h_exact`` (the checker's form);
         the new rows are ``-h <= 0`` (positive side) and ``h <= 0`` (negative side). Both
         sides must contain a vertex strictly on their side.
         """
@@ -183,32 +183,51 @@ class Cell:
         return cpos, cneg
 
     # --- sign certificates ---------------------------------------------------------
-    def farkas_nonneg(self, form: Sequence[int], vals: list[int] | None = None) -> dict[int, Fraction]:
+    def farkas_nonneg(self, form: Sequence[int], vals: list[int] | None = None) -> tuple[dict[int, int], int]:
         """Farkas vector (over this cell's *integer* rows) proving ``form >= 0`` on the cell.
 
-        Returns ``y >= 0`` with ``sum_r y_r a_r = -g`` and ``sum_r y_r b_r <= g0``, i.e.
-        ``-(g x + g0) = y.(A x - b) + c`` with ``c <= 0``. Raises ValueError if the form is
-        negative somewhere.
+        Returns ``(nums, den)``: ``y_r = nums[r] / den >= 0`` with ``sum_r y_r a_r = -g`` and
+        ``sum_r y_r b_r <= g0``, i.e. ``-(g x + g0) = y.(A x - b) + c`` with ``c <= 0``.
+        Raises ValueError if the form is negative at some vertex.
         """
         if vals is None:
             vals = self.values(form)
-        if min(vals) < 0:
+        verts = self.vertices
+        # minimising vertex (exact comparison of vals[i] / W_i)
+        best = 0
+        bv, bw = vals[0], verts[0][1]
+        for i in range(1, len(vals)):
+            v = vals[i]
+            if v < 0:
+                raise ValueError("form is negative at a vertex")
+            if v * bw < bv * verts[i][1]:
+                best, bv, bw = i, v, verts[i][1]
+        if bv < 0:
             raise ValueError("form is negative at a vertex")
         g = form[:-1]
         if not any(g):
-            return {}
+            return {}, 1
         target = tuple(-v for v in g)
-        # minimising vertex (exact comparison of vals[i] / W_i)
-        best = 0
-        bv, bw = vals[0], self.vertices[0][1]
-        for i in range(1, len(vals)):
-            v, w = vals[i], self.vertices[i][1]
-            if v * bw < bv * w:
-                best, bv, bw = i, v, w
-        y = self._cone_combination(self.incidence[best], target)
+        active = self.incidence[best]
+        if self.n == 2 and len(active) == 2:
+            r0, r1 = active
+            (a, b), (c, d) = self.rows[r0][0], self.rows[r1][0]
+            det = a * d - b * c
+            if det:
+                t0, t1 = target
+                y0 = t0 * d - t1 * c
+                y1 = a * t1 - b * t0
+                if det < 0:
+                    det, y0, y1 = -det, -y0, -y1
+                if y0 >= 0 and y1 >= 0:
+                    return {r: v for r, v in ((r0, y0), (r1, y1)) if v}, det
+        y = self._cone_combination(active, target)
         if y is None:  # pragma: no cover - cannot happen for an exact minimiser
             raise ValueError("no Farkas vector at the minimising vertex")
-        return y
+        den = 1
+        for v in y.values():
+            den = den * v.denominator // math.gcd(den, v.denominator)
+        return {r: int(v * den) for r, v in y.items()}, den
 
     def _cone_combination(self, active: frozenset[int], target: tuple[int, ...]) -> dict[int, Fraction] | None:
         n = self.n

@@ -53,6 +53,7 @@ class IntNet:
     def __init__(self, net: Network) -> None:
         self.net = net
         self.n = net.n_inputs
+        self._mats: dict = {}
         self.layers = []  # per layer: ([(source, Wint rows, E)], bint, Eb, is_relu)
         for layer in net.layers:
             srcs = []
@@ -75,43 +76,61 @@ class IntNet:
         ``outs[s]`` is ``(forms, D)`` for source s (None = a unit that is off), the result
         is ``(forms, D)`` with the gcd of everything divided out.
         """
+        import flint
+
         srcs, bint, Eb, _ = self.layers[k - 1]
         n1 = self.n + 1
         L = Eb
         for s, _, E in srcs:
             L = lcm(L, E * outs[s][1])
         width = len(bint)
-        acc = [[0] * n1 for _ in range(width)]
         cb = L // Eb
-        for j in range(width):
-            acc[j][-1] = bint[j] * cb
-        for s, Wint, E in srcs:
+        acc = None
+        for idx, (s, Wint, E) in enumerate(srcs):
             forms, D = outs[s]
             f = L // (E * D)
-            live = [(i, h) for i, h in enumerate(forms) if h is not None]
-            if not live:
+            entries = []
+            zero = (0,) * n1
+            any_live = False
+            for h in forms:
+                if h is None:
+                    entries.extend(zero)
+                else:
+                    any_live = True
+                    entries.extend(h)
+            if not any_live:
                 continue
-            for j in range(width):
-                row = Wint[j]
-                a = acc[j]
-                for i, h in live:
-                    w = row[i]
-                    if w:
-                        w *= f
-                        for t in range(n1):
-                            a[t] += w * h[t]
+            H = flint.fmpz_mat(len(forms), n1, entries)
+            P = self._fmpz(k, idx, Wint) * H
+            if f != 1:
+                P = P * f
+            acc = P if acc is None else acc + P
+        if acc is None:
+            vals = [0] * (width * n1)
+        else:
+            vals = [int(v) for v in acc.entries()]
+        for j in range(width):
+            vals[j * n1 + n1 - 1] += bint[j] * cb
         g = L
-        for a in acc:
-            for v in a:
-                if v:
-                    g = math.gcd(g, v)
-                    if g == 1:
-                        break
-            if g == 1:
-                break
+        for v in vals:
+            if v:
+                g = math.gcd(g, v)
+                if g == 1:
+                    break
         if g > 1:
-            return [tuple(v // g for v in a) for a in acc], L // g
-        return [tuple(a) for a in acc], L
+            vals = [v // g for v in vals]
+            L //= g
+        return [tuple(vals[j * n1:(j + 1) * n1]) for j in range(width)], L
+
+    def _fmpz(self, k: int, idx: int, Wint):
+        key = (k, idx)
+        m = self._mats.get(key)
+        if m is None:
+            import flint
+
+            m = flint.fmpz_mat(len(Wint), len(Wint[0]) if Wint else 0, [v for row in Wint for v in row])
+            self._mats[key] = m
+        return m
 
     @staticmethod
     def to_fractions(form: Form, D: int) -> tuple[Fraction, ...]:

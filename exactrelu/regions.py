@@ -44,7 +44,7 @@ class TreeNode:
     id: int
     parent: int | None
     side: str | None
-    decisions: list = field(default_factory=list)  # [(unit, '+'|'-', {row: Fraction})]
+    decisions: list = field(default_factory=list)  # [(unit, '+'|'-', ((row, p, q), ...))]
     split: dict | None = None  # {"unit", "pos", "neg", "witness_pos", "witness_neg"}
     open: bool = False
 
@@ -364,7 +364,7 @@ def _process(st: _State, node: TreeNode, kern: IntNet, net: Network, relu_off, L
         u = off + j
         form = st.forms[j]
         # split row scale: my row = (D/g) * exact row, where form = D * z_exact / ... form is D*z
-        scale = Fraction(st.D)
+        scale = (st.D, 1)
         cpos, cneg = cell.split(form, scale, unstable_vals[0])
         wpos, wneg = cpos.witness(), cneg.witness()
         node.split = {"unit": u, "pos": node.id + 1, "neg": None, "witness_pos": wpos, "witness_neg": wneg}
@@ -378,14 +378,19 @@ def _process(st: _State, node: TreeNode, kern: IntNet, net: Network, relu_off, L
         return None
 
 
-def _to_exact(y: dict[int, Fraction], cell: Cell, D: int) -> dict[int, Fraction]:
-    """Multipliers for the integer rows -> multipliers for the checker's exact rows.
+def _to_exact(y: tuple[dict[int, int], int], cell: Cell, D: int) -> tuple[tuple[int, int, int], ...]:
+    """Multipliers for the integer rows -> multipliers ``(row, p, q)`` for the checker's rows.
 
-    Integer row r = scales[r] * exact row r, and the integer form = D * exact form, so
-    ``y_exact[r] = y[r] * scales[r] / D``.
+    Integer row r = (P_r/Q_r) * exact row r and the integer form = D * exact form, so
+    ``y_exact[r] = y[r] * P_r / (Q_r * D)`` (left unreduced; the checker reduces).
     """
+    nums, den = y
     sc = cell.scales
-    return {r: v * sc[r] / D for r, v in y.items()}
+    out = []
+    for r, v in nums.items():
+        P, Q = sc[r]
+        out.append((r, v * P, den * Q * D))
+    return tuple(out)
 
 
 def _make_region(st: _State, node: TreeNode, net: Network, n: int) -> Region:

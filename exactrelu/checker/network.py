@@ -1,0 +1,257 @@
+"""The checker's own reader of exactrelu-network JSON and its exact affine-map arithmetic.
+
+Standard library only; nothing here comes from the rest of exactrelu.
+
+Network JSON (version 1, see ``exactrelu/io/native_json.py``)::
+
+    {"format": "exactrelu-network", "version": 1, "inputs": n,
+     "layers": [{"activation": "relu" | "identity", "bias": [...],
+                 "inputs": [{"source": s, "weight": [[...], ...]}, ...]}, ...]}
+
+Numbers are JSON integers or strings (``"p/q"``, ``"p"``, decimals such as ``"-0.25"`` or
+``"1e-3"``), all read exactly; JSON floats are refused. Source 0 is the input ``x``,
+source ``k >= 1`` the output of layer ``k < the reading layer``. Names are ignored.
+
+Affine forms
+------------
+An affine function ``g.x + g0`` of the input is a *form* ``(v, d)``: ``v`` a tuple of
+``n + 1`` Python ints (the coefficients of ``x``, then the constant) and ``d > 0`` an int,
+meaning ``v / d``. Only ``int`` arithmetic is used on forms: no Fraction in inner loops.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from fractions import Fraction
+from operator import mul
+
+__all__ = ["NetworkFormatError", "Network", "parse_network", "canonical_sha256", "parse_int",
+           "input_forms", "reduce_form", "evaluate"]
+
+
+class NetworkFormatError(ValueError):
+    """The network JSON is not a valid exactrelu network."""
+
+
+# ----------------------------------------------------------------------------- numbers
+_INT_CHUNK = 4000  # below CPython's default int/str conversion limit (4300 digits)
+
+
+def parse_int(digits: str) -> int:
+    """``int(digits)`` for a validated ASCII ``[+-]?[0-9]+`` string of any length."""
+    if len(digits) <= _INT_CHUNK:
+        return int(digits)
+    sign = -1 if digits[0] == "-" else 1
+    body = digits.lstrip("+-")
+
+    def conv(s: str) -> int:
+        if len(s) <= _INT_CHUNK:
+            return int(s)
+        h = len(s) // 2
+        return conv(s[:-h]) * 10 ** h + conv(s[-h:])
+
+    return sign * conv(body)
+
+
+_RATIO = re.compile(r"\s*([+-]?[0-9]+)\s*/\s*([+-]?[0-9]+)\s*")
+_DECIMAL = re.compile(r"\s*([+-]?)([0-9]*)(?:\.([0-9]*))?(?:[eE]([+-]?[0-9]+))?\s*")
+MAX_EXPONENT = 100_000  # a decimal exponent beyond this is refused (it would take gigabytes)
+
+
+def network_number(v: object, where: str) -> Fraction:
+    """One weight or bias: a JSON int or a number string, exactly."""
+    if isinstance(v, bool):
+        raise NetworkFormatError(f"{where}: a boolean is not a number")
+    if isinstance(v, int):
+        return Fraction(v)
+    if isinstance(v, float):
+        raise NetworkFormatError(f"{where}: JSON float refused; write numbers as 'p/q' strings")
+    if not isinstance(v, str):
+        raise NetworkFormatError(f"{where}: expected a number string, got {type(v).__name__}")
+    m = _RATIO.fullmatch(v)
+    if m:
+        q = parse_int(m.group(2))
+        if q == 0:
+            raise NetworkFormatError(f"{where}: zero denominator")
+        return Fraction(parse_int(m.group(1)), q)
+    m = _DECIMAL.fullmatch(v)
+    if m and (m.group(2) or m.group(3)):
+        sign, ip, fp, ex = m.group(1), m.group(2), m.group(3) or "", m.group(4)
+        e = 0 if ex is None else int(ex) if len(ex) <= 10 else MAX_EXPONENT + 1
+        if abs(e) > MAX_EXPONENT:
+            raise NetworkFormatError(f"{where}: decimal exponent too large")
+        mant = parse_int(sign + ((ip + fp) or "0"))
+        e -= len(fp)
+        return Fraction(mant * 10 ** e) if e >= 0 else Fraction(mant, 10 ** -e)
+    raise NetworkFormatError(f"{where}: malformed number {v[:40]!r}")
+
+
+def canonical_sha256(obj: object) -> str:
+    """SHA-256 of ``json.dumps(obj, sort_keys=True, separators=(",", ":"))``."""
+    text = json.dumps(obj, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+# ----------------------------------------------------------------------------- forms
+def reduce_form(v: list[int], d: int) -> tuple[tuple[int, ...], int]:
+    """``(v, d)`` divided by the gcd of all its entries (``d > 0`` is kept positive)."""
+    g = math.gcd(d, *v)
+    if g > 1:
+        return tuple(c // g for c in v), d // g
+    return tuple(v), d
+
+
+def input_forms(n: int) -> list[tuple[tuple[int, ...], int]]:
+    """The forms of the inputs ``x_0 .. x_{n-1}``."""
+    return [(tuple(1 if c == i else 0 for c in range(n + 1)), 1) for i in range(n)]
+
+
+class Layer:
+    """One layer, compiled: per unit the integer weights over the concatenated sources."""
+
+    __slots__ = ("activation", "sources", "width", "units")
+
+    def __init__(self, activation: str, sources: list[int], width: int,
+                 units: list[tuple[tuple[int, ...], int, int]]) -> None:
+        self.activation = activation
+        self.sources = sources  # source indices, in the order the weights are concatenated
+        self.width = width
+        self.units = units  # (integer weights w, integer bias c, denominator e): z = (w.h + c) / e
+
+
+class Network:
+    """A parsed network: ``layers[k - 1]`` is layer ``k``; ReLU units numbered in order."""
+
+    def __init__(self, n_inputs: int, layers: list[Layer]) -> None:
+        self.n_inputs = n_inputs
+        self.layers = layers
+        self.relu_layers = [k for k, lay in enumerate(layers, start=1) if lay.activation == "relu"]
+        self.relu_offset = []  # per ReLU-layer ordinal: number of ReLU units before it
+        self.unit_rank = []  # per unit: the ordinal of its ReLU layer
+        off = 0
+        for r, k in enumerate(self.relu_layers):
+            self.relu_offset.append(off)
+            w = layers[k - 1].width
+            self.unit_rank.extend([r] * w)
+            off += w
+        self.relu_offset.append(off)
+        self.n_relu = off
+        self.n_outputs = layers[-1].width
+
+    # The walk keeps ``outs``: outs[0] = input forms, outs[k] = forms of layer k's output.
+    def layer_pre(self, k: int, outs: list) -> list[tuple[tuple[int, ...], int]]:
+        """Pre-activation forms of layer ``k`` given the output forms of all earlier layers."""
+        lay = self.layers[k - 1]
+        forms = [f for s in lay.sources for f in outs[s]]
+        D = math.lcm(*[d for _, d in forms])
+        scaled = [v if d == D else tuple(c * (D // d) for c in v) for v, d in forms]
+        cols = list(zip(*scaled))
+        res = []
+        for w, c, e in lay.units:
+            num = [sum(map(mul, w, col)) for col in cols]
+            num[-1] += c * D
+            res.append(reduce_form(num, e * D))
+        return res
+
+    def relu_out(self, pre: list, bits: list[int], offset: int) -> list:
+        """Output forms of a ReLU layer: the pre-activation where the bit is 1, else 0."""
+        zero = (tuple([0] * (self.n_inputs + 1)), 1)
+        return [f if bits[offset + j] == 1 else zero for j, f in enumerate(pre)]
+
+    def output_forms(self, outs: list, pre: list | None, bits: list[int]) -> list:
+        """The network output's forms once every ReLU unit has its bit.
+
+        ``outs`` holds the outputs of layers ``0 .. t-1``; ``pre`` the pre-activations of
+        layer ``t`` (a ReLU layer) or None when ``t == 0`` (no ReLU layer reached).
+        """
+        outs = list(outs)
+        if pre is not None:
+            t = len(outs)
+            outs.append(self.relu_out(pre, bits, self.relu_offset[self.relu_layers.index(t)]))
+        for k in range(len(outs), len(self.layers) + 1):
+            z = self.layer_pre(k, outs)
+            if self.layers[k - 1].activation == "relu":  # only reachable if all bits are known
+                z = self.relu_out(z, bits, self.relu_offset[self.relu_layers.index(k)])
+            outs.append(z)
+        return outs[-1]
+
+
+# ----------------------------------------------------------------------------- parsing
+def _field(d: dict, key: str, where: str) -> object:
+    if key not in d:
+        raise NetworkFormatError(f"{where}: missing {key!r}")
+    return d[key]
+
+
+def parse_network(d: object) -> Network:
+    """Validate and compile a native network object (raises NetworkFormatError)."""
+    if not isinstance(d, dict):
+        raise NetworkFormatError("network: expected a JSON object")
+    if d.get("format") != "exactrelu-network":
+        raise NetworkFormatError("network: 'format' is not 'exactrelu-network'")
+    if d.get("version") != 1 or isinstance(d.get("version"), bool):
+        raise NetworkFormatError("network: unsupported version (this checker reads version 1)")
+    n = _field(d, "inputs", "network")
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        raise NetworkFormatError("network: 'inputs' must be a positive integer")
+    raw = _field(d, "layers", "network")
+    if not isinstance(raw, list) or not raw:
+        raise NetworkFormatError("network: 'layers' must be a non-empty list")
+    widths = [n]
+    layers = []
+    for k, ld in enumerate(raw, start=1):
+        where = f"network layer {k}"
+        if not isinstance(ld, dict):
+            raise NetworkFormatError(f"{where}: expected an object")
+        act = _field(ld, "activation", where)
+        if not isinstance(act, str) or act.lower() not in ("relu", "identity"):
+            raise NetworkFormatError(f"{where}: activation must be 'relu' or 'identity'")
+        bias = _field(ld, "bias", where)
+        if not isinstance(bias, list) or not bias:
+            raise NetworkFormatError(f"{where}: 'bias' must be a non-empty list")
+        b = [network_number(v, f"{where} bias") for v in bias]
+        ins = _field(ld, "inputs", where)
+        if not isinstance(ins, list) or not ins:
+            raise NetworkFormatError(f"{where}: 'inputs' must be a non-empty list")
+        sources: list[int] = []
+        mats = []
+        for item in ins:
+            if not isinstance(item, dict):
+                raise NetworkFormatError(f"{where}: each input must be an object")
+            s = _field(item, "source", where)
+            if not isinstance(s, int) or isinstance(s, bool) or not 0 <= s < k:
+                raise NetworkFormatError(f"{where}: source must be an integer in 0..{k - 1}")
+            if s in sources:
+                raise NetworkFormatError(f"{where}: source {s} appears twice")
+            w = _field(item, "weight", where)
+            if not isinstance(w, list) or len(w) != len(b):
+                raise NetworkFormatError(f"{where}: weight from source {s} needs {len(b)} rows")
+            rows = []
+            for row in w:
+                if not isinstance(row, list) or len(row) != widths[s]:
+                    raise NetworkFormatError(f"{where}: weight rows from source {s} need {widths[s]} entries")
+                rows.append([network_number(v, f"{where} weight") for v in row])
+            sources.append(s)
+            mats.append(rows)
+        units = []
+        for j in range(len(b)):
+            vals = [v for m in mats for v in m[j]]
+            e = math.lcm(b[j].denominator, *[v.denominator for v in vals])
+            units.append((tuple(v.numerator * (e // v.denominator) for v in vals),
+                          b[j].numerator * (e // b[j].denominator), e))
+        layers.append(Layer(act.lower(), sources, len(b), units))
+        widths.append(len(b))
+    return Network(n, layers)
+
+
+def evaluate(net: Network, x: list[Fraction]) -> list[Fraction]:
+    """Exact forward pass at a rational point (for rules about single points)."""
+    outs = [list(x)]
+    for lay in net.layers:
+        h = [v for s in lay.sources for v in outs[s]]
+        z = [(sum(map(mul, w, h)) + c) / e for w, c, e in lay.units]
+        outs.append([v if v > 0 else Fraction(0) for v in z] if lay.activation == "relu" else z)
+    return outs[-1]

@@ -1,0 +1,263 @@
+"""The region adjacency graph and linear pieces.
+
+Two regions are adjacent when their closures meet in an (n-1)-dimensional piece. Every
+such piece lies in a facet of both regions, on one hyperplane, so facets are grouped by
+their (normalised) hyperplane and only facets of one group are compared: in 2-D by
+overlapping intervals along the line (sort and sweep), in higher dimension by an exact
+LP (cdd.gmp) that looks for a point of the hyperplane strictly inside all other rows of
+both regions. Each edge records the hyperplane, the units whose bits differ, and an
+exact witness point in the shared piece (re-verified by the checker).
+
+*Linear pieces* are the connected components of the subgraph of edges whose two regions
+have the same affine map.
+
+Examples
+--------
+>>> from exactrelu.network import mlp
+>>> from exactrelu.domain import box
+>>> from exactrelu.regions import enumerate_regions
+>>> net = mlp(2, [([[1, 0], [0, 1]], [0, 0]), ([[1, 1]], [0])])
+>>> G = region_graph(enumerate_regions(net, box([-1, -1], [1, 1])))
+>>> G.number_of_nodes(), G.number_of_edges(), len(linear_pieces(G))
+(4, 4, 4)
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+from functools import reduce
+from typing import Any
+
+import networkx as nx
+
+from .regions import Partition, Region
+
+__all__ = ["Adjacency", "adjacencies", "region_graph", "linear_pieces", "graph_to_json",
+           "write_graphml"]
+
+
+class Adjacency(tuple):
+    """``(i, j, hyperplane, witness, units)``: regions i < j meet in an (n-1)-piece of
+    ``hyperplane`` (ints ``c_1..c_n, c_0``: ``c.x + c_0 = 0``) around ``witness``."""
+
+    __slots__ = ()
+
+    @property
+    def i(self) -> int:
+        return self[0]
+
+    @property
+    def j(self) -> int:
+        return self[1]
+
+    @property
+    def hyperplane(self) -> tuple[int, ...]:
+        return self[2]
+
+    @property
+    def witness(self) -> tuple[Fraction, ...]:
+        return self[3]
+
+    @property
+    def units(self) -> tuple[int, ...]:
+        return self[4]
+
+
+def _key(a: tuple[int, ...], b: int) -> tuple[tuple[int, ...], int]:
+    """Normalise the hyperplane a.x = b: primitive, first non-zero coefficient positive.
+
+    Returns (key, orientation) where orientation is +1 if the row a.x <= b points the
+    same way as the key and -1 otherwise.
+    """
+    g = reduce(math.gcd, a + (b,), 0) or 1
+    a2 = tuple(v // g for v in a)
+    b2 = b // g
+    first = next(v for v in a2 if v)
+    if first < 0:
+        return (tuple(-v for v in a2) + (-b2,)), -1
+    return (a2 + (b2,)), 1
+
+
+def adjacencies(partition: Partition) -> list[Adjacency]:
+    """All adjacent pairs of regions of a (complete or partial) partition."""
+    regions = partition.regions
+    n = partition.network.n_inputs
+    domain_keys = set()
+    for a, b in zip(partition.domain.A, partition.domain.b):
+        L = reduce(lambda x, y: x * y // math.gcd(x, y), [v.denominator for v in a] + [b.denominator], 1)
+        domain_keys.add(_key(tuple(int(v * L) for v in a), int(b * L))[0])
+    groups: dict[tuple, list] = {}
+    for reg in regions:
+        for r, a, b, vids in reg.facets:
+            key, orient = _key(a, b)
+            if key in domain_keys:
+                continue
+            groups.setdefault(key, []).append((reg, orient, vids))
+    out: list[Adjacency] = []
+    for key, facets in groups.items():
+        plus = [f for f in facets if f[1] > 0]
+        minus = [f for f in facets if f[1] < 0]
+        if not plus or not minus:
+            continue
+        if n == 1:
+            for rp, _, _ in plus:
+                for rm, _, _ in minus:
+                    w = (Fraction(-key[1], key[0]),)
+                    out.append(_edge(rp, rm, key, w))
+        elif n == 2:
+            out.extend(_sweep_2d(key, plus, minus))
+        else:
+            out.extend(_pairs_nd(key, plus, minus, n))
+    out.sort(key=lambda e: (e[0], e[1]))
+    return out
+
+
+def _edge(r1: Region, r2: Region, key, witness) -> Adjacency:
+    i, j = sorted((r1.index, r2.index))
+    p1, p2 = r1.pattern, r2.pattern
+    units = tuple(u for u, (c1, c2) in enumerate(zip(p1, p2)) if c1 != c2)
+    return Adjacency((i, j, tuple(key), tuple(witness), units))
+
+
+def _sweep_2d(key, plus, minus) -> list[Adjacency]:
+    a1, a2, b = key  # line a1 x + a2 y = b... key is (a1, a2, b) meaning a.x <= b rows
+    # parametrise along direction d = (-a2, a1)
+    def interval(reg: Region, vids):
+        pts = [reg.cell.vertex(v) for v in vids]
+        ts = [(-a2 * p[0] + a1 * p[1], p) for p in pts]
+        lo = min(ts, key=lambda t: t[0])
+        hi = max(ts, key=lambda t: t[0])
+        return lo, hi
+
+    P = sorted(((*interval(r, v), r) for r, _, v in plus), key=lambda t: t[0][0])
+    M = sorted(((*interval(r, v), r) for r, _, v in minus), key=lambda t: t[0][0])
+    out = []
+    j0 = 0
+    for (plo, phi, rp) in P:
+        while j0 < len(M) and M[j0][1][0] <= plo[0]:
+            j0 += 1
+        j = j0
+        while j < len(M) and M[j][0][0] < phi[0]:
+            mlo, mhi, rm = M[j]
+            lo = plo if plo[0] >= mlo[0] else mlo
+            hi = phi if phi[0] <= mhi[0] else mhi
+            if lo[0] < hi[0]:
+                w = tuple((x + y) / 2 for x, y in zip(lo[1], hi[1]))
+                out.append(_edge(rp, rm, key, w))
+            j += 1
+    return out
+
+
+def _pairs_nd(key, plus, minus, n) -> list[Adjacency]:
+    from .lp import lp_maximize
+
+    def bbox(reg, vids):
+        pts = [reg.cell.vertex(v) for v in vids]
+        return [min(p[i] for p in pts) for i in range(n)], [max(p[i] for p in pts) for i in range(n)]
+
+    pb = [(r, bbox(r, v)) for r, _, v in plus]
+    mb = [(r, bbox(r, v)) for r, _, v in minus]
+    c = key[:-1]
+    c0 = key[-1]
+    norm_c = [Fraction(v) for v in c]
+    out = []
+    for rp, (plo, phi) in pb:
+        for rm, (mlo, mhi) in mb:
+            if any(phi[i] <= mlo[i] or mhi[i] <= plo[i] for i in range(n)
+                   if True) and not _flat_overlap(plo, phi, mlo, mhi, n):
+                continue
+            # maximise t s.t. a_r x + t*|a_r|_1 <= b_r for rows not on the hyperplane (both regions),
+            # c.x = c0, t <= 1
+            A, b = [], []
+            for reg in (rp, rm):
+                for (a, bi) in reg.cell.rows:
+                    k2, _ = _key(a, bi) if any(a) else (None, 0)
+                    if k2 == key:
+                        continue
+                    scale = sum(abs(v) for v in a) or 1
+                    A.append([Fraction(v) for v in a] + [Fraction(scale)])
+                    b.append(Fraction(bi))
+            A.append(norm_c + [Fraction(0)])
+            b.append(Fraction(c0))
+            A.append([-v for v in norm_c] + [Fraction(0)])
+            b.append(Fraction(-c0))
+            A.append([Fraction(0)] * n + [Fraction(1)])
+            b.append(Fraction(1))
+            res = lp_maximize(A, b, [Fraction(0)] * n + [Fraction(1)])
+            if res.status == "optimal" and res.value > 0:
+                out.append(_edge(rp, rm, key, res.point[:n]))
+    return out
+
+
+def _flat_overlap(plo, phi, mlo, mhi, n) -> bool:
+    """Boxes may touch in a coordinate where the facets themselves are flat (thin)."""
+    for i in range(n):
+        if phi[i] < mlo[i] or mhi[i] < plo[i]:
+            return False
+    return True
+
+
+def region_graph(partition: Partition, adj: list[Adjacency] | None = None) -> nx.Graph:
+    """The region adjacency graph: node i = region i, with attributes; one edge per pair.
+
+    Node attributes: ``pattern``, ``witness`` (list of ``p/q`` strings), ``map`` (the
+    affine map as a string key), ``piece`` (index of its linear piece). Edge attributes:
+    ``hyperplane`` (ints), ``witness``, ``units`` (flipping units), ``same_map`` (bool).
+    """
+    from .rationals import format_vector
+
+    if adj is None:
+        adj = adjacencies(partition)
+    G = nx.Graph()
+    for reg in partition.regions:
+        G.add_node(reg.index, pattern=reg.pattern, witness=format_vector(reg.witness),
+                   map=_map_key(reg))
+    for e in adj:
+        same = G.nodes[e.i]["map"] == G.nodes[e.j]["map"]
+        G.add_edge(e.i, e.j, hyperplane=list(e.hyperplane), witness=format_vector(e.witness),
+                   units=list(e.units), same_map=same)
+    for k, comp in enumerate(linear_pieces(G)):
+        for v in comp:
+            G.nodes[v]["piece"] = k
+    return G
+
+
+def _map_key(reg: Region) -> str:
+    C, d = reg.affine_map
+    from .rationals import format_rational
+
+    return ";".join(",".join(format_rational(v) for v in row) + "|" + format_rational(di) for row, di in zip(C, d))
+
+
+def linear_pieces(G: nx.Graph) -> list[list[int]]:
+    """Connected components of the edges joining regions with the same affine map."""
+    H = nx.Graph()
+    H.add_nodes_from(G.nodes)
+    H.add_edges_from((u, v) for u, v, same in G.edges(data="same_map") if same)
+    comps = [sorted(c) for c in nx.connected_components(H)]
+    comps.sort(key=lambda c: c[0])
+    return comps
+
+
+def graph_to_json(G: nx.Graph) -> dict[str, Any]:
+    """A JSON-ready dict: nodes with attributes, edges with attributes."""
+    return {
+        "nodes": [{"id": int(v), **{k: d[k] for k in ("pattern", "witness", "map", "piece") if k in d}}
+                  for v, d in G.nodes(data=True)],
+        "edges": [{"a": int(u), "b": int(v), "hyperplane": [str(x) for x in d["hyperplane"]],
+                   "witness": d["witness"], "units": d["units"], "same_map": d["same_map"]}
+                  for u, v, d in G.edges(data=True)],
+    }
+
+
+def write_graphml(G: nx.Graph, path) -> None:
+    """Write GraphML (list attributes are stored as comma-separated strings)."""
+    H = nx.Graph()
+    for v, d in G.nodes(data=True):
+        H.add_node(v, pattern=d["pattern"], witness=",".join(d["witness"]), map=d["map"],
+                   piece=int(d.get("piece", -1)))
+    for u, v, d in G.edges(data=True):
+        H.add_edge(u, v, hyperplane=",".join(str(x) for x in d["hyperplane"]), witness=",".join(d["witness"]),
+                   units=",".join(str(x) for x in d["units"]), same_map=bool(d["same_map"]))
+    nx.write_graphml(H, str(path))
