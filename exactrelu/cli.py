@@ -1,0 +1,271 @@
+"""The ``exactrelu`` command line.
+
+Every subcommand prints a one-line error (no traceback) and exits non-zero on bad input:
+exit 2 for unusable input, 1 for an invalid certificate (``check``), other codes as
+documented per command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+from .errors import ExactReluError
+
+__all__ = ["main", "build_parser"]
+
+
+def _load(path: str):
+    from .io.loader import load_model
+
+    return load_model(path)
+
+
+def _domain(args, net):
+    from .domain import load_domain, parse_box
+
+    if getattr(args, "box", None) and getattr(args, "domain", None):
+        raise ExactReluError("give either --box or --domain, not both")
+    if getattr(args, "domain", None):
+        D = load_domain(args.domain)
+    elif getattr(args, "vnnlib", None):
+        from .vnnlib import load_vnnlib
+
+        D = load_vnnlib(args.vnnlib, n_inputs=net.n_inputs, n_outputs=net.n_outputs).domain
+    elif getattr(args, "box", None):
+        D = parse_box(args.box, n_inputs=net.n_inputs)
+    else:
+        raise ExactReluError("a domain is needed: --box=lo:hi (every input) or --box=lo:hi,lo:hi,... or --domain FILE")
+    if D.dim != net.n_inputs:
+        raise ExactReluError(f"domain has dimension {D.dim}, the network has {net.n_inputs} inputs")
+    return D
+
+
+def _progress_bar(enabled: bool, desc: str):
+    """A tqdm bar on stderr driven by a Progress callback (or None)."""
+    if not enabled:
+        return None, None
+    from tqdm import tqdm
+
+    bar = tqdm(desc=desc, unit=" regions", file=sys.stderr, leave=False)
+
+    def cb(p) -> None:
+        bar.n = p.regions
+        bar.set_postfix(open=p.open_cells, refresh=False)
+        bar.refresh()
+
+    return bar, cb
+
+
+def _want_progress(args) -> bool:
+    if getattr(args, "progress", None) is not None:
+        return args.progress
+    return sys.stderr.isatty() and not getattr(args, "json", False)
+
+
+# --- commands ---------------------------------------------------------------------------
+
+def cmd_info(args) -> int:
+    net = _load(args.model)
+    d = net.describe()
+    if args.json:
+        print(json.dumps(d, indent=1))
+        return 0
+    print(f"model      {args.model}")
+    print(f"inputs     {d['inputs']}")
+    print(f"outputs    {d['outputs']}")
+    print(f"ReLU units {d['relu_units']} in {len(d['relu_layers'])} ReLU layers {d['relu_layers']}")
+    print(f"skips      {'yes' if d['has_skips'] else 'no'}")
+    print(f"bits       numerators <= {d['max_numerator_bits']}, denominators <= {d['max_denominator_bits']}")
+    print("layers:")
+    for l in d["layers"]:
+        src = ",".join(str(s) for s in l["sources"])
+        print(f"  {l['layer']:3d}  width {l['width']:4d}  {l['activation']:8s}  from {src}{'  (skip)' if l['skip'] else ''}")
+    return 0
+
+
+def cmd_eval(args) -> int:
+    from .evaluation import activation_pattern, evaluate, evaluate_float
+    from .rationals import format_vector, parse_rational_list
+    from .errors import PointError, NumberError
+
+    net = _load(args.model)
+    try:
+        x = parse_rational_list(args.point)
+    except NumberError as exc:
+        raise PointError(f"--point: {exc}") from exc
+    y = evaluate(net, x)
+    pat = activation_pattern(net, x, ties="mark")
+    if args.json:
+        out: dict[str, Any] = {"input": format_vector(x), "output": format_vector(y), "pattern": pat}
+        if args.float:
+            out["float64"] = [float(v) for v in evaluate_float(net, [[float(v) for v in x]])[0]]
+        print(json.dumps(out))
+    else:
+        print(" ".join(format_vector(y)))
+        if args.float:
+            print("float64:", " ".join(repr(float(v)) for v in evaluate_float(net, [[float(v) for v in x]])[0]))
+    return 0
+
+
+def cmd_regions(args) -> int:
+    from .certificate import partition_certificate, write_certificate
+    from .graph import adjacencies, linear_pieces, region_graph, write_graphml, graph_to_json
+    from .regions import enumerate_regions
+
+    net = _load(args.model)
+    D = _domain(args, net)
+    bar, cb = _progress_bar(_want_progress(args), "regions")
+    t0 = time.perf_counter()
+    try:
+        part = enumerate_regions(net, D, max_regions=args.max_regions, time_limit=args.time_limit, progress=cb)
+    finally:
+        if bar is not None:
+            bar.close()
+    adj = adjacencies(part)
+    G = region_graph(part, adj)
+    pieces = linear_pieces(G)
+    if args.graph:
+        if str(args.graph).endswith(".json"):
+            Path(args.graph).write_text(json.dumps(graph_to_json(G)))
+        else:
+            write_graphml(G, args.graph)
+    if args.certificate:
+        cert = partition_certificate(part, adjacency=adj)
+        write_certificate(cert, args.certificate)
+    seconds = time.perf_counter() - t0
+    summary = {
+        "regions": len(part.regions),
+        "adjacent_pairs": len(adj),
+        "linear_pieces": len(pieces),
+        "complete": part.complete,
+        "stopped_by": part.stopped_by,
+        "seconds": round(seconds, 4),
+        "tree_nodes": part.stats["nodes"],
+        "splits": part.stats["splits"],
+        "stable_decisions": part.stats["stable_decisions"],
+    }
+    if args.certificate:
+        summary["certificate"] = str(args.certificate)
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        state = "complete" if part.complete else f"INCOMPLETE (stopped by {part.stopped_by})"
+        print(f"{summary['regions']} regions, {summary['adjacent_pairs']} adjacent pairs, "
+              f"{summary['linear_pieces']} linear pieces; {state}; {seconds:.3f} s")
+        if args.certificate:
+            print(f"certificate written to {args.certificate}")
+    return 0 if part.complete else 20
+
+
+def cmd_check(args) -> int:
+    from .checker import run
+
+    argv = [args.certificate]
+    if args.json:
+        argv.append("--json")
+    return run(argv)
+
+
+def cmd_demo(args) -> int:
+    from .demo import run_demo
+
+    return run_demo(out_dir=args.out, quiet=args.quiet)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="exactrelu", description="Exact analysis of ReLU networks, with certificates.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("info", help="describe a model: inputs, outputs, layers, skips, bit sizes")
+    s.add_argument("model")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_info)
+
+    s = sub.add_parser("eval", help="exact outputs at a rational point")
+    s.add_argument("model")
+    s.add_argument("--point", required=True, help="comma-separated: -1/2,3/4,0.1 (decimals are exact)")
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--float", action="store_true", help="also print the float64 evaluation")
+    s.set_defaults(func=cmd_eval)
+
+    s = sub.add_parser("regions", help="enumerate the linear regions over a domain, with graph and certificate")
+    s.add_argument("model")
+    _domain_args(s)
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--graph", help="write the adjacency graph (.graphml, or .json)")
+    s.add_argument("--certificate", help="write the partition certificate (.json or .json.gz)")
+    s.add_argument("--max-regions", type=int, default=None)
+    s.add_argument("--time-limit", type=float, default=None, help="seconds")
+    _progress_args(s)
+    s.set_defaults(func=cmd_regions)
+
+    s = sub.add_parser("check", help="check a certificate (exit 0 valid, 1 invalid, 2 unusable)")
+    s.add_argument("certificate")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_check)
+
+    s = sub.add_parser("demo", help="run the built-in example end to end")
+    s.add_argument("--out", default=None, help="directory for the demo's files (default: a temporary one)")
+    s.add_argument("--quiet", action="store_true")
+    s.set_defaults(func=cmd_demo)
+
+    for extra in _EXTRA_COMMANDS:
+        extra(sub)
+    return p
+
+
+def _domain_args(s) -> None:
+    s.add_argument("--box", help="-1:1 for every input, or lo:hi,lo:hi,... per input (p/q and decimals exact)")
+    s.add_argument("--domain", help="JSON H-polytope file {\"A\": [[...]], \"b\": [...]}")
+    s.add_argument("--vnnlib", help="take the input box of a VNN-LIB file")
+
+
+def _progress_args(s) -> None:
+    s.add_argument("--progress", dest="progress", action="store_true", default=None, help="show a progress bar")
+    s.add_argument("--no-progress", dest="progress", action="store_false")
+
+
+# later subcommands register themselves here (see exactrelu/cli_*.py)
+_EXTRA_COMMANDS: list = []
+
+
+def _register_extras() -> None:
+    import importlib
+
+    for mod in ("exactrelu.cli_shallow", "exactrelu.cli_verify", "exactrelu.cli_crosscheck"):
+        try:
+            m = importlib.import_module(mod)
+        except ModuleNotFoundError as exc:
+            if exc.name == mod:
+                continue
+            raise
+        _EXTRA_COMMANDS.append(m.register)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    _register_extras()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except ExactReluError as exc:
+        print(f"exactrelu: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("exactrelu: interrupted", file=sys.stderr)
+        return 130
+    except FileNotFoundError as exc:
+        print(f"exactrelu: error: file not found: {exc.filename}", file=sys.stderr)
+        return 2
+    except (OSError, RecursionError, MemoryError) as exc:
+        print(f"exactrelu: error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,167 @@
+"""Region enumeration: partition properties, degenerate arrangements, limits, progress."""
+
+from __future__ import annotations
+
+import random
+from fractions import Fraction as F
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from exactrelu.domain import box, polytope
+from exactrelu.errors import DomainError
+from exactrelu.evaluation import activation_pattern, evaluate
+from exactrelu.network import NetworkBuilder, mlp
+from exactrelu.random_nets import random_layers, random_network
+from exactrelu.regions import enumerate_regions
+
+
+def assert_valid_partition(net, D, part, samples=200, seed=0):
+    """Check a partition against the network itself (no enumerator internals)."""
+    assert part.complete
+    pats = [r.pattern for r in part.regions]
+    assert len(set(pats)) == len(pats), "two regions with one pattern"
+    for r in part.regions:
+        A, b = r.constraints
+        w = r.witness
+        assert all(sum(a * x for a, x in zip(row, w)) < bi for row, bi in zip(A, b)), "witness not interior"
+        assert D.contains(w, strict=True)
+        assert activation_pattern(net, w) == r.pattern
+        assert evaluate(net, w) == r.evaluate(w)
+        for v in r.vertices:  # the map holds on the closure (continuity)
+            assert evaluate(net, v) == r.evaluate(v)
+            assert all(sum(a * x for a, x in zip(row, v)) <= bi for row, bi in zip(A, b))
+    rng = random.Random(seed)
+    lo, hi = D.lower, D.upper
+    for _ in range(samples):
+        x = [F(rng.randint(-10**6, 10**6), 10**6) * (h - l) / 2 + (h + l) / 2 for l, h in zip(lo, hi)]
+        if not D.contains(x):
+            continue
+        hits = [r for r in part.regions
+                if all(sum(a * xi for a, xi in zip(row, x)) <= bi for row, bi in zip(*r.constraints))]
+        assert hits, f"point {x} is in no region"
+        p = activation_pattern(net, x, ties="mark")
+        if "=" not in p:
+            assert [h.pattern for h in hits if all(
+                sum(a * xi for a, xi in zip(row, x)) < bi for row, bi in zip(*h.constraints))] == [p]
+
+
+def brute_force_1d(layers, lo, hi):
+    """Breakpoints of a 1-input net by exhaustive bisection on exact patterns (test oracle)."""
+    net = mlp(1, layers)
+    # every breakpoint is a zero of some unit's pre-activation on some pattern: collect the
+    # candidate points of all patterns seen on a fine grid, then keep those where the pattern changes
+    grid = [lo + (hi - lo) * F(i, 4000) for i in range(4001)]
+    pats = [p for p in (activation_pattern(net, [x], ties="mark") for x in grid) if "=" not in p]
+    return sum(1 for a, b in zip(pats, pats[1:]) if a != b) + 1
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_2d_partitions_are_valid(seed):
+    net = random_network([5, 4, 3], seed=seed)
+    D = box([-1, -1], [1, 1])
+    part = enumerate_regions(net, D)
+    assert_valid_partition(net, D, part)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_residual_partitions_are_valid(seed):
+    net = random_network([4, 4, 4], seed=seed, residual=True)
+    D = box(["-1", "-1/2"], [1, "3/2"])
+    assert_valid_partition(net, D, enumerate_regions(net, D))
+
+
+def test_3d_and_4d_partitions_are_valid():
+    for n_in in (3, 4):
+        net = random_network([5, 3], seed=n_in, n_in=n_in)
+        D = box([-1] * n_in, [1] * n_in)
+        assert_valid_partition(net, D, enumerate_regions(net, D), samples=100)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_1d_region_count_matches_grid(seed):
+    layers = random_layers([4, 3], seed, n_in=1, denom=4)
+    part = enumerate_regions(mlp(1, layers), box([-1], [1]))
+    # grid count is a lower bound; with denominators 4 breakpoints are multiples of small
+    # fractions, so a 1/2000 grid sees every region of positive length >= 1/2000
+    assert len(part.regions) >= brute_force_1d(layers, F(-1), F(1))
+    assert_valid_partition(mlp(1, layers), box([-1], [1]), part)
+
+
+def test_degenerate_coinciding_hyperplanes():
+    # three units on the same line x + y = 0 (scaled differently, one reversed), a fourth through the origin
+    net = mlp(2, [([[1, 1], [2, 2], [-1, -1], [1, -1]], [0, 0, 0, 0]), ([[1, -1, 1, 1]], [0])])
+    D = box([-1, -1], [1, 1])
+    part = enumerate_regions(net, D)
+    assert len(part.regions) == 4
+    assert_valid_partition(net, D, part)
+
+
+def test_degenerate_many_lines_through_one_point():
+    k = 7
+    W = [[F(i), F(1)] for i in range(-3, 4)]
+    net = mlp(2, [(W, [0] * k), ([[1] * k], [0])])
+    D = box([-1, -1], [1, 1])
+    part = enumerate_regions(net, D)
+    assert len(part.regions) == 2 * k
+    assert_valid_partition(net, D, part)
+
+
+def test_degenerate_line_on_domain_boundary_and_zero_unit():
+    # unit 0: x - 1 (zero on the edge x = 1, never positive); unit 1: identically 0; unit 2: y
+    net = mlp(2, [([[1, 0], [0, 0], [0, 1]], [-1, 0, 0]), ([[1, 1, 1]], [0])])
+    D = box([-1, -1], [1, 1])
+    part = enumerate_regions(net, D)
+    assert len(part.regions) == 2
+    assert {r.pattern for r in part.regions} == {"001", "000"}
+    assert_valid_partition(net, D, part)
+
+
+def test_degenerate_second_layer_constant_on_region():
+    # layer 2 unit: relu(x) - relu(x) = 0 wherever it is defined: pre-activation identically 0
+    net = mlp(2, [([[1, 0], [1, 0]], [0, 0]), ([[1, -1], [1, 1]], [0, 0]), ([[1, 1]], [0])])
+    D = box([-1, -1], [1, 1])
+    part = enumerate_regions(net, D)
+    assert_valid_partition(net, D, part)
+    assert len(part.regions) == 2
+
+
+def test_non_box_domain():
+    D = polytope([[-1, 0], [0, -1], [1, 1]], [0, 0, 1])  # triangle
+    net = random_network([6, 6], seed=9)
+    assert_valid_partition(net, D, enumerate_regions(net, D))
+
+
+def test_dimension_mismatch():
+    with pytest.raises(DomainError):
+        enumerate_regions(random_network([3], seed=1), box([0], [1]))
+
+
+def test_limits_mark_incomplete_and_open_nodes():
+    net = random_network([8, 8], seed=1)
+    D = box([-1, -1], [1, 1])
+    full = enumerate_regions(net, D)
+    part = enumerate_regions(net, D, max_regions=10)
+    assert len(part.regions) == 10 and not part.complete and part.stopped_by == "max_regions"
+    assert part.open_nodes
+    assert {r.pattern for r in part.regions} <= {r.pattern for r in full.regions}
+    exact = enumerate_regions(net, D, max_regions=len(full.regions))
+    assert exact.complete and exact.stopped_by is None
+    t = enumerate_regions(random_network([32, 32], seed=3), D, time_limit=0.05)
+    assert not t.complete and t.stopped_by == "time_limit"
+
+
+def test_progress_callback():
+    seen = []
+    enumerate_regions(random_network([16, 16], seed=2), box([-1, -1], [1, 1]), progress=seen.append,
+                      progress_every=0.0)
+    assert seen and seen[-1].regions > 0 and seen[-1].open_cells == 0
+    assert all(a.regions <= b.regions for a, b in zip(seen, seen[1:]))
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 10**9), st.lists(st.integers(1, 4), min_size=1, max_size=3), st.booleans())
+def test_hypothesis_small_nets(seed, widths, residual):
+    net = random_network(widths, seed=seed, denom=3, residual=residual)
+    D = box([-1, -1], [1, 1])
+    assert_valid_partition(net, D, enumerate_regions(net, D), samples=40, seed=seed)
