@@ -64,7 +64,7 @@ def _int_row(a: Sequence[Fraction], b: Fraction) -> tuple[IntRow, tuple[int, int
 class Cell:
     """A full-dimensional bounded polytope with rows, vertices and incidences (see module)."""
 
-    __slots__ = ("n", "rows", "scales", "vertices", "incidence", "_witness")
+    __slots__ = ("n", "rows", "scales", "vertices", "incidence", "_witness", "_vf")
 
     def __init__(self, n: int, rows: tuple[IntRow, ...], scales: tuple[tuple[int, int], ...],
                  vertices: list[HVertex], incidence: list[frozenset[int]], witness=None) -> None:
@@ -74,6 +74,7 @@ class Cell:
         self.vertices = vertices
         self.incidence = incidence
         self._witness = witness
+        self._vf = None
 
     # --- construction --------------------------------------------------------------
     @classmethod
@@ -112,12 +113,60 @@ class Cell:
         if self._witness is None:
             k = len(self.vertices)
             n = self.n
-            acc = [Fraction(0)] * n
+            L = 1
+            for _, W in self.vertices:
+                L = L * W // math.gcd(L, W)
+            acc = [0] * n
             for X, W in self.vertices:
+                f = L // W
                 for i in range(n):
-                    acc[i] += Fraction(X[i], W)
-            self._witness = tuple(v / k for v in acc)
+                    acc[i] += X[i] * f
+            self._witness = tuple(Fraction(v, L * k) for v in acc)
         return self._witness
+
+    def float_vertices(self):
+        """The vertices as a float64 array with a column of ones (for proposals only)."""
+        if self._vf is None:
+            import numpy as np
+
+            self._vf = np.array([[x / W for x in X] + [1.0] for X, W in self.vertices])
+        return self._vf
+
+    def farkas_at(self, form: Sequence[int], i: int) -> tuple[dict[int, int], int] | None:
+        """Try to prove ``form >= 0`` from vertex ``i`` (a proposed minimiser).
+
+        Exact: succeeds only if the form is >= 0 at vertex ``i`` and its negated gradient
+        is a non-negative combination of rows tight at ``i`` (then ``i`` *is* a
+        minimiser and the certificate is valid); returns None otherwise.
+        """
+        X, W = self.vertices[i]
+        g = form[:-1]
+        if sum(map(mul, g, X)) + form[-1] * W < 0:
+            return None
+        if not any(g):
+            return {}, 1
+        target = tuple(-v for v in g)
+        active = self.incidence[i]
+        if self.n == 2 and len(active) == 2:
+            r0, r1 = active
+            (a, b), (c, d) = self.rows[r0][0], self.rows[r1][0]
+            det = a * d - b * c
+            if det:
+                t0, t1 = target
+                y0 = t0 * d - t1 * c
+                y1 = a * t1 - b * t0
+                if det < 0:
+                    det, y0, y1 = -det, -y0, -y1
+                if y0 >= 0 and y1 >= 0:
+                    return {r: v for r, v in ((r0, y0), (r1, y1)) if v}, det
+                return None
+        y = self._cone_combination(active, target)
+        if y is None:
+            return None
+        den = 1
+        for v in y.values():
+            den = den * v.denominator // math.gcd(den, v.denominator)
+        return {r: int(v * den) for r, v in y.items()}, den
 
     def vertex(self, i: int) -> tuple[Fraction, ...]:
         X, W = self.vertices[i]

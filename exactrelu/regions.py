@@ -189,9 +189,10 @@ class Progress:
 class _State:
     """A cell plus where the walk stands in the network."""
 
-    __slots__ = ("cell", "layer", "outs", "forms", "D", "pending", "bits", "node_parent", "side", "witness")
+    __slots__ = ("cell", "layer", "outs", "forms", "D", "pending", "bits", "node_parent", "side", "witness",
+                 "forms_f")
 
-    def __init__(self, cell, layer, outs, forms, D, pending, bits, node_parent, side, witness):
+    def __init__(self, cell, layer, outs, forms, D, pending, bits, node_parent, side, witness, forms_f=None):
         self.cell = cell
         self.layer = layer
         self.outs = outs
@@ -202,6 +203,7 @@ class _State:
         self.node_parent = node_parent
         self.side = side
         self.witness = witness
+        self.forms_f = forms_f
 
 
 def enumerate_regions(net: Network, domain: Polytope, *, max_regions: int | None = None,
@@ -332,50 +334,94 @@ def _process(st: _State, node: TreeNode, kern: IntNet, net: Network, relu_off, L
             st.forms, st.D = forms, D
             if kern.layers[st.layer - 1][3]:
                 st.pending = list(range(len(forms)))
+                st.forms_f = _float_forms(forms)
             else:
                 st.pending = []
             continue
-        # decide the pending units of this layer
+        # decide the pending units of this layer: floats propose, exact arithmetic decides
         off = relu_off[st.layer - 1]
-        unstable = []
-        unstable_vals = []
-        for j in st.pending:
-            form = st.forms[j]
-            vals = cell.values(form)
-            lo = min(vals)
-            hi = max(vals)
+        pend = st.pending
+        forms = st.forms
+        Fv = st.forms_f[pend] @ cell.float_vertices().T
+        mins = Fv.min(axis=1).tolist()
+        maxs = Fv.max(axis=1).tolist()
+        amin = Fv.argmin(axis=1).tolist()
+        amax = Fv.argmax(axis=1).tolist()
+        candidates = []
+        for k, j in enumerate(pend):
+            form = forms[j]
             u = off + j
-            if lo >= 0 and hi > 0:
-                y = cell.farkas_nonneg(form, vals)
-                node.decisions.append((u, "+", _to_exact(y, cell, st.D)))
-                st.bits[u] = 49
-            elif hi <= 0:
-                neg = tuple(-v for v in form)
-                y = cell.farkas_nonneg(neg, [-v for v in vals])
-                node.decisions.append((u, "-", _to_exact(y, cell, st.D)))
-                st.bits[u] = 48
-            else:
-                unstable.append(j)
-                unstable_vals.append(vals)
-        if not unstable:
+            if mins[k] > 0:
+                y = cell.farkas_at(form, amin[k])
+                if y is not None:
+                    node.decisions.append((u, "+", _to_exact(y, cell, st.D)))
+                    st.bits[u] = 49
+                    continue
+            elif maxs[k] < 0:
+                y = cell.farkas_at(tuple(-v for v in form), amax[k])
+                if y is not None:
+                    node.decisions.append((u, "-", _to_exact(y, cell, st.D)))
+                    st.bits[u] = 48
+                    continue
+            elif mins[k] < 0 < maxs[k]:
+                candidates.append(j)  # very likely unstable: confirmed exactly below
+                continue
+            if not _decide_exactly(cell, form, u, node, st):
+                candidates.append(j)
+        split_on = None
+        while candidates:
+            j = candidates.pop(0)
+            vals = cell.values(forms[j])
+            if min(vals) < 0 < max(vals):
+                split_on = (j, vals)
+                break
+            _decide_exactly(cell, forms[j], off + j, node, st, vals)
+        if split_on is None:
             st.pending = []
             continue
-        j = unstable[0]
+        j, vals = split_on
         u = off + j
-        form = st.forms[j]
-        # split row scale: my row = (D/g) * exact row, where form = D * z_exact / ... form is D*z
-        scale = (st.D, 1)
-        cpos, cneg = cell.split(form, scale, unstable_vals[0])
+        form = forms[j]
+        # the integer form is D times the exact pre-activation, so the split row is D times the checker's
+        cpos, cneg = cell.split(form, (st.D, 1), vals)
         wpos, wneg = cpos.witness(), cneg.witness()
         node.split = {"unit": u, "pos": node.id + 1, "neg": None, "witness_pos": wpos, "witness_neg": wneg}
-        rest = unstable[1:]
+        rest = candidates
         bpos = bytearray(st.bits)
         bpos[u] = 49
         bneg = bytearray(st.bits)
         bneg[u] = 48
-        stack.append(_State(cneg, st.layer, st.outs, st.forms, st.D, rest, bneg, node, "-", wneg))
-        stack.append(_State(cpos, st.layer, st.outs, st.forms, st.D, list(rest), bpos, node, "+", wpos))
+        stack.append(_State(cneg, st.layer, st.outs, forms, st.D, rest, bneg, node, "-", wneg, st.forms_f))
+        stack.append(_State(cpos, st.layer, st.outs, forms, st.D, list(rest), bpos, node, "+", wpos, st.forms_f))
         return None
+
+
+def _float_forms(forms):
+    """Float proposals of the forms, each row scaled to max |entry| = 1 (exact ints -> float)."""
+    import numpy as np
+
+    rows = []
+    for f in forms:
+        m = max(abs(v) for v in f) or 1
+        rows.append([v / m for v in f])
+    return np.array(rows, dtype=float)
+
+
+def _decide_exactly(cell: Cell, form, u: int, node: TreeNode, st: _State, vals=None) -> bool:
+    """Decide unit u exactly if it is stable on the cell; False if it takes both signs."""
+    if vals is None:
+        vals = cell.values(form)
+    lo, hi = min(vals), max(vals)
+    if lo >= 0 and hi > 0:
+        node.decisions.append((u, "+", _to_exact(cell.farkas_nonneg(form, vals), cell, st.D)))
+        st.bits[u] = 49
+        return True
+    if hi <= 0:
+        neg = tuple(-v for v in form)
+        node.decisions.append((u, "-", _to_exact(cell.farkas_nonneg(neg, [-v for v in vals]), cell, st.D)))
+        st.bits[u] = 48
+        return True
+    return False
 
 
 def _to_exact(y: tuple[dict[int, int], int], cell: Cell, D: int) -> tuple[tuple[int, int, int], ...]:

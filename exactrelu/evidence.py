@@ -1,0 +1,126 @@
+"""Farkas evidence on regions: the exact proofs that consumers of a partition attach.
+
+All functions work on a :class:`~exactrelu.regions.Region` (its exact vertices and rows)
+and return multipliers ``((row, p, q), ...)`` over the region's rows *as the checker
+recomputes them* (domain rows as given, split rows from the exact pre-activations), so
+they can be written into certificates unchanged.
+
+Examples
+--------
+>>> from exactrelu.network import mlp
+>>> from exactrelu.domain import box
+>>> from exactrelu.regions import enumerate_regions
+>>> part = enumerate_regions(mlp(1, [([[1]], [0]), ([[1]], [0])]), box([-1], [1]))
+>>> reg = part.regions[0]                       # x > 0, output x
+>>> y = prove_le(reg, (Fraction(1),), Fraction(-1))   # x - 1 <= 0 on the region
+>>> y is not None
+True
+>>> prove_le(reg, (Fraction(1),), Fraction(-1, 2)) is None   # x - 1/2 <= 0 is false there
+True
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+from typing import Sequence
+
+from .cells import Cell
+
+__all__ = ["int_form", "prove_le", "max_over_region", "min_over_region", "prove_infeasible"]
+
+Multipliers = tuple[tuple[int, int, int], ...]
+
+
+def int_form(coeffs: Sequence[Fraction], const: Fraction) -> tuple[tuple[int, ...], int]:
+    """``(coeffs . x + const)`` as integer form times a positive scale ``s``: returns (form, s)."""
+    L = Fraction(const).denominator
+    for c in coeffs:
+        L = L * Fraction(c).denominator // math.gcd(L, Fraction(c).denominator)
+    return tuple(int(Fraction(c) * L) for c in coeffs) + (int(Fraction(const) * L),), L
+
+
+def _exact(y: tuple[dict[int, int], int], cell: Cell, scale: int) -> Multipliers:
+    nums, den = y
+    out = []
+    for r, v in nums.items():
+        P, Q = cell.scales[r]
+        out.append((r, v * P, den * Q * scale))
+    return tuple(sorted(out))
+
+
+def prove_le(region, coeffs: Sequence[Fraction], const: Fraction) -> Multipliers | None:
+    """Farkas multipliers proving ``coeffs . x + const <= 0`` on the region, or None if false."""
+    cell = region.cell if hasattr(region, "cell") else region
+    form, s = int_form(coeffs, const)
+    neg = tuple(-v for v in form)
+    vals = cell.values(neg)
+    if min(vals) < 0:
+        return None
+    return _exact(cell.farkas_nonneg(neg, vals), cell, s)
+
+
+def max_over_region(region, coeffs: Sequence[Fraction], const: Fraction) -> tuple[Fraction, tuple[Fraction, ...]]:
+    """Exact maximum of ``coeffs . x + const`` over the region and a vertex attaining it."""
+    cell = region.cell if hasattr(region, "cell") else region
+    form, s = int_form(coeffs, const)
+    vals = cell.values(form)
+    best = max(range(len(vals)), key=lambda i: Fraction(vals[i], cell.vertices[i][1]))
+    return Fraction(vals[best], cell.vertices[best][1] * s), cell.vertex(best)
+
+
+def min_over_region(region, coeffs: Sequence[Fraction], const: Fraction) -> tuple[Fraction, tuple[Fraction, ...]]:
+    """Exact minimum of ``coeffs . x + const`` over the region and a vertex attaining it."""
+    m, v = max_over_region(region, [-c for c in coeffs], -const)
+    return -m, v
+
+
+def prove_infeasible(region, atoms: Sequence[tuple[Sequence[Fraction], Fraction]]):
+    """Decide whether ``{x in region : a_k . x <= b_k for all atoms}`` is empty, exactly.
+
+    Returns ``("empty", y)`` with Farkas multipliers over the region rows followed by the
+    atoms (indices ``len(rows) + k``): ``sum y_i a_i = 0`` and ``sum y_i b_i < 0``; or
+    ``("point", x)`` with an exact point of the set.
+    """
+    cell = region.cell if hasattr(region, "cell") else region
+    nrows = len(cell.rows)
+    if len(atoms) == 1:
+        a, b = atoms[0]
+        m, v = min_over_region(region, a, Fraction(0))
+        if m <= b:
+            return "point", v
+        # a.x >= m on the region: Farkas for  m - a.x <= 0 ; add the atom with weight 1
+        y = prove_le(region, [-c for c in a], m)
+        s = 1
+        return "empty", tuple(y) + ((nrows, s, 1),)
+    return _infeasible_lp(region, atoms)
+
+
+def _infeasible_lp(region, atoms):
+    from .lp import lp_maximize
+
+    cell = region.cell
+    n = cell.n
+    A, b = [], []
+    for (a, bi), (P, Q) in zip(cell.rows, cell.scales):
+        # the checker's row is (a, bi) * Q / P
+        A.append([Fraction(v * Q, P) for v in a])
+        b.append(Fraction(bi * Q, P))
+    for a, bi in atoms:
+        A.append([Fraction(v) for v in a])
+        b.append(Fraction(bi))
+    m = len(A)
+    # maximise -s  s.t.  A x - s <= b,  -s <= 0
+    A2 = [row + [Fraction(-1)] for row in A] + [[Fraction(0)] * n + [Fraction(-1)]]
+    b2 = b + [Fraction(0)]
+    res = lp_maximize(A2, b2, [Fraction(0)] * n + [Fraction(-1)])
+    if res.status != "optimal":
+        raise RuntimeError(f"unexpected LP status {res.status}")
+    if res.value >= 0:  # s* <= 0: feasible; the optimum point satisfies every row
+        return "point", res.point[:n]
+    y = res.dual
+    mult = []
+    for i, v in y.items():
+        if i < m and v:
+            mult.append((i, v.numerator, v.denominator))
+    return "empty", tuple(sorted(mult))
