@@ -140,9 +140,17 @@ class Property:
         return regs[0]
 
     def is_counterexample(self, x: Sequence[Fraction], y: Sequence[Fraction]) -> bool:
-        """Exact: does ``(x, y)`` satisfy some disjunct (input region and constraints)?"""
+        """Exact: does ``(x, y)`` satisfy some disjunct (input region and constraints)?
+
+        ``x`` is the full input vector (fixed inputs must have their values).
+        """
+        if len(x) != self.n_inputs or len(y) != self.n_outputs:
+            raise PropertyError("point or output of the wrong length for this property")
+        if any(x[i] != v for i, v in self.fixed_inputs.items()):
+            return False
+        u = [x[i] for i in self.free_inputs]
         for d in self.disjuncts:
-            if d.input_region.contains(x) and all(c.holds(x, y) for c in d.constraints):
+            if d.input_region.contains(u) and all(c.holds(u, y) for c in d.constraints):
                 return True
         return False
 

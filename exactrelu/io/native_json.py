@@ -157,4 +157,8 @@ def load_json(path: "str | Path") -> Network:
         text = Path(path).read_text()
     except UnicodeDecodeError as exc:
         raise ModelFormatError(f"{path}: not a text file") from exc
+    except FileNotFoundError:
+        raise ModelFormatError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise ModelFormatError(f"{path}: cannot read: {exc.strerror or exc}") from None
     return loads(text)

@@ -44,6 +44,9 @@ The *batch dimension*: a symbolic leading dimension (``N``, ``batch``, unset) is
 as 1; other symbolic dimensions need ``input_shape=``.  The network input is the input
 tensor flattened in C order (``n_inputs = prod(shape)``), and likewise the output.
 Graph inputs that have an initializer are constants (old-IR "optional inputs").
+Float attributes (``alpha``, ``epsilon``, ...) are float32 in ONNX and are used at their
+exact float32 values (also the defaults: ``LeakyRelu`` alpha is float32(0.01)).  Weights
+in external data files are read only when the model is loaded from its path.
 
 Export (:func:`export_onnx`, :func:`network_to_onnx`)
 -----------------------------------------------------
@@ -105,6 +108,9 @@ __all__ = [
 _ZERO = Fraction(0)
 _ONE = Fraction(1)
 _GZIP_MAGIC = b"\x1f\x8b"
+# ONNX float attribute defaults are float32 values
+_F32_0_01 = float(np.float32(0.01))
+_F32_1E_5 = float(np.float32(1e-5))
 
 
 # --------------------------------------------------------------------------------------
@@ -443,17 +449,26 @@ class OnnxImport:
 _FLOAT_TYPES = {1: "float32", 10: "float16", 11: "float64", 16: "bfloat16"}
 
 
+class _FakeNode:
+    """Stands in for an ONNX NodeProto when other importers call operator handlers."""
+
+    def __init__(self, op_type: str, name: str, n_outputs: int = 1) -> None:
+        self.op_type = op_type
+        self.name = name
+        self.domain = ""
+        self.input: list[str] = []
+        self.output = [f"{name}:{i}" for i in range(n_outputs)]
+
+
 class _Graph:
     """Symbolic executor of one ONNX graph."""
 
     def __init__(self, model: Any, input_shape: Sequence[int] | None, output: str | None,
                  approximate_bn: bool, bn_max_denominator: int | None) -> None:
+        """``model=None`` gives a blank builder (used by the PyTorch importer): call
+        :meth:`set_input`, the ``_op_*`` handlers and :meth:`finish` directly."""
         self.model = model
-        self.graph = model.graph
-        self.opset = 1
-        for imp in model.opset_import:
-            if imp.domain in ("", "ai.onnx"):
-                self.opset = int(imp.version)
+        self.opset = 13
         self.approximate_bn = approximate_bn
         self.bn_max_denominator = bn_max_denominator
         self.layers: list[Layer] = []
@@ -461,8 +476,17 @@ class _Graph:
         self.layer_vars: list[list[_Aff]] = []
         self.notes: list[str] = []
         self.max_change = _ZERO
-        self.inits = {t.name: t for t in self.graph.initializer}
         self.env: dict[str, Any] = {}
+        self.inits: dict[str, Any] = {}
+        self.producers: dict[str, Any] = {}
+        if model is None:
+            return
+        self.graph = model.graph
+        self.opset = 1
+        for imp in model.opset_import:
+            if imp.domain in ("", "ai.onnx"):
+                self.opset = int(imp.version)
+        self.inits = {t.name: t for t in self.graph.initializer}
         self._choose_io(input_shape, output)
 
     # ---- inputs/outputs -------------------------------------------------------------
@@ -527,6 +551,11 @@ class _Graph:
                         f"input {vi.name!r} has a symbolic dimension {k} ({d.dim_param or '?'}); pass input_shape=")
             if tt.elem_type not in _FLOAT_TYPES and tt.elem_type != 0:
                 raise ModelFormatError(f"input {vi.name!r} is not a float tensor (elem_type {tt.elem_type})")
+        self.env[vi.name] = self.set_input(shape)
+
+    def set_input(self, shape: Sequence[int]) -> "_Sym":
+        """Declare the network input (source 0) with this tensor shape; return its value."""
+        shape = [int(d) for d in shape]
         if any(d < 1 for d in shape):
             raise ShapeError(f"input shape {shape} has a non-positive dimension")
         self.input_shape = tuple(shape)
@@ -534,7 +563,7 @@ class _Graph:
         self.widths.append(self.n_inputs)
         vars0 = [_Aff({(0, i): _ONE}, _ZERO) for i in range(self.n_inputs)]
         self.layer_vars.append(vars0)
-        self.env[vi.name] = _Sym(_obj_array(vars0, self.input_shape))
+        return _Sym(_obj_array(vars0, self.input_shape))
 
     # ---- constants ------------------------------------------------------------------
     def _const_from_numpy(self, arr: np.ndarray, name: str) -> _Const:
@@ -633,12 +662,15 @@ class _Graph:
         out = self.get(self.output_name, None) if self.output_name in self.inits else self.env.get(self.output_name)
         if out is None:
             raise ModelFormatError(f"output {self.output_name!r} is never computed")
+        out_node = self.producers.get(self.output_name)
+        return self.finish(out, out_node.name if out_node is not None else "", name)
+
+    def finish(self, out: Any, out_name: str, name: str) -> Network:
+        """Materialise the output value (identity layer unless it is the last ReLU layer)."""
         self.output_shape = tuple(out.shape)
         forms = list(_aff_array(out).ravel())
         if not forms:
             raise ShapeError("the output tensor is empty")
-        out_node = self.producers.get(self.output_name)
-        out_name = out_node.name if out_node is not None else ""
         last = len(self.layers)
         if not (last >= 1 and self.layers[-1].activation is Activation.RELU and len(forms) == self.widths[last]
                 and all(f is v for f, v in zip(forms, self.layer_vars[last]))):
@@ -666,8 +698,20 @@ class _Graph:
         for k, v in list(attrs.items()):
             if isinstance(v, bytes):
                 attrs[k] = v.decode("utf-8", "replace")
+        outs = self._guarded(handler, node, nname, op, inputs, attrs)
+        for name, val in zip(node.output, outs):
+            if name:
+                self.env[name] = val
+
+    @staticmethod
+    def _guarded(handler: Callable, node: Any, nname: str, op: str, inputs: list, attrs: dict) -> list:
+        """Run an operator handler, translating low-level errors into exactrelu errors."""
         try:
-            outs = handler(node, nname, inputs, attrs)
+            return handler(node, nname, inputs, attrs)
+        except ShapeError as exc:
+            if f"node {nname!r}" in str(exc):
+                raise
+            raise ShapeError(f"node {nname!r} ({op}): {exc}") from None
         except ExactReluError:
             raise
         except _Nonlinear as exc:
@@ -675,10 +719,13 @@ class _Graph:
         except ZeroDivisionError as exc:
             raise ModelFormatError(f"node {nname!r} ({op}): {exc}") from None
         except (ValueError, IndexError, TypeError) as exc:
-            raise ShapeError(f"node {nname!r} ({op}): {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
-        for name, val in zip(node.output, outs):
-            if name:
-                self.env[name] = val
+            raise ShapeError(f"node {nname!r} ({op}): {_first_line(exc)}") from None
+
+    def call(self, op: str, name: str, inputs: list, attrs: dict | None = None, n_outputs: int = 1) -> list:
+        """Apply ONNX operator ``op`` to values (for importers of other formats)."""
+        handler = getattr(self, "_op_" + op)
+        node = _FakeNode(op, name, n_outputs)
+        return self._guarded(handler, node, name, op, inputs, dict(attrs or {}))
 
     # ---- helpers for handlers --------------------------------------------------------
     @staticmethod
@@ -1163,7 +1210,7 @@ class _Graph:
         scale, bias, mean, var = (self._const(self._need(inputs, k, "BatchNormalization", nname),
                                               "BatchNormalization", nname, what).frac().ravel().tolist()
                                   for k, what in ((1, "scale"), (2, "B"), (3, "mean"), (4, "var")))
-        eps = Fraction(float(attrs.get("epsilon", 1e-5)))
+        eps = Fraction(float(attrs.get("epsilon", _F32_1E_5)))
         if len(x.shape) < 2:
             raise ShapeError(f"BatchNormalization input must have rank >= 2, got {list(x.shape)}")
         C = x.shape[1]
@@ -1226,7 +1273,7 @@ class _Graph:
 
     def _op_LeakyRelu(self, node, nname, inputs, attrs):
         x = self._need(inputs, 0, "LeakyRelu", nname)
-        alpha = Fraction(float(attrs.get("alpha", 0.01)))
+        alpha = Fraction(float(attrs.get("alpha", _F32_0_01)))
         slopes = _obj_array([alpha] * int(np.prod(x.shape, dtype=np.int64)), x.shape)
         return [self._leaky(x, slopes, node.name)]
 
@@ -1415,6 +1462,20 @@ def read_onnx_model(source: "str | Path | bytes | Any") -> Any:
     return model
 
 
+def _load_external_data(model: Any, base_dir: Path | None) -> None:
+    """Inline initializers stored in external files (only for models read from a path)."""
+    from onnx.external_data_helper import load_external_data_for_model, uses_external_data
+
+    if not any(uses_external_data(t) for t in model.graph.initializer):
+        return
+    if base_dir is None:
+        raise ModelFormatError("the model keeps its weights in external data files; load it from its file path")
+    try:
+        load_external_data_for_model(model, str(base_dir))
+    except Exception as exc:
+        raise ModelFormatError(f"cannot read the model's external data: {_first_line(exc)}") from None
+
+
 def import_onnx(source: "str | Path | bytes | Any", *, input_shape: Sequence[int] | None = None,
                 output: str | None = None, approximate_bn: bool = False,
                 bn_max_denominator: int | None = None) -> OnnxImport:
@@ -1450,10 +1511,13 @@ def import_onnx(source: "str | Path | bytes | Any", *, input_shape: Sequence[int
         Shapes that do not fit.
     """
     model = read_onnx_model(source)
+    _load_external_data(model, None if isinstance(source, (bytes, bytearray, memoryview)) or
+                        not isinstance(source, (str, Path)) else Path(source).parent)
     if bn_max_denominator is not None and (not isinstance(bn_max_denominator, int) or bn_max_denominator < 1):
         raise ModelError("bn_max_denominator must be a positive integer")
     g = _Graph(model, input_shape, output, approximate_bn, bn_max_denominator)
-    net = g.run(model.graph.name or "")
+    props = {p.key: p.value for p in model.metadata_props}
+    net = g.run(props.get("exactrelu.network_name", model.graph.name or ""))
     if g.notes:
         warnings.warn("ONNX import approximated: " + "; ".join(g.notes), stacklevel=2)
     return OnnxImport(net, g.input_name, g.output_name, g.input_shape, g.output_shape, g.notes, g.max_change)
@@ -1578,6 +1642,7 @@ def network_to_onnx(net: Network, dtype: str = "float32", approximate: bool = Fa
         initializer=inits)
     model = helper.make_model(graph, producer_name="exactrelu", opset_imports=[helper.make_opsetid("", 13)])
     model.ir_version = 8
+    helper.set_model_props(model, {"exactrelu.network_name": net.name})
     try:
         onnx.checker.check_model(model)
     except Exception as exc:  # pragma: no cover - our own construction

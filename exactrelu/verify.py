@@ -1,0 +1,302 @@
+"""Exact verification of VNN-LIB properties: ``holds`` with a certificate, or ``violated``
+with an exact rational counterexample.
+
+Procedure (floats propose, exact arithmetic decides):
+
+1. *Falsification.* Random and corner points of each input region are evaluated in
+   float64; the most promising are re-evaluated exactly and kept only if they are exact
+   counterexamples.
+2. *Region walk.* The linear regions of the network over each input region are streamed
+   from the certified splitting tree. On a region the outputs are affine, so each
+   disjunct of the property becomes a set of linear inequalities in ``x``; its emptiness
+   is decided exactly (vertex minimum for one inequality, an exact LP otherwise) and
+   proved by a Farkas vector, or a point of it is a counterexample (re-checked exactly).
+3. *Verdict.* ``violated`` as soon as a counterexample is confirmed; ``holds`` when every
+   region of every input region is proved empty; ``unknown`` when a limit stops the walk.
+
+The certificate (claim ``"property"``) holds the property in exact JSON form, one
+splitting tree per input region and the per-leaf Farkas vectors.
+
+Examples
+--------
+>>> from exactrelu.network import mlp
+>>> from exactrelu.vnnlib import parse_vnnlib
+>>> net = mlp(1, [([[1], [-1]], [0, 0]), ([[1, 1]], [0])])               # |x|
+>>> hdr = "(declare-const X_0 Real) (declare-const Y_0 Real) (assert (>= X_0 -1)) (assert (<= X_0 1))"
+>>> verify(net, parse_vnnlib(hdr + " (assert (<= Y_0 -0.1))")).verdict
+'holds'
+>>> res = verify(net, parse_vnnlib(hdr + " (assert (>= Y_0 0.9))"))
+>>> res.verdict, res.float_confirms
+('violated', True)
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from .errors import ExactReluError
+from .evaluation import evaluate, evaluate_batch, evaluate_float
+from .evidence import prove_infeasible
+from .network import Network
+from .rationals import format_rational, format_vector
+from .regions import Partition, Progress, TreeNode, _Stop, iter_regions
+from .vnnlib import Property
+
+__all__ = ["VerificationResult", "verify", "property_certificate", "EXIT_CODES"]
+
+EXIT_CODES = {"holds": 0, "violated": 10, "unknown": 20}
+
+
+@dataclass
+class VerificationResult:
+    """Outcome of :func:`verify`.
+
+    ``counterexample`` is the full input (exact), ``exact_output`` the exact network output
+    there, ``float_output`` the float64 output and ``float_confirms`` whether float64
+    arithmetic also sees a counterexample there.
+    """
+
+    verdict: str
+    counterexample: tuple[Fraction, ...] | None = None
+    exact_output: tuple[Fraction, ...] | None = None
+    float_output: list[float] | None = None
+    float_confirms: bool | None = None
+    found_by: str | None = None
+    partitions: list = field(default_factory=list)  # [(input index, Partition, proofs)]
+    regions: int = 0
+    seconds: float = 0.0
+    reason: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"verdict": self.verdict, "regions": self.regions, "seconds": round(self.seconds, 4)}
+        if self.counterexample is not None:
+            d["counterexample"] = format_vector(self.counterexample)
+            d["exact_output"] = format_vector(self.exact_output)
+            d["float_output"] = self.float_output
+            d["float_confirms"] = self.float_confirms
+            d["found_by"] = self.found_by
+        if self.reason:
+            d["reason"] = self.reason
+        return d
+
+
+def _float_inside(prop: Property, x_full) -> tuple[Fraction, ...] | None:
+    """A float64-representable point near ``x_full`` inside the same input region, or None."""
+    import math
+
+    free = prop.free_inputs
+    for d in prop.disjuncts:
+        region = d.input_region
+        u = [x_full[i] for i in free]
+        if not region.contains(u):
+            continue
+        c = region.interior_point
+        cand = [Fraction(float(v)) for v in u]
+        for _ in range(4):
+            if region.contains(cand):
+                return prop.full_input(cand)
+            cand = [Fraction(math.nextafter(float(v), float(ci))) for v, ci in zip(cand, c)]
+        return None
+    return None
+
+
+def _confirm(net: Network, prop: Property, x_full, how: str) -> VerificationResult | None:
+    """Re-check a candidate exactly; prefer a float-representable counterexample nearby."""
+    y = evaluate(net, x_full)
+    if not prop.is_counterexample(x_full, y):
+        return None
+    xf = _float_inside(prop, x_full)
+    if xf is not None and xf != tuple(x_full):
+        yf = evaluate(net, xf)
+        if prop.is_counterexample(xf, yf):
+            x_full, y = xf, yf
+    fy = evaluate_float(net, [[float(v) for v in x_full]])[0].tolist()
+    float_ok = None
+    if all(abs(v) < float("inf") for v in fy):
+        fyq = [Fraction(v) for v in fy]
+        float_ok = prop.is_counterexample(x_full, fyq)
+    else:
+        float_ok = False
+    return VerificationResult("violated", tuple(x_full), tuple(y), fy, float_ok, how)
+
+
+def _falsify(net: Network, prop: Property, samples: int, rng: random.Random, deadline: float | None):
+    """Float-guided search for counterexamples; every candidate is re-checked exactly."""
+    import numpy as np
+
+    for region_idx, region in enumerate(prop.input_regions):
+        lo, hi = region.lower, region.upper
+        pts = [list(v) for v in region.vertices[:64]]
+        pts.append(list(region.interior_point))
+        for _ in range(samples):
+            pts.append([l + (h - l) * Fraction(rng.randrange(1 << 20), 1 << 20) for l, h in zip(lo, hi)])
+        pts = [p for p in pts if region.contains(p)]
+        full = [prop.full_input(p) for p in pts]
+        Y = evaluate_float(net, np.array([[float(v) for v in x] for x in full]))
+        # score: the largest (over disjuncts) of the smallest slack of its constraints
+        scores = []
+        for j, (x, y) in enumerate(zip(pts, Y)):
+            best = -float("inf")
+            for d in prop.disjuncts:
+                if d.input_region is not region:
+                    continue
+                s = min((c.slack(x, y) for c in d.constraints), default=float("inf"))
+                best = max(best, s)
+            scores.append((best, j))
+        scores.sort(reverse=True)
+        top = [full[j] for _, j in scores[:32]]
+        for x in top:
+            res = _confirm(net, prop, x, "float-guided search")
+            if res is not None:
+                return res
+            if deadline is not None and time.perf_counter() > deadline:
+                return None
+    return None
+
+
+def verify(net: Network, prop: Property, *, time_limit: float | None = None, max_regions: int | None = None,
+           samples: int = 2000, seed: int = 0, certify: bool = True, progress=None) -> VerificationResult:
+    """Decide ``prop`` for ``net`` exactly (see module docstring)."""
+    if prop.n_inputs != net.n_inputs or prop.n_outputs != net.n_outputs:
+        raise ExactReluError(f"the property is for {prop.n_inputs} inputs / {prop.n_outputs} outputs, the network "
+                             f"has {net.n_inputs} / {net.n_outputs}")
+    t0 = time.perf_counter()
+    deadline = None if time_limit is None else t0 + time_limit
+    rng = random.Random(seed)
+    if samples:
+        res = _falsify(net, prop, samples, rng, deadline)
+        if res is not None:
+            res.seconds = time.perf_counter() - t0
+            return res
+    small = prop.restrict(net)
+    total = 0
+    parts = []
+    undecided = 0
+    for idx, region in enumerate(prop.input_regions):
+        disj = [(k, d) for k, d in enumerate(prop.disjuncts) if d.input_region is region]
+        nodes: list[TreeNode] = []
+        regions = []
+        proofs: dict = {}
+        info: dict = {"open": 0}
+        gen = iter_regions(small, region, nodes=nodes, info=info)
+        stopped = None
+        last = time.perf_counter()
+        for reg in gen:
+            reg.index = len(regions)
+            regions.append(reg)
+            total += 1
+            C, d = reg.affine_map
+            for k, dj in disj:
+                atoms = []
+                for c in dj.constraints:
+                    coeff = [c.a[i] + sum(c.c[j] * C[j][i] for j in range(len(C))) for i in range(small.n_inputs)]
+                    rhs = c.b - sum(c.c[j] * d[j] for j in range(len(d)))
+                    atoms.append((coeff, rhs, c.strict))
+                if not atoms:  # no output constraint: the whole region is a counterexample
+                    hit = _confirm(net, prop, prop.full_input(reg.witness), "region walk")
+                    if hit is not None:
+                        return _finish(hit, t0, total)
+                    continue
+                kind, ev = prove_infeasible(reg, [(a, b) for a, b, _ in atoms])
+                if kind == "empty":
+                    proofs[(reg.node, k)] = ev
+                    continue
+                x = _strict_point(reg, atoms, ev)
+                if x is not None:
+                    hit = _confirm(net, prop, prop.full_input(x), "region walk")
+                    if hit is not None:
+                        gen.close()
+                        return _finish(hit, t0, total)
+                undecided += 1  # closed system feasible but no strict counterexample found
+            now = time.perf_counter()
+            if progress is not None and now - last > 0.5:
+                last = now
+                progress(Progress(total, info["open"], len(nodes), now - t0))
+            if deadline is not None and now > deadline:
+                stopped = "time_limit"
+            elif max_regions is not None and total >= max_regions:
+                stopped = "max_regions"
+            if stopped:
+                try:
+                    gen.throw(_Stop())
+                except StopIteration:
+                    pass
+                break
+        complete = not any(nd.open for nd in nodes)
+        part = Partition(small, region, regions, nodes, complete, time.perf_counter() - t0,
+                         None if complete else stopped)
+        parts.append((idx, part, proofs))
+        if not complete:
+            return VerificationResult("unknown", partitions=parts, regions=total, seconds=time.perf_counter() - t0,
+                                      reason=f"stopped by {stopped}")
+    if undecided:
+        return VerificationResult("unknown", partitions=parts, regions=total, seconds=time.perf_counter() - t0,
+                                  reason="strict inequalities met only on a boundary")
+    return VerificationResult("holds", partitions=parts, regions=total, seconds=time.perf_counter() - t0)
+
+
+def _finish(res: VerificationResult, t0: float, total: int) -> VerificationResult:
+    res.seconds = time.perf_counter() - t0
+    res.regions = total
+    return res
+
+
+def _strict_point(reg, atoms, point):
+    """A point of the region meeting strict atoms strictly, or None."""
+    if all((sum(a * x for a, x in zip(c, point)) < b) if s else (sum(a * x for a, x in zip(c, point)) <= b)
+           for c, b, s in atoms):
+        return point
+    # push towards the region's witness: the segment point(1-t) + w t for small t
+    w = reg.witness
+    for k in range(1, 40):
+        t = Fraction(1, 2 ** k)
+        x = tuple(p + (wi - p) * t for p, wi in zip(point, w))
+        if all((sum(a * xi for a, xi in zip(c, x)) < b) if s else (sum(a * xi for a, xi in zip(c, x)) <= b)
+               for c, b, s in atoms):
+            return x
+    return None
+
+
+def property_to_json(prop: Property) -> dict[str, Any]:
+    """The property in the certificate's exact JSON form."""
+    inputs = prop.input_regions
+    return {
+        "n_inputs": prop.n_inputs,
+        "n_outputs": prop.n_outputs,
+        "fixed_inputs": {str(i): format_rational(v) for i, v in sorted(prop.fixed_inputs.items())},
+        "inputs": [r.to_dict() for r in inputs],
+        "disjuncts": [{"input": inputs.index(d.input_region),
+                       "constraints": [{"a": format_vector(c.a), "c": format_vector(c.c), "b": format_rational(c.b),
+                                        "strict": c.strict} for c in d.constraints]}
+                      for d in prop.disjuncts],
+    }
+
+
+def property_certificate(net: Network, prop: Property, result: VerificationResult) -> dict[str, Any]:
+    """Certificate (claim ``"property"``) for a ``holds`` verdict; for ``violated`` the
+    counterexample itself is the evidence (claim ``"counterexample"``)."""
+    from .certificate import FORMAT, VERSION, format_multipliers, partition_certificate
+    from .io.native_json import network_to_dict
+
+    if result.verdict == "violated":
+        return {"format": FORMAT, "version": VERSION, "claim": "counterexample",
+                "network": network_to_dict(net), "property": property_to_json(prop),
+                "point": format_vector(result.counterexample)}
+    if result.verdict != "holds":
+        raise ExactReluError("no certificate for an unknown verdict")
+    small = prop.restrict(net)
+    cert: dict[str, Any] = {"format": FORMAT, "version": VERSION, "claim": "property",
+                            "network": network_to_dict(net), "property": property_to_json(prop)}
+    cert["partitions"] = []
+    for idx, part, proofs in result.partitions:
+        pc = partition_certificate(part, adjacency=False)
+        entry = {"input": idx, "root_witness": pc["root_witness"], "complete": pc["complete"],
+                 "nodes": pc["nodes"], "regions": pc["regions"],
+                 "proofs": [{"node": node, "disjunct": k, "farkas": format_multipliers(y)}
+                            for (node, k), y in sorted(proofs.items())]}
+        cert["partitions"].append(entry)
+    return cert
