@@ -75,25 +75,36 @@ def min_over_region(region, coeffs: Sequence[Fraction], const: Fraction) -> tupl
     return -m, v
 
 
-def prove_infeasible(region, atoms: Sequence[tuple[Sequence[Fraction], Fraction]]):
-    """Decide whether ``{x in region : a_k . x <= b_k for all atoms}`` is empty, exactly.
+def prove_infeasible(region, atoms: Sequence[tuple]):
+    """Decide whether ``{x in region : a_k . x <= b_k (or < b_k) for all atoms}`` is empty.
 
-    Returns ``("empty", y)`` with Farkas multipliers over the region rows followed by the
-    atoms (indices ``len(rows) + k``): ``sum y_i a_i = 0`` and ``sum y_i b_i < 0``; or
-    ``("point", x)`` with an exact point of the set.
+    ``atoms`` are ``(a, b)`` or ``(a, b, strict)``. Returns ``("empty", y)`` with multipliers
+    ``y >= 0`` over the region rows followed by the atoms (indices ``len(rows) + k``) such
+    that ``sum y_i (a_i . x - b_i)`` is a constant ``K`` with ``K > 0``, or ``K = 0`` and a
+    positive multiplier on a strict atom (Motzkin's transposition theorem); or
+    ``("point", x)`` with an exact point of the set (strict atoms strictly met).
     """
     cell = region.cell if hasattr(region, "cell") else region
     nrows = len(cell.rows)
+    atoms = [(a, b, bool(rest[0]) if rest else False) for a, b, *rest in atoms]
     if len(atoms) == 1:
-        a, b = atoms[0]
+        a, b, strict = atoms[0]
         m, v = min_over_region(region, a, Fraction(0))
-        if m <= b:
+        if m < b or (m == b and not strict):  # the minimising vertex meets the atom
             return "point", v
-        # a.x >= m on the region: Farkas for  m - a.x <= 0 ; add the atom with weight 1
+        # a.x >= m >= b on the region: Farkas for  m - a.x <= 0, plus the atom with weight 1
         y = prove_le(region, [-c for c in a], m)
-        s = 1
-        return "empty", tuple(y) + ((nrows, s, 1),)
+        return "empty", tuple(y) + ((nrows, 1, 1),)
     return _infeasible_lp(region, atoms)
+
+
+def _cell_rows(cell):
+    A, b = [], []
+    for (a, bi), (P, Q) in zip(cell.rows, cell.scales):
+        # the checker's row is (a, bi) * Q / P
+        A.append([Fraction(v * Q, P) for v in a])
+        b.append(Fraction(bi * Q, P))
+    return A, b
 
 
 def _infeasible_lp(region, atoms):
@@ -101,26 +112,29 @@ def _infeasible_lp(region, atoms):
 
     cell = region.cell
     n = cell.n
-    A, b = [], []
-    for (a, bi), (P, Q) in zip(cell.rows, cell.scales):
-        # the checker's row is (a, bi) * Q / P
-        A.append([Fraction(v * Q, P) for v in a])
-        b.append(Fraction(bi * Q, P))
-    for a, bi in atoms:
+    A, b = _cell_rows(cell)
+    for a, bi, _ in atoms:
         A.append([Fraction(v) for v in a])
         b.append(Fraction(bi))
     m = len(A)
-    # maximise -s  s.t.  A x - s <= b,  -s <= 0
+    # phase 1: the closed system.  maximise -s  s.t.  A x - s <= b,  -s <= 0
     A2 = [row + [Fraction(-1)] for row in A] + [[Fraction(0)] * n + [Fraction(-1)]]
     b2 = b + [Fraction(0)]
     res = lp_maximize(A2, b2, [Fraction(0)] * n + [Fraction(-1)])
     if res.status != "optimal":
         raise RuntimeError(f"unexpected LP status {res.status}")
-    if res.value >= 0:  # s* <= 0: feasible; the optimum point satisfies every row
+    if res.value < 0:  # s* > 0: even the closed system is empty
+        return "empty", tuple(sorted((i, v.numerator, v.denominator) for i, v in res.dual.items() if i < m and v))
+    strict = [len(cell.rows) + k for k, (_, _, st) in enumerate(atoms) if st]
+    if not strict:
         return "point", res.point[:n]
-    y = res.dual
-    mult = []
-    for i, v in y.items():
-        if i < m and v:
-            mult.append((i, v.numerator, v.denominator))
-    return "empty", tuple(sorted(mult))
+    # phase 2: maximise t  s.t.  closed rows,  strict rows + t <= b,  t <= 1
+    A3 = [row + [Fraction(1) if i in strict else Fraction(0)] for i, row in enumerate(A)]
+    A3.append([Fraction(0)] * n + [Fraction(1)])
+    b3 = b + [Fraction(1)]
+    res = lp_maximize(A3, b3, [Fraction(0)] * n + [Fraction(1)])
+    if res.status != "optimal":
+        raise RuntimeError(f"unexpected LP status {res.status}")
+    if res.value > 0:
+        return "point", res.point[:n]
+    return "empty", tuple(sorted((i, v.numerator, v.denominator) for i, v in res.dual.items() if i < m and v))

@@ -201,7 +201,7 @@ def verify(net: Network, prop: Property, *, time_limit: float | None = None, max
                     if hit is not None:
                         return _finish(hit, t0, total)
                     continue
-                kind, ev = prove_infeasible(reg, [(a, b) for a, b, _ in atoms])
+                kind, ev = prove_infeasible(reg, atoms)
                 if kind == "empty":
                     proofs[(reg.node, k)] = ev
                     continue

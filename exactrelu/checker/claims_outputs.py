@@ -117,8 +117,9 @@ def _form_minus_const(form: tuple, p: int, q: int) -> tuple:
     return tuple([c * q for c in v[:-1]] + [v[-1] * q - p * d]), d * q
 
 
-def _combination_positive(rows: list, y: list) -> bool:
-    """``sum_i y_i row_i`` is a positive constant (so ``{rows <= 0}`` is empty)."""
+def _combination_positive(rows: list, y: list, strict: frozenset = frozenset()) -> bool:
+    """``sum_i y_i row_i`` is a constant ``K`` with ``K > 0``, or ``K = 0`` with a positive
+    multiplier on a strict row: then ``{rows <= 0, strict rows < 0}`` is empty (Motzkin)."""
     if not y:
         return False
     M = math.lcm(*[q * rows[i][1] for i, _, q in y])
@@ -127,7 +128,9 @@ def _combination_positive(rows: list, y: list) -> bool:
         rv, rd = rows[i]
         c = p * (M // (q * rd))
         acc = [c * r for r in rv] if acc is None else [a + c * r for a, r in zip(acc, rv)]
-    return not any(acc[:-1]) and acc[-1] > 0
+    if any(acc[:-1]):
+        return False
+    return acc[-1] > 0 or (acc[-1] == 0 and any(i in strict and p > 0 for i, p, _ in y))
 
 
 # ------------------------------------------------------------------------ equivalence
@@ -283,8 +286,9 @@ def check_property(ctx: Context) -> dict:
                     raise _invalid("property-farkas", f"partition {pi}: no proof for disjunct {k} on leaf {leaf.id}",
                                    node=leaf.id, disjunct=k)
                 rows = list(leaf.rows) + [_atom_form(a, c, b, outs, sctx.n) for a, c, b, _ in cons]
+                strict = frozenset(len(leaf.rows) + i for i, con in enumerate(cons) if con[3])
                 y = _farkas_vector(num, pr.get("farkas"), len(rows), "property-farkas", node=leaf.id)
-                if not _combination_positive(rows, y):
+                if not _combination_positive(rows, y, strict):
                     raise _invalid("property-farkas", f"partition {pi}: the Farkas vector for disjunct {k} on leaf "
                                    f"{leaf.id} does not prove infeasibility", node=leaf.id, disjunct=k)
         for key in ("nodes", "splits", "stable_decisions"):

@@ -1,0 +1,743 @@
+"""The rules of the exactrelu certificate checker (``proofs/certificate-format.md``).
+
+Standard library only; nothing here comes from the rest of exactrelu. One function per
+rule, named after the rule id (``stable-farkas`` -> :func:`stable_farkas`); each rejection
+raises :class:`CertificateInvalid` naming the rule and the offending data. Anything that is
+not a certificate at all (bad JSON, wrong format or version, missing keys, wrong types,
+JSON floats where numbers must be strings, a missing network file) raises
+:class:`CertificateMalformed`.
+
+Reading order: :func:`prepare` (header rules), :func:`walk` (the splitting tree; yields
+every leaf and open cell), :func:`check_partition` (the ``partition`` claim), the
+``CLAIMS`` registry and :func:`check_certificate`.
+
+Numbers: a point is a tuple ``(X_1, .., X_n, P)`` of ints with ``P > 0`` meaning ``X / P``;
+an affine form is ``(v, d)`` (see :mod:`.network`), and a cell row ``(v, d)`` stands for
+``v/d . (x, 1) <= 0``. So the sign of a form at a point is the sign of
+``sum(map(mul, v, point))``: integer arithmetic only.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+import re
+import time
+import zlib
+from dataclasses import asdict, dataclass
+from operator import mul
+from os import PathLike
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from .network import (Network, NetworkFormatError, canonical_sha256, input_forms, parse_int,
+                      parse_network)
+
+__all__ = ["FORMAT", "VERSION", "RULES", "CLAIMS", "CheckerError", "CertificateMalformed",
+           "CertificateInvalid", "CheckReport", "Context", "Leaf", "load_certificate", "prepare",
+           "walk", "check_partition", "check_certificate", "farkas_holds"]
+
+FORMAT = "exactrelu-certificate"
+VERSION = 1
+RULES = ("network-hash", "domain-witness", "tree-structure", "decision-order", "stable-farkas",
+         "split-witness", "region-pattern", "region-map", "region-list", "adjacency")
+
+Point = tuple  # (X_1, .., X_n, P): ints, P > 0
+Form = tuple  # (v, d): v a tuple of n + 1 ints, d > 0
+
+
+# ============================================================================ errors
+class CheckerError(Exception):
+    """Base class of everything the checker raises."""
+
+
+class CertificateMalformed(CheckerError):
+    """The input is not a usable certificate (exit code 2)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class CertificateInvalid(CheckerError):
+    """The certificate breaks rule ``rule`` (exit code 1); ``data`` is the offending data."""
+
+    def __init__(self, rule: str, message: str, data: Any = None) -> None:
+        super().__init__(f"{rule}: {message}")
+        self.rule = rule
+        self.message = message
+        self.data = data
+
+
+def _invalid(rule: str, message: str, **data: Any) -> CertificateInvalid:
+    return CertificateInvalid(rule, message, data or None)
+
+
+def _fmt(num: int, den: int = 1) -> str:
+    """A rational for a message (huge values are summarised, never converted in full)."""
+    if max(abs(num).bit_length(), den.bit_length()) > 2000:
+        return f"<rational of {abs(num).bit_length()}/{den.bit_length()} bits>"
+    return str(num) if den == 1 else f"{num}/{den}"
+
+
+# ============================================================================ reading
+def _no_duplicate_keys(pairs: list) -> dict:
+    d = dict(pairs)
+    if len(d) != len(pairs):
+        keys = [k for k, _ in pairs]
+        dup = next(k for k in keys if keys.count(k) > 1)
+        raise CertificateMalformed(f"duplicate key {dup[:40]!r} in a JSON object")
+    return d
+
+
+def load_json(path: Path) -> Any:
+    """Read a JSON (or gzip-compressed JSON) file; duplicate object keys are refused."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise CertificateMalformed(f"cannot read {str(path)[:200]}: {exc.strerror or exc}") from None
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise CertificateMalformed(f"{path.name}: broken gzip data ({exc})") from None
+    try:
+        return json.loads(raw.decode("utf-8"), object_pairs_hook=_no_duplicate_keys)
+    except UnicodeDecodeError:
+        raise CertificateMalformed(f"{path.name}: not UTF-8 text") from None
+    except (json.JSONDecodeError, RecursionError, ValueError) as exc:
+        raise CertificateMalformed(f"{path.name}: malformed JSON ({str(exc)[:200]})") from None
+
+
+def load_certificate(cert: Any, base_dir: Any = None) -> tuple[Any, Path]:
+    """``(certificate object, directory that network_ref paths are relative to)``."""
+    if isinstance(cert, (str, PathLike)):
+        path = Path(cert)
+        return load_json(path), Path(base_dir) if base_dir is not None else path.parent
+    if isinstance(cert, dict):
+        return cert, Path(base_dir) if base_dir is not None else Path.cwd()
+    raise CertificateMalformed(f"expected a certificate dict or a path, got {type(cert).__name__}")
+
+
+def _get(d: Any, key: str, kind: type | tuple, where: str) -> Any:
+    """``d[key]``, which must exist and be of ``kind`` (bool is never an int here)."""
+    if not isinstance(d, dict):
+        raise CertificateMalformed(f"{where}: expected a JSON object")
+    if key not in d:
+        raise CertificateMalformed(f"{where}: missing key {key!r}")
+    v = d[key]
+    if not isinstance(v, kind) or (isinstance(v, bool) and kind is int):
+        name = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
+        raise CertificateMalformed(f"{where}: {key!r} must be {name}, got {type(v).__name__}")
+    return v
+
+
+def _int(v: Any, where: str) -> int:
+    if type(v) is not int:
+        raise CertificateMalformed(f"{where}: expected an integer, got {type(v).__name__}")
+    return v
+
+
+_NUMBER = re.compile(r"(-?[0-9]+)(?:/([0-9]+))?")
+
+
+def number_reader() -> Callable[[Any], tuple[int, int]]:
+    """A parser of certificate numbers (``"p/q"`` or ``"p"`` strings) with its own cache."""
+    cache: dict[str, tuple[int, int]] = {}
+
+    def num(s: Any) -> tuple[int, int]:
+        try:
+            return cache[s]
+        except (KeyError, TypeError):
+            pass
+        if not isinstance(s, str):
+            what = "a JSON float" if isinstance(s, float) else type(s).__name__
+            raise CertificateMalformed(f"numbers must be strings 'p/q' or 'p', found {what}")
+        m = _NUMBER.fullmatch(s)
+        if m is None:
+            raise CertificateMalformed(f"malformed number {s[:40]!r} (expected 'p/q' or 'p')")
+        q = parse_int(m.group(2)) if m.group(2) else 1
+        if q == 0:
+            raise CertificateMalformed(f"zero denominator in {s[:40]!r}")
+        r = cache[s] = (parse_int(m.group(1)), q)
+        return r
+
+    return num
+
+
+def _point(num: Callable, v: Any, n: int, where: str) -> Point:
+    if not isinstance(v, list) or len(v) != n:
+        raise CertificateMalformed(f"{where}: expected a list of {n} numbers")
+    pq = [num(s) for s in v]
+    P = math.lcm(*[q for _, q in pq])
+    return tuple([p * (P // q) for p, q in pq] + [P])
+
+
+def _vector(num: Callable, v: Any, n: int, where: str) -> tuple[tuple[int, ...], int]:
+    """A list of n numbers as ``(ints, common denominator)``."""
+    pt = _point(num, v, n, where)
+    return pt[:-1], pt[-1]
+
+
+# ============================================================================ context
+class Context:
+    """The parsed header of a certificate: network, domain, witness, nodes, counters."""
+
+    def __init__(self) -> None:
+        self.cert: dict = {}
+        self.claim = ""
+        self.base_dir = Path(".")
+        self.net: Network
+        self.network_sha256 = ""
+        self.n = 0
+        self.domain_rows: list[Form] = []
+        self.root_witness: Point = ()
+        self.complete = True
+        self.nodes: list = []
+        self.num = number_reader()
+        self.counts = {"nodes": 0, "leaves": 0, "open_nodes": 0, "stable_decisions": 0, "splits": 0,
+                       "adjacency_pairs": 0}
+
+
+def network_hash(ref: Any, base_dir: Path) -> Any:
+    """Rule ``network-hash``: a referenced network file's canonical SHA-256 matches."""
+    path = _get(ref, "path", str, "network_ref")
+    want = _get(ref, "sha256", str, "network_ref")
+    if not re.fullmatch(r"[0-9a-fA-F]{64}", want):
+        raise CertificateMalformed("network_ref: 'sha256' must be 64 hexadecimal digits")
+    p = Path(path)
+    if p.is_absolute() or not path:
+        raise CertificateMalformed("network_ref: 'path' must be a non-empty relative path")
+    full = base_dir / p
+    if not full.is_file():
+        raise CertificateMalformed(f"network_ref: network file {path[:200]!r} not found (or not a regular file)")
+    obj = load_json(full)
+    got = canonical_sha256(obj)
+    if got != want.lower():
+        raise _invalid("network-hash", f"network file {path[:200]!r} has SHA-256 {got}, the certificate says {want}",
+                       path=path, expected=want, actual=got)
+    return obj
+
+
+def domain_witness(ctx: Context) -> None:
+    """Rule ``domain-witness``: the root witness is strictly inside every domain row."""
+    w = ctx.root_witness
+    for i, (v, _) in enumerate(ctx.domain_rows):
+        if sum(map(mul, v, w)) >= 0:
+            raise _invalid("domain-witness", f"root witness is not strictly inside domain row {i}", row=i)
+
+
+def prepare(cert: Any, base_dir: Path) -> Context:
+    """Parse the header (format, version, claim, network, domain, root witness, nodes)."""
+    ctx = Context()
+    if not isinstance(cert, dict):
+        raise CertificateMalformed("a certificate is a JSON object")
+    if cert.get("format") != FORMAT:
+        raise CertificateMalformed(f"'format' must be {FORMAT!r}")
+    if type(cert.get("version")) is not int or cert["version"] != VERSION:
+        raise CertificateMalformed(f"unsupported certificate version {str(cert.get('version'))[:20]!r} "
+                                   f"(this checker reads version {VERSION})")
+    ctx.cert, ctx.base_dir = cert, base_dir
+    ctx.claim = _get(cert, "claim", str, "certificate")
+    if ctx.claim not in CLAIMS:
+        raise CertificateMalformed(f"unknown claim {ctx.claim[:40]!r} (known: {', '.join(sorted(CLAIMS))})")
+    if ("network" in cert) == ("network_ref" in cert):
+        raise CertificateMalformed("exactly one of 'network' and 'network_ref' must be present")
+    if "network" in cert:
+        net_obj = cert["network"]
+    else:
+        net_obj = network_hash(cert["network_ref"], base_dir)
+    try:
+        ctx.net = parse_network(net_obj)
+    except NetworkFormatError as exc:
+        raise CertificateMalformed(str(exc)) from None
+    ctx.network_sha256 = canonical_sha256(net_obj)
+    n = ctx.n = ctx.net.n_inputs
+    num = ctx.num
+    if ctx.claim in CLAIMS_WITHOUT_TREE:  # the claim carries its own domains and trees
+        return ctx
+    dom = _get(cert, "domain", dict, "certificate")
+    A = _get(dom, "A", list, "domain")
+    b = _get(dom, "b", list, "domain")
+    if len(A) != len(b):
+        raise CertificateMalformed("domain: 'A' and 'b' have different lengths")
+    for i, (row, bi) in enumerate(zip(A, b)):
+        # row i: a.x - b <= 0, as one integer vector over a common denominator
+        ints, den = _vector(num, row + [bi] if isinstance(row, list) else None, n + 1, f"domain row {i}")
+        ctx.domain_rows.append((ints[:-1] + (-ints[-1],), den))
+    ctx.root_witness = _point(num, _get(cert, "root_witness", list, "certificate"), n, "root_witness")
+    ctx.complete = _get(cert, "complete", bool, "certificate")
+    ctx.nodes = _get(cert, "nodes", list, "certificate")
+    domain_witness(ctx)
+    return ctx
+
+
+# ============================================================================ the tree
+class _Path:
+    """Walk state along the current root-to-cell path (undone on backtracking)."""
+
+    __slots__ = ("net", "bits", "trail", "rows", "outs", "levels", "rank", "pre")
+
+    def __init__(self, ctx: Context) -> None:
+        self.net = ctx.net
+        self.bits = bytearray(b"*" * ctx.net.n_relu)  # b'1' active, b'0' inactive, b'*' undecided
+        self.trail: list[int] = []  # decided units in order
+        self.rows: list[Form] = list(ctx.domain_rows)
+        self.outs: list = [input_forms(ctx.n)]  # output forms of layers 0 .. t-1
+        self.levels: list = []  # (ReLU-layer ordinal, pre-activation forms) of ReLU layers started
+        self.rank = -1  # ordinal of the current ReLU layer
+        self.pre: list | None = None  # its pre-activation forms
+
+    def mark(self) -> tuple[int, int, int, int]:
+        return len(self.trail), len(self.rows), len(self.levels), len(self.outs)
+
+    def restore(self, tl: int, rl: int, ll: int, ol: int) -> None:
+        trail, bits = self.trail, self.bits
+        for u in trail[tl:]:
+            bits[u] = 42
+        del trail[tl:], self.rows[rl:]
+        if len(self.levels) > ll:
+            del self.levels[ll:], self.outs[ol:]
+            self.rank, self.pre = self.levels[-1] if self.levels else (-1, None)
+
+    def advance(self, r: int) -> None:
+        """Start ReLU layer ordinal ``r``: finish the outputs below it, compute its forms."""
+        net, outs = self.net, self.outs
+        k = net.relu_layers[r]
+        if self.pre is not None:
+            outs.append(net.relu_out(self.pre, self.bits, net.relu_offset[self.rank]))
+        while len(outs) < k:  # identity layers in between
+            outs.append(net.layer_pre(len(outs), outs))
+        self.rank, self.pre = r, net.layer_pre(k, outs)
+        self.levels.append((r, self.pre))
+
+
+class Leaf:
+    """A leaf (or open cell) of the tree as :func:`walk` yields it (a snapshot).
+
+    Attributes: ``id``, ``node`` (the raw node object), ``rows`` (the cell rows as forms
+    ``(v, d)`` meaning ``v/d . (x, 1) <= 0``), ``witness`` (a point strictly inside every
+    row), ``is_open``, ``pattern`` (``'1'``/``'0'`` per unit, ``'*'`` if undecided in an
+    open cell). ``output_forms()`` gives the network output's forms on the cell and
+    ``layer_outputs()`` the output forms of every layer (only for leaves, not open cells).
+    """
+
+    __slots__ = ("id", "node", "rows", "witness", "is_open", "pattern", "_net", "_outs", "_pre",
+                 "_bits", "_layers")
+
+    def __init__(self, node_id: int, node: dict, path: _Path, witness: Point, is_open: bool) -> None:
+        self.id, self.node, self.witness, self.is_open = node_id, node, witness, is_open
+        self.rows = tuple(path.rows)
+        self._bits = bytes(path.bits)
+        self.pattern = self._bits.decode()
+        self._net, self._outs, self._pre = path.net, list(path.outs), path.pre
+        self._layers: list | None = None
+
+    def layer_outputs(self) -> list:
+        """Forms of the outputs of layers 0 (the input) .. L (the network output)."""
+        if self.is_open:
+            raise ValueError("an open cell has no complete activation pattern")
+        if self._layers is None:
+            self._layers = self._net.complete_outputs(self._outs, self._pre, self._bits)
+        return self._layers
+
+    def output_forms(self) -> list:
+        """Forms of the network output on this leaf (``y_i = v_i/d_i . (x, 1)``)."""
+        return self.layer_outputs()[-1]
+
+
+def farkas_holds(rows: list[Form], sign: int, form: Form, y: list[tuple[int, int, int]]) -> bool:
+    """Whether ``y`` proves ``sign * form <= 0`` on ``{x : rows <= 0}``.
+
+    ``y`` holds triples ``(row, p, q)`` with ``p >= 0, q > 0`` (multiplier ``p/q``). The
+    claim follows when ``sign*form - sum_i y_i row_i`` is a constant ``<= 0``: then
+    ``sign*form(x) = sum_i y_i row_i(x) + constant <= 0`` wherever every ``row_i(x) <= 0``.
+    """
+    v, d = form
+    M = math.lcm(d, *[q * rows[i][1] for i, _, q in y])
+    k = sign * (M // d)
+    acc = [k * c for c in v]
+    for i, p, q in y:
+        rv, rd = rows[i]
+        c = p * (M // (q * rd))
+        acc = [a - c * r for a, r in zip(acc, rv)]
+    return acc[-1] <= 0 and not any(acc[:-1])
+
+
+def _farkas_vector(num: Callable, raw: Any, nrows: int, rule: str, **where: Any) -> list:
+    """Parse ``[[row, "p/q"], ...]``: rows must exist, multipliers be >= 0 (else ``rule``)."""
+    if not isinstance(raw, list):
+        raise CertificateMalformed("a Farkas vector must be a list of [row, value] pairs")
+    y = []
+    for item in raw:
+        if not isinstance(item, list) or len(item) != 2 or type(item[0]) is not int:
+            raise CertificateMalformed("a Farkas vector entry must be [row, 'p/q']")
+        i = item[0]
+        p, q = num(item[1])
+        if not 0 <= i < nrows:
+            raise _invalid(rule, f"Farkas vector uses row {i}, the cell has rows 0..{nrows - 1}", row=i, **where)
+        if p < 0:
+            raise _invalid(rule, f"negative Farkas multiplier {_fmt(p, q)} on row {i}", row=i, **where)
+        if p:
+            y.append((i, p, q))
+    return y
+
+
+def stable_farkas(ctx: Context, rows: list[Form], form: Form, sign: str, raw: Any, node_id: int,
+                  unit: int) -> None:
+    """Rule ``stable-farkas``: ``[u, "+", y]`` proves ``z_u >= 0``, ``[u, "-", y]`` ``z_u <= 0``."""
+    y = _farkas_vector(ctx.num, raw, len(rows), "stable-farkas", node=node_id, unit=unit)
+    if not farkas_holds(rows, -1 if sign == "+" else 1, form, y):
+        what = "z >= 0" if sign == "+" else "z <= 0"
+        raise _invalid("stable-farkas", f"node {node_id}: the Farkas vector of unit {unit} does not prove {what} "
+                       "(identity or constant fails)", node=node_id, unit=unit, sign=sign)
+
+
+def decision_order(ctx: Context, path: _Path, u: Any, node_id: int) -> Form:
+    """Rule ``decision-order`` for deciding unit ``u`` now; returns its pre-activation form."""
+    net = ctx.net
+    u = _int(u, f"node {node_id}: unit")
+    if not 0 <= u < net.n_relu:
+        raise _invalid("decision-order", f"node {node_id}: unit {u} does not exist (0..{net.n_relu - 1})",
+                       node=node_id, unit=u)
+    if path.bits[u] != 42:
+        raise _invalid("decision-order", f"node {node_id}: unit {u} is decided twice on this path",
+                       node=node_id, unit=u)
+    r = net.unit_rank[u]
+    if r != path.rank:
+        if r < path.rank or len(path.trail) != net.relu_offset[r]:
+            raise _invalid("decision-order", f"node {node_id}: unit {u} is decided before every unit of the earlier "
+                           "ReLU layers is", node=node_id, unit=u)
+        path.advance(r)
+    return path.pre[u - net.relu_offset[r]]  # type: ignore[index]
+
+
+def decision_order_leaf(ctx: Context, path: _Path, node_id: int) -> None:
+    """Rule ``decision-order`` at a leaf: every unit is decided."""
+    if len(path.trail) != ctx.net.n_relu:
+        missing = path.bits.index(42)
+        raise _invalid("decision-order", f"leaf {node_id} leaves unit {missing} undecided", node=node_id, unit=missing)
+
+
+def split_witness(rows: list[Form], g: Form, wpos: Point, wneg: Point, own: Point, node_id: int,
+                  unit: int) -> None:
+    """Rule ``split-witness``: each witness is strictly inside every cell row, with ``z_w > 0``
+    (``witness_pos``) or ``z_w < 0`` (``witness_neg``). A witness equal to the cell's own
+    witness (already known to be strictly inside) only needs the sign test."""
+    v = g[0]
+    for name, pt, positive in (("witness_pos", wpos, True), ("witness_neg", wneg, False)):
+        z = sum(map(mul, v, pt))
+        if (z <= 0) if positive else (z >= 0):
+            raise _invalid("split-witness", f"node {node_id}: {name} does not have z_{unit} "
+                           f"{'>' if positive else '<'} 0", node=node_id, unit=unit, witness=name)
+        if pt != own:
+            for i, (rv, _) in enumerate(rows):
+                if sum(map(mul, rv, pt)) >= 0:
+                    raise _invalid("split-witness", f"node {node_id}: {name} is not strictly inside cell row {i}",
+                                   node=node_id, unit=unit, witness=name, row=i)
+
+
+def tree_structure(ctx: Context, k: int, expected: int, parent: int | None, side: str | None) -> tuple:
+    """Rule ``tree-structure`` for the node reached as ``k``: preorder position, id, parent,
+    side; ``open`` only without a split and only in incomplete certificates."""
+    nodes = ctx.nodes
+    if k != expected or k >= len(nodes):
+        what = "does not exist" if k >= len(nodes) else f"is not next in preorder (expected {expected})"
+        raise _invalid("tree-structure", f"node {parent} points to child {k}, which {what}",
+                       node=parent, child=k)
+    node = nodes[k]
+    where = f"node {k}"
+    if _get(node, "id", int, where) != k:
+        raise _invalid("tree-structure", f"nodes[{k}] has id {node['id']}", node=k)
+    p = node.get("parent")
+    if p != parent or (p is not None and type(p) is not int):
+        raise _invalid("tree-structure", f"node {k}: parent is {str(p)[:20]}, the tree says {parent}", node=k)
+    s = node.get("side")
+    if s != side:
+        raise _invalid("tree-structure", f"node {k}: side is {str(s)[:20]!r}, the tree says {side!r}", node=k)
+    decisions = _get(node, "decisions", list, where)
+    split = _get(node, "split", (dict, type(None)), where)
+    is_open = node.get("open", False)
+    if not isinstance(is_open, bool):
+        raise CertificateMalformed(f"{where}: 'open' must be a boolean")
+    if is_open and split is not None:
+        raise _invalid("tree-structure", f"node {k} is open but has a split", node=k)
+    if is_open and ctx.complete:
+        raise _invalid("tree-structure", f"node {k} is open in a certificate that claims to be complete", node=k)
+    return node, decisions, split, is_open
+
+
+def walk(ctx: Context) -> Iterator[Leaf]:
+    """Check the splitting tree and yield each leaf and open cell, in preorder.
+
+    Checks rules ``tree-structure``, ``decision-order``, ``stable-farkas`` and
+    ``split-witness`` on every node; counts into ``ctx.counts``. The walk uses an explicit
+    stack; the forms of a ReLU layer are computed once, at the cell where its first unit is
+    decided, and shared by the whole subtree below.
+    """
+    path = _Path(ctx)
+    num, counts = ctx.num, ctx.counts
+    # stack entries: (node, parent, side, mark of the parent's state, unit, row, witness)
+    stack: list[tuple] = [(0, None, None, path.mark(), None, None, ctx.root_witness)]
+    expected = 0
+    while stack:
+        k, parent, side, mark, unit, row, own = stack.pop()
+        path.restore(*mark)
+        if unit is not None:
+            path.bits[unit] = 49 if side == "+" else 48
+            path.trail.append(unit)
+            path.rows.append(row)
+        node, decisions, split, is_open = tree_structure(ctx, k, expected, parent, side)
+        expected += 1
+        try:
+            for dec in decisions:
+                if not isinstance(dec, list) or len(dec) != 3 or dec[1] not in ("+", "-"):
+                    raise CertificateMalformed("a decision must be [unit, '+' or '-', farkas vector]")
+                form = decision_order(ctx, path, dec[0], k)
+                stable_farkas(ctx, path.rows, form, dec[1], dec[2], k, dec[0])
+                path.bits[dec[0]] = 49 if dec[1] == "+" else 48
+                path.trail.append(dec[0])
+            counts["stable_decisions"] += len(decisions)
+            if split is None:
+                if not is_open:
+                    decision_order_leaf(ctx, path, k)
+                yield Leaf(k, node, path, own, is_open)
+                continue
+            w = split.get("unit")
+            g = decision_order(ctx, path, w, k)
+            pos = _int(split.get("pos"), f"node {k}: split 'pos'")
+            neg = _int(split.get("neg"), f"node {k}: split 'neg'")
+            wpos = _point(num, split.get("witness_pos"), ctx.n, f"node {k}: witness_pos")
+            wneg = _point(num, split.get("witness_neg"), ctx.n, f"node {k}: witness_neg")
+        except CertificateMalformed as exc:
+            raise CertificateMalformed(f"node {k}: {exc.message}") from None
+        split_witness(path.rows, g, wpos, wneg, own, k, w)
+        counts["splits"] += 1
+        m = path.mark()
+        v, d = g
+        stack.append((neg, k, "-", m, w, g, wneg))  # row z_w <= 0
+        stack.append((pos, k, "+", m, w, (tuple([-c for c in v]), d), wpos))  # row -z_w <= 0
+    if expected != len(ctx.nodes):
+        raise _invalid("tree-structure", f"nodes {expected}..{len(ctx.nodes) - 1} are not reachable from the root"
+                       if expected else "the node list is empty", node=expected)
+    counts["nodes"] = expected
+
+
+# ============================================================================ partition
+def region_pattern(entry: dict, leaf: Leaf) -> None:
+    """Rule ``region-pattern``: the claimed pattern is the path's bits."""
+    pat = _get(entry, "pattern", str, f"region of node {leaf.id}")
+    if pat != leaf.pattern:
+        raise _invalid("region-pattern", f"region of leaf {leaf.id} claims pattern {pat[:200]!r}, "
+                       f"the path gives {leaf.pattern[:200]!r}", node=leaf.id)
+
+
+def region_map(ctx: Context, entry: dict, leaf: Leaf) -> None:
+    """Rule ``region-map``: the claimed ``y = C x + d`` is the recomputed output map."""
+    where = f"region of node {leaf.id}"
+    C = _get(entry, "C", list, where)
+    dvec = _get(entry, "d", list, where)
+    m, n, num = ctx.net.n_outputs, ctx.n, ctx.num
+    if len(C) != m or len(dvec) != m:
+        raise CertificateMalformed(f"{where}: C and d need {m} rows (the network has {m} outputs)")
+    for i, ((v, den), row) in enumerate(zip(leaf.output_forms(), C)):
+        if not isinstance(row, list) or len(row) != n:
+            raise CertificateMalformed(f"{where}: each row of C needs {n} numbers")
+        for c, s in enumerate(row + [dvec[i]]):
+            p, q = num(s)
+            if p * den != v[c] * q:
+                what = f"C[{i}][{c}]" if c < n else f"d[{i}]"
+                raise _invalid("region-map", f"region of leaf {leaf.id}: {what} is {_fmt(p, q)}, "
+                               f"the network gives {_fmt(*_reduced(v[c], den))}", node=leaf.id, output=i, column=c)
+
+
+def _reduced(p: int, q: int) -> tuple[int, int]:
+    g = math.gcd(p, q)
+    return p // g, q // g
+
+
+def region_list(ctx: Context, regions: dict | None, node_id: int | None = None) -> dict | None:
+    """Rule ``region-list``: one region per leaf and none for anything else.
+
+    With ``node_id`` None: index the ``regions`` list (refusing duplicates); otherwise
+    ``regions`` is that index and the entry for leaf ``node_id`` is taken out of it."""
+    if node_id is not None:
+        if regions is None:
+            return None
+        entry = regions.pop(node_id, None)
+        if entry is None:
+            raise _invalid("region-list", f"leaf {node_id} has no region entry", node=node_id)
+        return entry
+    raw = ctx.cert.get("regions")
+    if raw is None:
+        return None
+    if not isinstance(raw, list):
+        raise CertificateMalformed("'regions' must be a list")
+    index: dict = {}
+    for entry in raw:
+        k = _int(_get(entry, "node", int, "region"), "region node")
+        if k in index:
+            raise _invalid("region-list", f"two region entries for node {k}", node=k)
+        index[k] = entry
+    return index
+
+
+class _Adjacency:
+    __slots__ = ("i", "a", "b", "h", "w", "units")
+
+    def __init__(self, i: int, a: int, b: int, h: tuple, w: Point, units: list) -> None:
+        self.i, self.a, self.b, self.h, self.w, self.units = i, a, b, h, w, units
+
+
+def _parse_adjacency(ctx: Context) -> list[_Adjacency]:
+    raw = ctx.cert.get("adjacency", [])
+    if not isinstance(raw, list):
+        raise CertificateMalformed("'adjacency' must be a list")
+    out = []
+    for i, e in enumerate(raw):
+        where = f"adjacency entry {i}"
+        a = _get(e, "a", int, where)
+        b = _get(e, "b", int, where)
+        h, _ = _vector(ctx.num, _get(e, "hyperplane", list, where), ctx.n + 1, f"{where}: hyperplane")
+        w = _point(ctx.num, _get(e, "witness", list, where), ctx.n, f"{where}: witness")
+        units = _get(e, "units", list, where)
+        for u in units:
+            _int(u, f"{where}: units")
+        if a == b:
+            raise _invalid("adjacency", f"{where} joins leaf {a} to itself", entry=i)
+        if not any(h[:-1]):
+            raise _invalid("adjacency", f"{where}: the hyperplane has c = 0", entry=i)
+        out.append(_Adjacency(i, a, b, h, w, units))
+    return out
+
+
+def adjacency(ctx: Context, e: _Adjacency, leaf: Leaf | None = None, patterns: dict | None = None) -> None:
+    """Rule ``adjacency``.
+
+    With ``leaf``: the half of entry ``e`` about that leaf: the witness is on the
+    hyperplane, satisfies every row of the leaf, and every row tight there is a multiple of
+    the hyperplane. With ``patterns`` (after the walk): both ends are leaves and ``units``
+    lists exactly the units whose bits differ."""
+    where = f"adjacency entry {e.i} ({e.a}, {e.b})"
+    h, w = e.h, e.w
+    if leaf is not None:
+        if sum(map(mul, h, w)) != 0:
+            raise _invalid("adjacency", f"{where}: the witness is not on the hyperplane", entry=e.i)
+        j = next(c for c, hc in enumerate(h) if hc)
+        hj = h[j]
+        for r, (rv, _) in enumerate(leaf.rows):
+            s = sum(map(mul, rv, w))
+            if s > 0:
+                raise _invalid("adjacency", f"{where}: the witness violates row {r} of leaf {leaf.id}",
+                               entry=e.i, node=leaf.id, row=r)
+            if s == 0:
+                rj = rv[j]
+                if any(x * hj != rj * hc for x, hc in zip(rv, h)):
+                    raise _invalid("adjacency", f"{where}: row {r} of leaf {leaf.id} is tight at the witness "
+                                   "but not a multiple of the hyperplane", entry=e.i, node=leaf.id, row=r)
+        return
+    assert patterns is not None
+    for end in (e.a, e.b):
+        if end not in patterns:
+            raise _invalid("adjacency", f"{where}: node {end} is not a leaf", entry=e.i, node=end)
+    pa, pb = patterns[e.a], patterns[e.b]
+    diff = [u for u, (x, y) in enumerate(zip(pa, pb)) if x != y]
+    if sorted(e.units) != diff:
+        raise _invalid("adjacency", f"{where}: 'units' is {e.units[:50]}, the patterns differ in {diff[:50]}",
+                       entry=e.i)
+
+
+def check_partition(ctx: Context) -> dict:
+    """The ``partition`` claim: every rule of the tree, the regions and the adjacency."""
+    regions = region_list(ctx, None)
+    adj = _parse_adjacency(ctx)
+    at: dict[int, list[_Adjacency]] = {}
+    for e in adj:
+        at.setdefault(e.a, []).append(e)
+        at.setdefault(e.b, []).append(e)
+    patterns: dict[int, str] = {}
+    counts = ctx.counts
+    for leaf in walk(ctx):
+        if leaf.is_open:
+            counts["open_nodes"] += 1
+            continue
+        counts["leaves"] += 1
+        entry = region_list(ctx, regions, leaf.id)
+        if entry is not None:
+            region_pattern(entry, leaf)
+            region_map(ctx, entry, leaf)
+        if leaf.id in at:
+            patterns[leaf.id] = leaf.pattern
+            for e in at[leaf.id]:
+                adjacency(ctx, e, leaf=leaf)
+    if regions:
+        k = min(regions)
+        raise _invalid("region-list", f"region entry for node {k}, which is not a leaf", node=k)
+    for e in adj:
+        adjacency(ctx, e, patterns=patterns)
+    counts["adjacency_pairs"] = len(adj)
+    return counts
+
+
+CLAIMS: dict[str, Callable[[Context], dict]] = {"partition": check_partition}
+# claims whose certificate has no top-level domain/tree (they check sub-partitions themselves)
+CLAIMS_WITHOUT_TREE: set[str] = {"property", "counterexample"}
+
+
+# ============================================================================ driver
+@dataclass(frozen=True)
+class CheckReport:
+    """What an accepted certificate proves (``valid`` is always True: rejection raises)."""
+
+    valid: bool
+    claim: str
+    complete: bool
+    nodes: int
+    leaves: int
+    open_nodes: int
+    adjacency_pairs: int
+    stable_decisions: int
+    splits: int
+    seconds: float
+    network_sha256: str
+    n_inputs: int
+    n_relu: int
+
+    @property
+    def regions(self) -> int:
+        return self.leaves
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def summary(self) -> str:
+        what = "complete" if self.complete else "partial (incomplete)"
+        opened = f", {self.open_nodes} open cells" if self.open_nodes else ""
+        return (f"valid: {what} {self.claim}: {self.leaves} regions{opened}, {self.nodes} nodes, "
+                f"{self.stable_decisions} stable decisions, {self.splits} splits, "
+                f"{self.adjacency_pairs} adjacency pairs; network sha256 {self.network_sha256[:16]}; "
+                f"{self.seconds:.3f} s")
+
+
+def check_certificate(cert: Any, base_dir: Any = None) -> CheckReport:
+    """Check a certificate (a dict, or a path to ``.json`` / ``.json.gz``).
+
+    Returns a :class:`CheckReport`; raises :class:`CertificateInvalid` (a rule fails) or
+    :class:`CertificateMalformed` (not a usable certificate). ``network_ref`` paths are
+    relative to ``base_dir`` (default: the certificate file's directory, or the current
+    directory for a dict).
+    """
+    t0 = time.perf_counter()
+    try:
+        obj, base = load_certificate(cert, base_dir)
+        ctx = prepare(obj, base)
+        counts = CLAIMS[ctx.claim](ctx)
+    except CheckerError:
+        raise
+    except (KeyError, TypeError, IndexError, AttributeError, ValueError) as exc:
+        # Fail safe: a structure the explicit checks did not anticipate is never accepted.
+        raise CertificateMalformed(f"malformed certificate ({type(exc).__name__}: {str(exc)[:200]})") from exc
+    return CheckReport(True, ctx.claim, ctx.complete, counts["nodes"], counts["leaves"], counts["open_nodes"],
+                       counts["adjacency_pairs"], counts["stable_decisions"], counts["splits"],
+                       time.perf_counter() - t0, ctx.network_sha256, ctx.n, ctx.net.n_relu)
