@@ -18,6 +18,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Sequence
 
@@ -187,33 +188,66 @@ def evaluate_batch(net: "Network", points: Any, return_patterns: bool = False):
     if not pts:
         return ([], []) if return_patterns else []
     N = len(pts)
-    X = flint.fmpq_mat(net.n_inputs, N, [flint.fmpq(pts[j][i].numerator, pts[j][i].denominator)
-                                          for i in range(net.n_inputs) for j in range(N)])
-    outs = [X]
+    # integer arithmetic: every layer's values are (fmpz matrix) / (one common denominator)
+    D0 = 1
+    for p in pts:
+        for v in p:
+            D0 = D0 * v.denominator // math.gcd(D0, v.denominator)
+    X = flint.fmpz_mat(net.n_inputs, N, [int(pts[j][i] * D0) for i in range(net.n_inputs) for j in range(N)])
+    outs = [(X, D0)]
     pattern_cols: list[list[str]] = [[] for _ in range(N)]
-    zero = flint.fmpq(0)
-    for layer, (ws, b) in zip(net.layers, _flint_mats(net)):
+    for layer, (ws, bint, Eb) in zip(net.layers, _fmpz_mats(net)):
+        L = Eb
+        for s, _, E in ws:
+            L = L * (E * outs[s][1]) // math.gcd(L, E * outs[s][1])
         Z = None
-        for s, W in ws:
-            P = W * outs[s]
+        for s, W, E in ws:
+            P = W * outs[s][0]
+            f = L // (E * outs[s][1])
+            if f != 1:
+                P = P * f
             Z = P if Z is None else Z + P
-        ones = flint.fmpq_mat(1, N, [1] * N)
-        Z = Z + b * ones
+        ones = flint.fmpz_mat(1, N, [1] * N)
+        Z = Z + (bint * (L // Eb)) * ones
         if layer.activation.value == "relu":
             vals = Z.entries()
             if return_patterns:
                 w = layer.width
                 for j in range(N):
                     pattern_cols[j].append("".join("1" if vals[i * N + j] > 0 else "0" for i in range(w)))
-            Z = flint.fmpq_mat(layer.width, N, [v if v > 0 else zero for v in vals])
-        outs.append(Z)
-    Y = outs[-1]
-    vals = Y.entries()
+            Z = flint.fmpz_mat(layer.width, N, [v if v > 0 else 0 for v in vals])
+        outs.append((Z, L))
+    Y, D = outs[-1]
+    vals = [int(v) for v in Y.entries()]
     m = Y.nrows()
-    result = [tuple(Fraction(int(vals[i * N + j].p), int(vals[i * N + j].q)) for i in range(m)) for j in range(N)]
+    result = [tuple(Fraction(vals[i * N + j], D) for i in range(m)) for j in range(N)]
     if return_patterns:
         return result, ["".join(c) for c in pattern_cols]
     return result
+
+
+def _fmpz_mats(net: "Network"):
+    """Per layer: [(source, fmpz weight matrix, denominator)], fmpz bias column, bias denominator."""
+    key = "fmpz_mats"
+    if key not in net._cache:
+        import flint
+
+        mats = []
+        for layer in net.layers:
+            ws = []
+            for s, w in layer.inputs:
+                E = 1
+                for row in w:
+                    for v in row:
+                        E = E * v.denominator // math.gcd(E, v.denominator)
+                ws.append((s, flint.fmpz_mat(len(w), len(w[0]), [int(v * E) for row in w for v in row]), E))
+            Eb = 1
+            for v in layer.bias:
+                Eb = Eb * v.denominator // math.gcd(Eb, v.denominator)
+            b = flint.fmpz_mat(layer.width, 1, [int(v * Eb) for v in layer.bias])
+            mats.append((ws, b, Eb))
+        net._cache[key] = mats
+    return net._cache[key]
 
 
 def _numpy_mats(net: "Network", dtype):
