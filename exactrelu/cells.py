@@ -124,6 +124,31 @@ class Cell:
             self._witness = tuple(Fraction(v, L * k) for v in acc)
         return self._witness
 
+    def simple_interior(self) -> tuple[Fraction, ...]:
+        """A strictly interior point with a small power-of-two denominator when one is near
+        the vertex average (checked exactly against every row), else the average itself."""
+        avg = self.witness()
+        L = 1
+        for v in avg:
+            L = L * v.denominator // math.gcd(L, v.denominator)
+        if L <= 1 << 16:
+            return avg
+        S = [v.numerator * (L // v.denominator) for v in avg]
+        for p in (8, 16, 32, 64):
+            W = 1 << p
+            X = [(s * W) // L for s in S]
+            if all(sum(map(mul, a, X)) < b * W for a, b in self.rows):
+                return tuple(Fraction(x, W) for x in X)
+        return avg
+
+    def contains_strictly(self, point: Sequence[Fraction]) -> bool:
+        """Exact: is ``point`` strictly inside every row?"""
+        L = 1
+        for v in point:
+            L = L * v.denominator // math.gcd(L, v.denominator)
+        X = [int(v * L) for v in point]
+        return all(sum(map(mul, a, X)) < b * L for a, b in self.rows)
+
     def float_vertices(self):
         """The vertices as a float64 array with a column of ones (for proposals only)."""
         if self._vf is None:

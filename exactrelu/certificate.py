@@ -43,7 +43,7 @@ def _q(p: int, q: int) -> str:
 
 def format_multipliers(y: Iterable[tuple[int, int, int]]) -> list[list]:
     """``((row, p, q), ...)`` -> ``[[row, "p/q"], ...]`` (sorted by row; fractions as given)."""
-    return [[r, _q(p, q)] for r, p, q in sorted(y)]
+    return [[r, (f"{p}/{q}" if q != 1 else str(p)) if q > 0 else _q(p, q)] for r, p, q in sorted(y)]
 
 
 def _node_json(nd) -> dict[str, Any]:

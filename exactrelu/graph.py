@@ -103,7 +103,7 @@ def adjacencies(partition: Partition) -> list[Adjacency]:
         if n == 1:
             for rp, _, _ in plus:
                 for rm, _, _ in minus:
-                    w = (Fraction(-key[1], key[0]),)
+                    w = (Fraction(key[1], key[0]),)
                     out.append(_edge(rp, rm, key, w))
         elif n == 2:
             out.extend(_sweep_2d(key, plus, minus))

@@ -23,6 +23,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -384,7 +385,15 @@ def _process(st: _State, node: TreeNode, kern: IntNet, net: Network, relu_off, L
         form = forms[j]
         # the integer form is D times the exact pre-activation, so the split row is D times the checker's
         cpos, cneg = cell.split(form, (st.D, 1), vals)
-        wpos, wneg = cpos.witness(), cneg.witness()
+        # witnesses: reuse the cell's own witness on its side (the checker then only tests
+        # the sign), otherwise a simple strictly interior point of the child
+        w = st.witness
+        Lw = 1
+        for v in w:
+            Lw = Lw * v.denominator // math.gcd(Lw, v.denominator)
+        zw = sum(gi * int(v * Lw) for gi, v in zip(form[:-1], w)) + form[-1] * Lw
+        wpos = w if zw > 0 else cpos.simple_interior()
+        wneg = w if zw < 0 else cneg.simple_interior()
         node.split = {"unit": u, "pos": node.id + 1, "neg": None, "witness_pos": wpos, "witness_neg": wneg}
         rest = candidates
         bpos = bytearray(st.bits)
@@ -435,7 +444,9 @@ def _to_exact(y: tuple[dict[int, int], int], cell: Cell, D: int) -> tuple[tuple[
     out = []
     for r, v in nums.items():
         P, Q = sc[r]
-        out.append((r, v * P, den * Q * D))
+        p, q = v * P, den * Q * D
+        g = math.gcd(p, q)
+        out.append((r, p // g, q // g))
     return tuple(out)
 
 

@@ -139,28 +139,30 @@ def _int(v: Any, where: str) -> int:
     return v
 
 
-_NUMBER = re.compile(r"(-?[0-9]+)(?:/([0-9]+))?")
-
-
 def number_reader() -> Callable[[Any], tuple[int, int]]:
-    """A parser of certificate numbers (``"p/q"`` or ``"p"`` strings) with its own cache."""
+    """A parser of certificate numbers (``"p/q"`` or ``"p"`` strings: ASCII digits, an
+    optional leading minus, a positive denominator) into ``(p, q)``, with its own cache."""
     cache: dict[str, tuple[int, int]] = {}
+    get = cache.get
 
     def num(s: Any) -> tuple[int, int]:
-        try:
-            return cache[s]
-        except (KeyError, TypeError):
-            pass
-        if not isinstance(s, str):
+        if type(s) is not str:
             what = "a JSON float" if isinstance(s, float) else type(s).__name__
             raise CertificateMalformed(f"numbers must be strings 'p/q' or 'p', found {what}")
-        m = _NUMBER.fullmatch(s)
-        if m is None:
+        r = get(s)
+        if r is not None:
+            return r
+        p, slash, q = s.partition("/")
+        digits = p[1:] if p[:1] == "-" else p
+        if not (digits.isdigit() and digits.isascii() and (not slash or (q.isdigit() and q.isascii()))):
             raise CertificateMalformed(f"malformed number {s[:40]!r} (expected 'p/q' or 'p')")
-        q = parse_int(m.group(2)) if m.group(2) else 1
-        if q == 0:
+        if len(s) < 4000:
+            r = (int(p), int(q) if slash else 1)
+        else:
+            r = (parse_int(p), parse_int(q) if slash else 1)
+        if r[1] == 0:
             raise CertificateMalformed(f"zero denominator in {s[:40]!r}")
-        r = cache[s] = (parse_int(m.group(1)), q)
+        cache[s] = r
         return r
 
     return num
@@ -169,7 +171,10 @@ def number_reader() -> Callable[[Any], tuple[int, int]]:
 def _point(num: Callable, v: Any, n: int, where: str) -> Point:
     if not isinstance(v, list) or len(v) != n:
         raise CertificateMalformed(f"{where}: expected a list of {n} numbers")
-    pq = [num(s) for s in v]
+    try:
+        pq = [num(s) for s in v]
+    except CertificateMalformed as exc:
+        raise CertificateMalformed(f"{where}: {exc.message}") from None
     P = math.lcm(*[q for _, q in pq])
     return tuple([p * (P // q) for p, q in pq] + [P])
 
@@ -384,11 +389,46 @@ def _farkas_vector(num: Callable, raw: Any, nrows: int, rule: str, **where: Any)
     return y
 
 
+def farkas_proves(num: Callable, rows: list[Form], sign: int, form: Form, raw: Any, rule: str,
+                  **where: Any) -> bool:
+    """:func:`_farkas_vector` and :func:`farkas_holds` in one pass (the hot path).
+
+    Keeps ``acc / D = sign*form - sum_i y_i row_i`` exactly, with ``D`` the running lcm of
+    the denominators seen; rejects (with ``rule``) a missing row or a negative multiplier.
+    """
+    if type(raw) is not list:
+        raise CertificateMalformed("a Farkas vector must be a list of [row, value] pairs")
+    v, D = form
+    acc = [-c for c in v] if sign < 0 else list(v)
+    nrows = len(rows)
+    for item in raw:
+        if type(item) is not list or len(item) != 2 or type(item[0]) is not int:
+            raise CertificateMalformed("a Farkas vector entry must be [row, 'p/q']")
+        i = item[0]
+        p, q = num(item[1])
+        if p <= 0 or not 0 <= i < nrows:
+            if not 0 <= i < nrows:
+                raise _invalid(rule, f"Farkas vector uses row {i}, the cell has rows 0..{nrows - 1}", row=i, **where)
+            if p < 0:
+                raise _invalid(rule, f"negative Farkas multiplier {_fmt(p, q)} on row {i}", row=i, **where)
+            continue
+        rv, rd = rows[i]
+        e = q * rd
+        if D % e:
+            L = D // math.gcd(D, e) * e
+            f = L // D
+            acc = [a * f for a in acc]
+            D = L
+        c = p * (D // e)
+        acc = [a - c * r for a, r in zip(acc, rv)]
+    return acc[-1] <= 0 and not any(acc[:-1])
+
+
 def stable_farkas(ctx: Context, rows: list[Form], form: Form, sign: str, raw: Any, node_id: int,
                   unit: int) -> None:
     """Rule ``stable-farkas``: ``[u, "+", y]`` proves ``z_u >= 0``, ``[u, "-", y]`` ``z_u <= 0``."""
-    y = _farkas_vector(ctx.num, raw, len(rows), "stable-farkas", node=node_id, unit=unit)
-    if not farkas_holds(rows, -1 if sign == "+" else 1, form, y):
+    if not farkas_proves(ctx.num, rows, -1 if sign == "+" else 1, form, raw, "stable-farkas", node=node_id,
+                         unit=unit):
         what = "z >= 0" if sign == "+" else "z <= 0"
         raise _invalid("stable-farkas", f"node {node_id}: the Farkas vector of unit {unit} does not prove {what} "
                        "(identity or constant fails)", node=node_id, unit=unit, sign=sign)
@@ -397,7 +437,7 @@ def stable_farkas(ctx: Context, rows: list[Form], form: Form, sign: str, raw: An
 def decision_order(ctx: Context, path: _Path, u: Any, node_id: int) -> Form:
     """Rule ``decision-order`` for deciding unit ``u`` now; returns its pre-activation form."""
     net = ctx.net
-    u = _int(u, f"node {node_id}: unit")
+    u = _int(u, "unit")
     if not 0 <= u < net.n_relu:
         raise _invalid("decision-order", f"node {node_id}: unit {u} does not exist (0..{net.n_relu - 1})",
                        node=node_id, unit=u)
@@ -432,16 +472,19 @@ def split_witness(rows: list[Form], g: Form, wpos: Point, wneg: Point, own: Poin
             raise _invalid("split-witness", f"node {node_id}: {name} does not have z_{unit} "
                            f"{'>' if positive else '<'} 0", node=node_id, unit=unit, witness=name)
         if pt != own:
-            for i, (rv, _) in enumerate(rows):
-                if sum(map(mul, rv, pt)) >= 0:
-                    raise _invalid("split-witness", f"node {node_id}: {name} is not strictly inside cell row {i}",
-                                   node=node_id, unit=unit, witness=name, row=i)
+            vals = [sum(map(mul, r[0], pt)) for r in rows]
+            if max(vals) >= 0:
+                i = next(i for i, s in enumerate(vals) if s >= 0)
+                raise _invalid("split-witness", f"node {node_id}: {name} is not strictly inside cell row {i}",
+                               node=node_id, unit=unit, witness=name, row=i)
 
 
 def tree_structure(ctx: Context, k: int, expected: int, parent: int | None, side: str | None) -> tuple:
     """Rule ``tree-structure`` for the node reached as ``k``: preorder position, id, parent,
     side; ``open`` only without a split and only in incomplete certificates."""
     nodes = ctx.nodes
+    if not nodes:
+        raise _invalid("tree-structure", "the node list is empty")
     if k != expected or k >= len(nodes):
         what = "does not exist" if k >= len(nodes) else f"is not next in preorder (expected {expected})"
         raise _invalid("tree-structure", f"node {parent} points to child {k}, which {what}",
@@ -519,8 +562,8 @@ def walk(ctx: Context) -> Iterator[Leaf]:
         stack.append((neg, k, "-", m, w, g, wneg))  # row z_w <= 0
         stack.append((pos, k, "+", m, w, (tuple([-c for c in v]), d), wpos))  # row -z_w <= 0
     if expected != len(ctx.nodes):
-        raise _invalid("tree-structure", f"nodes {expected}..{len(ctx.nodes) - 1} are not reachable from the root"
-                       if expected else "the node list is empty", node=expected)
+        raise _invalid("tree-structure", f"nodes {expected}..{len(ctx.nodes) - 1} are not reachable from the root",
+                       node=expected)
     counts["nodes"] = expected
 
 
@@ -735,7 +778,7 @@ def check_certificate(cert: Any, base_dir: Any = None) -> CheckReport:
         counts = CLAIMS[ctx.claim](ctx)
     except CheckerError:
         raise
-    except (KeyError, TypeError, IndexError, AttributeError, ValueError) as exc:
+    except (KeyError, TypeError, IndexError, AttributeError, ValueError, RecursionError) as exc:
         # Fail safe: a structure the explicit checks did not anticipate is never accepted.
         raise CertificateMalformed(f"malformed certificate ({type(exc).__name__}: {str(exc)[:200]})") from exc
     return CheckReport(True, ctx.claim, ctx.complete, counts["nodes"], counts["leaves"], counts["open_nodes"],

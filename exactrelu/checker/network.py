@@ -26,7 +26,7 @@ import json
 import math
 import re
 from fractions import Fraction
-from operator import mul
+from operator import itemgetter, mul
 
 __all__ = ["NetworkFormatError", "Network", "parse_network", "canonical_sha256", "parse_int",
            "input_forms", "reduce_form", "evaluate"]
@@ -140,43 +140,56 @@ class Network:
         self.relu_offset.append(off)
         self.n_relu = off
         self.n_outputs = layers[-1].width
+        self.zero = (tuple([0] * (n_inputs + 1)), 1)  # the output form of an inactive unit
 
     # The walk keeps ``outs``: outs[0] = input forms, outs[k] = forms of layer k's output.
     def layer_pre(self, k: int, outs: list) -> list[tuple[tuple[int, ...], int]]:
-        """Pre-activation forms of layer ``k`` given the output forms of all earlier layers."""
+        """Pre-activation forms of layer ``k`` given the output forms of all earlier layers.
+
+        Inputs that are the zero form (inactive units) are skipped."""
         lay = self.layers[k - 1]
+        zero = self.zero
         forms = [f for s in lay.sources for f in outs[s]]
-        D = math.lcm(*[d for _, d in forms])
-        scaled = [v if d == D else tuple(c * (D // d) for c in v) for v, d in forms]
-        cols = list(zip(*scaled))
+        idx = [i for i, f in enumerate(forms) if f is not zero]
+        live = [forms[i] for i in idx] if len(idx) < len(forms) else forms
+        D = math.lcm(*[d for _, d in live]) if live else 1
+        cols = list(zip(*[v if d == D else [c * (D // d) for c in v] for v, d in live]))
+        if not live:
+            cols = [()] * (self.n_inputs + 1)
+        pick = None if len(idx) == len(forms) else itemgetter(*idx) if len(idx) > 1 else None
         res = []
         for w, c, e in lay.units:
+            if pick is not None:
+                w = pick(w)
+            elif len(idx) < len(forms):
+                w = [w[i] for i in idx]
             num = [sum(map(mul, w, col)) for col in cols]
             num[-1] += c * D
             res.append(reduce_form(num, e * D))
         return res
 
-    def relu_out(self, pre: list, bits: list[int], offset: int) -> list:
-        """Output forms of a ReLU layer: the pre-activation where the bit is 1, else 0."""
-        zero = (tuple([0] * (self.n_inputs + 1)), 1)
-        return [f if bits[offset + j] == 1 else zero for j, f in enumerate(pre)]
+    def relu_out(self, pre: list, bits: bytes, offset: int) -> list:
+        """Output forms of a ReLU layer: the pre-activation where the bit is ``b'1'``, else
+        the shared zero form ``self.zero``."""
+        zero = self.zero
+        return [f if bits[offset + j] == 49 else zero for j, f in enumerate(pre)]
 
-    def output_forms(self, outs: list, pre: list | None, bits: list[int]) -> list:
-        """The network output's forms once every ReLU unit has its bit.
+    def complete_outputs(self, outs: list, pre: list | None, bits: bytes) -> list:
+        """The output forms of every layer ``0 .. L`` once every ReLU unit has its bit.
 
-        ``outs`` holds the outputs of layers ``0 .. t-1``; ``pre`` the pre-activations of
-        layer ``t`` (a ReLU layer) or None when ``t == 0`` (no ReLU layer reached).
+        ``outs`` holds the outputs of layers ``0 .. t-1`` (it is not modified); ``pre`` the
+        pre-activations of layer ``t`` (a ReLU layer), or None if no ReLU layer was reached.
         """
-        outs = list(outs)
+        full = list(outs)
         if pre is not None:
-            t = len(outs)
-            outs.append(self.relu_out(pre, bits, self.relu_offset[self.relu_layers.index(t)]))
-        for k in range(len(outs), len(self.layers) + 1):
-            z = self.layer_pre(k, outs)
-            if self.layers[k - 1].activation == "relu":  # only reachable if all bits are known
+            full.append(self.relu_out(pre, bits, self.relu_offset[self.relu_layers.index(len(full))]))
+        while len(full) <= len(self.layers):
+            k = len(full)
+            z = self.layer_pre(k, full)
+            if self.layers[k - 1].activation == "relu":
                 z = self.relu_out(z, bits, self.relu_offset[self.relu_layers.index(k)])
-            outs.append(z)
-        return outs[-1]
+            full.append(z)
+        return full
 
 
 # ----------------------------------------------------------------------------- parsing

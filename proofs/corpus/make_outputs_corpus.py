@@ -1,0 +1,123 @@
+"""Regenerate the corpus entries of the output claims (equivalence, bounds, property,
+counterexample): ``python proofs/corpus/make_outputs_corpus.py``.
+
+Valid certificates come from exactrelu on small nets; each invalid one is a single
+mutation that must be rejected with exactly the rule of its folder (checked as written).
+Run after ``make_corpus.py`` (which clears the corpus folders).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import sys
+from fractions import Fraction as F
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent.parent))
+
+from exactrelu.bounds import bounds_certificate, output_bounds  # noqa: E402
+from exactrelu.certificate import partition_certificate  # noqa: E402
+from exactrelu.checker import CertificateInvalid, check_certificate  # noqa: E402
+from exactrelu.domain import box  # noqa: E402
+from exactrelu.equivalence import difference_network, equivalence_certificate, equivalent  # noqa: E402
+from exactrelu.io.native_json import network_to_dict  # noqa: E402
+from exactrelu.network import mlp  # noqa: E402
+from exactrelu.random_nets import random_network  # noqa: E402
+from exactrelu.regions import enumerate_regions  # noqa: E402
+from exactrelu.verify import property_certificate, verify  # noqa: E402
+from exactrelu.vnnlib import parse_vnnlib  # noqa: E402
+
+
+def write(folder: str, name: str, cert: dict, rule: str | None = None) -> None:
+    d = HERE / folder
+    d.mkdir(parents=True, exist_ok=True)
+    if rule is None:
+        assert check_certificate(cert).valid, name
+    else:
+        try:
+            check_certificate(cert)
+        except CertificateInvalid as exc:
+            assert exc.rule == rule, (name, exc.rule, rule)
+        else:
+            raise AssertionError(f"{name}: mutation accepted")
+    (d / f"{name}.json").write_text(json.dumps(cert, separators=(",", ":")))
+
+
+def main() -> None:
+    D = box([-1, -1], [1, 1])
+    # --- bounds
+    net = random_network([4, 4], seed=31)
+    cert = bounds_certificate(output_bounds(net, D))
+    write("valid", "bounds_4x4", cert)
+    bad = copy.deepcopy(cert)
+    m = F(bad["bounds"][0]["max"])
+    bad["bounds"][0]["max"] = str(m + F(1, 7))
+    write("invalid/bounds-witness", "max_not_attained", bad, "bounds-witness")
+    bad = copy.deepcopy(cert)
+    bad["bounds"][0]["argmax"] = ["2", "0"]
+    write("invalid/bounds-witness", "argmax_outside_domain", bad, "bounds-witness")
+    bad = copy.deepcopy(cert)
+    pr = next(p for p in bad["proofs"] if len(p["max"]) >= 1)
+    pr["max"][0][1] = str(F(pr["max"][0][1]) * 2)
+    write("invalid/bounds-farkas", "altered_multiplier", bad, "bounds-farkas")
+    bad = copy.deepcopy(cert)
+    bad["proofs"].pop()
+    write("invalid/bounds-farkas", "missing_proof", bad, "bounds-farkas")
+    # --- equivalence
+    a = random_network([5, 5], seed=32)
+    L1, L2, L3 = a.layers
+    W1 = [list(r) for r in L1.inputs[0][1]] + [list(L1.inputs[0][1][0])]
+    b1 = list(L1.bias) + [L1.bias[0]]
+    W2 = [list(r) + [r[0] / 2] for r in L2.inputs[0][1]]
+    for r in W2:
+        r[0] = r[0] / 2
+    b = mlp(2, [(W1, b1), (W2, list(L2.bias)), ([list(r) for r in L3.inputs[0][1]], list(L3.bias))])
+    cert = equivalence_certificate(a, b, D)
+    write("valid", "equivalence_duplicated_unit", cert)
+    bad = copy.deepcopy(cert)
+    bad["network_b"]["layers"][0]["bias"][0] = "1/3"
+    write("invalid/equivalence-network", "other_network_b", bad, "equivalence-network")
+    c = random_network([5, 5], seed=33)
+    part = enumerate_regions(difference_network(a, c), D)
+    bad = partition_certificate(part, adjacency=False)
+    bad.update(claim="equivalence", network_a=network_to_dict(a), network_b=network_to_dict(c))
+    write("invalid/equivalence-leaf", "networks_differ", bad, "equivalence-leaf")
+    part = enumerate_regions(difference_network(a, b), D, max_regions=3)
+    bad = partition_certificate(part, adjacency=False)
+    bad.update(claim="equivalence", network_a=network_to_dict(a), network_b=network_to_dict(b))
+    write("invalid/equivalence-complete", "partial_tree", bad, "equivalence-complete")
+    # --- property
+    hdr = ("(declare-const X_0 Real) (declare-const X_1 Real) (declare-const Y_0 Real)"
+           "(assert (>= X_0 -1)) (assert (<= X_0 1)) (assert (>= X_1 -1)) (assert (<= X_1 1))")
+    net = random_network([4, 4], seed=34)
+    hi = output_bounds(net, D).outputs[0].max
+    prop = parse_vnnlib(hdr + f"(assert (> Y_0 (/ {hi.numerator} {hi.denominator})))")
+    res = verify(net, prop, samples=0)
+    cert = property_certificate(net, prop, res)
+    write("valid", "property_strict_above_max", cert)
+    bad = copy.deepcopy(cert)
+    bad["property"]["disjuncts"][0]["constraints"][0]["strict"] = False
+    write("invalid/property-farkas", "strictness_dropped", bad, "property-farkas")
+    bad = copy.deepcopy(cert)
+    bad["partitions"][0]["proofs"][0]["farkas"] = bad["partitions"][0]["proofs"][0]["farkas"][:-1]
+    write("invalid/property-farkas", "atom_multiplier_dropped", bad, "property-farkas")
+    bad = copy.deepcopy(cert)
+    bad["partitions"][0]["complete"] = False
+    write("invalid/property-complete", "incomplete", bad, "property-complete")
+    bad = copy.deepcopy(cert)
+    bad["partitions"] = []
+    write("invalid/property-coverage", "no_partition", bad, "property-coverage")
+    prop2 = parse_vnnlib(hdr + f"(assert (>= Y_0 (/ {hi.numerator} {hi.denominator})))")
+    res2 = verify(net, prop2, samples=0)
+    cert = property_certificate(net, prop2, res2)
+    write("valid", "counterexample_at_max", cert)
+    bad = copy.deepcopy(cert)
+    bad["point"] = ["0", "0"] if cert["point"] != ["0", "0"] else ["1/2", "1/2"]
+    write("invalid/counterexample-point", "not_a_counterexample", bad, "counterexample-point")
+    print("output-claim corpus written")
+
+
+if __name__ == "__main__":
+    main()
