@@ -236,7 +236,8 @@ def enumerate_regions(net: Network, domain: Polytope, *, max_regions: int | None
     t0 = time.perf_counter()
     stopped = None
     info: dict = {"open": 0}
-    gen = iter_regions(net, domain, nodes=nodes, info=info)
+    gen = iter_regions(net, domain, nodes=nodes, info=info,
+                       deadline=None if time_limit is None else t0 + time_limit)
     last = t0
     for reg in gen:
         reg.index = len(regions)
@@ -258,6 +259,8 @@ def enumerate_regions(net: Network, domain: Polytope, *, max_regions: int | None
     complete = not any(nd.open for nd in nodes)
     if complete:
         stopped = None
+    elif stopped is None:
+        stopped = info.get("stopped", "time_limit")
     if progress is not None:
         progress(Progress(len(regions), 0, len(nodes), time.perf_counter() - t0))
     stats = {
@@ -273,7 +276,7 @@ class _Stop(Exception):
 
 
 def iter_regions(net: Network, domain: Polytope, nodes: list[TreeNode] | None = None,
-                 info: dict | None = None) -> Iterator[Region]:
+                 info: dict | None = None, deadline: float | None = None) -> Iterator[Region]:
     """Generator of the regions in splitting-tree preorder (see :func:`enumerate_regions`).
 
     If ``nodes`` is given, the tree nodes are appended to it as they are created; ``info``
@@ -296,6 +299,10 @@ def iter_regions(net: Network, domain: Polytope, nodes: list[TreeNode] | None = 
     while stack:
         if info is not None:
             info["open"] = len(stack)
+        if deadline is not None and not stopping and time.perf_counter() > deadline:
+            stopping = True  # every remaining cell becomes an open node
+            if info is not None:
+                info["stopped"] = "time_limit"
         st = stack.pop()
         node = TreeNode(len(nodes), st.node_parent.id if st.node_parent is not None else None, st.side)
         nodes.append(node)

@@ -182,7 +182,7 @@ def verify(net: Network, prop: Property, *, time_limit: float | None = None, max
         regions = []
         proofs: dict = {}
         info: dict = {"open": 0}
-        gen = iter_regions(small, region, nodes=nodes, info=info)
+        gen = iter_regions(small, region, nodes=nodes, info=info, deadline=deadline)
         stopped = None
         last = time.perf_counter()
         for reg in gen:
@@ -227,6 +227,8 @@ def verify(net: Network, prop: Property, *, time_limit: float | None = None, max
                     pass
                 break
         complete = not any(nd.open for nd in nodes)
+        if not complete and stopped is None:
+            stopped = info.get("stopped", "time_limit")
         part = Partition(small, region, regions, nodes, complete, time.perf_counter() - t0,
                          None if complete else stopped)
         parts.append((idx, part, proofs))
