@@ -237,6 +237,8 @@ _EXTRA_COMMANDS: list = []
 def _register_extras() -> None:
     import importlib
 
+    if _EXTRA_COMMANDS:  # already registered (main() may be called several times in-process)
+        return
     for mod in ("exactrelu.cli_shallow", "exactrelu.cli_verify", "exactrelu.cli_crosscheck"):
         try:
             m = importlib.import_module(mod)
