@@ -287,12 +287,12 @@ def property_certificate(net: Network, prop: Property, result: VerificationResul
     if result.verdict == "violated":
         return {"format": FORMAT, "version": VERSION, "claim": "counterexample",
                 "network": network_to_dict(net), "property": property_to_json(prop),
-                "point": format_vector(result.counterexample)}
+                "complete": True, "point": format_vector(result.counterexample)}
     if result.verdict != "holds":
         raise ExactReluError("no certificate for an unknown verdict")
     small = prop.restrict(net)
     cert: dict[str, Any] = {"format": FORMAT, "version": VERSION, "claim": "property",
-                            "network": network_to_dict(net), "property": property_to_json(prop)}
+                            "network": network_to_dict(net), "property": property_to_json(prop), "complete": True}
     cert["partitions"] = []
     for idx, part, proofs in result.partitions:
         pc = partition_certificate(part, adjacency=False)
