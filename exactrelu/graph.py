@@ -115,20 +115,29 @@ def adjacencies(partition: Partition) -> list[Adjacency]:
 
 def _edge(r1: Region, r2: Region, key, witness) -> Adjacency:
     i, j = sorted((r1.index, r2.index))
-    p1, p2 = r1.pattern, r2.pattern
-    units = tuple(u for u, (c1, c2) in enumerate(zip(p1, p2)) if c1 != c2)
-    return Adjacency((i, j, tuple(key), tuple(witness), units))
+    diff = _bits(r1) ^ _bits(r2)
+    n = len(r1.pattern)
+    units = []
+    while diff:
+        low = diff & -diff
+        units.append(n - low.bit_length())
+        diff ^= low
+    return Adjacency((i, j, tuple(key), tuple(witness), tuple(sorted(units))))
+
+
+def _bits(r: Region) -> int:
+    return int(r.pattern, 2) if r.pattern else 0
 
 
 def _sweep_2d(key, plus, minus) -> list[Adjacency]:
-    a1, a2, b = key  # line a1 x + a2 y = b... key is (a1, a2, b) meaning a.x <= b rows
-    # parametrise along direction d = (-a2, a1)
+    a1, a2, b = key  # the line a1 x + a2 y = b; parametrise along d = (-a2, a1)
+
     def interval(reg: Region, vids):
-        pts = [reg.cell.vertex(v) for v in vids]
-        ts = [(-a2 * p[0] + a1 * p[1], p) for p in pts]
-        lo = min(ts, key=lambda t: t[0])
-        hi = max(ts, key=lambda t: t[0])
-        return lo, hi
+        verts = reg.cell.vertices
+        ts = [(Fraction(-a2 * verts[v][0][0] + a1 * verts[v][0][1], verts[v][1]), v) for v in vids]
+        lo = min(ts)
+        hi = max(ts)
+        return (lo[0], (reg, lo[1])), (hi[0], (reg, hi[1]))
 
     P = sorted(((*interval(r, v), r) for r, _, v in plus), key=lambda t: t[0][0])
     M = sorted(((*interval(r, v), r) for r, _, v in minus), key=lambda t: t[0][0])
@@ -143,7 +152,9 @@ def _sweep_2d(key, plus, minus) -> list[Adjacency]:
             lo = plo if plo[0] >= mlo[0] else mlo
             hi = phi if phi[0] <= mhi[0] else mhi
             if lo[0] < hi[0]:
-                w = tuple((x + y) / 2 for x, y in zip(lo[1], hi[1]))
+                p1 = lo[1][0].cell.vertex(lo[1][1])
+                p2 = hi[1][0].cell.vertex(hi[1][1])
+                w = tuple((x + y) / 2 for x, y in zip(p1, p2))
                 out.append(_edge(rp, rm, key, w))
             j += 1
     return out
