@@ -278,30 +278,10 @@ class Cell:
                 best, bv, bw = i, v, verts[i][1]
         if bv < 0:
             raise ValueError("form is negative at a vertex")
-        g = form[:-1]
-        if not any(g):
-            return {}, 1
-        target = tuple(-v for v in g)
-        active = self.incidence[best]
-        if self.n == 2 and len(active) == 2:
-            r0, r1 = active
-            (a, b), (c, d) = self.rows[r0][0], self.rows[r1][0]
-            det = a * d - b * c
-            if det:
-                t0, t1 = target
-                y0 = t0 * d - t1 * c
-                y1 = a * t1 - b * t0
-                if det < 0:
-                    det, y0, y1 = -det, -y0, -y1
-                if y0 >= 0 and y1 >= 0:
-                    return {r: v for r, v in ((r0, y0), (r1, y1)) if v}, det
-        y = self._cone_combination(active, target)
+        y = self.farkas_at(form, best)
         if y is None:  # pragma: no cover - cannot happen for an exact minimiser
             raise ValueError("no Farkas vector at the minimising vertex")
-        den = 1
-        for v in y.values():
-            den = den * v.denominator // math.gcd(den, v.denominator)
-        return {r: int(v * den) for r, v in y.items()}, den
+        return y
 
     def _cone_combination(self, active: frozenset[int], target: tuple[int, ...]) -> dict[int, Fraction] | None:
         n = self.n

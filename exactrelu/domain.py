@@ -30,7 +30,7 @@ from typing import Any, Sequence
 from .errors import DomainError, NumberError
 from .rationals import format_rational, to_rational, to_rational_matrix, to_rational_vector
 
-__all__ = ["Polytope", "polytope", "box", "parse_box", "load_domain"]
+__all__ = ["Polytope", "polytope", "box", "parse_box", "load_domain", "affine_rank"]
 
 
 @dataclass(frozen=True)
@@ -108,8 +108,8 @@ def polytope(A: Any, b: Any, *, _is_box: bool = False) -> Polytope:
         raise DomainError("domain is empty")
     if rays or lin:
         raise DomainError("domain is unbounded; give a bounded polytope (e.g. a box)")
-    if _affine_rank(verts) < n:
-        raise DomainError(f"domain is lower-dimensional (affine dimension {_affine_rank(verts)} < {n})")
+    if affine_rank(verts) < n:
+        raise DomainError(f"domain is lower-dimensional (affine dimension {affine_rank(verts)} < {n})")
     k = len(verts)
     centre = tuple(sum(v[i] for v in verts) / k for i in range(n))
     for a, bi in zip(rows, rhs):  # exact re-check: the centre is strictly inside
@@ -118,7 +118,14 @@ def polytope(A: Any, b: Any, *, _is_box: bool = False) -> Polytope:
     return Polytope(tuple(rows), tuple(rhs), tuple(sorted(verts)), centre, _is_box)
 
 
-def _affine_rank(points: Sequence[Sequence[Fraction]]) -> int:
+def affine_rank(points: Sequence[Sequence[Fraction]]) -> int:
+    """Dimension of the affine hull of exact points (-1 for none).
+
+    Examples
+    --------
+    >>> affine_rank([(Fraction(0), Fraction(0)), (Fraction(1), Fraction(1)), (Fraction(2), Fraction(2))])
+    1
+    """
     if not points:
         return -1
     p0 = points[0]

@@ -198,8 +198,10 @@ def format_rational(q: Fraction) -> str:
     >>> format_rational(Fraction(6, 4)), format_rational(Fraction(-3))
     ('3/2', '-3')
     """
-    q = Fraction(q)
-    return str(q.numerator) if q.denominator == 1 else f"{q.numerator}/{q.denominator}"
+    if type(q) is not Fraction:
+        q = Fraction(q)
+    n, d = q.numerator, q.denominator
+    return str(n) if d == 1 else f"{n}/{d}"
 
 
 def format_vector(v: Iterable[Fraction]) -> list[str]:

@@ -101,23 +101,9 @@ class Region:
 
 
 def _affine_rank_int(points: list[tuple[tuple[int, ...], int]]) -> int:
-    if len(points) <= 1:
-        return len(points) - 1
-    base = [Fraction(v, points[0][1]) for v in points[0][0]]
-    M = [[Fraction(v, W) - b for v, b in zip(X, base)] for X, W in points[1:]]
-    rank = 0
-    n = len(base)
-    for col in range(n):
-        piv = next((r for r in range(rank, len(M)) if M[r][col] != 0), None)
-        if piv is None:
-            continue
-        M[rank], M[piv] = M[piv], M[rank]
-        for r in range(len(M)):
-            if r != rank and M[r][col] != 0:
-                f = M[r][col] / M[rank][col]
-                M[r] = [x - f * y for x, y in zip(M[r], M[rank])]
-        rank += 1
-    return rank
+    from .domain import affine_rank
+
+    return affine_rank([[Fraction(v, W) for v in X] for X, W in points])
 
 
 def _facets(cell: Cell) -> list:
@@ -251,10 +237,7 @@ def enumerate_regions(net: Network, domain: Polytope, *, max_regions: int | None
         elif time_limit is not None and now - t0 > time_limit:
             stopped = "time_limit"
         if stopped is not None:
-            try:
-                gen.throw(_Stop())
-            except StopIteration:
-                pass
+            stop_walk(gen)
             break
     complete = not any(nd.open for nd in nodes)
     if complete:
@@ -275,13 +258,21 @@ class _Stop(Exception):
     pass
 
 
+def stop_walk(gen: Iterator[Region]) -> None:
+    """Stop an :func:`iter_regions` walk early: its unexplored cells become open nodes."""
+    try:
+        gen.throw(_Stop())
+    except StopIteration:
+        pass
+
+
 def iter_regions(net: Network, domain: Polytope, nodes: list[TreeNode] | None = None,
                  info: dict | None = None, deadline: float | None = None) -> Iterator[Region]:
     """Generator of the regions in splitting-tree preorder (see :func:`enumerate_regions`).
 
     If ``nodes`` is given, the tree nodes are appended to it as they are created; ``info``
     (a dict) gets the number of open cells under ``"open"``. Closing the generator early
-    with ``gen.throw(_Stop())`` marks the remaining cells as open nodes.
+    with :func:`stop_walk` marks the remaining cells as open nodes.
     """
     if domain.dim != net.n_inputs:
         raise DomainError(f"domain has dimension {domain.dim}, the network has {net.n_inputs} inputs")

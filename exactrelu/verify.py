@@ -43,7 +43,7 @@ from .evaluation import evaluate, evaluate_batch, evaluate_float
 from .evidence import prove_infeasible
 from .network import Network
 from .rationals import format_rational, format_vector
-from .regions import Partition, Progress, TreeNode, _Stop, iter_regions
+from .regions import Partition, Progress, TreeNode, iter_regions, stop_walk
 from .vnnlib import Property
 
 __all__ = ["VerificationResult", "verify", "property_certificate", "EXIT_CODES"]
@@ -221,10 +221,7 @@ def verify(net: Network, prop: Property, *, time_limit: float | None = None, max
             elif max_regions is not None and total >= max_regions:
                 stopped = "max_regions"
             if stopped:
-                try:
-                    gen.throw(_Stop())
-                except StopIteration:
-                    pass
+                stop_walk(gen)
                 break
         complete = not any(nd.open for nd in nodes)
         if not complete and stopped is None:
