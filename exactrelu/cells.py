@@ -64,7 +64,7 @@ def _int_row(a: Sequence[Fraction], b: Fraction) -> tuple[IntRow, tuple[int, int
 class Cell:
     """A full-dimensional bounded polytope with rows, vertices and incidences (see module)."""
 
-    __slots__ = ("n", "rows", "scales", "vertices", "incidence", "_witness", "_vf")
+    __slots__ = ("n", "rows", "scales", "vertices", "incidence", "_witness", "_vf", "_adj")
 
     def __init__(self, n: int, rows: tuple[IntRow, ...], scales: tuple[tuple[int, int], ...],
                  vertices: list[HVertex], incidence: list[frozenset[int]], witness=None) -> None:
@@ -75,6 +75,7 @@ class Cell:
         self.incidence = incidence
         self._witness = witness
         self._vf = None
+        self._adj: dict = {}
 
     # --- construction --------------------------------------------------------------
     @classmethod
@@ -125,21 +126,17 @@ class Cell:
         return self._witness
 
     def simple_interior(self) -> tuple[Fraction, ...]:
-        """A strictly interior point with a small power-of-two denominator when one is near
-        the vertex average (checked exactly against every row), else the average itself."""
-        avg = self.witness()
-        L = 1
-        for v in avg:
-            L = L * v.denominator // math.gcd(L, v.denominator)
-        if L <= 1 << 16:
-            return avg
-        S = [v.numerator * (L // v.denominator) for v in avg]
-        for p in (8, 16, 32, 64):
+        """A strictly interior point with a small power-of-two denominator near the vertex
+        average (proposed in float, checked exactly against every row), else the exact
+        vertex average."""
+        avg = self.float_vertices()[:, :-1].mean(axis=0).tolist()
+        rows = self.rows
+        for p in (8, 16, 24, 32, 48):
             W = 1 << p
-            X = [(s * W) // L for s in S]
-            if all(sum(map(mul, a, X)) < b * W for a, b in self.rows):
+            X = [int(round(v * W)) for v in avg]
+            if all(sum(map(mul, a, X)) < b * W for a, b in rows):
                 return tuple(Fraction(x, W) for x in X)
-        return avg
+        return self.witness()
 
     def contains_strictly(self, point: Sequence[Fraction]) -> bool:
         """Exact: is ``point`` strictly inside every row?"""
@@ -283,18 +280,36 @@ class Cell:
             raise ValueError("no Farkas vector at the minimising vertex")
         return y
 
+    def _solve(self, basis: tuple[int, ...], target: tuple[int, ...]) -> list[Fraction] | None:
+        """``sum_i y_i a_{basis_i} = target`` via a cached integer adjugate (None if singular)."""
+        entry = self._adj.get(basis)
+        if entry is None:
+            inv = _inverse_transposed([self.rows[i][0] for i in basis])
+            if inv is None:
+                entry = self._adj[basis] = (None, 0)
+            else:
+                det = 1
+                for row in inv:
+                    for v in row:
+                        det = det * v.denominator // math.gcd(det, v.denominator)
+                entry = self._adj[basis] = ([[int(v * det) for v in row] for row in inv], det)
+        adj, det = entry
+        if adj is None:
+            return None
+        return [Fraction(sum(map(mul, row, target)), det) for row in adj]
+
     def _cone_combination(self, active: frozenset[int], target: tuple[int, ...]) -> dict[int, Fraction] | None:
         n = self.n
         act = sorted(active)
         rows = self.rows
         if len(act) == n:
-            y = _solve_transposed([rows[i][0] for i in act], target)
+            y = self._solve(tuple(act), target)
             if y is not None and all(v >= 0 for v in y):
                 return {i: v for i, v in zip(act, y) if v}
         if len(act) > n:
             tried = 0
             for combo in itertools.combinations(act, n):
-                y = _solve_transposed([rows[i][0] for i in combo], target)
+                y = self._solve(combo, target)
                 if y is not None and all(v >= 0 for v in y):
                     return {i: v for i, v in zip(combo, y) if v}
                 tried += 1
@@ -306,6 +321,25 @@ class Cell:
             if sol is not None:
                 return {act[k]: v for k, v in sol.items()}
         return None
+
+
+def _inverse_transposed(basis_rows: list[tuple[int, ...]]) -> list[list[Fraction]] | None:
+    """The inverse of the matrix whose columns are ``basis_rows`` (None if singular)."""
+    n = len(basis_rows)
+    M = [[Fraction(basis_rows[i][j]) for i in range(n)] + [Fraction(int(j == k)) for k in range(n)] for j in range(n)]
+    for col in range(n):
+        piv = next((r for r in range(col, n) if M[r][col] != 0), None)
+        if piv is None:
+            return None
+        M[col], M[piv] = M[piv], M[col]
+        pv = M[col][col]
+        M[col] = [x / pv for x in M[col]]
+        rowc = M[col]
+        for r in range(n):
+            if r != col and M[r][col] != 0:
+                f = M[r][col]
+                M[r] = [x - f * y for x, y in zip(M[r], rowc)]
+    return [row[n:] for row in M]
 
 
 def _solve_transposed(basis_rows: list[tuple[int, ...]], target: tuple[int, ...]) -> list[Fraction] | None:
