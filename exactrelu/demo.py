@@ -65,8 +65,8 @@ def run_demo(out_dir: str | None = None, quiet: bool = False) -> int:
         t = time.perf_counter()
         rep = check_certificate(cert_path)
         say(f"[4] checker   {'VALID' if rep.valid else 'INVALID'}: independent re-check of "
-            f"{rep.leaves} regions and {rep.adjacency_pairs} adjacencies "
-            f"adjacencies ({time.perf_counter() - t:.3f} s, standard library only)")
+            f"{rep.leaves} regions and {rep.adjacency_pairs} adjacent pairs "
+            f"({time.perf_counter() - t:.3f} s, standard library only)")
         for stage in _LATER_STAGES:
             stage(net, D, part, out, say)
         if tmp is None:
