@@ -168,7 +168,96 @@ def cmd_check(args) -> int:
     argv = [args.certificate]
     if args.json:
         argv.append("--json")
-    return run(argv)
+    rc = run(argv)
+    if rc != 0 or not (args.model or args.box or args.domain or args.vnnlib or args.model_b):
+        return rc
+    problem = _pin_mismatch(args)
+    if problem:
+        print(f"invalid: pinned: {problem}")
+        return 1
+    print("pinned: the certificate's network, domain and property are the ones given")
+    return 0
+
+
+def _pin_mismatch(args) -> str | None:
+    """Compare what a (valid) certificate is about with the model/domain/property the user names."""
+    import gzip
+
+    from .domain import load_domain, parse_box
+    from .io.native_json import network_from_dict
+
+    raw = Path(args.certificate).read_bytes()
+    cert = json.loads(gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw)
+    claim = cert.get("claim")
+    if "network_ref" in cert:
+        ref = Path(args.certificate).parent / cert["network_ref"]["path"]
+        cert_net = network_from_dict(json.loads(ref.read_text()))
+    else:
+        cert_net = network_from_dict(cert["network"])
+    def same(a, b) -> bool:
+        return a.n_inputs == b.n_inputs and a.layers == b.layers
+    if args.model:
+        key = "network_a" if claim == "equivalence" else None
+        want = _load(args.model)
+        got = network_from_dict(cert[key]) if key else cert_net
+        if not same(want, got):
+            return f"the certificate's network is not {args.model}"
+    if args.model_b:
+        if claim != "equivalence":
+            return "--model-b applies to equivalence certificates"
+        if not same(_load(args.model_b), network_from_dict(cert["network_b"])):
+            return f"the certificate's second network is not {args.model_b}"
+    if args.box or args.domain:
+        if claim in ("property", "counterexample"):
+            return "property certificates carry their input regions: pin them with --vnnlib"
+        D = load_domain(args.domain) if args.domain else parse_box(args.box, n_inputs=cert_net.n_inputs)
+        from .domain import polytope
+
+        C = polytope(cert["domain"]["A"], cert["domain"]["b"])
+        if _rows_key(C) != _rows_key(D):
+            return "the certificate's domain is not the one given"
+    if args.vnnlib:
+        if claim not in ("property", "counterexample"):
+            return "--vnnlib applies to property and counterexample certificates"
+        from .verify import property_to_json
+        from .vnnlib import load_vnnlib
+
+        want = property_to_json(load_vnnlib(args.vnnlib, cert_net.n_inputs, cert_net.n_outputs))
+        if _canon(want) != _canon(cert["property"]):
+            return f"the certificate's property is not {args.vnnlib}"
+    return None
+
+
+def _rows_key(P) -> list:
+    from fractions import Fraction
+    from math import gcd
+
+    out = []
+    for a, b in zip(P.A, P.b):
+        L = 1
+        for v in list(a) + [b]:
+            L = L * v.denominator // gcd(L, v.denominator)
+        ints = [int(v * L) for v in list(a) + [b]]
+        g = 0
+        for v in ints:
+            g = gcd(g, v)
+        out.append(tuple(v // (g or 1) for v in ints))
+    return sorted(set(out))
+
+
+def _canon(obj):
+    from .rationals import format_rational, to_rational
+
+    if isinstance(obj, dict):
+        return {k: _canon(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_canon(v) for v in obj]
+    if isinstance(obj, str):
+        try:
+            return format_rational(to_rational(obj))
+        except Exception:
+            return obj
+    return obj
 
 
 def cmd_demo(args) -> int:
@@ -207,6 +296,11 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("check", help="check a certificate (exit 0 valid, 1 invalid, 2 unusable)")
     s.add_argument("certificate")
     s.add_argument("--json", action="store_true")
+    s.add_argument("--model", help="also require the certificate to be about this model (network A for equiv)")
+    s.add_argument("--model-b", dest="model_b", help="for equivalence certificates: network B")
+    s.add_argument("--box", help="also require this domain (as for 'regions')")
+    s.add_argument("--domain", help="also require this JSON H-polytope domain")
+    s.add_argument("--vnnlib", help="for property certificates: also require this property")
     s.set_defaults(func=cmd_check)
 
     s = sub.add_parser("demo", help="run the built-in example end to end")

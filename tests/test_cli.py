@@ -114,3 +114,19 @@ def test_demo_runs_and_checks(tmp_path):
     r = run("demo", "--out", tmp_path)
     assert "VALID" in r.stdout
     assert check_certificate(tmp_path / "partition.cert.json").valid
+
+
+def test_check_pins_model_domain_and_property(tmp_path):
+    cert = tmp_path / "c.json"
+    run("regions", EX, "--box=-1:1", "--certificate", cert)
+    assert "pinned" in run("check", cert, "--model", EX, "--box=-1:1").stdout
+    other = str(example_path("resnet_2x6x6.json"))
+    assert "pinned" in run("check", cert, "--model", other, ok=(1,)).stdout
+    assert "domain" in run("check", cert, "--box=-1:1/2", ok=(1,)).stdout
+    base = shared_path("vnncomp2022", "test")
+    pc = tmp_path / "p.json"
+    run("verify", base / "test_small.onnx", base / "test_small.vnnlib", "--certificate", pc)
+    run("check", pc, "--model", base / "test_small.onnx", "--vnnlib", base / "test_small.vnnlib")
+    prop = tmp_path / "other.vnnlib"
+    prop.write_text((base / "test_small.vnnlib").read_text().replace("-1", "-2", 1))
+    assert "property" in run("check", pc, "--vnnlib", prop, ok=(1,)).stdout
