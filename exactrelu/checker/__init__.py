@@ -32,6 +32,7 @@ region-map
 """
 
 from . import claims_outputs  # noqa: F401  (registers the equivalence/bounds/property claims)
+from . import claims_lattice  # noqa: F401  (registers the lattice claim)
 from .core import (CLAIMS, FORMAT, RULES, VERSION, CertificateInvalid, CertificateMalformed,
                    CheckerError, CheckReport, Context, Leaf, check_certificate, check_partition,
                    farkas_holds, prepare, walk)
