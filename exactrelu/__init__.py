@@ -12,6 +12,18 @@ from .domain import Polytope, box, parse_box, polytope, load_domain
 from .regions import enumerate_regions, iter_regions, Partition, Region
 from .graph import region_graph, adjacencies, linear_pieces
 from .certificate import partition_certificate, write_certificate
+from .bounds import output_bounds, bounds_certificate
+from .equivalence import equivalent, equivalence_certificate
+from .compress import compress
+from .vnnlib import load_vnnlib, parse_vnnlib
+from .verify import verify, property_certificate
+
+
+def shallow_representation(net, method="lattice", domain=None, **kw):
+    """Exact max-of-shallow representation (see :mod:`exactrelu.shallow`)."""
+    from .shallow import shallow_representation as _sr
+
+    return _sr(net, method, domain, **kw)
 
 __version__ = "0.1.0"
 
@@ -37,4 +49,6 @@ __all__ = [
     "enumerate_regions", "iter_regions", "Partition", "Region",
     "region_graph", "adjacencies", "linear_pieces",
     "partition_certificate", "write_certificate", "load_model", "check_certificate",
+    "output_bounds", "bounds_certificate", "equivalent", "equivalence_certificate", "compress",
+    "load_vnnlib", "parse_vnnlib", "verify", "property_certificate", "shallow_representation",
 ]

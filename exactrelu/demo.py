@@ -1,9 +1,9 @@
 """The end-to-end demo behind ``exactrelu demo`` (the README's first command).
 
 It loads the built-in example network, enumerates its linear regions exactly over
-``[-1, 1]^2``, builds the adjacency graph, writes the partition certificate, and has the
-independent checker re-verify it. Later stages (shallow representations, verification)
-join as they land.
+``[-1, 1]^2``, builds the adjacency graph, writes the partition certificate and has the
+independent checker re-verify it, then builds the exact max-of-shallow (lattice)
+representation with its certificate, checked the same way.
 """
 
 from __future__ import annotations
@@ -67,15 +67,23 @@ def run_demo(out_dir: str | None = None, quiet: bool = False) -> int:
         say(f"[4] checker   {'VALID' if rep.valid else 'INVALID'}: independent re-check of "
             f"{rep.leaves} regions and {rep.adjacency_pairs} adjacent pairs "
             f"({time.perf_counter() - t:.3f} s, standard library only)")
-        for stage in _LATER_STAGES:
-            stage(net, D, part, out, say)
+        from .shallow import lattice_certificate, shallow_representation
+
+        t = time.perf_counter()
+        lat = shallow_representation(net, "lattice", D)
+        c = lat.counts()
+        lcert = lattice_certificate(lat)
+        lrep = check_certificate(lcert)
+        write_certificate(lcert, out / "lattice.cert.json")
+        w = shallow_representation(net, "weights").counts()
+        say(f"[5] shallow   f = max of {c['terms']} one-hidden-layer terms ({c['hidden_units']} hidden units, "
+            f"lattice form from the regions): {'VALID' if lrep.valid else 'INVALID'} lattice certificate; "
+            f"the weight-level sign split needs {w['terms']} terms ({time.perf_counter() - t:.3f} s)")
+        ok = rep.valid and lrep.valid
         if tmp is None:
             say(f"files in {out}")
-        return 0 if rep.valid else 1
+        return 0 if ok else 1
     finally:
         if tmp is not None:
             tmp.cleanup()
 
-
-# later stages (shallow forms, verification) append callables here
-_LATER_STAGES: list = []
