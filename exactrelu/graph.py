@@ -161,52 +161,99 @@ def _sweep_2d(key, plus, minus) -> list[Adjacency]:
 
 
 def _pairs_nd(key, plus, minus, n) -> list[Adjacency]:
-    from .lp import lp_maximize
+    """Adjacent pairs among facets on one hyperplane in dimension >= 3.
 
-    def bbox(reg, vids):
-        pts = [reg.cell.vertex(v) for v in vids]
-        return [min(p[i] for p in pts) for i in range(n)], [max(p[i] for p in pts) for i in range(n)]
+    For each pair with overlapping bounding boxes: (1) a row of one region that is >= its
+    bound at every vertex of the other facet separates them (not adjacent); (2) a few exact
+    candidate points of the hyperplane (facet centroids and their midpoint) strictly inside
+    every other row of both regions prove adjacency; (3) otherwise an exact LP decides.
+    """
+    from operator import mul
 
-    pb = [(r, bbox(r, v)) for r, _, v in plus]
-    mb = [(r, bbox(r, v)) for r, _, v in minus]
-    c = key[:-1]
-    c0 = key[-1]
-    norm_c = [Fraction(v) for v in c]
+    def prep(reg, vids):
+        verts = [reg.cell.vertices[v] for v in vids]
+        rows = [(a, bi) for a, bi in reg.cell.rows if any(a) and _key(a, bi)[0] != key]
+        pts = [tuple(Fraction(x, W) for x in X) for X, W in verts]
+        lo = [min(p[i] for p in pts) for i in range(n)]
+        hi = [max(p[i] for p in pts) for i in range(n)]
+        return reg, verts, rows, lo, hi, _centroid(verts, n)
+
+    P = [prep(r, v) for r, _, v in plus]
+    M = [prep(r, v) for r, _, v in minus]
     out = []
-    for rp, (plo, phi) in pb:
-        for rm, (mlo, mhi) in mb:
-            if any(phi[i] <= mlo[i] or mhi[i] <= plo[i] for i in range(n)
-                   if True) and not _flat_overlap(plo, phi, mlo, mhi, n):
+    for rp, vp, rowsp, plo, phi, cp in P:
+        for rm, vm, rowsm, mlo, mhi, cm in M:
+            if any(phi[i] < mlo[i] or mhi[i] < plo[i] for i in range(n)):
                 continue
-            # maximise t s.t. a_r x + t*|a_r|_1 <= b_r for rows not on the hyperplane (both regions),
-            # c.x = c0, t <= 1
-            A, b = [], []
-            for reg in (rp, rm):
-                for (a, bi) in reg.cell.rows:
-                    k2, _ = _key(a, bi) if any(a) else (None, 0)
-                    if k2 == key:
-                        continue
-                    scale = sum(abs(v) for v in a) or 1
-                    A.append([Fraction(v) for v in a] + [Fraction(scale)])
-                    b.append(Fraction(bi))
-            A.append(norm_c + [Fraction(0)])
-            b.append(Fraction(c0))
-            A.append([-v for v in norm_c] + [Fraction(0)])
-            b.append(Fraction(-c0))
-            A.append([Fraction(0)] * n + [Fraction(1)])
-            b.append(Fraction(1))
-            res = lp_maximize(A, b, [Fraction(0)] * n + [Fraction(1)])
-            if res.status == "optimal" and res.value > 0:
-                out.append(_edge(rp, rm, key, res.point[:n]))
+            if _separated(rowsp, vm) or _separated(rowsm, vp):
+                continue
+            rows = rowsp + rowsm
+            w = None
+            for cand in (cp, cm, _mid(cp, cm), _centroid(vp + vm, n)):
+                X, W = cand
+                if all(sum(map(mul, a, X)) < bi * W for a, bi in rows):
+                    w = tuple(Fraction(x, W) for x in X)
+                    break
+            if w is None:
+                w = _lp_witness(key, rows, n)
+            if w is not None:
+                out.append(_edge(rp, rm, key, w))
     return out
 
 
-def _flat_overlap(plo, phi, mlo, mhi, n) -> bool:
-    """Boxes may touch in a coordinate where the facets themselves are flat (thin)."""
-    for i in range(n):
-        if phi[i] < mlo[i] or mhi[i] < plo[i]:
-            return False
-    return True
+def _centroid(verts, n):
+    """The average of homogeneous integer points, as (X, W)."""
+    from math import gcd
+
+    L = 1
+    for _, W in verts:
+        L = L * W // gcd(L, W)
+    X = [0] * n
+    for Xv, W in verts:
+        f = L // W
+        for i in range(n):
+            X[i] += Xv[i] * f
+    return X, L * len(verts)
+
+
+def _mid(p, q):
+    (X1, W1), (X2, W2) = p, q
+    return [a * W2 + b * W1 for a, b in zip(X1, X2)], 2 * W1 * W2
+
+
+def _separated(rows, verts) -> bool:
+    """Some row ``a.x <= b`` has ``a.v >= b`` at every vertex ``v`` (the facets meet in at
+    most a lower-dimensional set)."""
+    from operator import mul
+
+    for a, bi in rows:
+        if all(sum(map(mul, a, X)) >= bi * W for X, W in verts):
+            return True
+    return False
+
+
+def _lp_witness(key, rows, n):
+    """Exact LP: a point of the hyperplane strictly inside all ``rows``, or None."""
+    from .lp import lp_maximize
+
+    c = key[:-1]
+    c0 = key[-1]
+    A, b = [], []
+    for a, bi in rows:
+        scale = sum(abs(v) for v in a) or 1
+        A.append([Fraction(v) for v in a] + [Fraction(scale)])
+        b.append(Fraction(bi))
+    norm_c = [Fraction(v) for v in c]
+    A.append(norm_c + [Fraction(0)])
+    b.append(Fraction(c0))
+    A.append([-v for v in norm_c] + [Fraction(0)])
+    b.append(Fraction(-c0))
+    A.append([Fraction(0)] * n + [Fraction(1)])
+    b.append(Fraction(1))
+    res = lp_maximize(A, b, [Fraction(0)] * n + [Fraction(1)])
+    if res.status == "optimal" and res.value > 0:
+        return res.point[:n]
+    return None
 
 
 def region_graph(partition: Partition, adj: list[Adjacency] | None = None) -> nx.Graph:

@@ -165,3 +165,33 @@ def test_hypothesis_small_nets(seed, widths, residual):
     net = random_network(widths, seed=seed, denom=3, residual=residual)
     D = box([-1, -1], [1, 1])
     assert_valid_partition(net, D, enumerate_regions(net, D), samples=40, seed=seed)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_nd_adjacency_fast_path_matches_exact_lp(seed):
+    """3-D adjacency: separating rows and centroid witnesses agree with an LP for every pair."""
+    from fractions import Fraction
+
+    from exactrelu.certificate import partition_certificate
+    from exactrelu.checker import check_certificate
+    from exactrelu.graph import _key, _lp_witness, adjacencies
+
+    net = random_network([5, 4], seed=seed, n_in=3, denom=4)
+    part = enumerate_regions(net, box([-1] * 3, [1] * 3))
+    fast = {(e.i, e.j) for e in adjacencies(part)}
+    groups = {}
+    for reg in part.regions:
+        for r, a, b, vids in reg.facets:
+            key, orient = _key(a, b)
+            groups.setdefault(key, []).append((reg, orient))
+    slow = set()
+    for key, fs in groups.items():
+        for r1, o1 in fs:
+            for r2, o2 in fs:
+                if o1 > 0 > o2:
+                    rows = [(a, b) for reg in (r1, r2) for a, b in reg.cell.rows if any(a) and _key(a, b)[0] != key]
+                    if _lp_witness(key, rows, 3) is not None:
+                        slow.add(tuple(sorted((r1.index, r2.index))))
+    assert fast == slow
+    rep = check_certificate(partition_certificate(part))
+    assert rep.adjacency_pairs == len(fast)
