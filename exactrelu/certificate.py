@@ -42,8 +42,8 @@ def _q(p: int, q: int) -> str:
 
 
 def format_multipliers(y: Iterable[tuple[int, int, int]]) -> list[list]:
-    """``((row, p, q), ...)`` -> ``[[row, "p/q"], ...]`` (sorted by row; fractions as given)."""
-    return [[r, (f"{p}/{q}" if q != 1 else str(p)) if q > 0 else _q(p, q)] for r, p, q in sorted(y)]
+    """``((row, p, q), ...)`` -> ``[[row, "p/q"], ...]`` (in the given order; fractions as given)."""
+    return [[r, (f"{p}/{q}" if q != 1 else str(p)) if q > 0 else _q(p, q)] for r, p, q in y]
 
 
 def _node_json(nd) -> dict[str, Any]:
