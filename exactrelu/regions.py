@@ -404,11 +404,19 @@ def _process(st: _State, node: TreeNode, kern: IntNet, net: Network, relu_off, L
 
 
 def _float_forms(forms):
-    """Float proposals of the forms, each row scaled to max |entry| = 1 (exact ints -> float)."""
+    """Float proposals of the forms, each row scaled to max |entry| = 1 (proposals only)."""
     import numpy as np
 
+    try:
+        F = np.array(forms, dtype=float)
+        if np.isfinite(F).all():
+            m = np.abs(F).max(axis=1, keepdims=True)
+            m[m == 0] = 1.0
+            return F / m
+    except OverflowError:
+        pass
     rows = []
-    for f in forms:
+    for f in forms:  # huge integers: scale exactly before converting
         m = max(abs(v) for v in f) or 1
         rows.append([v / m for v in f])
     return np.array(rows, dtype=float)
