@@ -95,6 +95,7 @@ def adjacencies(partition: Partition) -> list[Adjacency]:
                 continue
             groups.setdefault(key, []).append((reg, orient, vids))
     out: list[Adjacency] = []
+    tree = _tree_index(partition) if n >= 3 else None
     for key, facets in groups.items():
         plus = [f for f in facets if f[1] > 0]
         minus = [f for f in facets if f[1] < 0]
@@ -107,8 +108,10 @@ def adjacencies(partition: Partition) -> list[Adjacency]:
                     out.append(_edge(rp, rm, key, w))
         elif n == 2:
             out.extend(_sweep_2d(key, plus, minus))
-        else:
+        elif tree is None:
             out.extend(_pairs_nd(key, plus, minus, n))
+    if n >= 3 and tree is not None:
+        out.extend(_tree_pairs(partition, groups, tree, n))
     out.sort(key=lambda e: (e[0], e[1]))
     return out
 
@@ -199,6 +202,108 @@ def _pairs_nd(key, plus, minus, n) -> list[Adjacency]:
             if w is not None:
                 out.append(_edge(rp, rm, key, w))
     return out
+
+
+def _tree_index(partition: Partition):
+    """Children, split forms and leaf regions of the splitting tree (None if unusable)."""
+    nodes = partition.nodes
+    if not nodes or any(nd.split is not None and "form" not in nd.split for nd in nodes):
+        return None
+    leaf_region = {r.node: r for r in partition.regions}
+    return nodes, leaf_region
+
+
+def _path_splits(nodes, leaf_id: int) -> list[int]:
+    path = []
+    k = nodes[leaf_id].parent
+    while k is not None:
+        path.append(k)
+        k = nodes[k].parent
+    path.reverse()
+    return path
+
+
+def _tree_pairs(partition: Partition, groups, tree, n) -> list[Adjacency]:
+    """n-D adjacency by walking the splitting tree restricted to each facet.
+
+    A facet F of leaf R on hyperplane H (oriented +) comes from the first split on R's path
+    whose hyperplane is H; the points just across F lie in that split's other subtree, so
+    only the leaves of that subtree whose cells can meet F are candidates: at each split
+    below, the split's exact affine form is evaluated at F's vertices and the walk goes to
+    the side(s) F reaches. Candidates are then decided as in :func:`_pairs_nd`.
+    """
+    from operator import mul
+
+    nodes, leaf_region = tree
+    m = len(partition.domain.A)
+    out: list[Adjacency] = []
+    minus_of: dict[tuple, dict[int, tuple]] = {}
+    for key, facets in groups.items():
+        minus_of[key] = {reg.node: (reg, vids) for reg, orient, vids in facets if orient < 0}
+    for key, facets in groups.items():
+        mk = minus_of[key]
+        if not mk:
+            continue
+        for reg, orient, vids in facets:
+            if orient < 0:
+                continue
+            path = _path_splits(nodes, reg.node)
+            top = None
+            for r, (a, b) in enumerate(reg.cell.rows):
+                if r >= m and any(a) and _key(a, b)[0] == key:
+                    top = path[r - m]
+                    break
+            if top is None:
+                continue
+            # which side of `top` is R on?  R's node is in the subtree of pos or neg
+            sp = nodes[top].split
+            side_pos = _in_subtree(nodes, reg.node, sp["pos"])
+            start = sp["neg"] if side_pos else sp["pos"]
+            verts = [reg.cell.vertices[v] for v in vids]
+            rowsp = [(a, bi) for a, bi in reg.cell.rows if any(a) and _key(a, bi)[0] != key]
+            cp = _centroid(verts, n)
+            stack = [start]
+            while stack:
+                k = stack.pop()
+                nd = nodes[k]
+                if nd.split is None:
+                    hit = mk.get(k)
+                    if hit is None:
+                        continue
+                    rm, vids_m = hit
+                    vm = [rm.cell.vertices[v] for v in vids_m]
+                    rowsm = [(a, bi) for a, bi in rm.cell.rows if any(a) and _key(a, bi)[0] != key]
+                    if _separated(rowsp, vm) or _separated(rowsm, verts):
+                        continue
+                    rows = rowsp + rowsm
+                    w = None
+                    cm = _centroid(vm, n)
+                    for cand in (cp, cm, _mid(cp, cm), _centroid(verts + vm, n)):
+                        X, W = cand
+                        if all(sum(map(mul, a, X)) < bi * W for a, bi in rows):
+                            w = tuple(Fraction(x, W) for x in X)
+                            break
+                    if w is None:
+                        w = _lp_witness(key, rows, n)
+                    if w is not None:
+                        out.append(_edge(reg, rm, key, w))
+                    continue
+                form = nd.split["form"]
+                g, g0 = form[:-1], form[-1]
+                vals = [sum(map(mul, g, X)) + g0 * W for X, W in verts]
+                if max(vals) > 0 or all(v == 0 for v in vals):
+                    stack.append(nd.split["pos"])
+                if min(vals) < 0 or all(v == 0 for v in vals):
+                    stack.append(nd.split["neg"])
+    return out
+
+
+def _in_subtree(nodes, k: int, root: int) -> bool:
+    while k is not None:
+        if k == root:
+            return True
+        k = nodes[k].parent
+    return False
 
 
 def _centroid(verts, n):

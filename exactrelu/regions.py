@@ -101,9 +101,14 @@ class Region:
 
 
 def _affine_rank_int(points: list[tuple[tuple[int, ...], int]]) -> int:
-    from .domain import affine_rank
+    """Affine dimension of homogeneous integer points ``X / W`` (``W > 0``): the rank of the
+    integer matrix with rows ``(X, W)`` minus one (python-flint's exact ``fmpz_mat.rank``)."""
+    if not points:
+        return -1
+    import flint
 
-    return affine_rank([[Fraction(v, W) for v in X] for X, W in points])
+    n1 = len(points[0][0]) + 1
+    return flint.fmpz_mat(len(points), n1, [v for X, W in points for v in X + (W,)]).rank() - 1
 
 
 def _facets(cell: Cell) -> list:
@@ -392,7 +397,8 @@ def _process(st: _State, node: TreeNode, kern: IntNet, net: Network, relu_off, L
         zw = sum(gi * int(v * Lw) for gi, v in zip(form[:-1], w)) + form[-1] * Lw
         wpos = w if zw > 0 else cpos.simple_interior()
         wneg = w if zw < 0 else cneg.simple_interior()
-        node.split = {"unit": u, "pos": node.id + 1, "neg": None, "witness_pos": wpos, "witness_neg": wneg}
+        node.split = {"unit": u, "pos": node.id + 1, "neg": None, "witness_pos": wpos, "witness_neg": wneg,
+                      "form": tuple(form)}
         rest = candidates
         bpos = bytearray(st.bits)
         bpos[u] = 49
