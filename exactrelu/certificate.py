@@ -24,7 +24,7 @@ from typing import Any, Iterable
 
 from .graph import Adjacency, adjacencies
 from .io.native_json import network_to_dict
-from .rationals import format_rational, format_vector
+from .rationals import format_vector
 from .regions import Partition
 
 __all__ = ["FORMAT", "VERSION", "partition_certificate", "write_certificate", "format_multipliers"]

@@ -21,14 +21,14 @@ True
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
 from .domain import Polytope
 from .equivalence import EquivalenceResult, equivalence_certificate, equivalent
 from .errors import ExactReluError, LimitReached
-from .network import Activation, Layer, Network
+from .network import Layer, Network
 from .regions import enumerate_regions
 
 __all__ = ["stable_units", "remove_stable_units", "CompressionResult", "compress"]

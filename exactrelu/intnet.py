@@ -20,7 +20,6 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 from functools import reduce
-from operator import mul
 from typing import Sequence
 
 from .network import Network

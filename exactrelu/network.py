@@ -29,7 +29,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 from .errors import ModelError, ShapeError, NumberError
 from .rationals import to_rational_matrix, to_rational_vector

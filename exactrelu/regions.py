@@ -31,7 +31,7 @@ from typing import Any, Callable, Iterator
 
 from .cells import Cell
 from .domain import Polytope
-from .errors import DomainError, ModelError
+from .errors import DomainError
 from .intnet import IntNet, identity_forms
 from .network import Network
 
@@ -464,7 +464,6 @@ def _to_exact(y: tuple[dict[int, int], int], cell: Cell, D: int) -> tuple[tuple[
 
 def _make_region(st: _State, node: TreeNode, net: Network, n: int) -> Region:
     forms, D = st.outs[-1]
-    last = net.layers[-1]
     C = []
     d = []
     for f in forms:

@@ -16,7 +16,6 @@ Examples
 
 from __future__ import annotations
 
-from fractions import Fraction
 from typing import Any, Mapping
 
 from .errors import ModelError

@@ -39,7 +39,7 @@ from fractions import Fraction
 from typing import Any
 
 from .errors import ExactReluError
-from .evaluation import evaluate, evaluate_batch, evaluate_float
+from .evaluation import evaluate, evaluate_float
 from .evidence import prove_infeasible
 from .network import Network
 from .rationals import format_rational, format_vector
@@ -287,7 +287,6 @@ def property_certificate(net: Network, prop: Property, result: VerificationResul
                 "complete": True, "point": format_vector(result.counterexample)}
     if result.verdict != "holds":
         raise ExactReluError("no certificate for an unknown verdict")
-    small = prop.restrict(net)
     cert: dict[str, Any] = {"format": FORMAT, "version": VERSION, "claim": "property",
                             "network": network_to_dict(net), "property": property_to_json(prop), "complete": True}
     cert["partitions"] = []

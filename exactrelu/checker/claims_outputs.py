@@ -27,7 +27,7 @@ from typing import Any
 
 from . import core
 from .core import (CertificateMalformed, Context, _farkas_vector, _get, _int, _invalid, _point,
-                   check_partition, farkas_holds, prepare, walk)
+                   farkas_holds, prepare, walk)
 from .network import NetworkFormatError, evaluate, network_number, parse_network
 
 __all__ = ["check_equivalence", "check_bounds", "check_property", "check_counterexample",

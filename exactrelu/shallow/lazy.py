@@ -33,7 +33,7 @@ from .representation import HiddenBasis, Representation
 if TYPE_CHECKING:  # pragma: no cover
     from ..network import Network
 
-__all__ = ["TermSet", "SignSplitForm", "TooManyTerms", "DEFAULT_MAX_TERMS", "formula_network", "count", "unit_counts", "max_units", "max_value", "materialise", "ZERO"]
+__all__ = ["TermSet", "SignSplitForm", "TooManyTerms", "DEFAULT_MAX_TERMS", "formula_network", "count", "unit_counts", "max_units", "max_value", "materialise"]
 
 Vec = tuple[Fraction, ...]
 _ZERO = Fraction(0)
