@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 from functools import reduce
+from operator import mul
 from typing import Any
 
 import networkx as nx
@@ -171,8 +172,6 @@ def _pairs_nd(key, plus, minus, n) -> list[Adjacency]:
     candidate points of the hyperplane (facet centroids and their midpoint) strictly inside
     every other row of both regions prove adjacency; (3) otherwise an exact LP decides.
     """
-    from operator import mul
-
     def prep(reg, vids):
         verts = [reg.cell.vertices[v] for v in vids]
         rows = [(a, bi) for a, bi in reg.cell.rows if any(a) and _key(a, bi)[0] != key]
@@ -188,17 +187,7 @@ def _pairs_nd(key, plus, minus, n) -> list[Adjacency]:
         for rm, vm, rowsm, mlo, mhi, cm in M:
             if any(phi[i] < mlo[i] or mhi[i] < plo[i] for i in range(n)):
                 continue
-            if _separated(rowsp, vm) or _separated(rowsm, vp):
-                continue
-            rows = rowsp + rowsm
-            w = None
-            for cand in (cp, cm, _mid(cp, cm), _centroid(vp + vm, n)):
-                X, W = cand
-                if all(sum(map(mul, a, X)) < bi * W for a, bi in rows):
-                    w = tuple(Fraction(x, W) for x in X)
-                    break
-            if w is None:
-                w = _lp_witness(key, rows, n)
+            w = _pair_witness(key, rowsp, vp, cp, rowsm, vm, cm, n)
             if w is not None:
                 out.append(_edge(rp, rm, key, w))
     return out
@@ -232,8 +221,6 @@ def _tree_pairs(partition: Partition, groups, tree, n) -> list[Adjacency]:
     below, the split's exact affine form is evaluated at F's vertices and the walk goes to
     the side(s) F reaches. Candidates are then decided as in :func:`_pairs_nd`.
     """
-    from operator import mul
-
     nodes, leaf_region = tree
     m = len(partition.domain.A)
     out: list[Adjacency] = []
@@ -273,18 +260,7 @@ def _tree_pairs(partition: Partition, groups, tree, n) -> list[Adjacency]:
                     rm, vids_m = hit
                     vm = [rm.cell.vertices[v] for v in vids_m]
                     rowsm = [(a, bi) for a, bi in rm.cell.rows if any(a) and _key(a, bi)[0] != key]
-                    if _separated(rowsp, vm) or _separated(rowsm, verts):
-                        continue
-                    rows = rowsp + rowsm
-                    w = None
-                    cm = _centroid(vm, n)
-                    for cand in (cp, cm, _mid(cp, cm), _centroid(verts + vm, n)):
-                        X, W = cand
-                        if all(sum(map(mul, a, X)) < bi * W for a, bi in rows):
-                            w = tuple(Fraction(x, W) for x in X)
-                            break
-                    if w is None:
-                        w = _lp_witness(key, rows, n)
+                    w = _pair_witness(key, rowsp, verts, cp, rowsm, vm, _centroid(vm, n), n)
                     if w is not None:
                         out.append(_edge(reg, rm, key, w))
                     continue
@@ -304,6 +280,23 @@ def _in_subtree(nodes, k: int, root: int) -> bool:
             return True
         k = nodes[k].parent
     return False
+
+
+def _pair_witness(key, rows1, verts1, c1, rows2, verts2, c2, n):
+    """A point of the hyperplane ``key`` in the relative interior of both facets, or None.
+
+    Facet i has vertices ``verts_i`` (homogeneous ints), centroid ``c_i`` and its region's
+    other rows ``rows_i``. A row of one region that holds with ``>=`` at every vertex of the
+    other facet separates them; otherwise the centroids, their midpoint and the joint
+    centroid are tried exactly, and an exact LP decides the rest.
+    """
+    if _separated(rows1, verts2) or _separated(rows2, verts1):
+        return None
+    rows = rows1 + rows2
+    for X, W in (c1, c2, _mid(c1, c2), _centroid(verts1 + verts2, n)):
+        if all(sum(map(mul, a, X)) < bi * W for a, bi in rows):
+            return tuple(Fraction(x, W) for x in X)
+    return _lp_witness(key, rows, n)
 
 
 def _centroid(verts, n):
@@ -329,8 +322,6 @@ def _mid(p, q):
 def _separated(rows, verts) -> bool:
     """Some row ``a.x <= b`` has ``a.v >= b`` at every vertex ``v`` (the facets meet in at
     most a lower-dimensional set)."""
-    from operator import mul
-
     for a, bi in rows:
         if all(sum(map(mul, a, X)) >= bi * W for X, W in verts):
             return True
