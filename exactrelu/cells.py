@@ -254,6 +254,23 @@ class Cell:
         return cpos, cneg
 
     # --- sign certificates ---------------------------------------------------------
+    def exact_multipliers(self, y: tuple[dict[int, int], int], scale: int) -> tuple[tuple[int, int, int], ...]:
+        """Multipliers over the integer rows -> ``(row, p, q)`` over the checker's exact rows.
+
+        ``y = (nums, den)`` proves a statement about an integer form equal to ``scale`` times
+        the exact form; integer row r is ``(P_r/Q_r)`` times the exact row r, so
+        ``y_exact[r] = y[r] * P_r / (Q_r * scale)`` (reduced to lowest terms).
+        """
+        nums, den = y
+        sc = self.scales
+        out = []
+        for r, v in nums.items():
+            P, Q = sc[r]
+            p, q = v * P, den * Q * scale
+            g = math.gcd(p, q)
+            out.append((r, p // g, q // g))
+        return tuple(out)
+
     def farkas_nonneg(self, form: Sequence[int], vals: list[int] | None = None) -> tuple[dict[int, int], int]:
         """Farkas vector (over this cell's *integer* rows) proving ``form >= 0`` on the cell.
 

@@ -25,7 +25,6 @@ import math
 from fractions import Fraction
 from typing import Sequence
 
-from .cells import Cell
 
 __all__ = ["int_form", "prove_le", "max_over_region", "min_over_region", "prove_infeasible"]
 
@@ -40,15 +39,6 @@ def int_form(coeffs: Sequence[Fraction], const: Fraction) -> tuple[tuple[int, ..
     return tuple(int(Fraction(c) * L) for c in coeffs) + (int(Fraction(const) * L),), L
 
 
-def _exact(y: tuple[dict[int, int], int], cell: Cell, scale: int) -> Multipliers:
-    nums, den = y
-    out = []
-    for r, v in nums.items():
-        P, Q = cell.scales[r]
-        out.append((r, v * P, den * Q * scale))
-    return tuple(sorted(out))
-
-
 def prove_le(region, coeffs: Sequence[Fraction], const: Fraction) -> Multipliers | None:
     """Farkas multipliers proving ``coeffs . x + const <= 0`` on the region, or None if false."""
     cell = region.cell if hasattr(region, "cell") else region
@@ -57,7 +47,7 @@ def prove_le(region, coeffs: Sequence[Fraction], const: Fraction) -> Multipliers
     vals = cell.values(neg)
     if min(vals) < 0:
         return None
-    return _exact(cell.farkas_nonneg(neg, vals), cell, s)
+    return tuple(sorted(cell.exact_multipliers(cell.farkas_nonneg(neg, vals), s)))
 
 
 def max_over_region(region, coeffs: Sequence[Fraction], const: Fraction) -> tuple[Fraction, tuple[Fraction, ...]]:

@@ -358,13 +358,13 @@ def _process(st: _State, node: TreeNode, kern: IntNet, net: Network, relu_off, L
             if mins[k] > 0:
                 y = cell.farkas_at(form, amin[k])
                 if y is not None:
-                    node.decisions.append((u, "+", _to_exact(y, cell, st.D)))
+                    node.decisions.append((u, "+", cell.exact_multipliers(y, st.D)))
                     st.bits[u] = 49
                     continue
             elif maxs[k] < 0:
                 y = cell.farkas_at(tuple(-v for v in form), amax[k])
                 if y is not None:
-                    node.decisions.append((u, "-", _to_exact(y, cell, st.D)))
+                    node.decisions.append((u, "-", cell.exact_multipliers(y, st.D)))
                     st.bits[u] = 48
                     continue
             elif mins[k] < 0 < maxs[k]:
@@ -434,32 +434,15 @@ def _decide_exactly(cell: Cell, form, u: int, node: TreeNode, st: _State, vals=N
         vals = cell.values(form)
     lo, hi = min(vals), max(vals)
     if lo >= 0 and hi > 0:
-        node.decisions.append((u, "+", _to_exact(cell.farkas_nonneg(form, vals), cell, st.D)))
+        node.decisions.append((u, "+", cell.exact_multipliers(cell.farkas_nonneg(form, vals), st.D)))
         st.bits[u] = 49
         return True
     if hi <= 0:
         neg = tuple(-v for v in form)
-        node.decisions.append((u, "-", _to_exact(cell.farkas_nonneg(neg, [-v for v in vals]), cell, st.D)))
+        node.decisions.append((u, "-", cell.exact_multipliers(cell.farkas_nonneg(neg, [-v for v in vals]), st.D)))
         st.bits[u] = 48
         return True
     return False
-
-
-def _to_exact(y: tuple[dict[int, int], int], cell: Cell, D: int) -> tuple[tuple[int, int, int], ...]:
-    """Multipliers for the integer rows -> multipliers ``(row, p, q)`` for the checker's rows.
-
-    Integer row r = (P_r/Q_r) * exact row r and the integer form = D * exact form, so
-    ``y_exact[r] = y[r] * P_r / (Q_r * D)`` (left unreduced; the checker reduces).
-    """
-    nums, den = y
-    sc = cell.scales
-    out = []
-    for r, v in nums.items():
-        P, Q = sc[r]
-        p, q = v * P, den * Q * D
-        g = math.gcd(p, q)
-        out.append((r, p // g, q // g))
-    return tuple(out)
 
 
 def _make_region(st: _State, node: TreeNode, net: Network, n: int) -> Region:
