@@ -133,6 +133,23 @@ def _combination_positive(rows: list, y: list, strict: frozenset = frozenset()) 
     return acc[-1] > 0 or (acc[-1] == 0 and any(i in strict and p > 0 for i, p, _ in y))
 
 
+def _complete_leaves(ctx: Context, rule: str, incomplete: str, counts: dict, where: str = ""):
+    """The leaves of a tree that must be complete: rule ``rule`` fails for an incomplete
+    certificate (checked now) or an open node (checked during the walk); leaves are counted
+    into ``counts``."""
+    if not ctx.complete:
+        raise _invalid(rule, incomplete)
+
+    def leaves():
+        for leaf in walk(ctx):
+            if leaf.is_open:
+                raise _invalid(rule, f"{where}node {leaf.id} is open", node=leaf.id)
+            counts["leaves"] += 1
+            yield leaf
+
+    return leaves()
+
+
 # ------------------------------------------------------------------------ equivalence
 def check_equivalence(ctx: Context) -> dict:
     cert = ctx.cert
@@ -147,13 +164,8 @@ def check_equivalence(ctx: Context) -> dict:
         raise CertificateMalformed("an equivalence certificate embeds its difference network")
     if _normal(difference_network_json(a, b)) != _normal(cert["network"]):
         raise _invalid("equivalence-network", "'network' is not the difference network of network_a and network_b")
-    if not ctx.complete:
-        raise _invalid("equivalence-complete", "an incomplete tree proves no equivalence")
     counts = ctx.counts
-    for leaf in walk(ctx):
-        if leaf.is_open:
-            raise _invalid("equivalence-complete", f"node {leaf.id} is open", node=leaf.id)
-        counts["leaves"] += 1
+    for leaf in _complete_leaves(ctx, "equivalence-complete", "an incomplete tree proves no equivalence", counts):
         for k, (v, _) in enumerate(leaf.output_forms()):
             if any(v):
                 raise _invalid("equivalence-leaf", f"on leaf {leaf.id} the networks differ: output {k} of A - B "
@@ -189,13 +201,8 @@ def check_bounds(ctx: Context) -> dict:
         node = _int(_get(pr, "node", int, f"proofs[{i}]"), "node")
         k = _int(_get(pr, "output", int, f"proofs[{i}]"), "output")
         proofs[(node, k)] = pr
-    if not ctx.complete:
-        raise _invalid("bounds-complete", "bounds need a complete partition")
     counts = ctx.counts
-    for leaf in walk(ctx):
-        if leaf.is_open:
-            raise _invalid("bounds-complete", f"node {leaf.id} is open", node=leaf.id)
-        counts["leaves"] += 1
+    for leaf in _complete_leaves(ctx, "bounds-complete", "bounds need a complete partition", counts):
         outs = leaf.output_forms()
         nrows = len(leaf.rows)
         for e in parsed:
@@ -269,16 +276,13 @@ def check_property(ctx: Context) -> dict:
                "domain": inputs[idx], "root_witness": part.get("root_witness"), "complete": part.get("complete"),
                "nodes": part.get("nodes"), "regions": part.get("regions", [])}
         sctx = prepare(sub, ctx.base_dir)
-        if not sctx.complete:
-            raise _invalid("property-complete", f"partition {pi} is incomplete")
+        leaves = _complete_leaves(sctx, "property-complete", f"partition {pi} is incomplete", counts,
+                                  f"partition {pi}: ")
         proofs = {}
         for j, pr in enumerate(_get(part, "proofs", list, f"partitions[{pi}]")):
             proofs[(_int(_get(pr, "node", int, "proof"), "node"), _int(_get(pr, "disjunct", int, "proof"), "d"))] = pr
         mine = [(k, cons) for k, (i, cons) in enumerate(disjuncts) if i == idx]
-        for leaf in walk(sctx):
-            if leaf.is_open:
-                raise _invalid("property-complete", f"partition {pi}: node {leaf.id} is open", node=leaf.id)
-            counts["leaves"] += 1
+        for leaf in leaves:
             outs = leaf.output_forms()
             for k, cons in mine:
                 pr = proofs.get((leaf.id, k))
