@@ -34,7 +34,6 @@ sat
 
 from __future__ import annotations
 
-import gzip
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -231,26 +230,16 @@ def load_counterexample(source: "str | Path | bytes") -> Counterexample:
     A ``str`` containing a parenthesis or a newline is taken as the text; otherwise as a
     path.
     """
+    from .io.files import decode_text, read_text
+
     if isinstance(source, bytes):
-        raw, name = source, ""
+        name = ""
+        text = decode_text(source, CounterexampleFormatError, "counterexample")
     elif isinstance(source, str) and ("(" in source or "\n" in source):
         return parse_counterexample(source)
     else:
-        p = Path(source)
-        name = str(p)
-        try:
-            raw = p.read_bytes()
-        except OSError as exc:
-            raise CounterexampleFormatError(f"cannot read counterexample {p}: {exc.strerror or exc}") from exc
-    if raw[:2] == b"\x1f\x8b":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError) as exc:
-            raise CounterexampleFormatError(f"{name}: corrupt gzip: {exc}") from exc
-    try:
-        text = raw.decode()
-    except UnicodeDecodeError:
-        raise CounterexampleFormatError(f"{name or 'counterexample'}: not a text file") from None
+        name = str(Path(source))
+        text = read_text(source, CounterexampleFormatError, "counterexample ")
     return parse_counterexample(text, source=name)
 
 

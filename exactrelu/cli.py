@@ -181,13 +181,11 @@ def cmd_check(args) -> int:
 
 def _pin_mismatch(args) -> str | None:
     """Compare what a (valid) certificate is about with the model/domain/property the user names."""
-    import gzip
-
     from .domain import load_domain, parse_box
+    from .io.files import maybe_gunzip
     from .io.native_json import network_from_dict
 
-    raw = Path(args.certificate).read_bytes()
-    cert = json.loads(gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw)
+    cert = json.loads(maybe_gunzip(Path(args.certificate).read_bytes()))
     claim = cert.get("claim")
     if "network_ref" in cert:
         ref = Path(args.certificate).parent / cert["network_ref"]["path"]

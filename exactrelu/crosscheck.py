@@ -219,10 +219,10 @@ class OnnxRuntimeBackend(FloatBackend):
             raise BackendUnavailableError(
                 "the onnxruntime backend needs onnxruntime, which is not installed: "
                 "pip install exactrelu[onnxruntime]") from None
-        import gzip
-
         import onnx
         from onnx import helper
+
+        from .io.files import maybe_gunzip
 
         self.net = net
         if model is None:
@@ -233,9 +233,7 @@ class OnnxRuntimeBackend(FloatBackend):
             raw = proto.SerializeToString()
             self.description = f"onnxruntime on an exported {dtype} ONNX model (weights rounded to nearest)"
         else:
-            raw = model if isinstance(model, bytes) else Path(model).read_bytes()
-            if raw[:2] == b"\x1f\x8b":
-                raw = gzip.decompress(raw)
+            raw = maybe_gunzip(model if isinstance(model, bytes) else Path(model).read_bytes())
             proto = onnx.load_from_string(raw)
             self.weight_change = None
             self.description = "onnxruntime on the original ONNX file" + (

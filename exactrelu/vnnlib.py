@@ -30,7 +30,6 @@ Examples
 
 from __future__ import annotations
 
-import gzip
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -374,18 +373,7 @@ def _fixed_inputs(dnf, nx: int) -> dict[int, Fraction]:
 
 def load_vnnlib(path: "str | Path", n_inputs: int | None = None, n_outputs: int | None = None) -> Property:
     """Read a ``.vnnlib`` or ``.vnnlib.gz`` file."""
-    p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise PropertyError(f"cannot read {path}: {exc.strerror}") from exc
-    if raw[:2] == b"\x1f\x8b":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError) as exc:
-            raise PropertyError(f"{path}: corrupt gzip: {exc}") from exc
-    try:
-        text = raw.decode()
-    except UnicodeDecodeError as exc:
-        raise PropertyError(f"{path}: not a text file") from exc
+    from .io.files import read_text
+
+    text = read_text(path, PropertyError)
     return parse_vnnlib(text, n_inputs, n_outputs, source=str(path))

@@ -1,0 +1,47 @@
+"""Reading small text inputs (properties, counterexamples, certificates) that may be gzipped.
+
+Examples
+--------
+>>> import gzip
+>>> decode_text(gzip.compress(b"(assert true)"), ValueError, "p.vnnlib")
+'(assert true)'
+"""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+__all__ = ["GZIP_MAGIC", "maybe_gunzip", "decode_text", "read_text"]
+
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def maybe_gunzip(raw: bytes) -> bytes:
+    """``raw`` decompressed if it starts with the gzip magic bytes (OSError/EOFError if corrupt)."""
+    return gzip.decompress(raw) if raw[:2] == GZIP_MAGIC else raw
+
+
+def decode_text(raw: bytes, error: type[Exception], name: str) -> str:
+    """Gunzip if needed and decode UTF-8; failures raise ``error`` naming ``name``."""
+    try:
+        raw = maybe_gunzip(raw)
+    except (OSError, EOFError) as exc:
+        raise error(f"{name}: corrupt gzip: {exc}") from exc
+    try:
+        return raw.decode()
+    except UnicodeDecodeError:
+        raise error(f"{name}: not a text file") from None
+
+
+def read_text(path: "str | Path", error: type[Exception], what: str = "") -> str:
+    """Read a text file (``.gz`` recognised by content); failures raise ``error``.
+
+    ``what`` names the kind of file in the message (``"counterexample "``).
+    """
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise error(f"cannot read {what}{p}: {exc.strerror or exc}") from exc
+    return decode_text(raw, error, str(p))
