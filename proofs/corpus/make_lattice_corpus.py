@@ -21,8 +21,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
+sys.path.insert(0, str(HERE))
 
-from exactrelu.checker import CertificateInvalid, CertificateMalformed, check_certificate  # noqa: E402
+from exactrelu.checker import CertificateInvalid, check_certificate  # noqa: E402
+from make_corpus import expect  # noqa: E402  (the corpus scripts share one acceptance test)
 
 
 def fmt(q) -> str:
@@ -33,22 +35,6 @@ def fmt(q) -> str:
 def write(path: Path, obj) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(obj, indent=None if len(json.dumps(obj)) > 20000 else 1) + "\n")
-
-
-def expect(path: Path, rule: str | None) -> None:
-    """rule None: must be valid; 'malformed': must be refused; else rejected with that rule."""
-    try:
-        check_certificate(path)
-    except CertificateInvalid as exc:
-        if exc.rule != rule:
-            raise SystemExit(f"{path}: expected {rule}, got invalid {exc.rule}: {exc.message}")
-        return
-    except CertificateMalformed as exc:
-        if rule != "malformed":
-            raise SystemExit(f"{path}: expected {rule}, got malformed: {exc.message}")
-        return
-    if rule is not None:
-        raise SystemExit(f"{path}: expected {rule}, but it is accepted")
 
 
 def bases() -> dict[str, dict]:
