@@ -230,23 +230,9 @@ def _fmpz_mats(net: "Network"):
     """Per layer: [(source, fmpz weight matrix, denominator)], fmpz bias column, bias denominator."""
     key = "fmpz_mats"
     if key not in net._cache:
-        import flint
+        from .intnet import IntNet
 
-        mats = []
-        for layer in net.layers:
-            ws = []
-            for s, w in layer.inputs:
-                E = 1
-                for row in w:
-                    for v in row:
-                        E = E * v.denominator // math.gcd(E, v.denominator)
-                ws.append((s, flint.fmpz_mat(len(w), len(w[0]), [int(v * E) for row in w for v in row]), E))
-            Eb = 1
-            for v in layer.bias:
-                Eb = Eb * v.denominator // math.gcd(Eb, v.denominator)
-            b = flint.fmpz_mat(layer.width, 1, [int(v * Eb) for v in layer.bias])
-            mats.append((ws, b, Eb))
-        net._cache[key] = mats
+        net._cache[key] = IntNet.of(net).fmpz_layers()
     return net._cache[key]
 
 

@@ -69,6 +69,24 @@ class IntNet:
             bint = tuple(int(v * Eb) for v in layer.bias)
             self.layers.append((srcs, bint, Eb, layer.activation.value == "relu"))
 
+    @classmethod
+    def of(cls, net: Network) -> "IntNet":
+        """The (cached) integer form of ``net``: built once per network."""
+        kern = net._cache.get("intnet")
+        if kern is None:
+            kern = net._cache["intnet"] = cls(net)
+        return kern
+
+    def fmpz_layers(self) -> list:
+        """Per layer ``([(source, fmpz weight matrix, E)], fmpz bias column, Eb)`` (python-flint)."""
+        import flint
+
+        out = []
+        for k, (srcs, bint, Eb, _) in enumerate(self.layers, start=1):
+            ws = [(s, self._fmpz(k, idx, Wint), E) for idx, (s, Wint, E) in enumerate(srcs)]
+            out.append((ws, flint.fmpz_mat(len(bint), 1, list(bint)), Eb))
+        return out
+
     def layer_forms(self, k: int, outs: Sequence[tuple[Sequence[Form | None], int]]) -> tuple[list[Form], int]:
         """Pre-activation forms of layer ``k`` (1-based) from the output forms of sources.
 

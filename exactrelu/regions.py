@@ -283,7 +283,7 @@ def iter_regions(net: Network, domain: Polytope, nodes: list[TreeNode] | None = 
         raise DomainError(f"domain has dimension {domain.dim}, the network has {net.n_inputs} inputs")
     if nodes is None:
         nodes = []
-    kern = IntNet(net)
+    kern = IntNet.of(net)
     n = net.n_inputs
     L = len(net.layers)
     relu_off = [net.relu_offset(k) for k in range(1, L + 2)]
