@@ -205,13 +205,13 @@ def verify(net: Network, prop: Property, *, time_limit: float | None = None, max
                 if kind == "empty":
                     proofs[(reg.node, k)] = ev
                     continue
-                x = _strict_point(reg, atoms, ev)
-                if x is not None:
-                    hit = _confirm(net, prop, prop.full_input(x), "region walk")
-                    if hit is not None:
-                        gen.close()
-                        return _finish(hit, t0, total)
-                undecided += 1  # closed system feasible but no strict counterexample found
+                # ev meets every atom (strict ones strictly: prove_infeasible guarantees it) and
+                # lies in the region's closure, where the network is the affine map
+                hit = _confirm(net, prop, prop.full_input(ev), "region walk")
+                if hit is not None:
+                    gen.close()
+                    return _finish(hit, t0, total)
+                undecided += 1  # cannot happen unless the exact re-check disagrees
             now = time.perf_counter()
             if progress is not None and now - last > 0.5:
                 last = now
@@ -234,7 +234,7 @@ def verify(net: Network, prop: Property, *, time_limit: float | None = None, max
                                       reason=f"stopped by {stopped}")
     if undecided:
         return VerificationResult("unknown", partitions=parts, regions=total, seconds=time.perf_counter() - t0,
-                                  reason="strict inequalities met only on a boundary")
+                                  reason="a candidate counterexample failed the exact re-check")
     return VerificationResult("holds", partitions=parts, regions=total, seconds=time.perf_counter() - t0)
 
 
@@ -242,22 +242,6 @@ def _finish(res: VerificationResult, t0: float, total: int) -> VerificationResul
     res.seconds = time.perf_counter() - t0
     res.regions = total
     return res
-
-
-def _strict_point(reg, atoms, point):
-    """A point of the region meeting strict atoms strictly, or None."""
-    if all((sum(a * x for a, x in zip(c, point)) < b) if s else (sum(a * x for a, x in zip(c, point)) <= b)
-           for c, b, s in atoms):
-        return point
-    # push towards the region's witness: the segment point(1-t) + w t for small t
-    w = reg.witness
-    for k in range(1, 40):
-        t = Fraction(1, 2 ** k)
-        x = tuple(p + (wi - p) * t for p, wi in zip(point, w))
-        if all((sum(a * xi for a, xi in zip(c, x)) < b) if s else (sum(a * xi for a, xi in zip(c, x)) <= b)
-               for c, b, s in atoms):
-            return x
-    return None
 
 
 def property_to_json(prop: Property) -> dict[str, Any]:
