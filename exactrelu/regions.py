@@ -35,7 +35,7 @@ from .errors import DomainError
 from .intnet import IntNet, identity_forms
 from .network import Network
 
-__all__ = ["Region", "Partition", "TreeNode", "enumerate_regions", "iter_regions", "Progress"]
+__all__ = ["Region", "Partition", "TreeNode", "CellView", "enumerate_regions", "iter_regions", "Progress"]
 
 
 @dataclass
@@ -48,6 +48,7 @@ class TreeNode:
     decisions: list = field(default_factory=list)  # [(unit, '+'|'-', ((row, p, q), ...))]
     split: dict | None = None  # {"unit", "pos", "neg", "witness_pos", "witness_neg"}
     open: bool = False
+    pruned: Any = None  # evidence returned by a ``prune`` hook: the cell was not split further
 
 
 @dataclass
@@ -178,6 +179,36 @@ class Progress:
     seconds: float
 
 
+@dataclass
+class CellView:
+    """What a ``prune`` hook of :func:`iter_regions` sees: a cell about to be split.
+
+    Attributes
+    ----------
+    node : the cell's tree node (its ``decisions`` so far are final)
+    cell : the exact cell (rows ``A x <= b`` as integers, exact vertices)
+    layer : the layer (1-based, as in ``Network.layers``) whose units are being decided
+    forms : integer pre-activation forms of that layer, ``D * z_j = forms[j] . (x, 1)``
+    D : their common positive denominator
+    outs : ``((forms, D), ...)`` output forms of layers ``0 .. layer-1`` (``None`` for an
+        inactive unit)
+    bits : activation bits so far (``'1'`` active, ``'0'`` inactive or undecided)
+    undecided : ReLU unit ids of ``layer`` not decided on this cell (the split candidates;
+        every later layer is undecided too)
+    witness : an exact point strictly inside the cell
+    """
+
+    node: TreeNode
+    cell: Cell
+    layer: int
+    forms: tuple
+    D: int
+    outs: tuple
+    bits: bytes
+    undecided: tuple[int, ...]
+    witness: tuple[Fraction, ...]
+
+
 class _State:
     """A cell plus where the walk stands in the network."""
 
@@ -272,12 +303,18 @@ def stop_walk(gen: Iterator[Region]) -> None:
 
 
 def iter_regions(net: Network, domain: Polytope, nodes: list[TreeNode] | None = None,
-                 info: dict | None = None, deadline: float | None = None) -> Iterator[Region]:
+                 info: dict | None = None, deadline: float | None = None,
+                 prune: Callable[[CellView], Any] | None = None) -> Iterator[Region]:
     """Generator of the regions in splitting-tree preorder (see :func:`enumerate_regions`).
 
     If ``nodes`` is given, the tree nodes are appended to it as they are created; ``info``
     (a dict) gets the number of open cells under ``"open"``. Closing the generator early
     with :func:`stop_walk` marks the remaining cells as open nodes.
+
+    ``prune`` is called with a :class:`CellView` before a cell is split; a result that is
+    not None is stored as the node's ``pruned`` evidence and the cell is not explored
+    further (no split, no region). Callers that prune must certify that evidence
+    themselves (e.g. :mod:`exactrelu.verify`).
     """
     if domain.dim != net.n_inputs:
         raise DomainError(f"domain has dimension {domain.dim}, the network has {net.n_inputs} inputs")
@@ -307,7 +344,7 @@ def iter_regions(net: Network, domain: Polytope, nodes: list[TreeNode] | None = 
         if stopping:
             node.open = True
             continue
-        result = _process(st, node, kern, net, relu_off, L, n, stack)
+        result = _process(st, node, kern, net, relu_off, L, n, stack, prune)
         if result is not None:
             try:
                 yield result
@@ -316,7 +353,7 @@ def iter_regions(net: Network, domain: Polytope, nodes: list[TreeNode] | None = 
 
 
 def _process(st: _State, node: TreeNode, kern: IntNet, net: Network, relu_off, L: int, n: int,
-             stack: list) -> Region | None:
+             stack: list, prune: Callable[[CellView], Any] | None = None) -> Region | None:
     cell = st.cell
     while True:
         if not st.pending:
@@ -384,6 +421,13 @@ def _process(st: _State, node: TreeNode, kern: IntNet, net: Network, relu_off, L
             st.pending = []
             continue
         j, vals = split_on
+        if prune is not None:
+            undecided = (off + j,) + tuple(off + c for c in candidates)
+            evidence = prune(CellView(node, cell, st.layer, forms, st.D, st.outs, bytes(st.bits), undecided,
+                                      st.witness))
+            if evidence is not None:
+                node.pruned = evidence
+                return None
         u = off + j
         form = forms[j]
         # the integer form is D times the exact pre-activation, so the split row is D times the checker's
