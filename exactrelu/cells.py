@@ -77,6 +77,15 @@ class Cell:
         self._vf = None
         self._adj: dict = {}
 
+    def __getstate__(self) -> tuple:
+        """Pickled without the float and adjugate caches (recomputed on demand)."""
+        return (self.n, self.rows, self.scales, self.vertices, self.incidence, self._witness)
+
+    def __setstate__(self, state: tuple) -> None:
+        self.n, self.rows, self.scales, self.vertices, self.incidence, self._witness = state
+        self._vf = None
+        self._adj = {}
+
     # --- construction --------------------------------------------------------------
     @classmethod
     def from_polytope(cls, A: Sequence[Sequence[Fraction]], b: Sequence[Fraction],

@@ -210,12 +210,18 @@ class CellView:
 
 
 class _State:
-    """A cell plus where the walk stands in the network."""
+    """A cell plus where the walk stands in the network.
+
+    ``path`` is the cell's address in the splitting tree: the split sides from the root
+    (0 for the ``"+"`` child, 1 for the ``"-"`` child); preorder is the lexicographic order
+    of paths (a prefix first).
+    """
 
     __slots__ = ("cell", "layer", "outs", "forms", "D", "pending", "bits", "node_parent", "side", "witness",
-                 "forms_f")
+                 "forms_f", "path")
 
-    def __init__(self, cell, layer, outs, forms, D, pending, bits, node_parent, side, witness, forms_f=None):
+    def __init__(self, cell, layer, outs, forms, D, pending, bits, node_parent, side, witness, forms_f=None,
+                 path=()):
         self.cell = cell
         self.layer = layer
         self.outs = outs
@@ -227,6 +233,79 @@ class _State:
         self.side = side
         self.witness = witness
         self.forms_f = forms_f
+        self.path = path
+
+    def copy(self) -> "_State":
+        """A copy that processing will not share mutable state with (cells are immutable)."""
+        return _State(self.cell, self.layer, self.outs, self.forms, self.D, list(self.pending), bytearray(self.bits),
+                      self.node_parent, self.side, self.witness, self.forms_f, self.path)
+
+
+class _Walker:
+    """The network-side data of a walk (integer kernel, ReLU offsets) and one node step."""
+
+    def __init__(self, net: Network, domain: Polytope, prune: Callable[["CellView"], Any] | None = None) -> None:
+        if domain.dim != net.n_inputs:
+            raise DomainError(f"domain has dimension {domain.dim}, the network has {net.n_inputs} inputs")
+        self.net, self.domain, self.prune = net, domain, prune
+        self.kern = IntNet.of(net)
+        self.n = net.n_inputs
+        self.L = len(net.layers)
+        self.relu_off = [net.relu_offset(k) for k in range(1, self.L + 2)]
+
+    def root(self) -> _State:
+        """The state of the root cell (the whole domain)."""
+        d = self.domain
+        cell = Cell.from_polytope(d.A, d.b, d.vertices)
+        outs0 = ((tuple(identity_forms(self.n)), 1),)
+        return _State(cell, 0, outs0, None, 1, [], bytearray(b"0" * self.net.n_relu), None, None, d.interior_point)
+
+    def new_node(self, st: _State, nodes: list[TreeNode]) -> TreeNode:
+        """Append the tree node of ``st`` to ``nodes`` (preorder id) and link it to its parent."""
+        parent = st.node_parent
+        node = TreeNode(len(nodes), parent.id if parent is not None else None, st.side)
+        nodes.append(node)
+        if parent is not None and st.side == "-":
+            parent.split["neg"] = node.id
+        return node
+
+    def process(self, st: _State, node: TreeNode, stack: list[_State]) -> "Region | None":
+        """Decide, split (children pushed on ``stack``, ``"+"`` on top), prune or finish."""
+        return _process(st, node, self.kern, self.net, self.relu_off, self.L, self.n, stack, self.prune)
+
+    def state_at(self, path: tuple[int, ...], cache: "dict | None" = None) -> _State:
+        """Replay the walk from the root along ``path`` (deterministic: the same cells, forms
+        and witnesses as the original walk) and return the state of the cell there, detached
+        from its parent (``node_parent`` None, ``side`` kept).
+
+        ``cache`` (a dict, e.g. an ``OrderedDict`` bounded by the caller) maps paths to
+        unprocessed states; the replay starts from the longest cached prefix of ``path``
+        and stores the cells it passes.
+        """
+        st = None
+        start = 0
+        if cache:
+            for k in range(len(path), -1, -1):
+                hit = cache.get(path[:k])
+                if hit is not None:
+                    st, start = hit.copy(), k
+                    break
+        if st is None:
+            st = self.root()
+            if cache is not None:
+                cache[()] = st.copy()
+        for depth in range(start, len(path)):
+            stack: list[_State] = []
+            # no prune hook: the cells on a replayed path were split, not pruned
+            res = _process(st, TreeNode(0, None, None), self.kern, self.net, self.relu_off, self.L, self.n, stack)
+            if res is not None or len(stack) != 2:
+                raise DomainError(f"no cell at splitting-tree path {list(path[:depth + 1])} (the walk ends earlier)")
+            if cache is not None:
+                for child in stack:
+                    cache[child.path] = child.copy()
+            st = stack[0] if path[depth] else stack[1]
+        st.node_parent = None
+        return st
 
 
 def enumerate_regions(net: Network, domain: Polytope, *, max_regions: int | None = None,
@@ -316,18 +395,10 @@ def iter_regions(net: Network, domain: Polytope, nodes: list[TreeNode] | None = 
     further (no split, no region). Callers that prune must certify that evidence
     themselves (e.g. :mod:`exactrelu.verify`).
     """
-    if domain.dim != net.n_inputs:
-        raise DomainError(f"domain has dimension {domain.dim}, the network has {net.n_inputs} inputs")
+    walker = _Walker(net, domain, prune)
     if nodes is None:
         nodes = []
-    kern = IntNet.of(net)
-    n = net.n_inputs
-    L = len(net.layers)
-    relu_off = [net.relu_offset(k) for k in range(1, L + 2)]
-    root_cell = Cell.from_polytope(domain.A, domain.b, domain.vertices)
-    outs0 = ((tuple(identity_forms(n)), 1),)
-    stack: list[_State] = [_State(root_cell, 0, outs0, None, 1, [], bytearray(b"0" * net.n_relu), None, None,
-                                  domain.interior_point)]
+    stack: list[_State] = [walker.root()]
     stopping = False
     while stack:
         if info is not None:
@@ -337,14 +408,11 @@ def iter_regions(net: Network, domain: Polytope, nodes: list[TreeNode] | None = 
             if info is not None:
                 info["stopped"] = "time_limit"
         st = stack.pop()
-        node = TreeNode(len(nodes), st.node_parent.id if st.node_parent is not None else None, st.side)
-        nodes.append(node)
-        if st.node_parent is not None and st.side == "-":
-            st.node_parent.split["neg"] = node.id
+        node = walker.new_node(st, nodes)
         if stopping:
             node.open = True
             continue
-        result = _process(st, node, kern, net, relu_off, L, n, stack, prune)
+        result = walker.process(st, node, stack)
         if result is not None:
             try:
                 yield result
@@ -448,8 +516,10 @@ def _process(st: _State, node: TreeNode, kern: IntNet, net: Network, relu_off, L
         bpos[u] = 49
         bneg = bytearray(st.bits)
         bneg[u] = 48
-        stack.append(_State(cneg, st.layer, st.outs, forms, st.D, rest, bneg, node, "-", wneg, st.forms_f))
-        stack.append(_State(cpos, st.layer, st.outs, forms, st.D, list(rest), bpos, node, "+", wpos, st.forms_f))
+        stack.append(_State(cneg, st.layer, st.outs, forms, st.D, rest, bneg, node, "-", wneg, st.forms_f,
+                            st.path + (1,)))
+        stack.append(_State(cpos, st.layer, st.outs, forms, st.D, list(rest), bpos, node, "+", wpos, st.forms_f,
+                            st.path + (0,)))
         return None
 
 

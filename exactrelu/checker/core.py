@@ -200,6 +200,8 @@ class Context:
         self.root_witness: Point = ()
         self.complete = True
         self.nodes: list = []
+        self.stream: "_StreamReader | None" = None  # stream form: nodes come line by line
+        self.trailer: dict | None = None
         self.num = number_reader()
         self.counts = {"nodes": 0, "leaves": 0, "open_nodes": 0, "stable_decisions": 0, "splits": 0,
                        "adjacency_pairs": 0}
@@ -482,6 +484,8 @@ def split_witness(rows: list[Form], g: Form, wpos: Point, wneg: Point, own: Poin
 def tree_structure(ctx: Context, k: int, expected: int, parent: int | None, side: str | None) -> tuple:
     """Rule ``tree-structure`` for the node reached as ``k``: preorder position, id, parent,
     side; ``open`` only without a split and only in incomplete certificates."""
+    if ctx.stream is not None:
+        return _stream_node(ctx, k, expected, side)
     nodes = ctx.nodes
     if not nodes:
         raise _invalid("tree-structure", "the node list is empty")
@@ -511,6 +515,122 @@ def tree_structure(ctx: Context, k: int, expected: int, parent: int | None, side
     return node, decisions, split, is_open
 
 
+# ============================================================================ stream form
+STREAM_FORMAT = "exactrelu-certificate-stream"
+
+
+class _StreamReader:
+    """The node lines of a stream certificate, read one at a time (see
+    ``proofs/certificate-format.md``, "Stream form"): memory stays bounded by the path."""
+
+    def __init__(self, lines: Iterator[str], name: str) -> None:
+        self.lines, self.name, self.lineno = lines, name, 1
+
+    def _next(self) -> Any:
+        try:
+            raw = next(self.lines)
+        except StopIteration:
+            raise CertificateMalformed(f"{self.name}: the stream is truncated (no end line): the run did not "
+                                       "finish writing it") from None
+        except (OSError, EOFError, zlib.error, UnicodeDecodeError) as exc:
+            raise CertificateMalformed(f"{self.name}: unreadable at line {self.lineno + 1} ({exc})") from None
+        self.lineno += 1
+        if not raw.endswith("\n"):
+            raise CertificateMalformed(f"{self.name}: line {self.lineno} is cut short (no newline): truncated stream")
+        try:
+            return json.loads(raw, object_pairs_hook=_no_duplicate_keys)
+        except (json.JSONDecodeError, RecursionError, ValueError) as exc:
+            raise CertificateMalformed(f"{self.name}: line {self.lineno}: malformed JSON ({str(exc)[:200]})") from None
+
+    def node(self, expected: int) -> dict:
+        obj = self._next()
+        if not isinstance(obj, dict):
+            raise CertificateMalformed(f"{self.name}: line {self.lineno} is not a JSON object")
+        if obj.get("end") is True:
+            raise _invalid("tree-structure", f"the stream ends after {expected} nodes, but the tree needs more",
+                           node=expected)
+        return obj
+
+    def end(self, nodes: int) -> dict:
+        """The end line after the last node; the file must end there."""
+        obj = self._next()
+        if not isinstance(obj, dict) or obj.get("end") is not True:
+            raise _invalid("tree-structure", f"node lines after the end of the tree (line {self.lineno})",
+                           node=nodes)
+        complete = _get(obj, "complete", bool, "end line")
+        n = _int(_get(obj, "nodes", int, "end line"), "end line 'nodes'")
+        _int(_get(obj, "leaves", int, "end line"), "end line 'leaves'")
+        if n != nodes:
+            raise _invalid("tree-structure", f"the end line counts {n} nodes, the tree has {nodes}", node=nodes)
+        for extra in self.lines:
+            if extra.strip():
+                raise CertificateMalformed(f"{self.name}: data after the end line")
+        obj["complete"] = complete
+        return obj
+
+
+def _stream_node(ctx: Context, k: int, expected: int, side: str | None) -> tuple:
+    """Rule ``tree-structure`` for the next node line of a stream (ids are implied)."""
+    node = ctx.stream.node(expected)  # type: ignore[union-attr]
+    where = f"node {expected}"
+    s = node.get("side")
+    if s != side:
+        raise _invalid("tree-structure", f"node {expected}: side is {str(s)[:20]!r}, the tree says {side!r}",
+                       node=expected)
+    decisions = _get(node, "decisions", list, where)
+    split = _get(node, "split", (dict, type(None)), where)
+    is_open = node.get("open", False)
+    if not isinstance(is_open, bool):
+        raise CertificateMalformed(f"{where}: 'open' must be a boolean")
+    if is_open and split is not None:
+        raise _invalid("tree-structure", f"node {expected} is open but has a split", node=expected)
+    if "region" in node and (is_open or split is not None):
+        raise _invalid("region-list", f"node {expected} is not a leaf but has a region entry", node=expected)
+    node["id"] = expected
+    return node, decisions, split, is_open
+
+
+def open_text_lines(path: Path) -> Iterator[str]:
+    """The text lines of a (possibly gzip-compressed) file, read lazily."""
+    with open(path, "rb") as fh:
+        gz = fh.read(2) == b"\x1f\x8b"
+    fh2 = gzip.open(path, "rt", encoding="utf-8") if gz else open(path, "r", encoding="utf-8")
+    with fh2:
+        yield from fh2
+
+
+def is_stream(path: Path) -> bool:
+    """Whether a certificate file is in stream form (its first line is a stream header)."""
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(2)
+        opener = gzip.open if raw == b"\x1f\x8b" else open
+        with opener(path, "rb") as fh:
+            head = fh.read(4096)
+    except (OSError, EOFError, zlib.error):
+        return False
+    return STREAM_FORMAT.encode() in head.split(b"\n", 1)[0][:4096]
+
+
+def prepare_stream(path: Path, base_dir: Path) -> Context:
+    """Parse a stream certificate's header line; the nodes are read by :func:`walk`."""
+    lines = open_text_lines(path)
+    reader = _StreamReader(lines, path.name)
+    reader.lineno = 0
+    head = reader._next()
+    if not isinstance(head, dict) or head.get("format") != STREAM_FORMAT:
+        raise CertificateMalformed(f"'format' must be {STREAM_FORMAT!r} on the first line of a stream")
+    if head.get("claim") != "partition":
+        raise CertificateMalformed("the stream form carries 'partition' claims only")
+    regions = _get(head, "regions", bool, "stream header")
+    cert = {k: v for k, v in head.items() if k not in ("format", "regions")}
+    cert.update(format=FORMAT, complete=False, nodes=[])
+    ctx = prepare(cert, base_dir)
+    ctx.stream = reader
+    ctx.cert["stream_regions"] = regions
+    return ctx
+
+
 def walk(ctx: Context) -> Iterator[Leaf]:
     """Check the splitting tree and yield each leaf and open cell, in preorder.
 
@@ -532,6 +652,7 @@ def walk(ctx: Context) -> Iterator[Leaf]:
             path.trail.append(unit)
             path.rows.append(row)
         node, decisions, split, is_open = tree_structure(ctx, k, expected, parent, side)
+        k = expected  # (a stream's ids are implied; a JSON node's id was checked to be this)
         expected += 1
         try:
             for dec in decisions:
@@ -549,8 +670,11 @@ def walk(ctx: Context) -> Iterator[Leaf]:
                 continue
             w = split.get("unit")
             g = decision_order(ctx, path, w, k)
-            pos = _int(split.get("pos"), f"node {k}: split 'pos'")
-            neg = _int(split.get("neg"), f"node {k}: split 'neg'")
+            if ctx.stream is None:
+                pos = _int(split.get("pos"), f"node {k}: split 'pos'")
+                neg = _int(split.get("neg"), f"node {k}: split 'neg'")
+            else:  # implied by the preorder
+                pos = neg = -1
             wpos = _point(num, split.get("witness_pos"), ctx.n, f"node {k}: witness_pos")
             wneg = _point(num, split.get("witness_neg"), ctx.n, f"node {k}: witness_neg")
         except CertificateMalformed as exc:
@@ -561,7 +685,9 @@ def walk(ctx: Context) -> Iterator[Leaf]:
         v, d = g
         stack.append((neg, k, "-", m, w, g, wneg))  # row z_w <= 0
         stack.append((pos, k, "+", m, w, (tuple([-c for c in v]), d), wpos))  # row -z_w <= 0
-    if expected != len(ctx.nodes):
+    if ctx.stream is not None:
+        ctx.trailer = ctx.stream.end(expected)
+    elif expected != len(ctx.nodes):
         raise _invalid("tree-structure", f"nodes {expected}..{len(ctx.nodes) - 1} are not reachable from the root",
                        node=expected)
     counts["nodes"] = expected
@@ -693,8 +819,9 @@ def adjacency(ctx: Context, e: _Adjacency, leaf: Leaf | None = None, patterns: d
 
 def check_partition(ctx: Context) -> dict:
     """The ``partition`` claim: every rule of the tree, the regions and the adjacency."""
-    regions = region_list(ctx, None)
-    adj = _parse_adjacency(ctx)
+    stream = ctx.stream is not None
+    regions = None if stream else region_list(ctx, None)
+    adj = [] if stream else _parse_adjacency(ctx)
     at: dict[int, list[_Adjacency]] = {}
     for e in adj:
         at.setdefault(e.a, []).append(e)
@@ -706,7 +833,12 @@ def check_partition(ctx: Context) -> dict:
             counts["open_nodes"] += 1
             continue
         counts["leaves"] += 1
-        entry = region_list(ctx, regions, leaf.id)
+        if stream:
+            entry = leaf.node.get("region")
+            if entry is None and ctx.cert["stream_regions"]:
+                raise _invalid("region-list", f"leaf {leaf.id} has no region entry", node=leaf.id)
+        else:
+            entry = region_list(ctx, regions, leaf.id)
         if entry is not None:
             region_pattern(entry, leaf)
             region_map(ctx, entry, leaf)
@@ -714,6 +846,15 @@ def check_partition(ctx: Context) -> dict:
             patterns[leaf.id] = leaf.pattern
             for e in at[leaf.id]:
                 adjacency(ctx, e, leaf=leaf)
+    if stream:
+        end = ctx.trailer or {}
+        ctx.complete = end["complete"]
+        if end["leaves"] != counts["leaves"]:
+            raise _invalid("tree-structure", f"the end line counts {end['leaves']} leaves, the tree has "
+                           f"{counts['leaves']}")
+        if ctx.complete and counts["open_nodes"]:
+            raise _invalid("tree-structure", f"the stream claims to be complete but has {counts['open_nodes']} "
+                           "open nodes")
     if regions:
         k = min(regions)
         raise _invalid("region-list", f"region entry for node {k}, which is not a leaf", node=k)
@@ -773,8 +914,11 @@ def check_certificate(cert: Any, base_dir: Any = None) -> CheckReport:
     """
     t0 = time.perf_counter()
     try:
-        obj, base = load_certificate(cert, base_dir)
-        ctx = prepare(obj, base)
+        if isinstance(cert, (str, PathLike)) and is_stream(Path(cert)):
+            ctx = prepare_stream(Path(cert), Path(base_dir) if base_dir is not None else Path(cert).parent)
+        else:
+            obj, base = load_certificate(cert, base_dir)
+            ctx = prepare(obj, base)
         counts = CLAIMS[ctx.claim](ctx)
     except CheckerError:
         raise

@@ -12,7 +12,7 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
-__all__ = ["GZIP_MAGIC", "maybe_gunzip", "decode_text", "read_text"]
+__all__ = ["GZIP_MAGIC", "maybe_gunzip", "decode_text", "read_text", "open_text"]
 
 GZIP_MAGIC = b"\x1f\x8b"
 
@@ -45,3 +45,13 @@ def read_text(path: "str | Path", error: type[Exception], what: str = "") -> str
     except OSError as exc:
         raise error(f"cannot read {what}{p}: {exc.strerror or exc}") from exc
     return decode_text(raw, error, str(p))
+
+
+def open_text(path: "str | Path"):
+    """Open a text file for streaming reads (line by line), gunzipping if its content is gzip."""
+    p = Path(path)
+    with open(p, "rb") as fh:
+        magic = fh.read(2)
+    if magic == GZIP_MAGIC:
+        return gzip.open(p, "rt", encoding="utf-8")
+    return open(p, "r", encoding="utf-8")

@@ -1,0 +1,174 @@
+"""Executors: where the cells of a splitting-tree walk are processed.
+
+One small interface, three implementations, the same code path above them
+(:mod:`exactrelu.parallel`):
+
+* :class:`InlineExecutor` -- in this process (the serial run);
+* :class:`PoolExecutor` -- a local process pool (``--workers N``; standard library only);
+* :class:`DaskExecutor` -- a Dask distributed cluster (``--dask tcp://host:8786``, or a
+  ``LocalCluster`` it starts itself with ``--dask local``); needs the ``dask`` extra.
+
+A task is a pure function of a picklable work spec and a cell address, so any executor
+may run any task anywhere; results are merged by the caller in splitting-tree preorder.
+
+Examples
+--------
+>>> ex = make_executor(workers=1)
+>>> ex.workers, type(ex).__name__
+(1, 'InlineExecutor')
+>>> fut = ex.submit(pow, 2, 10)
+>>> ex.wait_first([fut])[0].result()
+1024
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing
+import os
+from typing import Any, Callable
+
+from .errors import BackendUnavailableError, ExactReluError
+
+__all__ = ["Executor", "InlineExecutor", "PoolExecutor", "DaskExecutor", "make_executor"]
+
+
+class Executor:
+    """The executor interface: ``prepare`` a work spec once, ``submit`` tasks, ``wait_first``."""
+
+    workers: int = 1
+
+    def prepare(self, spec: Any, install: Callable[[Any], None] | None = None) -> Any:
+        """Make ``spec`` available to the workers; returns the handle tasks receive."""
+        return spec
+
+    def submit(self, fn: Callable, *args: Any) -> Any:
+        raise NotImplementedError
+
+    def wait_first(self, futures: list, timeout: float | None = None) -> list:
+        """The futures among ``futures`` that are done (waits for at least one, or ``timeout``)."""
+        raise NotImplementedError
+
+    def close(self, cancel: bool = False) -> None:
+        """Release the workers (``cancel``: drop queued tasks, do not wait for running ones)."""
+
+    def __enter__(self) -> "Executor":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close(cancel=exc[0] is not None)
+
+
+class InlineExecutor(Executor):
+    """Runs each task at once, in this process."""
+
+    workers = 1
+
+    def submit(self, fn: Callable, *args: Any) -> cf.Future:
+        fut: cf.Future = cf.Future()
+        try:
+            fut.set_result(fn(*args))
+        except BaseException as exc:  # noqa: BLE001 - delivered through the future, like the others
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            fut.set_exception(exc)
+        return fut
+
+    def wait_first(self, futures: list, timeout: float | None = None) -> list:
+        return [f for f in futures if f.done()]
+
+
+class PoolExecutor(Executor):
+    """A local process pool of ``workers`` processes (forked on Linux: the parent's imports
+    are shared); the work spec is installed once per process by the pool initializer."""
+
+    def __init__(self, workers: int) -> None:
+        if workers < 1:
+            raise ExactReluError(f"--workers must be at least 1 (got {workers})")
+        self.workers = workers
+        self._pool: cf.ProcessPoolExecutor | None = None
+
+    def prepare(self, spec: Any, install: Callable[[Any], None] | None = None) -> Any:
+        methods = multiprocessing.get_all_start_methods()
+        ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        self._pool = cf.ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=install,
+                                            initargs=(spec,) if install else ())
+        return getattr(spec, "key", spec) if install else spec
+
+    def submit(self, fn: Callable, *args: Any) -> cf.Future:
+        if self._pool is None:
+            raise RuntimeError("prepare() first")
+        return self._pool.submit(fn, *args)
+
+    def wait_first(self, futures: list, timeout: float | None = None) -> list:
+        done, _ = cf.wait(futures, timeout=timeout, return_when=cf.FIRST_COMPLETED)
+        return list(done)
+
+    def close(self, cancel: bool = False) -> None:
+        if self._pool is not None:
+            if cancel:
+                for p in list(getattr(self._pool, "_processes", {}).values()):
+                    try:
+                        p.terminate()
+                    except Exception:  # pragma: no cover - already gone
+                        pass
+            self._pool.shutdown(wait=not cancel, cancel_futures=cancel)
+            self._pool = None
+
+
+class DaskExecutor(Executor):
+    """A Dask distributed cluster: ``address`` of a running scheduler, or ``"local"`` for a
+    ``LocalCluster`` of ``workers`` single-threaded worker processes started here."""
+
+    def __init__(self, address: str = "local", workers: int = 2) -> None:
+        try:
+            import distributed
+        except ImportError:
+            raise BackendUnavailableError("Dask is not installed: pip install 'exactrelu[dask]'") from None
+        self._distributed = distributed
+        self._cluster = None
+        if address == "local":
+            self._cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                                     dashboard_address=None, silence_logs=40)
+            self.client = distributed.Client(self._cluster)
+        else:
+            try:
+                self.client = distributed.Client(address, timeout=20)
+            except OSError as exc:
+                raise ExactReluError(f"cannot reach the Dask scheduler at {address}: {exc}") from exc
+        info = self.client.scheduler_info()
+        self.workers = max(1, sum(w.get("nthreads", 1) for w in info.get("workers", {}).values()))
+
+    def prepare(self, spec: Any, install: Callable[[Any], None] | None = None) -> Any:
+        return self.client.scatter(spec, broadcast=True)
+
+    def submit(self, fn: Callable, *args: Any) -> Any:
+        return self.client.submit(fn, *args, pure=False)
+
+    def wait_first(self, futures: list, timeout: float | None = None) -> list:
+        try:
+            done, _ = self._distributed.wait(futures, timeout=timeout, return_when="FIRST_COMPLETED")
+        except self._distributed.TimeoutError:
+            return []
+        return list(done)
+
+    def close(self, cancel: bool = False) -> None:
+        try:
+            self.client.close()
+        finally:
+            if self._cluster is not None:
+                self._cluster.close()
+
+
+def make_executor(workers: int | None = 1, dask: str | None = None) -> Executor:
+    """The executor for ``--workers N`` / ``--dask ADDRESS|local``.
+
+    ``workers`` None means one per CPU core; 1 (without Dask) runs in this process.
+    """
+    if workers is None:
+        workers = os.cpu_count() or 1
+    if dask:
+        return DaskExecutor(dask, workers)
+    if workers == 1:
+        return InlineExecutor()
+    return PoolExecutor(workers)

@@ -1,0 +1,158 @@
+"""Worker side of a parallel walk: one *fragment* of the splitting tree.
+
+A fragment is the preorder walk of the subtree below one cell (named by its path from
+the root, see :class:`exactrelu.regions._State`), cut after a time budget. The cells
+left on its stack when the budget runs out are returned as *holes*: they come after the
+fragment's nodes in preorder, in the order given, and become fragments of their own.
+Concatenating a fragment's nodes and then its holes' fragments, recursively, gives
+exactly the serial preorder walk -- node for node, byte for byte.
+
+The work spec (:class:`WalkSpec`) carries the network and the domain as exact JSON, so a
+task can run in any process or on any machine; each process builds the walker once.
+
+Examples
+--------
+>>> from exactrelu.network import mlp
+>>> from exactrelu.domain import box
+>>> spec = WalkSpec.of(mlp(1, [([[1], [1]], [0, "-1/2"]), ([[1, -2]], [0])]), box([-1], [1]))
+>>> frag = run_fragment(spec, (), 10.0, "lines")
+>>> frag.n_nodes, frag.n_regions, frag.holes
+(5, 3, [])
+>>> cut = run_fragment(spec, (), 0.0, "lines")      # budget spent after the root
+>>> cut.n_nodes, [h[0] for h in cut.holes]
+(1, [(0,), (1,)])
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+from .domain import Polytope, polytope
+from .network import Network
+
+__all__ = ["WalkSpec", "Fragment", "run_fragment", "install"]
+
+
+@dataclass(frozen=True)
+class WalkSpec:
+    """What every task of one walk shares: network and domain (exact JSON) and a key."""
+
+    network: dict
+    domain: dict
+    key: str
+
+    @classmethod
+    def of(cls, net: Network, domain: Polytope) -> "WalkSpec":
+        from .io.native_json import network_to_dict
+
+        nd, dd = network_to_dict(net), domain.to_dict()
+        key = hashlib.sha256(json.dumps([nd, dd], sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+        return cls(nd, dd, key)
+
+
+@dataclass
+class Fragment:
+    """The result of :func:`run_fragment`.
+
+    ``text`` holds the nodes as stream lines (mode ``"lines"``); ``nodes``/``regions`` the
+    objects with fragment-local ids (mode ``"objects"``). ``holes`` lists
+    ``(path, local id of the parent node, side)`` of the unexplored cells, in preorder.
+    """
+
+    path: tuple[int, ...]
+    n_nodes: int
+    n_regions: int
+    holes: list[tuple[tuple[int, ...], int, str]]
+    stats: dict[str, int]
+    seconds: float
+    text: str | None = None
+    nodes: list | None = None
+    regions: list | None = field(default=None, repr=False)
+
+
+_INSTALLED: dict[str, WalkSpec] = {}
+_WALKERS: dict[str, Any] = {}
+_STATES: "OrderedDict[tuple, Any]" = OrderedDict()  # unprocessed cells this process has seen, by path
+_STATES_KEY: list[str] = [""]
+STATE_CACHE_SIZE = 2048
+
+
+def install(spec: WalkSpec) -> None:
+    """Make ``spec`` known in this process under its key (a process-pool initializer).
+
+    Pool workers ignore SIGINT: a Ctrl-C reaches the whole process group, and it is the
+    parent's job to stop the walk cleanly (running tasks are short)."""
+    import signal
+
+    _INSTALLED[spec.key] = spec
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _walker(handle: "WalkSpec | str"):
+    from .io.native_json import network_from_dict
+    from .regions import _Walker
+
+    spec = handle if isinstance(handle, WalkSpec) else _INSTALLED[handle]
+    w = _WALKERS.get(spec.key)
+    if w is None:
+        net = network_from_dict(spec.network)
+        dom = polytope(spec.domain["A"], spec.domain["b"])
+        w = _WALKERS[spec.key] = _Walker(net, dom)
+    return w
+
+
+def run_fragment(handle: "WalkSpec | str", path: tuple[int, ...], budget: float, mode: str = "lines") -> Fragment:
+    """Walk the subtree at ``path`` in preorder for about ``budget`` seconds (at least one node).
+
+    ``mode`` ``"lines"`` returns stream lines (:func:`exactrelu.stream.node_line`),
+    ``"objects"`` the :class:`~exactrelu.regions.TreeNode` and
+    :class:`~exactrelu.regions.Region` objects.
+    """
+    from .stream import node_line
+
+    t0 = time.perf_counter()
+    c0 = time.process_time()
+    walker = _walker(handle)
+    path = tuple(path)
+    key = handle if isinstance(handle, str) else handle.key
+    if _STATES_KEY[0] != key:
+        _STATES.clear()
+        _STATES_KEY[0] = key
+    stack = [walker.state_at(path, _STATES)]
+    t_replay = time.perf_counter() - t0
+    nodes: list = []
+    regions: list = []
+    lines: list[str] = []
+    deadline = t0 + budget
+    decisions = splits = 0
+    while stack:
+        if nodes and time.perf_counter() > deadline:
+            break
+        st = stack.pop()
+        node = walker.new_node(st, nodes)
+        reg = walker.process(st, node, stack)
+        decisions += len(node.decisions)
+        splits += node.split is not None
+        if reg is not None:
+            regions.append(reg)
+        if mode == "lines":
+            lines.append(node_line(node, reg))
+    holes = [(s.path, s.node_parent.id, s.side) for s in reversed(stack)]
+    for s in stack:  # a later task of this process may start there: no replay
+        _STATES[s.path] = s.copy()
+    while len(_STATES) > STATE_CACHE_SIZE:
+        _STATES.popitem(last=False)
+    stats = {"nodes": len(nodes), "splits": splits, "stable_decisions": decisions,
+             "replay_us": int(t_replay * 1e6), "busy_us": int((time.perf_counter() - t0) * 1e6),
+             "cpu_us": int((time.process_time() - c0) * 1e6)}
+    frag = Fragment(path, len(nodes), len(regions), holes, stats, time.perf_counter() - t0)
+    if mode == "lines":
+        frag.text = "".join(lines)
+    else:
+        frag.nodes, frag.regions = nodes, regions
+    return frag
