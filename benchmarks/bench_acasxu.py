@@ -1,10 +1,13 @@
 """ACAS Xu (VNN-COMP 2022): verdicts and seconds per instance.
 
-    python benchmarks/bench_acasxu.py [--limit 116] [--first N] [--props 1,2,3] [--certify]
+    python benchmarks/bench_acasxu.py [--limit 116] [--first N] [--props 1,2,3] [--certify] [--no-prune]
 
 Reads ``../shared/benchmarks/vnncomp2022/acasxu/instances.csv`` in place, runs
 ``exactrelu.verify`` with the per-instance time limit, checks each certificate with the
-independent checker (``--certify``), and prints one line per instance plus totals.
+independent checker (``--certify``), and prints one line per instance (verdict, seconds,
+regions, pruned cells / pruning attempts, checker seconds) plus totals. ``--no-prune`` walks
+every region (no relaxation), ``--prune-every K`` attempts pruning only at tree depths that
+are multiples of K.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ def main() -> None:
     ap.add_argument("--props", default=None, help="comma-separated property numbers")
     ap.add_argument("--certify", action="store_true")
     ap.add_argument("--shared", default=None)
+    ap.add_argument("--no-prune", action="store_true")
+    ap.add_argument("--prune-every", type=int, default=1)
     args = ap.parse_args()
     base = BENCH / "vnncomp2022" / "acasxu"
     rows = [line.split(",") for line in (base / "instances.csv").read_text().split()]
@@ -39,23 +44,35 @@ def main() -> None:
     if args.first:
         rows = rows[:args.first]
     totals = {"holds": 0, "violated": 0, "unknown": 0}
+    agg = {"regions": 0, "pruned": 0, "prune_attempts": 0, "seconds": 0.0, "check_seconds": 0.0}
     t_all = time.perf_counter()
     cache = {}
     for onnx_name, prop_name, _ in rows:
         net = cache.get(onnx_name) or load_model(base / (onnx_name + ".gz"))
         cache[onnx_name] = net
         prop = load_vnnlib(base / (prop_name + ".gz"), 5, 5)
-        res = verify(net, prop, time_limit=args.limit)
+        res = verify(net, prop, time_limit=args.limit, prune=not args.no_prune, prune_every=args.prune_every)
         checked = ""
         if args.certify and res.verdict != "unknown":
-            checked = " cert:ok" if check_certificate(property_certificate(net, prop, res)).valid else " cert:BAD"
+            tc = time.perf_counter()
+            ok = check_certificate(property_certificate(net, prop, res)).valid
+            dt = time.perf_counter() - tc
+            agg["check_seconds"] += dt
+            checked = f" cert:{'ok' if ok else 'BAD'} ({dt:.1f} s)"
         totals[res.verdict] += 1
+        st = res.stats
+        for key in ("regions", "pruned", "prune_attempts"):
+            agg[key] += st.get(key, 0)
+        agg["seconds"] += res.seconds
         extra = f" float64 {'agrees' if res.float_confirms else 'DISAGREES'}" if res.verdict == "violated" else ""
         print(f"{Path(onnx_name).stem:32s} {Path(prop_name).stem:8s} {res.verdict:9s} {res.seconds:7.1f} s "
-              f"{res.regions:7d} regions{extra}{checked}", flush=True)
+              f"{res.regions:7d} regions {st.get('pruned', 0):6d}/{st.get('prune_attempts', 0):<6d} pruned"
+              f"{extra}{checked}", flush=True)
     n = len(rows)
     print(f"\n{n} instances, limit {args.limit:g} s: {totals['holds']} holds, {totals['violated']} violated, "
           f"{totals['unknown']} unknown; {time.perf_counter() - t_all:.0f} s in all")
+    print(f"verify {agg['seconds']:.0f} s ({agg['seconds'] / max(n, 1):.1f} s per instance), {agg['regions']} regions, "
+          f"{agg['pruned']} pruned cells / {agg['prune_attempts']} attempts; checker {agg['check_seconds']:.0f} s")
 
 
 if __name__ == "__main__":

@@ -70,6 +70,7 @@ class VerificationResult:
     regions: int = 0
     seconds: float = 0.0
     reason: str = ""
+    stats: dict = field(default_factory=dict)  # regions, nodes, pruned cells, prune attempts / seconds
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"verdict": self.verdict, "regions": self.regions, "seconds": round(self.seconds, 4)}
@@ -81,6 +82,8 @@ class VerificationResult:
             d["found_by"] = self.found_by
         if self.reason:
             d["reason"] = self.reason
+        if self.stats.get("pruned"):
+            d["pruned_cells"] = self.stats["pruned"]
         return d
 
 
@@ -159,8 +162,14 @@ def _falsify(net: Network, prop: Property, samples: int, rng: random.Random, dea
 
 
 def verify(net: Network, prop: Property, *, time_limit: float | None = None, max_regions: int | None = None,
-           samples: int = 2000, seed: int = 0, certify: bool = True, progress=None) -> VerificationResult:
-    """Decide ``prop`` for ``net`` exactly (see module docstring)."""
+           samples: int = 2000, seed: int = 0, certify: bool = True, progress=None,
+           prune: bool = True, prune_every: int = 1) -> VerificationResult:
+    """Decide ``prop`` for ``net`` exactly (see module docstring).
+
+    ``prune`` enables certified pruning of splitting-tree cells by a linear relaxation
+    (:mod:`exactrelu.relaxation`), attempted at cells whose depth is a multiple of
+    ``prune_every``; ``result.stats`` reports pruned cells, attempts and their cost.
+    """
     if prop.n_inputs != net.n_inputs or prop.n_outputs != net.n_outputs:
         raise ExactReluError(f"the property is for {prop.n_inputs} inputs / {prop.n_outputs} outputs, the network "
                              f"has {net.n_inputs} / {net.n_outputs}")
@@ -173,74 +182,133 @@ def verify(net: Network, prop: Property, *, time_limit: float | None = None, max
             res.seconds = time.perf_counter() - t0
             return res
     small = prop.restrict(net)
-    total = 0
     parts = []
+    stats: dict = {"regions": 0, "pruned": 0, "prune_attempts": 0, "prune_seconds": 0.0, "nodes": 0}
     undecided = 0
     for idx, region in enumerate(prop.input_regions):
-        disj = [(k, d) for k, d in enumerate(prop.disjuncts) if d.input_region is region]
-        nodes: list[TreeNode] = []
-        regions = []
-        proofs: dict = {}
-        info: dict = {"open": 0}
-        gen = iter_regions(small, region, nodes=nodes, info=info, deadline=deadline)
-        stopped = None
-        last = time.perf_counter()
-        for reg in gen:
-            reg.index = len(regions)
-            regions.append(reg)
-            total += 1
-            C, d = reg.affine_map
-            for k, dj in disj:
-                atoms = []
-                for c in dj.constraints:
-                    coeff = [c.a[i] + sum(c.c[j] * C[j][i] for j in range(len(C))) for i in range(small.n_inputs)]
-                    rhs = c.b - sum(c.c[j] * d[j] for j in range(len(d)))
-                    atoms.append((coeff, rhs, c.strict))
-                if not atoms:  # no output constraint: the whole region is a counterexample
-                    hit = _confirm(net, prop, prop.full_input(reg.witness), "region walk")
-                    if hit is not None:
-                        return _finish(hit, t0, total)
-                    continue
-                kind, ev = prove_infeasible(reg, atoms)
-                if kind == "empty":
-                    proofs[(reg.node, k)] = ev
-                    continue
-                # ev meets every atom (strict ones strictly: prove_infeasible guarantees it) and
-                # lies in the region's closure, where the network is the affine map
-                hit = _confirm(net, prop, prop.full_input(ev), "region walk")
+        budget = None if max_regions is None else max_regions - stats["regions"]
+        outcome = walk_input_region(net, small, prop, idx, deadline=deadline, max_regions=budget, t0=t0,
+                                    progress=progress, prune=prune, prune_every=prune_every)
+        for key in ("regions", "pruned", "prune_attempts", "prune_seconds", "nodes"):
+            stats[key] += outcome.stats.get(key, 0)
+        if outcome.counterexample is not None:
+            return _finish(outcome.counterexample, t0, stats)
+        undecided += outcome.undecided
+        parts.append((idx, outcome.partition, outcome.proofs))
+        if not outcome.complete:
+            return VerificationResult("unknown", partitions=parts, regions=stats["regions"],
+                                      seconds=time.perf_counter() - t0, reason=f"stopped by {outcome.stopped}",
+                                      stats=stats)
+    if undecided:
+        return VerificationResult("unknown", partitions=parts, regions=stats["regions"],
+                                  seconds=time.perf_counter() - t0,
+                                  reason="a candidate counterexample failed the exact re-check", stats=stats)
+    return VerificationResult("holds", partitions=parts, regions=stats["regions"], seconds=time.perf_counter() - t0,
+                              stats=stats)
+
+
+@dataclass
+class RegionOutcome:
+    """What :func:`walk_input_region` returns for one input region.
+
+    ``complete`` means every cell is a region proved empty for every disjunct or a pruned
+    cell (``partition.nodes[i].pruned`` holds its evidence); ``counterexample`` is set when
+    one was confirmed exactly.
+    """
+
+    partition: Partition
+    proofs: dict
+    complete: bool
+    stopped: str | None = None
+    counterexample: VerificationResult | None = None
+    undecided: int = 0
+    stats: dict = field(default_factory=dict)
+
+
+def walk_input_region(net: Network, small: Network, prop: Property, idx: int, *, deadline: float | None = None,
+                      max_regions: int | None = None, t0: float | None = None, progress=None, prune: bool = True,
+                      prune_every: int = 1) -> RegionOutcome:
+    """The certified walk over input region ``idx`` of ``prop`` (``small`` is ``net`` restricted
+    to the free inputs): every region is proved empty for every disjunct of this input region
+    (a Farkas vector each), or a counterexample is confirmed; cells refuted by the relaxation
+    are pruned. Self-contained so that input regions can be walked in separate processes."""
+    if t0 is None:
+        t0 = time.perf_counter()
+    region = prop.input_regions[idx]
+    disj = [(k, d) for k, d in enumerate(prop.disjuncts) if d.input_region is region]
+    nodes: list[TreeNode] = []
+    regions = []
+    proofs: dict = {}
+    info: dict = {"open": 0}
+    pruner = None
+    if prune:
+        from .relaxation import Pruner
+
+        pruner = Pruner(small, disj, region, every=prune_every)
+    gen = iter_regions(small, region, nodes=nodes, info=info, deadline=deadline, prune=pruner)
+    stopped = None
+    last = time.perf_counter()
+    total = 0
+    undecided = 0
+
+    def stats() -> dict:
+        st = {"regions": total, "nodes": len(nodes), "pruned": sum(1 for nd in nodes if nd.pruned is not None)}
+        if pruner is not None:
+            st["prune_attempts"] = pruner.stats["attempts"]
+            st["prune_seconds"] = pruner.stats["seconds"]
+        return st
+
+    for reg in gen:
+        reg.index = len(regions)
+        regions.append(reg)
+        total += 1
+        C, d = reg.affine_map
+        for k, dj in disj:
+            atoms = []
+            for c in dj.constraints:
+                coeff = [c.a[i] + sum(c.c[j] * C[j][i] for j in range(len(C))) for i in range(small.n_inputs)]
+                rhs = c.b - sum(c.c[j] * d[j] for j in range(len(d)))
+                atoms.append((coeff, rhs, c.strict))
+            if not atoms:  # no output constraint: the whole region is a counterexample
+                hit = _confirm(net, prop, prop.full_input(reg.witness), "region walk")
                 if hit is not None:
                     gen.close()
-                    return _finish(hit, t0, total)
-                undecided += 1  # cannot happen unless the exact re-check disagrees
-            now = time.perf_counter()
-            if progress is not None and now - last > 0.5:
-                last = now
-                progress(Progress(total, info["open"], len(nodes), now - t0))
-            if deadline is not None and now > deadline:
-                stopped = "time_limit"
-            elif max_regions is not None and total >= max_regions:
-                stopped = "max_regions"
-            if stopped:
-                stop_walk(gen)
-                break
-        complete = not any(nd.open for nd in nodes)
-        if not complete and stopped is None:
-            stopped = info.get("stopped", "time_limit")
-        part = Partition(small, region, regions, nodes, complete, time.perf_counter() - t0,
-                         None if complete else stopped)
-        parts.append((idx, part, proofs))
-        if not complete:
-            return VerificationResult("unknown", partitions=parts, regions=total, seconds=time.perf_counter() - t0,
-                                      reason=f"stopped by {stopped}")
-    if undecided:
-        return VerificationResult("unknown", partitions=parts, regions=total, seconds=time.perf_counter() - t0,
-                                  reason="a candidate counterexample failed the exact re-check")
-    return VerificationResult("holds", partitions=parts, regions=total, seconds=time.perf_counter() - t0)
+                    return RegionOutcome(None, proofs, False, counterexample=hit, stats=stats())
+                continue
+            kind, ev = prove_infeasible(reg, atoms)
+            if kind == "empty":
+                proofs[(reg.node, k)] = ev
+                continue
+            # ev meets every atom (strict ones strictly: prove_infeasible guarantees it) and
+            # lies in the region's closure, where the network is the affine map
+            hit = _confirm(net, prop, prop.full_input(ev), "region walk")
+            if hit is not None:
+                gen.close()
+                return RegionOutcome(None, proofs, False, counterexample=hit, stats=stats())
+            undecided += 1  # cannot happen unless the exact re-check disagrees
+        now = time.perf_counter()
+        if progress is not None and now - last > 0.5:
+            last = now
+            progress(Progress(total, info["open"], len(nodes), now - t0))
+        if deadline is not None and now > deadline:
+            stopped = "time_limit"
+        elif max_regions is not None and total >= max_regions:
+            stopped = "max_regions"
+        if stopped:
+            stop_walk(gen)
+            break
+    complete = not any(nd.open for nd in nodes)
+    if not complete and stopped is None:
+        stopped = info.get("stopped", "time_limit")
+    part = Partition(small, region, regions, nodes, complete, time.perf_counter() - t0,
+                     None if complete else stopped)
+    return RegionOutcome(part, proofs, complete, None if complete else stopped, undecided=undecided, stats=stats())
 
 
-def _finish(res: VerificationResult, t0: float, total: int) -> VerificationResult:
+def _finish(res: VerificationResult, t0: float, stats: dict) -> VerificationResult:
     res.seconds = time.perf_counter() - t0
-    res.regions = total
+    res.regions = stats["regions"]
+    res.stats = stats
     return res
 
 
@@ -276,9 +344,14 @@ def property_certificate(net: Network, prop: Property, result: VerificationResul
     cert["partitions"] = []
     for idx, part, proofs in result.partitions:
         pc = partition_certificate(part, adjacency=False)
-        entry = {"input": idx, "root_witness": pc["root_witness"], "complete": pc["complete"],
+        pruned = [nd for nd in part.nodes if nd.pruned is not None]
+        for nd in pruned:  # a pruned cell is an open node with a pruning proof (proofs/rules/prune.md)
+            pc["nodes"][nd.id]["open"] = True
+        entry = {"input": idx, "root_witness": pc["root_witness"], "complete": pc["complete"] and not pruned,
                  "nodes": pc["nodes"], "regions": pc["regions"],
                  "proofs": [{"node": node, "disjunct": k, "farkas": format_multipliers(y)}
                             for (node, k), y in sorted(proofs.items())]}
+        if pruned:
+            entry["prune"] = [dict(node=nd.id, **nd.pruned) for nd in pruned]
         cert["partitions"].append(entry)
     return cert

@@ -13,7 +13,9 @@ Claims (see ``proofs/rules/`` for statements and soundness proofs):
 * ``property`` — a VNN-LIB property holds: for every disjunct, on every leaf of the
   partition of its input region, the disjunct's constraints (outputs replaced by the
   leaf's recomputed affine map) are infeasible, by a Farkas vector (``property-farkas``);
-  the network is restricted to fixed inputs by the checker itself.
+  the network is restricted to fixed inputs by the checker itself. A partition may be
+  incomplete when every open node carries a pruning proof (``prune-*`` rules,
+  :mod:`.claims_prune`); an open node without one fails ``property-complete``.
 * ``counterexample`` — a point that violates a property, re-evaluated exactly
   (``counterexample-point``).
 """
@@ -28,6 +30,7 @@ from typing import Any
 from . import core
 from .core import (CertificateMalformed, Context, _farkas_vector, _get, _int, _invalid, _point,
                    farkas_holds, prepare, walk)
+from .claims_prune import PRUNE_RULES, check_pruned_cell
 from .network import NetworkFormatError, evaluate, network_number, parse_network
 
 __all__ = ["check_equivalence", "check_bounds", "check_property", "check_counterexample",
@@ -276,13 +279,28 @@ def check_property(ctx: Context) -> dict:
                "domain": inputs[idx], "root_witness": part.get("root_witness"), "complete": part.get("complete"),
                "nodes": part.get("nodes"), "regions": part.get("regions", [])}
         sctx = prepare(sub, ctx.base_dir)
-        leaves = _complete_leaves(sctx, "property-complete", f"partition {pi} is incomplete", counts,
-                                  f"partition {pi}: ")
         proofs = {}
         for j, pr in enumerate(_get(part, "proofs", list, f"partitions[{pi}]")):
             proofs[(_int(_get(pr, "node", int, "proof"), "node"), _int(_get(pr, "disjunct", int, "proof"), "d"))] = pr
+        pruned: dict[int, Any] = {}
+        for pr in _get(part, "prune", list, f"partitions[{pi}]") if "prune" in part else []:
+            key = _int(_get(pr, "node", int, "prune"), "prune node")
+            if key in pruned:
+                raise CertificateMalformed(f"partitions[{pi}]: two prune entries for node {key}")
+            pruned[key] = pr
         mine = [(k, cons) for k, (i, cons) in enumerate(disjuncts) if i == idx]
-        for leaf in leaves:
+        for leaf in walk(sctx):
+            if leaf.is_open:
+                # an open cell is allowed only with a pruning proof for every disjunct (prune.md)
+                ev = pruned.get(leaf.id)
+                if ev is None:
+                    raise _invalid("property-complete", f"partition {pi}: node {leaf.id} is open and not pruned",
+                                   node=leaf.id)
+                check_pruned_cell(num, sctx.net, leaf, mine, ev)
+                counts["open_nodes"] += 1
+                counts["pruned"] = counts.get("pruned", 0) + 1
+                continue
+            counts["leaves"] += 1
             outs = leaf.output_forms()
             for k, cons in mine:
                 pr = proofs.get((leaf.id, k))
@@ -335,4 +353,4 @@ def check_counterexample(ctx: Context) -> dict:
 
 core.CLAIMS.update({"equivalence": check_equivalence, "bounds": check_bounds, "property": check_property,
                     "counterexample": check_counterexample})
-core.RULES = tuple(core.RULES) + OUTPUT_RULES
+core.RULES = tuple(core.RULES) + OUTPUT_RULES + PRUNE_RULES

@@ -1,0 +1,431 @@
+"""Pruned cells of a ``property`` certificate: a linear relaxation re-checked exactly.
+
+Standard library only. A *pruned* cell is an open node of an input region's splitting
+tree (some ReLU units still undecided) together with evidence that no disjunct of the
+property can be met anywhere in the cell (``proofs/rules/prune.md``):
+
+* ``box`` with ``box_farkas``: ``lo_i <= x_i <= hi_i`` on the cell, each bound by a Farkas
+  vector over the cell rows (rule ``prune-box``);
+* ``relu``: for every undecided unit ``u`` (ascending; the undecided units of the current
+  ReLU layer and every unit of later ReLU layers) numbers ``[u, a, s, c]``: the lower line
+  ``relu(z) >= a z`` and the upper line ``relu(z) <= s z + c``. The checker propagates
+  linear bounds ``L(x) <= z_u(x) <= U(x)`` forward from the cell's exact pre-activations,
+  computes ``lo = min L`` and ``hi = max U`` over the box itself, and requires
+  ``0 <= a <= 1``, ``s >= 0``, ``s lo + c >= max(lo, 0)`` and ``s hi + c >= max(hi, 0)``
+  (rule ``prune-relax``);
+* ``disjuncts``: per disjunct a Motzkin vector over the cell rows followed by one row per
+  constraint ``a.u + G(x) - b <= 0`` (``< 0`` if strict), where ``G(x) <= c.y`` is the
+  lower bound of the constraint's output part obtained by propagating ``c`` backwards
+  through the relaxation (rule ``prune-farkas``).
+
+Forms are ``(v, d)``: ``v`` a list of ``n + 1`` ints, ``d > 0``, meaning ``v/d . (x, 1)``.
+
+Examples
+--------
+>>> from .network import parse_network
+>>> net = parse_network({"format": "exactrelu-network", "version": 1, "inputs": 1, "layers": [
+...     {"activation": "relu", "bias": ["0"], "inputs": [{"source": 0, "weight": [["1"]]}]},
+...     {"activation": "identity", "bias": ["0"], "inputs": [{"source": 1, "weight": [["1"]]}]}]})
+>>> rel = Relaxation(net, [[((1, 0), 1)]], None, b"*", (((-1,), 1), ((1,), 1)), {0: ((0, 1), (1, 2), (1, 2))})
+>>> rel.objective_lower([Fraction(-1)])    # -relu(x) >= -(x/2 + 1/2) on [-1, 1]
+((-1, -1), 2)
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+from operator import mul
+from typing import Any, Callable
+
+from .core import CertificateMalformed, _farkas_vector, _get, _int, _invalid, farkas_proves
+
+__all__ = ["PRUNE_RULES", "Relaxation", "check_pruned_cell", "relaxation_from_evidence", "check_disjunct_proofs",
+           "constraint_form", "current_layer"]
+
+PRUNE_RULES = ("prune-box", "prune-relax", "prune-farkas")
+
+
+# ------------------------------------------------------------------------ helpers
+def _common(forms: list) -> tuple[list[list[int]], int]:
+    """Forms ``(v, d)`` over one common denominator: ``(list of int lists, D)``."""
+    D = math.lcm(*[d for _, d in forms]) if forms else 1
+    return [list(v) if d == D else [c * (D // d) for c in v] for v, d in forms], D
+
+
+def _reduce(vecs: list[list[int]], D: int) -> tuple[list[list[int]], int]:
+    g = D
+    for v in vecs:
+        for c in v:
+            if c:
+                g = math.gcd(g, c)
+                if g == 1:
+                    return vecs, D
+    if g > 1:
+        return [[c // g for c in v] for v in vecs], D // g
+    return vecs, D
+
+
+def current_layer(net: Any, outs: list, pre: list | None, bits: bytes) -> tuple[list, int | None, list | None]:
+    """From a walk state (outputs of layers ``0 .. t-1``, pre-activations of layer ``t`` or
+    None, bits with ``*`` for undecided units) to ``(outs, k, pre_k)``: ``k`` is the first
+    ReLU layer with an undecided unit and ``outs`` the exact outputs of layers ``0 .. k-1``
+    (``k`` None if every unit is decided; ``outs`` then holds every layer)."""
+    outs = list(outs)
+    L = len(net.layers)
+    while True:
+        if pre is None:
+            while len(outs) <= L:
+                k = len(outs)
+                z = net.layer_pre(k, outs)
+                if net.layers[k - 1].activation == "relu":
+                    pre = z
+                    break
+                outs.append(z)
+            if pre is None:
+                return outs, None, None
+        k = len(outs)
+        off = net.relu_offset[net.relu_layers.index(k)]
+        if any(bits[off + j] == 42 for j in range(len(pre))):
+            return outs, k, pre
+        outs.append(net.relu_out(pre, bits, off))
+        pre = None
+
+
+def _layer_matrix(net: Any, k: int) -> tuple:
+    """Layer ``k`` as one integer matrix over the concatenated sources with one denominator:
+    ``(rows, bias, E)`` with ``z_j = (rows[j] . h + bias[j]) / E``."""
+    cache = net.__dict__.setdefault("_prune_mats", {})
+    got = cache.get(k)
+    if got is None:
+        units = net.layers[k - 1].units
+        E = math.lcm(*[e for _, _, e in units])
+        rows = [[c * (E // e) for c in w] for w, _, e in units]
+        bias = [c * (E // e) for _, c, e in units]
+        pos = [[c if c > 0 else 0 for c in r] for r in rows]
+        neg = [[c if c < 0 else 0 for c in r] for r in rows]
+        got = cache[k] = (rows, bias, E, pos, neg)
+    return got
+
+
+def _min_over_box(v: list[int], lo: list[int], hi: list[int]) -> int:
+    """``B * min`` of ``v . (x, 1)`` over the box ``lo/B <= x <= hi/B`` (times B)."""
+    return sum(c * (lo[i] if c > 0 else hi[i]) for i, c in enumerate(v[:-1]) if c) + v[-1] * lo[-1]
+
+
+# ------------------------------------------------------------------------ relaxation
+class Relaxation:
+    """The forward relaxation of a cell (checks rule ``prune-relax`` while building it).
+
+    Parameters
+    ----------
+    net : the checker's network
+    outs, pre, bits : the walk state of the cell (see :func:`current_layer`)
+    box : ``(lo, hi)``, each a tuple of ``n`` ints over a common denominator: the pair
+        ``((lo_1 .. lo_n, B), (hi_1 .. hi_n, B))`` (already proved to contain the cell)
+    params : ``{unit: ((pa, qa), (ps, qs), (pc, qc))}`` for every undecided unit
+    """
+
+    def __init__(self, net: Any, outs: list, pre: list | None, bits: bytes, box: tuple, params: dict,
+                 node: int | None = None) -> None:
+        self.net = net
+        (lo, B1), (hi, B2) = box
+        B = math.lcm(B1, B2)
+        self.lo = [c * (B // B1) for c in lo] + [B]
+        self.hi = [c * (B // B2) for c in hi] + [B]
+        self.params = params
+        self.node = node
+        outs, k, pre = current_layer(net, outs, pre, bits)
+        self.k, self.bits = k, bits
+        self.exact = outs  # exact output forms of layers 0 .. k-1 (all layers if k is None)
+        self.pre = pre
+        want = []
+        if k is not None:
+            r = net.relu_layers.index(k)
+            off = net.relu_offset[r]
+            want = [u for u in range(off, net.n_relu) if u >= net.relu_offset[r + 1] or bits[u] == 42]
+        if sorted(params) != want:
+            raise _invalid("prune-relax", f"node {node}: relaxation parameters are given for units "
+                           f"{sorted(params)[:20]}, the undecided units are {want[:20]}", node=node)
+        self._memo: dict = {}
+        self.lower: dict[int, tuple] = {}  # layer -> (vecs, D): lower forms of its output
+        self.upper: dict[int, tuple] = {}
+        if k is not None:
+            self._forward()
+
+    def _source(self, s: int, side: str) -> list:
+        if s < self.k:
+            return self.exact[s]
+        vecs, D = (self.lower if side == "lo" else self.upper)[s]
+        return [(v, D) for v in vecs]
+
+    def _forward(self) -> None:
+        net, k = self.net, self.k
+        L = len(net.layers)
+        n1 = net.n_inputs + 1
+        for i in range(k, L + 1):
+            lay = net.layers[i - 1]
+            if i == k:
+                zl, Dl = _common(self.pre)
+                zu, Du = zl, Dl
+            else:
+                rows, bias, E, pos, neg = _layer_matrix(net, i)
+                lo_src = [f for s in lay.sources for f in self._source(s, "lo")]
+                hi_src = [f for s in lay.sources for f in self._source(s, "hi")]
+                both, D = _common(lo_src + hi_src)
+                H_lo, H_hi = both[:len(lo_src)], both[len(lo_src):]
+                # skip source units whose two bounds are both zero (e.g. inactive units)
+                live = [t for t in range(len(H_lo)) if any(H_lo[t]) or any(H_hi[t])]
+                cl = list(zip(*[H_lo[t] for t in live])) or [()] * (n1)
+                ch = list(zip(*[H_hi[t] for t in live])) or [()] * (n1)
+                zl, zu = [], []
+                for j in range(lay.width):
+                    p, q = pos[j], neg[j]
+                    if len(live) < len(H_lo):
+                        p, q = [p[t] for t in live], [q[t] for t in live]
+                    a = [sum(map(mul, p, x)) + sum(map(mul, q, y)) for x, y in zip(cl, ch)]
+                    b = [sum(map(mul, p, y)) + sum(map(mul, q, x)) for x, y in zip(cl, ch)]
+                    a[-1] += bias[j] * D
+                    b[-1] += bias[j] * D
+                    zl.append(a)
+                    zu.append(b)
+                Dl = Du = E * D
+            if lay.activation != "relu":
+                self.lower[i], self.upper[i] = _reduce(zl, Dl), _reduce(zu, Du)
+                continue
+            off = net.relu_offset[net.relu_layers.index(i)]
+            hl, hu = [], []
+            for j in range(lay.width):
+                u = off + j
+                if i == k and self.bits[u] != 42:
+                    if self.bits[u] == 49:
+                        hl.append((zl[j], Dl))
+                        hu.append((zu[j], Du))
+                    else:
+                        zero = [0] * len(zl[j])
+                        hl.append((zero, 1))
+                        hu.append((zero, 1))
+                    continue
+                (pa, qa), (ps, qs), (pc, qc) = self.params[u]
+                B = self.lo[-1]
+                # lo = nl / (Dl B), hi = nh / (Du B); the line conditions times qs qc Dl B (> 0)
+                nl = _min_over_box(zl[j], self.lo, self.hi)
+                nh = -_min_over_box([-c for c in zu[j]], self.lo, self.hi)
+                ok = 0 <= pa <= qa and ps >= 0
+                ok = ok and ps * qc * nl + pc * qs * Dl * B >= qs * qc * max(nl, 0)
+                ok = ok and ps * qc * nh + pc * qs * Du * B >= qs * qc * max(nh, 0)
+                if not ok:
+                    a, s, c = Fraction(pa, qa), Fraction(ps, qs), Fraction(pc, qc)
+                    lo, hi = Fraction(nl, Dl * B), Fraction(nh, Du * B)
+                    raise _invalid("prune-relax", f"node {self.node}: the lines of unit {u} (a={a}, s={s}, c={c}) "
+                                   f"are not a relaxation of relu on [{lo}, {hi}]", node=self.node, unit=u)
+                hl.append(([pa * v for v in zl[j]], qa * Dl))
+                up = [ps * qc * v for v in zu[j]]
+                up[-1] += pc * qs * Du
+                hu.append((up, qs * qc * Du))
+            self.lower[i] = _reduce(*_common(hl))
+            self.upper[i] = _reduce(*_common(hu))
+
+    def objective_lower(self, c: list[Fraction]) -> tuple[tuple[int, ...], int]:
+        """A form ``G`` with ``c . y(x) >= G(x)`` on the cell (backward propagation through
+        the relaxation; ``c`` are rational coefficients on the network outputs)."""
+        key = tuple(c)
+        got = self._memo.get(key)
+        if got is None:
+            got = self._memo[key] = self._objective_lower(list(c))
+        return got
+
+    def _objective_lower(self, c: list[Fraction]) -> tuple[tuple[int, ...], int]:
+        net = self.net
+        L = len(net.layers)
+        n1 = net.n_inputs + 1
+        if self.k is None:  # no undecided unit: the exact output forms
+            return _combine_forms(c, self.exact[L], n1)
+        k = self.k
+        # lam[i] = (ints, D): coefficients on the output of layer i (i >= k)
+        Dc = math.lcm(*[x.denominator for x in c])
+        lam: dict[int, tuple[list[int], int]] = {L: ([int(x * Dc) for x in c], Dc)}
+        acc_terms: list[tuple[list[int], int]] = []  # forms (v, d) to add up
+        for i in range(L, k - 1, -1):
+            if i not in lam:
+                continue
+            lv, lD = lam.pop(i)
+            lay = net.layers[i - 1]
+            const = Fraction(0)
+            if lay.activation == "relu":
+                off = net.relu_offset[net.relu_layers.index(i)]
+                nu = []
+                for j, m in enumerate(lv):
+                    u = off + j
+                    if i == k and self.bits[u] != 42:
+                        nu.append(Fraction(m, lD) if self.bits[u] == 49 else Fraction(0))
+                        continue
+                    if m == 0:
+                        nu.append(Fraction(0))
+                        continue
+                    (pa, qa), (ps, qs), (pc, qc) = self.params[u]
+                    if m > 0:
+                        nu.append(Fraction(m * pa, lD * qa))
+                    else:
+                        nu.append(Fraction(m * ps, lD * qs))
+                        const += Fraction(m * pc, lD * qc)
+            else:
+                nu = [Fraction(m, lD) for m in lv]
+            if const:
+                acc_terms.append(([0] * (n1 - 1) + [const.numerator], const.denominator))
+            if i == k:
+                acc_terms.append(_combine_forms(nu, self.pre, n1))
+                continue
+            Dn = math.lcm(*[x.denominator for x in nu])
+            nv = [int(x * Dn) for x in nu]
+            rows, bias, E, _, _ = _layer_matrix(net, i)
+            cb = sum(map(mul, nv, bias))
+            if cb:
+                acc_terms.append(([0] * (n1 - 1) + [cb], Dn * E))
+            cols = list(zip(*rows)) if rows else []
+            t = 0
+            for s in lay.sources:
+                width = len(self.exact[s]) if s < k else len(self.lower[s][0])
+                contrib = [sum(map(mul, nv, cols[t + j])) for j in range(width)]
+                t += width
+                if s < k:
+                    acc_terms.append(_combine_forms([Fraction(x, Dn * E) for x in contrib], self.exact[s], n1))
+                elif s in lam:
+                    pv, pD = lam[s]
+                    M = math.lcm(pD, Dn * E)
+                    lam[s] = ([a * (M // pD) + b * (M // (Dn * E)) for a, b in zip(pv, contrib)], M)
+                else:
+                    lam[s] = (contrib, Dn * E)
+        vecs, D = _common(acc_terms)
+        tot = [sum(col) for col in zip(*vecs)] if vecs else [0] * n1
+        v, D = _reduce([tot], D)
+        return tuple(v[0]), D
+
+
+def _combine_forms(coef: list[Fraction], forms: list, n1: int) -> tuple[list[int], int]:
+    """``sum_j coef_j * forms_j`` as one form."""
+    terms = [(f, x) for f, x in zip(forms, coef) if x]
+    if not terms:
+        return [0] * n1, 1
+    D = math.lcm(*[f[1] * x.denominator for f, x in terms])
+    tot = [0] * n1
+    for (v, d), x in terms:
+        m = x.numerator * (D // (d * x.denominator))
+        tot = [a + m * b for a, b in zip(tot, v)]
+    return tot, D
+
+
+# ------------------------------------------------------------------------ the rule checks
+def _param(num: Callable, s: Any) -> tuple[int, int]:
+    p, q = num(s)
+    if q < 0:
+        p, q = -p, -q
+    return p, q
+
+
+def parse_relu_params(num: Callable, raw: Any, node: int) -> dict:
+    """``[[u, a, s, c], ...]`` -> ``{u: ((pa, qa), (ps, qs), (pc, qc))}``."""
+    if not isinstance(raw, list):
+        raise CertificateMalformed(f"prune evidence of node {node}: 'relu' must be a list")
+    out: dict = {}
+    for item in raw:
+        if not isinstance(item, list) or len(item) != 4:
+            raise CertificateMalformed(f"prune evidence of node {node}: a 'relu' entry is [unit, a, s, c]")
+        u = _int(item[0], "relu unit")
+        if u in out:
+            raise _invalid("prune-relax", f"node {node}: unit {u} has two relaxations", node=node, unit=u)
+        out[u] = tuple(_param(num, x) for x in item[1:])
+    return out
+
+
+def parse_box(num: Callable, rows: list, raw_box: Any, raw_farkas: Any, n: int, node: int) -> tuple:
+    """Rule ``prune-box``: ``lo_i <= x_i <= hi_i`` on the cell by Farkas vectors."""
+    if not isinstance(raw_box, list) or len(raw_box) != n or not isinstance(raw_farkas, list) \
+            or len(raw_farkas) != n:
+        raise CertificateMalformed(f"prune evidence of node {node}: 'box' and 'box_farkas' need {n} entries")
+    los, his = [], []
+    for i, (bd, fk) in enumerate(zip(raw_box, raw_farkas)):
+        if not isinstance(bd, list) or len(bd) != 2 or not isinstance(fk, list) or len(fk) != 2:
+            raise CertificateMalformed(f"prune evidence of node {node}: box entry {i} is [lo, hi] / [y_lo, y_hi]")
+        for side, s, y in (("lo", bd[0], fk[0]), ("hi", bd[1], fk[1])):
+            p, q = num(s)
+            v = [0] * (n + 1)
+            v[i] = q
+            v[-1] = -p
+            sign = -1 if side == "lo" else 1  # -(x_i - lo) <= 0, resp. x_i - hi <= 0
+            if not farkas_proves(num, rows, sign, (tuple(v), q), y, "prune-box", node=node):
+                raise _invalid("prune-box", f"node {node}: the Farkas vector does not prove x_{i} "
+                               f"{'>=' if side == 'lo' else '<='} {p}/{q} on the cell", node=node, coordinate=i)
+            (los if side == "lo" else his).append((p, q))
+    B1 = math.lcm(*[q for _, q in los])
+    B2 = math.lcm(*[q for _, q in his])
+    return (tuple(p * (B1 // q) for p, q in los), B1), (tuple(p * (B2 // q) for p, q in his), B2)
+
+
+def motzkin_positive(rows: list, y: list, strict: frozenset) -> bool:
+    """``sum_i y_i row_i`` is a constant ``K > 0``, or ``K = 0`` with a positive multiplier
+    on a strict row (then ``{rows <= 0, strict rows < 0}`` is empty)."""
+    if not y:
+        return False
+    M = math.lcm(*[q * rows[i][1] for i, _, q in y])
+    acc = [0] * len(rows[y[0][0]][0])
+    for i, p, q in y:
+        rv, rd = rows[i]
+        c = p * (M // (q * rd))
+        acc = [a + c * r for a, r in zip(acc, rv)]
+    if any(acc[:-1]):
+        return False
+    return acc[-1] > 0 or (acc[-1] == 0 and any(i in strict and p > 0 for i, p, _ in y))
+
+
+def constraint_form(rel: Relaxation, a: list, c: list, b: Fraction) -> tuple:
+    """The relaxed constraint row ``a.x + G_c(x) - b`` (``G_c <= c.y`` on the cell)."""
+    n1 = rel.net.n_inputs + 1
+    gv, gd = rel.objective_lower(list(c))
+    extra = [Fraction(x) for x in a] + [-Fraction(b)]
+    D = math.lcm(gd, *[x.denominator for x in extra])
+    v = [gv[t] * (D // gd) + int(extra[t] * D) for t in range(n1)]
+    return tuple(v), D
+
+
+def check_pruned_cell(num: Callable, net: Any, leaf: Any, disjuncts: list, ev: Any) -> int:
+    """All prune rules for one open cell ``leaf`` (a :class:`~.core.Leaf`, or anything with
+    ``id, rows, _outs, _pre, _bits``) and its evidence ``ev``; ``disjuncts`` is
+    ``[(k, [(a, c, b, strict), ...]), ...]`` (the disjuncts of the cell's input region).
+    Returns the number of relaxed units."""
+    rel = relaxation_from_evidence(num, net, leaf, ev)
+    check_disjunct_proofs(num, rel, leaf, disjuncts, ev)
+    return len(rel.params)
+
+
+def relaxation_from_evidence(num: Callable, net: Any, leaf: Any, ev: Any) -> Relaxation:
+    """Rules ``prune-box`` and ``prune-relax``: the cell's relaxation built from the evidence."""
+    node = leaf.id
+    rows = list(leaf.rows)
+    box = parse_box(num, rows, _get(ev, "box", list, f"prune {node}"), _get(ev, "box_farkas", list, f"prune {node}"),
+                    net.n_inputs, node)
+    params = parse_relu_params(num, _get(ev, "relu", list, f"prune {node}"), node)
+    return Relaxation(net, leaf._outs, leaf._pre, leaf._bits, box, params, node)
+
+
+def check_disjunct_proofs(num: Callable, rel: Relaxation, leaf: Any, disjuncts: list, ev: Any) -> None:
+    """Rule ``prune-farkas``: every disjunct's relaxed constraints are infeasible on the cell."""
+    node = leaf.id
+    n = rel.net.n_inputs
+    rows = list(leaf.rows)
+    proofs = {}
+    for pr in _get(ev, "disjuncts", list, f"prune {node}"):
+        proofs[_int(_get(pr, "disjunct", int, "prune disjunct"), "disjunct")] = pr
+    for k, cons in disjuncts:
+        pr = proofs.get(k)
+        if pr is None:
+            raise _invalid("prune-farkas", f"pruned node {node} has no proof for disjunct {k}", node=node, disjunct=k)
+        nr = len(rows)
+        y = _farkas_vector(num, pr.get("farkas"), nr + len(cons), "prune-farkas", node=node, disjunct=k)
+        used = {i for i, p, _ in y if i >= nr}
+        zero = (tuple([0] * (n + 1)), 1)
+        extra = [constraint_form(rel, a, c, b) if nr + j in used else zero for j, (a, c, b, _) in enumerate(cons)]
+        strict = frozenset(nr + j for j, con in enumerate(cons) if con[3])
+        if not motzkin_positive(rows + extra, y, strict):
+            raise _invalid("prune-farkas", f"node {node}: the Farkas vector for disjunct {k} does not prove that "
+                           "the relaxed constraints are infeasible on the cell", node=node, disjunct=k)
