@@ -119,10 +119,24 @@ def cmd_regions(args) -> int:
 
     net = _load(args.model)
     D = _domain(args, net)
+    if args.stream:
+        return _regions_stream(args, net, D)
+    if args.resume:
+        raise ExactReluError("--resume continues a --stream run (give the same --stream file)")
     bar, cb = _progress_bar(_want_progress(args), "regions")
     t0 = time.perf_counter()
     try:
-        part = enumerate_regions(net, D, max_regions=args.max_regions, time_limit=args.time_limit, progress=cb)
+        if args.workers == 1 and not args.dask:
+            part = enumerate_regions(net, D, max_regions=args.max_regions, time_limit=args.time_limit, progress=cb)
+        else:
+            from .executor import make_executor
+            from .parallel import parallel_walk
+
+            out = parallel_walk(net, D, make_executor(args.workers, args.dask), mode="objects",
+                                max_regions=args.max_regions, time_limit=args.time_limit, progress=cb)
+            part = out.partition
+            if out.stopped_by == "interrupted":
+                raise KeyboardInterrupt
     finally:
         if bar is not None:
             bar.close()
@@ -162,6 +176,56 @@ def cmd_regions(args) -> int:
     return 0 if part.complete else 20
 
 
+def _regions_stream(args, net, D) -> int:
+    """``regions --stream OUT.jsonl``: the stream certificate, written as it is found, with
+    checkpoints next to it (``OUT.jsonl.ckpt``, ``OUT.jsonl.parts/``) and ``--resume``."""
+    from .executor import make_executor
+    from .parallel import load_checkpoint, parallel_walk
+
+    if args.graph or args.certificate:
+        raise ExactReluError("--stream writes a stream certificate with bounded memory; --graph and "
+                             "--certificate need every region in memory (run without --stream)")
+    out_path = Path(args.stream)
+    ck_path = Path(str(out_path) + ".ckpt")
+    spill = Path(str(out_path) + ".parts")
+    resume = None
+    if args.resume:
+        if not ck_path.exists():
+            raise ExactReluError(f"nothing to resume: {ck_path} does not exist (the run finished, or never started)")
+        resume = load_checkpoint(ck_path)
+        if not out_path.exists() or out_path.stat().st_size < resume["stream_bytes"]:
+            raise ExactReluError(f"{out_path} is shorter than its checkpoint says; start again without --resume")
+        fh = open(out_path, "r+b")
+    else:
+        if ck_path.exists():
+            raise ExactReluError(f"{ck_path} exists: continue that run with --resume, or delete it to start again")
+        fh = open(out_path, "wb")
+    bar, cb = _progress_bar(_want_progress(args), "regions")
+    try:
+        with fh:
+            out = parallel_walk(net, D, make_executor(args.workers, args.dask), mode="lines", out=fh,
+                                max_regions=args.max_regions, time_limit=args.time_limit, progress=cb,
+                                spill_dir=spill, checkpoint=ck_path, checkpoint_every=args.checkpoint_every,
+                                resume=resume)
+    finally:
+        if bar is not None:
+            bar.close()
+    summary = {"regions": out.regions, "adjacent_pairs": None, "linear_pieces": None, "complete": out.complete,
+               "stopped_by": out.stopped_by, "seconds": round(out.seconds, 4), "tree_nodes": out.nodes,
+               "splits": out.stats.get("splits", 0), "stable_decisions": out.stats.get("stable_decisions", 0),
+               "stream": str(out_path), "workers": args.workers if not args.dask else f"dask {args.dask}"}
+    if not out.complete:
+        summary["checkpoint"] = str(ck_path)
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        state = "complete" if out.complete else f"INCOMPLETE (stopped by {out.stopped_by}; --resume continues)"
+        print(f"{out.regions} regions; {state}; {out.seconds:.3f} s; stream certificate {out_path}")
+    if out.stopped_by == "interrupted":
+        return 130
+    return 0 if out.complete else 20
+
+
 def cmd_check(args) -> int:
     from .checker import run
 
@@ -185,7 +249,15 @@ def _pin_mismatch(args) -> str | None:
     from .io.files import maybe_gunzip
     from .io.native_json import network_from_dict
 
-    cert = json.loads(maybe_gunzip(Path(args.certificate).read_bytes()))
+    from .checker.core import is_stream
+
+    if is_stream(Path(args.certificate)):  # the header line says what the stream is about
+        from .io.files import open_text
+
+        with open_text(args.certificate) as fh:
+            cert = json.loads(fh.readline())
+    else:
+        cert = json.loads(maybe_gunzip(Path(args.certificate).read_bytes()))
     claim = cert.get("claim")
     if "network_ref" in cert:
         ref = Path(args.certificate).parent / cert["network_ref"]["path"]
@@ -288,6 +360,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--certificate", help="write the partition certificate (.json or .json.gz)")
     s.add_argument("--max-regions", type=int, default=None)
     s.add_argument("--time-limit", type=float, default=None, help="seconds")
+    _scale_args(s)
+    s.add_argument("--stream", help="write a stream certificate (.jsonl) as regions are found; memory stays "
+                   "bounded; checkpoints in STREAM.ckpt")
+    s.add_argument("--resume", action="store_true", help="continue an interrupted --stream run from its checkpoint")
+    s.add_argument("--checkpoint-every", type=float, default=10.0, help="seconds between checkpoints (--stream)")
     _progress_args(s)
     s.set_defaults(func=cmd_regions)
 
@@ -315,6 +392,13 @@ def _domain_args(s) -> None:
     s.add_argument("--box", help="-1:1 for every input, or lo:hi,lo:hi,... per input (p/q and decimals exact)")
     s.add_argument("--domain", help="JSON H-polytope file {\"A\": [[...]], \"b\": [...]}")
     s.add_argument("--vnnlib", help="take the input box of a VNN-LIB file")
+
+
+def _scale_args(s) -> None:
+    s.add_argument("--workers", type=int, default=1, help="worker processes on this machine (default 1)")
+    s.add_argument("--dask", default=None, metavar="ADDRESS",
+                   help="run on a Dask cluster: tcp://scheduler:8786, or 'local' for a LocalCluster of --workers "
+                   "processes (needs the dask extra)")
 
 
 def _progress_args(s) -> None:

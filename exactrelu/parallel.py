@@ -337,6 +337,8 @@ def parallel_walk(net: Network, domain: Polytope, executor: Executor, *, mode: s
         root = _Item((), None)
         run.emit_stack = [root]
         run.enqueue(root)
+    if ck_path is not None and resume is None:
+        run.checkpoint(ck_path, 0.0)  # a killed run can always resume, even before the first period
     handle = executor.prepare(spec, install)
     in_flight: dict[Any, _Item] = {}
     stopped: str | None = None

@@ -1,0 +1,271 @@
+"""Scale: parallel walks equal the serial walk, stream certificates, checkpoints and resume.
+
+Oracle: the serial enumerator (itself checked against the polygon oracle in
+test_regions_vs_oracle.py). A parallel or resumed run must give *the same* certificate,
+byte for byte in stream form.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from exactrelu.certificate import partition_certificate
+from exactrelu.checker import check_certificate
+from exactrelu.checker.core import CertificateInvalid, CertificateMalformed
+from exactrelu.domain import box
+from exactrelu.errors import ExactReluError
+from exactrelu.executor import InlineExecutor, PoolExecutor, make_executor
+from exactrelu.io.native_json import save_json
+from exactrelu.parallel import load_checkpoint, parallel_walk
+from exactrelu.random_nets import random_network
+from exactrelu.regions import enumerate_regions
+from exactrelu.stream import partition_stream_lines, stream_to_certificate
+
+SQ = box([-1, -1], [1, 1])
+
+
+def _serial(net, dom=SQ):
+    part = enumerate_regions(net, dom)
+    return part, "".join(partition_stream_lines(part)).encode()
+
+
+@pytest.fixture(scope="module")
+def mid():
+    net = random_network([12, 12, 12], seed=5)
+    part, stream = _serial(net)
+    assert len(part.regions) > 100
+    return net, part, stream
+
+
+def test_pool_objects_equal_serial_even_when_cut_at_every_node(mid):
+    net, part, _ = mid
+    out = parallel_walk(net, SQ, PoolExecutor(2), mode="objects", budget=0.0)  # one node per task
+    assert out.complete and out.fragments == len(part.nodes)
+    assert partition_certificate(out.partition, adjacency=False) == partition_certificate(part, adjacency=False)
+    assert [r.index for r in out.partition.regions] == list(range(len(part.regions)))
+
+
+def test_pool_stream_bytes_equal_serial(mid):
+    net, _, stream = mid
+    buf = io.BytesIO()
+    out = parallel_walk(net, SQ, PoolExecutor(2), mode="lines", out=buf)
+    assert out.complete
+    assert buf.getvalue() == stream
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.integers(1, 6), min_size=1, max_size=3), st.integers(0, 10**6), st.sampled_from([0.0, 0.002]))
+def test_inline_fragments_equal_serial(widths, seed, budget):
+    net = random_network(widths, seed=seed)
+    part, stream = _serial(net)
+    buf = io.BytesIO()
+    out = parallel_walk(net, SQ, InlineExecutor(), mode="lines", out=buf, budget=budget)
+    assert buf.getvalue() == stream and out.regions == len(part.regions)
+
+
+def test_stream_certificate_checks_and_converts(mid, tmp_path):
+    net, part, stream = mid
+    p = tmp_path / "c.jsonl"
+    p.write_bytes(stream)
+    rep = check_certificate(p)
+    assert rep.complete and rep.leaves == len(part.regions) and rep.nodes == len(part.nodes)
+    conv = stream_to_certificate(stream.decode().splitlines(keepends=True))
+    assert conv == partition_certificate(part, adjacency=False)
+
+
+def _lines(stream: bytes) -> list[dict]:
+    return [json.loads(x) for x in stream.decode().splitlines()]
+
+
+def _reject(tmp_path, objs, rule):
+    p = tmp_path / "bad.jsonl"
+    p.write_text("".join(json.dumps(o) + "\n" for o in objs))
+    if rule == "malformed":
+        with pytest.raises(CertificateMalformed):
+            check_certificate(p)
+    else:
+        with pytest.raises(CertificateInvalid) as exc:
+            check_certificate(p)
+        assert exc.value.rule == rule, exc.value.message
+
+
+def test_stream_corruptions_are_rejected(mid, tmp_path):
+    _, _, stream = mid
+    base = _lines(stream)
+    leaf = next(i for i, o in enumerate(base) if "region" in o)
+    dec = next(i for i, o in enumerate(base) if i and o.get("decisions"))
+    cases = []
+    m = json.loads(json.dumps(base)); m[leaf]["region"]["pattern"] = "0" * len(m[leaf]["region"]["pattern"])
+    cases.append((m, "region-pattern"))
+    m = json.loads(json.dumps(base)); m[leaf]["region"]["d"][0] = "12345"
+    cases.append((m, "region-map"))
+    m = json.loads(json.dumps(base)); del m[leaf]["region"]
+    cases.append((m, "region-list"))
+    m = json.loads(json.dumps(base)); m[dec]["decisions"][0][2][0][1] = "0"
+    cases.append((m, "stable-farkas"))
+    m = json.loads(json.dumps(base)); del m[leaf]  # a dropped leaf
+    cases.append((m, "tree-structure"))
+    m = json.loads(json.dumps(base)); m[-1]["nodes"] += 1
+    cases.append((m, "tree-structure"))
+    m = json.loads(json.dumps(base)); m[leaf]["open"] = True; del m[leaf]["region"]; m[-1]["leaves"] -= 1
+    cases.append((m, "tree-structure"))  # open cell in a stream that claims completeness
+    m = json.loads(json.dumps(base)); m.insert(-1, m[leaf])
+    cases.append((m, "tree-structure"))
+    m = json.loads(json.dumps(base)); sp = next(o for o in m[1:] if o.get("split")); sp["split"]["witness_neg"] = sp["split"]["witness_pos"]
+    cases.append((m, "split-witness"))
+    cases.append((base[:-1], "malformed"))  # killed before the end line
+    for objs, rule in cases:
+        _reject(tmp_path, objs, rule)
+    p = tmp_path / "cut.jsonl"
+    p.write_bytes(stream[: len(stream) // 2])
+    with pytest.raises(CertificateMalformed):
+        check_certificate(p)
+
+
+def test_limits_give_valid_incomplete_streams(mid, tmp_path):
+    net, part, _ = mid
+    p = tmp_path / "s.jsonl"
+    with open(p, "wb") as fh:
+        out = parallel_walk(net, SQ, PoolExecutor(2), mode="lines", out=fh, max_regions=20, budget=0.0)
+    assert not out.complete and out.stopped_by == "max_regions" and 20 <= out.regions < len(part.regions)
+    rep = check_certificate(p)
+    assert not rep.complete and rep.open_nodes > 0 and rep.leaves == out.regions
+
+
+def test_resume_after_a_limit_gives_the_serial_stream(mid, tmp_path):
+    net, _, stream = mid
+    p, ck, parts = tmp_path / "s.jsonl", tmp_path / "s.ckpt", tmp_path / "parts"
+    with open(p, "wb") as fh:
+        out = parallel_walk(net, SQ, PoolExecutor(2), mode="lines", out=fh, max_regions=30, budget=0.0,
+                            spill_dir=parts, checkpoint=ck)
+    assert not out.complete and ck.exists()
+    rounds = 0
+    while ck.exists():
+        rounds += 1
+        with open(p, "r+b") as fh:
+            out = parallel_walk(net, SQ, InlineExecutor(), mode="lines", out=fh, max_regions=40, budget=0.0,
+                                spill_dir=parts, checkpoint=ck, resume=load_checkpoint(ck))
+    assert out.complete and rounds > 1
+    assert p.read_bytes() == stream and not parts.exists()
+
+
+def test_checkpoint_of_another_network_is_refused(mid, tmp_path):
+    net, _, _ = mid
+    p, ck = tmp_path / "s.jsonl", tmp_path / "s.ckpt"
+    with open(p, "wb") as fh:
+        parallel_walk(net, SQ, InlineExecutor(), mode="lines", out=fh, max_regions=5, budget=0.0,
+                      spill_dir=tmp_path / "parts", checkpoint=ck)
+    with open(p, "r+b") as fh, pytest.raises(ExactReluError, match="different network"):
+        parallel_walk(random_network([3], seed=1), SQ, InlineExecutor(), mode="lines", out=fh,
+                      spill_dir=tmp_path / "parts", checkpoint=ck, resume=load_checkpoint(ck))
+
+
+def _cli(*args, **kw):
+    return subprocess.Popen([sys.executable, "-m", "exactrelu.cli", *map(str, args)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, **kw)
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory):
+    """A net whose stream run takes a few seconds, its file, and the serial stream."""
+    d = tmp_path_factory.mktemp("big")
+    net = random_network([48, 48, 48], seed=11)
+    save_json(net, d / "net.json")
+    _, stream = _serial(net)
+    return d / "net.json", stream
+
+
+@pytest.mark.slow
+def test_killed_runs_resume_to_the_serial_stream(big, tmp_path):
+    """SIGKILL at random moments (seeded), resume each time: the same bytes at the end."""
+    model, stream = big
+    out = tmp_path / "r.jsonl"
+    rng = random.Random(7)
+    args = ["regions", model, "--box=-1:1", "--stream", out, "--checkpoint-every", "0.2", "--workers", "2",
+            "--no-progress"]
+    kills = 0
+    proc = _cli(*args)
+    while True:
+        try:
+            proc.wait(timeout=rng.uniform(0.3, 1.5))
+            break
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            kills += 1
+            proc = _cli(*args, "--resume")
+    assert proc.returncode == 0, proc.stderr.read()
+    assert kills >= 1
+    assert out.read_bytes() == stream
+    assert not Path(str(out) + ".ckpt").exists()
+    assert check_certificate(out).complete
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_cleanly_and_resumes(big, tmp_path):
+    model, stream = big
+    out = tmp_path / "c.jsonl"
+    args = ["regions", model, "--box=-1:1", "--stream", out, "--workers", "2", "--no-progress", "--json"]
+    proc = _cli(*args)
+    time.sleep(1.2)  # after imports and start-up, well before the end (about 2-4 s)
+    proc.send_signal(signal.SIGINT)
+    so, se = proc.communicate(timeout=60)
+    assert proc.returncode == 130, se
+    summary = json.loads(so)
+    assert summary["stopped_by"] == "interrupted" and not summary["complete"]
+    assert not check_certificate(out).complete  # a valid, incomplete certificate
+    proc = _cli(*args, "--resume")
+    so, se = proc.communicate(timeout=300)
+    assert proc.returncode == 0, se
+    assert out.read_bytes() == stream
+
+
+def test_cli_stream_refusals(big, tmp_path):
+    model, _ = big
+    from exactrelu.cli import main
+
+    assert main(["regions", str(model), "--box=-1:1", "--stream", str(tmp_path / "x.jsonl"),
+                 "--graph", str(tmp_path / "g.graphml")]) == 2
+    assert main(["regions", str(model), "--box=-1:1", "--stream", str(tmp_path / "y.jsonl"), "--resume"]) == 2
+    assert main(["regions", str(model), "--box=-1:1", "--workers", "0"]) == 2
+
+
+def test_cli_workers_give_the_serial_certificate(mid, tmp_path):
+    from exactrelu.cli import main
+
+    net, part, _ = mid
+    save_json(net, tmp_path / "m.json")
+    for w, name in ((1, "a.json"), (2, "b.json")):
+        assert main(["regions", str(tmp_path / "m.json"), "--box=-1:1", "--workers", str(w), "--json",
+                     "--certificate", str(tmp_path / name)]) == 0
+    assert json.loads((tmp_path / "a.json").read_text()) == json.loads((tmp_path / "b.json").read_text())
+    assert main(["check", str(tmp_path / "b.json")]) == 0
+
+
+def test_dask_local_cluster_equals_serial(mid):
+    pytest.importorskip("distributed")
+    net, part, stream = mid
+    ex = make_executor(2, "local")
+    assert ex.workers == 2
+    buf = io.BytesIO()
+    out = parallel_walk(net, SQ, ex, mode="lines", out=buf)
+    assert out.complete and buf.getvalue() == stream
+
+
+def test_make_executor_choices():
+    assert isinstance(make_executor(1), InlineExecutor)
+    assert isinstance(make_executor(2), PoolExecutor)
+    with pytest.raises(ExactReluError):
+        make_executor(0)
+    assert os.cpu_count() is None or make_executor(None).workers >= 1
