@@ -452,12 +452,18 @@ def _process(st: _State, node: TreeNode, kern: IntNet, net: Network, relu_off, L
         pend = st.pending
         forms = st.forms
         Fv = st.forms_f[pend] @ cell.float_vertices().T
-        mins = Fv.min(axis=1).tolist()
-        maxs = Fv.max(axis=1).tolist()
+        mn = Fv.min(axis=1)
+        mx = Fv.max(axis=1)
+        # units whose float values take both signs are very likely unstable: they stay
+        # candidates (confirmed exactly before a split); only the others need exact work here
+        both = (mn < 0) & (mx > 0)
+        work = (~both).nonzero()[0].tolist()
+        mins, maxs = mn.tolist(), mx.tolist()
         amin = Fv.argmin(axis=1).tolist()
         amax = Fv.argmax(axis=1).tolist()
-        candidates = []
-        for k, j in enumerate(pend):
+        failed = []
+        for k in work:
+            j = pend[k]
             form = forms[j]
             u = off + j
             if mins[k] > 0:
@@ -472,11 +478,13 @@ def _process(st: _State, node: TreeNode, kern: IntNet, net: Network, relu_off, L
                     node.decisions.append((u, "-", cell.exact_multipliers(y, st.D)))
                     st.bits[u] = 48
                     continue
-            elif mins[k] < 0 < maxs[k]:
-                candidates.append(j)  # very likely unstable: confirmed exactly below
-                continue
             if not _decide_exactly(cell, form, u, node, st):
-                candidates.append(j)
+                failed.append(k)
+        if failed:
+            keep = sorted(both.nonzero()[0].tolist() + failed)
+        else:
+            keep = both.nonzero()[0].tolist()
+        candidates = [pend[k] for k in keep]
         split_on = None
         while candidates:
             j = candidates.pop(0)
