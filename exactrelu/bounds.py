@@ -61,8 +61,11 @@ class BoundsResult:
 
 def output_bounds(net: Network, domain: Polytope, outputs: Sequence[int] | None = None, *,
                   certify: bool = True, max_regions: int | None = None, time_limit: float | None = None,
-                  progress=None) -> BoundsResult:
+                  progress=None, executor=None) -> BoundsResult:
     """Exact min and max of the chosen outputs (default: all) over ``domain``.
+
+    ``executor`` (see :mod:`exactrelu.executor`) runs the walk and the per-region work in
+    parallel; the result and the certificate are the same as the serial run's.
 
     Raises :class:`~exactrelu.errors.LimitReached` if a limit stops the enumeration (a
     partial enumeration proves no bound).
@@ -72,16 +75,24 @@ def output_bounds(net: Network, domain: Polytope, outputs: Sequence[int] | None 
     for k in ks:
         if not 0 <= k < net.n_outputs:
             raise ExactReluError(f"output {k} does not exist (the network has {net.n_outputs})")
-    part = enumerate_regions(net, domain, max_regions=max_regions, time_limit=time_limit, progress=progress)
+    params = {"outputs": ks, "certify": certify}
+    if executor is None:
+        part = enumerate_regions(net, domain, max_regions=max_regions, time_limit=time_limit, progress=progress)
+        _, leaf = bounds_hooks(net, params)
+        per_leaf = {reg.node: leaf(reg) for reg in part.regions} if part.complete else {}
+    else:
+        from .parallel import parallel_walk
+
+        out = parallel_walk(net, domain, executor, mode="objects", max_regions=max_regions, time_limit=time_limit,
+                            progress=progress, hooks="exactrelu.bounds:bounds_hooks", params=params)
+        part, per_leaf = out.partition, out.payloads  # type: ignore[assignment]
     if not part.complete:
         raise LimitReached(f"bounds need every region; stopped by {part.stopped_by} after "
                            f"{len(part.regions)} regions")
     best: dict[int, list] = {}
-    for reg in part.regions:
-        C, d = reg.affine_map
-        for k in ks:
-            hi, vhi = max_over_region(reg, C[k], d[k])
-            lo, vlo = min_over_region(reg, C[k], d[k])
+    proofs = {}
+    for reg in part.regions:  # preorder: the first region attaining an extreme gives its witness
+        for k, (lo, vlo, hi, vhi, ymax, ymin) in zip(ks, per_leaf[reg.node]):
             b = best.get(k)
             if b is None:
                 best[k] = [lo, vlo, hi, vhi]
@@ -90,19 +101,38 @@ def output_bounds(net: Network, domain: Polytope, outputs: Sequence[int] | None 
                     b[0], b[1] = lo, vlo
                 if hi > b[2]:
                     b[2], b[3] = hi, vhi
+            if certify:
+                proofs[(reg.node, k)] = (ymax, ymin)
     res = [OutputBound(k, best[k][0], best[k][2], tuple(best[k][1]), tuple(best[k][3])) for k in ks]
-    proofs = {}
-    if certify:
-        for reg in part.regions:
-            C, d = reg.affine_map
-            for bd in res:
-                k = bd.output
-                ymax = prove_le(reg, C[k], d[k] - bd.max)
-                ymin = prove_le(reg, [-c for c in C[k]], bd.min - d[k])
+    return BoundsResult(res, part, time.perf_counter() - t0, proofs)
+
+
+def bounds_hooks(net: Network, params: dict):
+    """Per-region work of :func:`output_bounds` (a walk hook, see :mod:`exactrelu.fragments`).
+
+    For each output: the region's own exact min and max with attaining vertices and, with
+    ``certify``, Farkas vectors proving them on the region. A proof of ``y_k <= M_R`` on a
+    region R also proves ``y_k <= max_k`` for the global ``max_k >= M_R`` (the Farkas
+    constant only decreases), so the per-region proofs serve the global bounds.
+    """
+    ks, certify = params["outputs"], params["certify"]
+
+    def leaf(reg):
+        C, d = reg.affine_map
+        out = []
+        for k in ks:
+            hi, vhi = max_over_region(reg, C[k], d[k])
+            lo, vlo = min_over_region(reg, C[k], d[k])
+            ymax = ymin = None
+            if certify:
+                ymax = prove_le(reg, C[k], d[k] - hi)
+                ymin = prove_le(reg, [-c for c in C[k]], lo - d[k])
                 if ymax is None or ymin is None:  # pragma: no cover - the bounds are the region extremes
                     raise RuntimeError("internal error: bound not provable on a region")
-                proofs[(reg.node, k)] = (ymax, ymin)
-    return BoundsResult(res, part, time.perf_counter() - t0, proofs)
+            out.append((lo, vlo, hi, vhi, ymax, ymin))
+        return out
+
+    return None, leaf
 
 
 def bounds_certificate(result: BoundsResult) -> dict[str, Any]:

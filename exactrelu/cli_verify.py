@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-from .cli import _domain, _domain_args, _load, _progress_args, _progress_bar, _want_progress
+from .cli import _domain, _domain_args, _load, _progress_args, _progress_bar, _scale_args, _want_progress
 
 
 def cmd_bounds(args) -> int:
@@ -17,7 +17,8 @@ def cmd_bounds(args) -> int:
     bar, cb = _progress_bar(_want_progress(args), "bounds")
     try:
         res = output_bounds(net, D, None if args.output is None else [args.output], certify=bool(args.certificate),
-                            max_regions=args.max_regions, time_limit=args.time_limit, progress=cb)
+                            max_regions=args.max_regions, time_limit=args.time_limit, progress=cb,
+                            executor=_executor(args))
     finally:
         if bar is not None:
             bar.close()
@@ -33,6 +34,15 @@ def cmd_bounds(args) -> int:
         print(f"{len(res.partition.regions)} regions, {res.seconds:.3f} s"
               + (f"; certificate {args.certificate}" if args.certificate else ""))
     return 0
+
+
+def _executor(args):
+    """None for the serial run, else the executor of ``--workers`` / ``--dask``."""
+    if getattr(args, "workers", 1) == 1 and not getattr(args, "dask", None):
+        return None
+    from .executor import make_executor
+
+    return make_executor(args.workers, args.dask)
 
 
 def cmd_verify(args) -> int:
@@ -129,6 +139,7 @@ def register(sub) -> None:
     s.add_argument("--certificate")
     s.add_argument("--max-regions", type=int, default=None)
     s.add_argument("--time-limit", type=float, default=None)
+    _scale_args(s)
     _progress_args(s)
     s.set_defaults(func=cmd_bounds)
 

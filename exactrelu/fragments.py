@@ -35,7 +35,7 @@ from typing import Any
 from .domain import Polytope, polytope
 from .network import Network
 
-__all__ = ["WalkSpec", "Fragment", "run_fragment", "install"]
+__all__ = ["WalkSpec", "Fragment", "StopWalk", "run_fragment", "install", "resolve_hooks"]
 
 
 @dataclass(frozen=True)
@@ -45,14 +45,19 @@ class WalkSpec:
     network: dict
     domain: dict
     key: str
+    hooks: str | None = None  # "exactrelu.module:function" returning (prune, leaf) hooks
+    params: Any = None  # JSON-able parameters for the hooks
 
     @classmethod
-    def of(cls, net: Network, domain: Polytope) -> "WalkSpec":
+    def of(cls, net: Network, domain: Polytope, hooks: str | None = None, params: Any = None) -> "WalkSpec":
+        """The spec of a walk; ``hooks`` names a function ``(net, params) -> (prune, leaf)``
+        whose ``prune`` goes to :func:`exactrelu.regions.iter_regions` and whose ``leaf``
+        maps each region to a payload returned with the fragment (both may be None)."""
         from .io.native_json import network_to_dict
 
         nd, dd = network_to_dict(net), domain.to_dict()
-        key = hashlib.sha256(json.dumps([nd, dd], sort_keys=True, separators=(",", ":")).encode()).hexdigest()
-        return cls(nd, dd, key)
+        blob = json.dumps([nd, dd, hooks, params], sort_keys=True, separators=(",", ":"), default=str)
+        return cls(nd, dd, hashlib.sha256(blob.encode()).hexdigest(), hooks, params)
 
 
 @dataclass
@@ -73,6 +78,15 @@ class Fragment:
     text: str | None = None
     nodes: list | None = None
     regions: list | None = field(default=None, repr=False)
+    payloads: list = field(default_factory=list, repr=False)  # (local node id, leaf hook result)
+    stop: Any = None  # a leaf payload that asks the whole walk to stop (e.g. a counterexample)
+
+
+class StopWalk:
+    """A leaf payload that stops the whole walk (e.g. a confirmed counterexample)."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
 
 
 _INSTALLED: dict[str, WalkSpec] = {}
@@ -102,8 +116,23 @@ def _walker(handle: "WalkSpec | str"):
     if w is None:
         net = network_from_dict(spec.network)
         dom = polytope(spec.domain["A"], spec.domain["b"])
-        w = _WALKERS[spec.key] = _Walker(net, dom)
+        prune = leaf = None
+        if spec.hooks is not None:
+            prune, leaf = resolve_hooks(spec.hooks)(net, spec.params)
+        w = _Walker(net, dom, prune)
+        w.leaf = leaf
+        _WALKERS[spec.key] = w
     return w
+
+
+def resolve_hooks(name: str):
+    """The hook factory named ``"exactrelu.module:function"`` (only exactrelu's own modules)."""
+    import importlib
+
+    mod, _, fn = name.partition(":")
+    if not (mod == "exactrelu" or mod.startswith("exactrelu.")) or not fn:
+        raise ValueError(f"hooks must name a function of exactrelu, not {name!r}")
+    return getattr(importlib.import_module(mod), fn)
 
 
 def run_fragment(handle: "WalkSpec | str", path: tuple[int, ...], budget: float, mode: str = "lines") -> Fragment:
@@ -130,6 +159,8 @@ def run_fragment(handle: "WalkSpec | str", path: tuple[int, ...], budget: float,
     lines: list[str] = []
     deadline = t0 + budget
     decisions = splits = 0
+    frag_payloads: list = []
+    stop = None
     while stack:
         if nodes and time.perf_counter() > deadline:
             break
@@ -140,6 +171,12 @@ def run_fragment(handle: "WalkSpec | str", path: tuple[int, ...], budget: float,
         splits += node.split is not None
         if reg is not None:
             regions.append(reg)
+            if walker.leaf is not None:
+                payload = walker.leaf(reg)
+                frag_payloads.append((node.id, payload))
+                if isinstance(payload, StopWalk):
+                    stop = payload
+                    break
         if mode == "lines":
             lines.append(node_line(node, reg))
     holes = [(s.path, s.node_parent.id, s.side) for s in reversed(stack)]
@@ -150,7 +187,8 @@ def run_fragment(handle: "WalkSpec | str", path: tuple[int, ...], budget: float,
     stats = {"nodes": len(nodes), "splits": splits, "stable_decisions": decisions,
              "replay_us": int(t_replay * 1e6), "busy_us": int((time.perf_counter() - t0) * 1e6),
              "cpu_us": int((time.process_time() - c0) * 1e6)}
-    frag = Fragment(path, len(nodes), len(regions), holes, stats, time.perf_counter() - t0)
+    frag = Fragment(path, len(nodes), len(regions), holes, stats, time.perf_counter() - t0,
+                    payloads=frag_payloads, stop=stop)
     if mode == "lines":
         frag.text = "".join(lines)
     else:

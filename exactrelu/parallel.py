@@ -67,6 +67,8 @@ class WalkOutcome:
     fragments: int
     stats: dict[str, int] = field(default_factory=dict)
     partition: Partition | None = None
+    payloads: dict[int, Any] = field(default_factory=dict)  # node id -> leaf hook result ("objects" mode)
+    stop_value: Any = None  # what a leaf hook's StopWalk carried (stopped_by "stop")
 
 
 class _Item:
@@ -134,6 +136,8 @@ class _Run:
         self.emitted_spills: list[str] = []
         self.ck_path: Path | None = None
         self.stop_requested = False
+        self.payloads: dict[int, Any] = {}
+        self.stop_value: Any = None
 
     # ------------------------------------------------------------------ queue
     def enqueue(self, item: _Item) -> None:
@@ -155,6 +159,8 @@ class _Run:
             self.enqueue(child)
         self.fragments += 1
         self.found_regions += frag.n_regions
+        if frag.stop is not None and self.stop_value is None:
+            self.stop_value = frag.stop.value
         for k, v in frag.stats.items():
             self.stats[k] = self.stats.get(k, 0) + v
         if frag.text is not None:
@@ -246,6 +252,8 @@ class _Run:
                     nd.split["neg"] += off
             self.tree_nodes.append(nd)
         self._link_root(it, frag.nodes[0])  # type: ignore[index]
+        for local, payload in frag.payloads:
+            self.payloads[local + off] = payload
         for r in frag.regions:  # type: ignore[union-attr]
             r.node += off
             r.index = len(self.region_list)
@@ -286,7 +294,7 @@ def parallel_walk(net: Network, domain: Polytope, executor: Executor, *, mode: s
                   progress: Callable[[Progress], Any] | None = None, progress_every: float = 0.5,
                   budget: float | None = None, spill_dir: "str | Path | None" = None,
                   checkpoint: "str | Path | None" = None, checkpoint_every: float = 10.0,
-                  resume: dict | None = None) -> WalkOutcome:
+                  resume: dict | None = None, hooks: str | None = None, params: Any = None) -> WalkOutcome:
     """Walk the splitting tree of ``net`` over ``domain`` on ``executor``.
 
     Parameters
@@ -300,6 +308,9 @@ def parallel_walk(net: Network, domain: Polytope, executor: Executor, *, mode: s
     budget : seconds per task (default: short while workers would idle, else 0.5 s).
     spill_dir : where finished fragments wait for their turn (``"lines"`` mode).
     checkpoint, checkpoint_every, resume : see the module docstring.
+    hooks, params : per-cell and per-region work done by the workers (see
+        :class:`exactrelu.fragments.WalkSpec`); results come back in ``payloads`` (``"objects"``
+        mode); a :class:`~exactrelu.fragments.StopWalk` payload stops the walk.
 
     Returns
     -------
@@ -310,7 +321,9 @@ def parallel_walk(net: Network, domain: Polytope, executor: Executor, *, mode: s
     if mode == "lines" and out is None:
         raise ValueError("mode 'lines' writes to out")
     t0 = time.perf_counter()
-    spec = WalkSpec.of(net, domain)
+    if hooks is not None and mode != "objects":
+        raise ValueError("hooks need mode 'objects'")
+    spec = WalkSpec.of(net, domain, hooks, params)
     spill = Path(spill_dir) if spill_dir is not None else None
     ck_path = Path(checkpoint) if checkpoint is not None else None
     if ck_path is not None and spill is None:
@@ -368,7 +381,9 @@ def parallel_walk(net: Network, domain: Polytope, executor: Executor, *, mode: s
                 run.spill_all()
             now = time.perf_counter()
             if stopped is None:
-                if time_limit is not None and now - t0 > time_limit:
+                if run.stop_value is not None:
+                    stopped = "stop"
+                elif time_limit is not None and now - t0 > time_limit:
                     stopped = "time_limit"
                 elif max_regions is not None and run.found_regions >= max_regions:
                     stopped = "max_regions"
@@ -407,7 +422,8 @@ def parallel_walk(net: Network, domain: Polytope, executor: Executor, *, mode: s
     seconds = time.perf_counter() - t0
     if progress is not None:
         progress(Progress(run.regions, 0, run.stats["nodes"], seconds))
-    outcome = WalkOutcome(complete, stopped, run.nodes, run.regions, seconds, run.fragments, run.stats)
+    outcome = WalkOutcome(complete, stopped, run.nodes, run.regions, seconds, run.fragments, run.stats,
+                          payloads=run.payloads, stop_value=run.stop_value)
     if mode == "objects":
         outcome.partition = Partition(net, domain, run.region_list, run.tree_nodes, complete, seconds, stopped,
                                       dict(run.stats, nodes=len(run.tree_nodes)))

@@ -248,6 +248,7 @@ class _Walker:
         if domain.dim != net.n_inputs:
             raise DomainError(f"domain has dimension {domain.dim}, the network has {net.n_inputs} inputs")
         self.net, self.domain, self.prune = net, domain, prune
+        self.leaf: Callable[[Region], Any] | None = None  # a per-region hook of parallel walks
         self.kern = IntNet.of(net)
         self.n = net.n_inputs
         self.L = len(net.layers)

@@ -269,3 +269,15 @@ def test_make_executor_choices():
     with pytest.raises(ExactReluError):
         make_executor(0)
     assert os.cpu_count() is None or make_executor(None).workers >= 1
+
+
+def test_parallel_bounds_equal_serial_and_check(mid):
+    from exactrelu.bounds import bounds_certificate, output_bounds
+
+    net, _, _ = mid
+    ser = output_bounds(net, SQ)
+    par = output_bounds(net, SQ, executor=PoolExecutor(2))
+    assert [b.to_dict() for b in par.outputs] == [b.to_dict() for b in ser.outputs]
+    cert = bounds_certificate(par)
+    assert cert == bounds_certificate(ser)
+    assert check_certificate(cert).leaves == len(ser.partition.regions)
