@@ -53,6 +53,8 @@ class IntNet:
         self.net = net
         self.n = net.n_inputs
         self._mats: dict = {}
+        self._masked: dict = {}  # id(forms) -> (forms, layer, int64 contributions, object array, arange)
+        self._maxw: dict = {}
         self.layers = []  # per layer: ([(source, Wint rows, E)], bint, Eb, is_relu)
         for layer in net.layers:
             srcs = []
@@ -138,6 +140,74 @@ class IntNet:
             vals = [v // g for v in vals]
             L //= g
         return [tuple(vals[j * n1:(j + 1) * n1]) for j in range(width)], L
+
+    def masked_layer_forms(self, k: int, forms: Sequence[Form], D: int, mask) -> tuple[tuple, tuple[list[Form], int]] | None:
+        """Fast path of :meth:`layer_forms` for a layer whose only source is the previous
+        ReLU layer: ``forms`` are that layer's pre-activation forms (denominator ``D``) and
+        ``mask`` (a numpy bool array) says which units are active.
+
+        Returns ``(masked output forms, (forms, L))`` -- exactly what ``layer_forms`` gives
+        for the masked outputs -- or None when the fast path does not apply (several
+        sources, or numbers too large for int64 without risk of overflow; then the caller
+        uses :meth:`layer_forms`). The int64 sums are exact: every product and every
+        partial sum is bounded by ``2**62`` (checked once per ``forms``)."""
+        import numpy as np
+
+        srcs, bint, Eb, _ = self.layers[k - 1]
+        if len(srcs) != 1 or srcs[0][0] != k - 1:
+            return None
+        _, Wint, E = srcs[0]
+        entry = self._masked.get(id(forms))
+        if entry is None or entry[0] is not forms or entry[1] != k:
+            entry = (forms, k) + self._contributions(k, Wint, forms)
+            self._masked[id(forms)] = entry
+            while len(self._masked) > 64:
+                self._masked.pop(next(iter(self._masked)))
+        _, _, M, objs, ar = entry
+        if M is None:
+            return None
+        w = len(forms)
+        out = tuple(objs[np.where(mask, ar, w)].tolist())
+        n1 = self.n + 1
+        width = len(bint)
+        vals = (mask.astype(np.int64) @ M).tolist()
+        L = lcm(Eb, E * D)
+        f = L // (E * D)
+        if f != 1:
+            vals = [v * f for v in vals]
+        cb = L // Eb
+        for j in range(width):
+            vals[j * n1 + n1 - 1] += bint[j] * cb
+        g = L
+        for v in vals:
+            if v:
+                g = math.gcd(g, v)
+                if g == 1:
+                    break
+        if g > 1:
+            vals = [v // g for v in vals]
+            L //= g
+        return out, ([tuple(vals[j * n1:(j + 1) * n1]) for j in range(width)], L)
+
+    def _contributions(self, k: int, Wint, forms) -> tuple:
+        """``M[j] = outer(W[:, j], forms[j])`` flattened, as int64 if provably safe."""
+        import numpy as np
+
+        w = len(forms)
+        objs = np.empty(w + 1, dtype=object)
+        for i, f in enumerate(forms):
+            objs[i] = f
+        ar = np.arange(w)
+        maxW = self._maxw.get(k)
+        if maxW is None:
+            maxW = self._maxw[k] = max((abs(v) for row in Wint for v in row), default=0)
+        maxH = max((abs(v) for f in forms for v in f), default=0)
+        if maxW * maxH * max(w, 1) >= 1 << 62:
+            return None, objs, ar
+        W64 = np.array(Wint, dtype=np.int64).reshape(len(Wint), w)
+        H64 = np.array(forms, dtype=np.int64).reshape(w, self.n + 1)
+        M = (W64.T[:, :, None] * H64[:, None, :]).reshape(w, -1)
+        return M, objs, ar
 
     def _fmpz(self, k: int, idx: int, Wint):
         key = (k, idx)

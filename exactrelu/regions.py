@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Callable, Iterator
 
+import numpy as np
+
 from .cells import Cell
 from .domain import Polytope
 from .errors import DomainError
@@ -427,12 +429,20 @@ def _process(st: _State, node: TreeNode, kern: IntNet, net: Network, relu_off, L
     while True:
         if not st.pending:
             # move to the next layer, if the current one is done
+            fast = None
             if st.layer >= 1 and st.forms is not None:
                 layer_idx = st.layer
                 srcs, _, _, is_relu = kern.layers[layer_idx - 1]
                 if is_relu:
                     off = relu_off[layer_idx - 1]
-                    out = tuple(f if st.bits[off + j] == 49 else None for j, f in enumerate(st.forms))
+                    w = len(st.forms)
+                    if st.layer < L:
+                        mask = np.frombuffer(st.bits, dtype=np.uint8, count=w, offset=off) == 49
+                        fast = kern.masked_layer_forms(st.layer + 1, st.forms, st.D, mask)
+                    if fast is not None:
+                        out = fast[0]
+                    else:
+                        out = tuple(f if st.bits[off + j] == 49 else None for j, f in enumerate(st.forms))
                 else:
                     out = tuple(st.forms)
                 st.outs = st.outs + ((out, st.D),)
@@ -440,7 +450,7 @@ def _process(st: _State, node: TreeNode, kern: IntNet, net: Network, relu_off, L
             if st.layer == L:
                 return _make_region(st, node, net, n)
             st.layer += 1
-            forms, D = kern.layer_forms(st.layer, st.outs)
+            forms, D = fast[1] if fast is not None else kern.layer_forms(st.layer, st.outs)
             st.forms, st.D = forms, D
             if kern.layers[st.layer - 1][3]:
                 st.pending = list(range(len(forms)))
