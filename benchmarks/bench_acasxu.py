@@ -6,8 +6,7 @@ Reads ``../shared/benchmarks/vnncomp2022/acasxu/instances.csv`` in place, runs
 ``exactrelu.verify`` with the per-instance time limit, checks each certificate with the
 independent checker (``--certify``), and prints one line per instance (verdict, seconds,
 regions, pruned cells / pruning attempts, checker seconds) plus totals. ``--no-prune`` walks
-every region (no relaxation), ``--prune-every K`` attempts pruning only at tree depths that
-are multiples of K.
+every region (no relaxation).
 """
 
 from __future__ import annotations
@@ -34,7 +33,6 @@ def main() -> None:
     ap.add_argument("--certify", action="store_true")
     ap.add_argument("--shared", default=None)
     ap.add_argument("--no-prune", action="store_true")
-    ap.add_argument("--prune-every", type=int, default=1)
     args = ap.parse_args()
     base = BENCH / "vnncomp2022" / "acasxu"
     rows = [line.split(",") for line in (base / "instances.csv").read_text().split()]
@@ -51,7 +49,7 @@ def main() -> None:
         net = cache.get(onnx_name) or load_model(base / (onnx_name + ".gz"))
         cache[onnx_name] = net
         prop = load_vnnlib(base / (prop_name + ".gz"), 5, 5)
-        res = verify(net, prop, time_limit=args.limit, prune=not args.no_prune, prune_every=args.prune_every)
+        res = verify(net, prop, time_limit=args.limit, prune=not args.no_prune)
         checked = ""
         if args.certify and res.verdict != "unknown":
             tc = time.perf_counter()

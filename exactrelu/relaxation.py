@@ -87,13 +87,14 @@ class Pruner:
     net : the network (over the property's free inputs)
     disjuncts : ``[(k, Disjunct), ...]`` the disjuncts of this input region
     region : the input region (a Polytope)
-    every : attempt pruning at a cell only if its depth in the tree (number of splits on
-        its path) is a multiple of ``every`` (1: at every cell that is about to be split)
+    use_bases : bound the relaxed units' pre-activations over the cell (the value at the
+        minimising vertex, certified by its basis of cell rows) where possible, else over the
+        cell's bounding box
 
     ``stats`` counts attempts, proposals, confirmed prunes and seconds spent.
     """
 
-    def __init__(self, net: Network, disjuncts: list, region: Any, every: int = 1) -> None:
+    def __init__(self, net: Network, disjuncts: list, region: Any, use_bases: bool = True) -> None:
         import numpy as np
 
         self.net = net
@@ -101,7 +102,7 @@ class Pruner:
         self.ck_net = parse_network(network_to_dict(net))
         self.num = number_reader()
         self.n = net.n_inputs
-        self.every = max(1, every)
+        self.use_bases = use_bases
         self.disjuncts = []  # (k, [(a, c, b, strict) exact], [(a, c, b) float])
         for k, dj in disjuncts:
             cons = [(tuple(c.a), tuple(c.c), c.b, c.strict) for c in dj.constraints]
@@ -151,6 +152,28 @@ class Pruner:
         fnet = self.fnet
         k = cv.layer
         L = len(fnet.layers)
+        cell = cv.cell
+        basis_list: list[tuple] = []
+        basis_cache: dict[int, Any] = {}
+
+        def bases_at(vi: int):
+            """(index in basis_list, inverse of M^T in float) for vertex vi, or None if degenerate."""
+            if vi in basis_cache:
+                return basis_cache[vi]
+            got = None
+            inc = cell.incidence[vi]
+            if len(inc) == n:
+                b = tuple(sorted(inc))
+                M = np.array([[float(c) for c in cell.rows[r][0]] for r in b])
+                try:
+                    invT = np.linalg.inv(M.T)
+                    if np.isfinite(invT).all():
+                        basis_list.append(b)
+                        got = (len(basis_list) - 1, invT)
+                except np.linalg.LinAlgError:
+                    got = None
+            basis_cache[vi] = got
+            return got
         # exact layers 0 .. k-1 and layer k's pre-activations, in float
         H: dict[int, tuple] = {}
         for s, (forms, D) in enumerate(cv.outs):
@@ -189,6 +212,23 @@ class Pruner:
                 bits = np.zeros(width)
             lmin = np.where(Lz[:, :n] > 0, Lz[:, :n] * lo, Lz[:, :n] * hi).sum(axis=1) + Lz[:, n]
             umax = np.where(Uz[:, :n] > 0, Uz[:, :n] * hi, Uz[:, :n] * lo).sum(axis=1) + Uz[:, n]
+            blo = np.full(width, -1)
+            bhi = np.full(width, -1)
+            if self.use_bases and relaxed.any():
+                # tighter: the value at the minimising vertex, if its basis has a dual >= 0
+                Lv = Lz @ V.T
+                Uv = Uz @ V.T
+                for j in np.nonzero(relaxed)[0].tolist():
+                    for vals, form, sign, out, dest in ((Lv[j], Lz[j], 1.0, lmin, blo), (Uv[j], Uz[j], -1.0, umax, bhi)):
+                        vi = int(vals.argmin() if sign > 0 else vals.argmax())
+                        b = bases_at(vi)
+                        if b is None:
+                            continue
+                        bi, invT = b
+                        y = -(invT @ (sign * form[:n]))
+                        if y.min() >= 0:
+                            out[j] = vals[vi]
+                            dest[j] = bi
             eps_l = 1e-9 * (np.abs(Lz[:, :n]) @ big + np.abs(Lz[:, n])) + 1e-12
             eps_u = 1e-9 * (np.abs(Uz[:, :n]) @ big + np.abs(Uz[:, n])) + 1e-12
             lmin = lmin - eps_l
@@ -201,11 +241,12 @@ class Pruner:
             for j in np.nonzero(relaxed)[0].tolist():
                 u = off + j
                 lj, uj = lmin[j], umax[j]
+                bl, bu = int(blo[j]), int(bhi[j])
                 if lj >= 0:
-                    params[u] = (1, 1 << K_SLOPE, 0)
+                    params[u] = (1, 1 << K_SLOPE, 0, bl, -1)  # stable active: needs lo >= 0
                     a[j], sf[j] = 1.0, 1.0
                 elif uj <= 0:
-                    params[u] = (0, 0, 0)
+                    params[u] = (0, 0, 0, -1, bu)  # stable inactive: needs hi <= 0
                 else:
                     sm = math.floor(uj / (uj - lj) * (1 << K_SLOPE))
                     lm = math.floor(lj * scale)
@@ -213,7 +254,7 @@ class Pruner:
                     cnum = max(-sm * lm, (um << K_SLOPE) - sm * um)  # over 2^(K_SLOPE + K_BOX)
                     cm = -((-cnum) >> K_SLOPE)  # ceil to the 2^-K_BOX grid
                     aj = 1 if uj > -lj else 0
-                    params[u] = (aj, sm, cm)
+                    params[u] = (aj, sm, cm, bl, bu)
                     a[j], sf[j], cf[j] = aj, sm / (1 << K_SLOPE), cm / scale
             Hl = a[:, None] * Lz
             Hu = sf[:, None] * Uz
@@ -238,7 +279,7 @@ class Pruner:
                 return None
             chosen.append((k_dj, best[1], best[2]))
         box_idx = (V[:, :n].argmin(axis=0).tolist(), V[:, :n].argmax(axis=0).tolist())
-        return lo_m, hi_m, box_idx, params, chosen
+        return lo_m, hi_m, box_idx, params, chosen, basis_list
 
     def _backward(self, c, k, L, H, slopes, Zk, outs, n):
         """Float lower bound ``G`` (a form over (x, 1)) of ``c . y`` through the relaxation."""
@@ -271,7 +312,7 @@ class Pruner:
         return G
 
     # ------------------------------------------------------------------ exact confirmation
-    def _confirm(self, cv: Any, lo_m, hi_m, box_idx, params, chosen) -> dict | None:
+    def _confirm(self, cv: Any, lo_m, hi_m, box_idx, params, chosen, basis_list) -> dict | None:
         from .certificate import format_multipliers
 
         cell = cv.cell
@@ -290,9 +331,14 @@ class Pruner:
                     return None
                 pair.append(format_multipliers(cell.exact_multipliers(y, P2)))
             box_farkas.append(pair)
-        relu = [[u, str(a), _dy(sm, K_SLOPE), _dy(cm, K_BOX)] for u, (a, sm, cm) in sorted(params.items())]
+        relu = []
+        for u, (a, sm, cm, bl, bu) in sorted(params.items()):
+            entry = [u, str(a), _dy(sm, K_SLOPE), _dy(cm, K_BOX)]
+            relu.append(entry + [bl, bu] if bl >= 0 or bu >= 0 else entry)
         ev: dict[str, Any] = {"box": [[_dy(l, K_BOX), _dy(h, K_BOX)] for l, h in zip(lo_m, hi_m)],
                               "box_farkas": box_farkas, "relu": relu, "disjuncts": []}
+        if basis_list:
+            ev["bases"] = [list(b) for b in basis_list]
         leaf = _LeafView(cv, self.ck_net, self.net)
         num = self.num
         try:

@@ -128,32 +128,57 @@ def _confirm(net: Network, prop: Property, x_full, how: str) -> VerificationResu
 
 
 def _falsify(net: Network, prop: Property, samples: int, rng: random.Random, deadline: float | None):
-    """Float-guided search for counterexamples; every candidate is re-checked exactly."""
+    """Float-guided search for counterexamples; every candidate is re-checked exactly.
+
+    Candidates are the region's vertices, its interior point and ``samples`` random dyadic
+    points of its bounding box; they are scored in float64 (vectorised) and only the few
+    that float64 sees (nearly) violating the property become exact points and are re-checked.
+    """
     import numpy as np
 
     for region_idx, region in enumerate(prop.input_regions):
         lo, hi = region.lower, region.upper
-        pts = [list(v) for v in region.vertices[:64]]
-        pts.append(list(region.interior_point))
-        for _ in range(samples):
-            pts.append([l + (h - l) * Fraction(rng.randrange(1 << 20), 1 << 20) for l, h in zip(lo, hi)])
-        pts = [p for p in pts if region.contains(p)]
-        full = [prop.full_input(p) for p in pts]
-        Y = evaluate_float(net, np.array([[float(v) for v in x] for x in full]))
-        # score: the largest (over disjuncts) of the smallest slack of its constraints
-        scores = []
-        for j, (x, y) in enumerate(zip(pts, Y)):
-            best = -float("inf")
-            for d in prop.disjuncts:
-                if d.input_region is not region:
-                    continue
-                s = min((c.slack(x, y) for c in d.constraints), default=float("inf"))
-                best = max(best, s)
-            scores.append((best, j))
-        scores.sort(reverse=True)
-        top = [full[j] for _, j in scores[:32]]
-        for x in top:
-            res = _confirm(net, prop, x, "float-guided search")
+        exact_pts = [list(v) for v in region.vertices[:64]] + [list(region.interior_point)]
+        ticks = [[rng.randrange(1 << 20) for _ in lo] for _ in range(samples)]
+
+        def point(j: int) -> list:
+            if j < len(exact_pts):
+                return exact_pts[j]
+            t = ticks[j - len(exact_pts)]
+            return [l + (h - l) * Fraction(ti, 1 << 20) for l, h, ti in zip(lo, hi, t)]
+
+        lo_f = np.array([float(v) for v in lo])
+        hi_f = np.array([float(v) for v in hi])
+        U = np.array([[float(v) for v in p] for p in exact_pts]).reshape(len(exact_pts), len(lo))
+        if ticks:
+            U = np.vstack([U, lo_f + (hi_f - lo_f) * (np.array(ticks, dtype=float) / float(1 << 20))])
+        X = np.zeros((len(U), prop.n_inputs))
+        free = prop.free_inputs
+        X[:, free] = U
+        for i, v in prop.fixed_inputs.items():
+            X[:, i] = float(v)
+        Y = evaluate_float(net, X)
+        # score: the largest (over disjuncts) of the smallest slack (b - lhs) of its constraints
+        best = np.full(len(U), -np.inf)
+        for d in prop.disjuncts:
+            if d.input_region is not region:
+                continue
+            smin = np.full(len(U), np.inf)
+            for c in d.constraints:
+                a = np.array([float(v) for v in c.a])
+                cc = np.array([float(v) for v in c.c])
+                smin = np.minimum(smin, float(c.b) - (U @ a + Y @ cc))
+            best = np.maximum(best, smin)
+        order = np.argsort(-best, kind="stable")[:32]
+        # exact re-checks only where float64 sees (nearly) a counterexample: the region walk
+        # finds the others exactly
+        for j in order.tolist():
+            if not best[j] >= -1e-6:
+                break
+            p = point(j)
+            if not region.contains(p):
+                continue
+            res = _confirm(net, prop, prop.full_input(p), "float-guided search")
             if res is not None:
                 return res
             if deadline is not None and time.perf_counter() > deadline:
@@ -163,12 +188,12 @@ def _falsify(net: Network, prop: Property, samples: int, rng: random.Random, dea
 
 def verify(net: Network, prop: Property, *, time_limit: float | None = None, max_regions: int | None = None,
            samples: int = 2000, seed: int = 0, certify: bool = True, progress=None,
-           prune: bool = True, prune_every: int = 1) -> VerificationResult:
+           prune: bool = True) -> VerificationResult:
     """Decide ``prop`` for ``net`` exactly (see module docstring).
 
     ``prune`` enables certified pruning of splitting-tree cells by a linear relaxation
-    (:mod:`exactrelu.relaxation`), attempted at cells whose depth is a multiple of
-    ``prune_every``; ``result.stats`` reports pruned cells, attempts and their cost.
+    (:mod:`exactrelu.relaxation`), attempted at every cell before it is split;
+    ``result.stats`` reports regions, tree nodes, pruned cells, attempts and their cost.
     """
     if prop.n_inputs != net.n_inputs or prop.n_outputs != net.n_outputs:
         raise ExactReluError(f"the property is for {prop.n_inputs} inputs / {prop.n_outputs} outputs, the network "
@@ -188,7 +213,7 @@ def verify(net: Network, prop: Property, *, time_limit: float | None = None, max
     for idx, region in enumerate(prop.input_regions):
         budget = None if max_regions is None else max_regions - stats["regions"]
         outcome = walk_input_region(net, small, prop, idx, deadline=deadline, max_regions=budget, t0=t0,
-                                    progress=progress, prune=prune, prune_every=prune_every)
+                                    progress=progress, prune=prune)
         for key in ("regions", "pruned", "prune_attempts", "prune_seconds", "nodes"):
             stats[key] += outcome.stats.get(key, 0)
         if outcome.counterexample is not None:
@@ -226,8 +251,8 @@ class RegionOutcome:
 
 
 def walk_input_region(net: Network, small: Network, prop: Property, idx: int, *, deadline: float | None = None,
-                      max_regions: int | None = None, t0: float | None = None, progress=None, prune: bool = True,
-                      prune_every: int = 1) -> RegionOutcome:
+                      max_regions: int | None = None, t0: float | None = None, progress=None,
+                      prune: bool = True) -> RegionOutcome:
     """The certified walk over input region ``idx`` of ``prop`` (``small`` is ``net`` restricted
     to the free inputs): every region is proved empty for every disjunct of this input region
     (a Farkas vector each), or a counterexample is confirmed; cells refuted by the relaxation
@@ -244,7 +269,7 @@ def walk_input_region(net: Network, small: Network, prop: Property, idx: int, *,
     if prune:
         from .relaxation import Pruner
 
-        pruner = Pruner(small, disj, region, every=prune_every)
+        pruner = Pruner(small, disj, region)
     gen = iter_regions(small, region, nodes=nodes, info=info, deadline=deadline, prune=pruner)
     stopped = None
     last = time.perf_counter()

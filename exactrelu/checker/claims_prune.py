@@ -7,10 +7,13 @@ property can be met anywhere in the cell (``proofs/rules/prune.md``):
 * ``box`` with ``box_farkas``: ``lo_i <= x_i <= hi_i`` on the cell, each bound by a Farkas
   vector over the cell rows (rule ``prune-box``);
 * ``relu``: for every undecided unit ``u`` (ascending; the undecided units of the current
-  ReLU layer and every unit of later ReLU layers) numbers ``[u, a, s, c]``: the lower line
-  ``relu(z) >= a z`` and the upper line ``relu(z) <= s z + c``. The checker propagates
-  linear bounds ``L(x) <= z_u(x) <= U(x)`` forward from the cell's exact pre-activations,
-  computes ``lo = min L`` and ``hi = max U`` over the box itself, and requires
+  ReLU layer and every unit of later ReLU layers) numbers ``[u, a, s, c]`` (optionally
+  ``[u, a, s, c, bl, bu]``): the lower line ``relu(z) >= a z`` and the upper line
+  ``relu(z) <= s z + c``. The checker propagates linear bounds ``L(x) <= z_u(x) <= U(x)``
+  forward from the cell's exact pre-activations, computes ``lo <= min L`` and
+  ``hi >= max U`` itself, over the box, or (``bl``/``bu`` index a list ``bases`` of ``n``
+  cell rows each) as the value at that basis' vertex, valid because the dual solution of
+  the basis is checked to be non-negative; and requires
   ``0 <= a <= 1``, ``s >= 0``, ``s lo + c >= max(lo, 0)`` and ``s hi + c >= max(hi, 0)``
   (rule ``prune-relax``);
 * ``disjuncts``: per disjunct a Motzkin vector over the cell rows followed by one row per
@@ -26,7 +29,8 @@ Examples
 >>> net = parse_network({"format": "exactrelu-network", "version": 1, "inputs": 1, "layers": [
 ...     {"activation": "relu", "bias": ["0"], "inputs": [{"source": 0, "weight": [["1"]]}]},
 ...     {"activation": "identity", "bias": ["0"], "inputs": [{"source": 1, "weight": [["1"]]}]}]})
->>> rel = Relaxation(net, [[((1, 0), 1)]], None, b"*", (((-1,), 1), ((1,), 1)), {0: ((0, 1), (1, 2), (1, 2))})
+>>> rel = Relaxation(net, [[((1, 0), 1)]], None, b"*", (((-1,), 1), ((1,), 1)),
+...                  {0: ((0, 1), (1, 2), (1, 2), None, None)})
 >>> rel.objective_lower([Fraction(-1)])    # -relu(x) >= -(x/2 + 1/2) on [-1, 1]
 ((-1, -1), 2)
 """
@@ -127,8 +131,11 @@ class Relaxation:
     """
 
     def __init__(self, net: Any, outs: list, pre: list | None, bits: bytes, box: tuple, params: dict,
-                 node: int | None = None) -> None:
+                 node: int | None = None, rows: list | None = None, bases: list | None = None) -> None:
         self.net = net
+        self.rows = rows or []
+        self.bases = bases or []
+        self._inv: dict[int, tuple] = {}
         (lo, B1), (hi, B2) = box
         B = math.lcm(B1, B2)
         self.lo = [c * (B // B1) for c in lo] + [B]
@@ -152,6 +159,45 @@ class Relaxation:
         self.upper: dict[int, tuple] = {}
         if k is not None:
             self._forward()
+
+    def _lower_bound(self, v: list[int], d: int, basis: int | None, unit: int) -> tuple[int, int]:
+        """``(N, Q)``, ``Q > 0``: a lower bound ``N/Q`` of the form ``v/d`` on the cell: over the
+        box, or (``basis`` given) the value at the vertex of that basis of cell rows, valid
+        when the dual solution there is non-negative (checked; else ``prune-relax``)."""
+        if basis is None:
+            B = self.lo[-1]
+            return _min_over_box(v, self.lo, self.hi), d * B
+        if not 0 <= basis < len(self.bases):
+            raise _invalid("prune-relax", f"node {self.node}: unit {unit} uses basis {basis}, which does not exist",
+                           node=self.node, unit=unit)
+        T, DEN = self._basis_inverse(basis, unit)
+        # y'_r = Y_r / (DEN d) with Y = -T g: sum_r y'_r row_r(x) = -g_lin . x + sum_r y'_r c_r
+        n = len(v) - 1
+        g = v[:n]
+        Y = [-sum(map(mul, t, g)) for t in T]
+        if any(y < 0 for y in Y):
+            raise _invalid("prune-relax", f"node {self.node}: the bound of unit {unit} at basis {basis} has a "
+                           "negative multiplier", node=self.node, unit=unit)
+        rows = [self.rows[r] for r in self.bases[basis]]
+        # g(x) = -sum_r y'_r row_r(x) + g0 + sum_r y'_r c_r >= g0 + sum_r y'_r c_r on the cell
+        return v[n] * DEN + sum(y * rv[n] for y, (rv, _) in zip(Y, rows)), DEN * d
+
+    def _basis_inverse(self, basis: int, unit: int) -> tuple[list[list[int]], int]:
+        """``(T, DEN)`` with ``T / DEN`` the inverse of ``M^T``, ``M`` the basis rows' linear parts."""
+        got = self._inv.get(basis)
+        if got is not None:
+            return got
+        idx = self.bases[basis]
+        n = self.net.n_inputs
+        if len(idx) != n or len(set(idx)) != n or any(not 0 <= r < len(self.rows) for r in idx):
+            raise _invalid("prune-relax", f"node {self.node}: basis {basis} is not {n} distinct cell rows",
+                           node=self.node, unit=unit)
+        Mt = [[self.rows[idx[j]][0][i] for j in range(n)] for i in range(n)]  # column j: row idx[j]
+        got = _integer_inverse(Mt)
+        if got is None:
+            raise _invalid("prune-relax", f"node {self.node}: basis {basis} is singular", node=self.node, unit=unit)
+        self._inv[basis] = got
+        return got
 
     def _source(self, s: int, side: str) -> list:
         if s < self.k:
@@ -206,17 +252,18 @@ class Relaxation:
                         hl.append((zero, 1))
                         hu.append((zero, 1))
                     continue
-                (pa, qa), (ps, qs), (pc, qc) = self.params[u]
-                B = self.lo[-1]
-                # lo = nl / (Dl B), hi = nh / (Du B); the line conditions times qs qc Dl B (> 0)
-                nl = _min_over_box(zl[j], self.lo, self.hi)
-                nh = -_min_over_box([-c for c in zu[j]], self.lo, self.hi)
+                (pa, qa), (ps, qs), (pc, qc), bl, bu = self.params[u]
+                # lo = nl / ql <= min of L_z on the cell, hi = nh / qh >= max of U_z (ql, qh > 0)
+                nl, ql = self._lower_bound(zl[j], Dl, bl, u)
+                nh, qh = self._lower_bound([-c for c in zu[j]], Du, bu, u)
+                nh = -nh
+                # the line conditions, multiplied by qs qc ql (resp. qs qc qh) > 0
                 ok = 0 <= pa <= qa and ps >= 0
-                ok = ok and ps * qc * nl + pc * qs * Dl * B >= qs * qc * max(nl, 0)
-                ok = ok and ps * qc * nh + pc * qs * Du * B >= qs * qc * max(nh, 0)
+                ok = ok and ps * qc * nl + pc * qs * ql >= qs * qc * max(nl, 0)
+                ok = ok and ps * qc * nh + pc * qs * qh >= qs * qc * max(nh, 0)
                 if not ok:
                     a, s, c = Fraction(pa, qa), Fraction(ps, qs), Fraction(pc, qc)
-                    lo, hi = Fraction(nl, Dl * B), Fraction(nh, Du * B)
+                    lo, hi = Fraction(nl, ql), Fraction(nh, qh)
                     raise _invalid("prune-relax", f"node {self.node}: the lines of unit {u} (a={a}, s={s}, c={c}) "
                                    f"are not a relaxation of relu on [{lo}, {hi}]", node=self.node, unit=u)
                 hl.append(([pa * v for v in zl[j]], qa * Dl))
@@ -263,7 +310,7 @@ class Relaxation:
                     if m == 0:
                         nu.append(Fraction(0))
                         continue
-                    (pa, qa), (ps, qs), (pc, qc) = self.params[u]
+                    (pa, qa), (ps, qs), (pc, qc), _, _ = self.params[u]
                     if m > 0:
                         nu.append(Fraction(m * pa, lD * qa))
                     else:
@@ -302,6 +349,62 @@ class Relaxation:
         return tuple(v[0]), D
 
 
+def _integer_inverse(A: list[list[int]]) -> tuple[list[list[int]], int] | None:
+    """``(T, d)`` with ``d > 0`` and ``T / d`` the inverse of the integer matrix ``A``; None if
+    ``A`` is singular. Fraction-free Gauss-Jordan (Bareiss); the result is verified by
+    ``T A = d I`` before it is returned, so its correctness does not rest on the algorithm.
+
+    >>> _integer_inverse([[2, 0], [1, 1]])
+    ([[1, 0], [-1, 2]], 2)
+    """
+    n = len(A)
+    M = [list(A[i]) + [int(i == c) for c in range(n)] for i in range(n)]
+    prev = 1
+    for k in range(n):
+        piv = next((r for r in range(k, n) if M[r][k] != 0), None)
+        if piv is None:
+            return None
+        M[k], M[piv] = M[piv], M[k]
+        pk = M[k]
+        p = pk[k]
+        for i in range(n):
+            if i != k:
+                row = M[i]
+                f = row[k]
+                M[i] = [(p * x - f * y) // prev for x, y in zip(row, pk)]
+        prev = p
+    d = M[0][0]
+    T = [row[n:] for row in M]
+    if d < 0:
+        d, T = -d, [[-x for x in row] for row in T]
+    cols = list(zip(*A))
+    for i in range(n):
+        for j in range(n):
+            if sum(map(mul, T[i], cols[j])) != (d if i == j else 0):
+                return _fraction_inverse(A)
+    return T, d
+
+
+def _fraction_inverse(A: list[list[int]]) -> tuple[list[list[int]], int] | None:
+    """Gauss-Jordan over Fractions (the fallback of :func:`_integer_inverse`)."""
+    n = len(A)
+    M = [[Fraction(x) for x in A[i]] + [Fraction(int(i == c)) for c in range(n)] for i in range(n)]
+    for col in range(n):
+        piv = next((r for r in range(col, n) if M[r][col] != 0), None)
+        if piv is None:
+            return None
+        M[col], M[piv] = M[piv], M[col]
+        pv = M[col][col]
+        M[col] = [x / pv for x in M[col]]
+        for r in range(n):
+            if r != col and M[r][col] != 0:
+                f = M[r][col]
+                M[r] = [x - f * y for x, y in zip(M[r], M[col])]
+    inv = [row[n:] for row in M]
+    d = math.lcm(*[x.denominator for row in inv for x in row])
+    return [[int(x * d) for x in row] for row in inv], d
+
+
 def _combine_forms(coef: list[Fraction], forms: list, n1: int) -> tuple[list[int], int]:
     """``sum_j coef_j * forms_j`` as one form."""
     terms = [(f, x) for f, x in zip(forms, coef) if x]
@@ -324,17 +427,32 @@ def _param(num: Callable, s: Any) -> tuple[int, int]:
 
 
 def parse_relu_params(num: Callable, raw: Any, node: int) -> dict:
-    """``[[u, a, s, c], ...]`` -> ``{u: ((pa, qa), (ps, qs), (pc, qc))}``."""
+    """``[[u, a, s, c], ...]`` or ``[u, a, s, c, bl, bu]`` (basis indices or -1 for the box)
+    -> ``{u: ((pa, qa), (ps, qs), (pc, qc), bl, bu)}`` (``None`` for the box)."""
     if not isinstance(raw, list):
         raise CertificateMalformed(f"prune evidence of node {node}: 'relu' must be a list")
     out: dict = {}
     for item in raw:
-        if not isinstance(item, list) or len(item) != 4:
-            raise CertificateMalformed(f"prune evidence of node {node}: a 'relu' entry is [unit, a, s, c]")
+        if not isinstance(item, list) or len(item) not in (4, 6):
+            raise CertificateMalformed(f"prune evidence of node {node}: a 'relu' entry is [unit, a, s, c] or "
+                                       "[unit, a, s, c, basis_lo, basis_hi]")
         u = _int(item[0], "relu unit")
         if u in out:
             raise _invalid("prune-relax", f"node {node}: unit {u} has two relaxations", node=node, unit=u)
-        out[u] = tuple(_param(num, x) for x in item[1:])
+        bases = [_int(b, "relu basis") for b in item[4:]] or [-1, -1]
+        out[u] = tuple(_param(num, x) for x in item[1:4]) + tuple(None if b < 0 else b for b in bases)
+    return out
+
+
+def parse_bases(raw: Any, node: int) -> list:
+    """``[[r_1, .., r_n], ...]``: bases of cell rows (checked where used)."""
+    if not isinstance(raw, list):
+        raise CertificateMalformed(f"prune evidence of node {node}: 'bases' must be a list")
+    out = []
+    for b in raw:
+        if not isinstance(b, list):
+            raise CertificateMalformed(f"prune evidence of node {node}: a basis is a list of row indices")
+        out.append(tuple(_int(r, "basis row") for r in b))
     return out
 
 
@@ -405,7 +523,8 @@ def relaxation_from_evidence(num: Callable, net: Any, leaf: Any, ev: Any) -> Rel
     box = parse_box(num, rows, _get(ev, "box", list, f"prune {node}"), _get(ev, "box_farkas", list, f"prune {node}"),
                     net.n_inputs, node)
     params = parse_relu_params(num, _get(ev, "relu", list, f"prune {node}"), node)
-    return Relaxation(net, leaf._outs, leaf._pre, leaf._bits, box, params, node)
+    bases = parse_bases(ev.get("bases", []), node)
+    return Relaxation(net, leaf._outs, leaf._pre, leaf._bits, box, params, node, rows, bases)
 
 
 def check_disjunct_proofs(num: Callable, rel: Relaxation, leaf: Any, disjuncts: list, ev: Any) -> None:

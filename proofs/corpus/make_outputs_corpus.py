@@ -89,7 +89,7 @@ def main() -> None:
     net = random_network([4, 4], seed=34)
     hi = output_bounds(net, D).outputs[0].max
     prop = parse_vnnlib(hdr + f"(assert (> Y_0 (/ {hi.numerator} {hi.denominator})))")
-    res = verify(net, prop, samples=0)
+    res = verify(net, prop, samples=0, prune=False)  # every region walked: per-leaf proofs only
     cert = property_certificate(net, prop, res)
     write("valid", "property_strict_above_max", cert)
     bad = copy.deepcopy(cert)
@@ -100,10 +100,12 @@ def main() -> None:
     write("invalid/property-farkas", "atom_multiplier_dropped", bad, "property-farkas")
     bad = copy.deepcopy(cert)
     bad["partitions"][0]["complete"] = False
+    bad["partitions"][0]["nodes"][-1]["open"] = True  # an unexplored cell (a leaf marked open), not pruned
     write("invalid/property-complete", "incomplete", bad, "property-complete")
     bad = copy.deepcopy(cert)
     bad["partitions"] = []
     write("invalid/property-coverage", "no_partition", bad, "property-coverage")
+    pruned_property(hdr, D)
     prop2 = parse_vnnlib(hdr + f"(assert (>= Y_0 (/ {hi.numerator} {hi.denominator})))")
     res2 = verify(net, prop2, samples=0)
     cert = property_certificate(net, prop2, res2)
@@ -112,6 +114,61 @@ def main() -> None:
     bad["point"] = ["0", "0"] if cert["point"] != ["0", "0"] else ["1/2", "1/2"]
     write("invalid/counterexample-point", "not_a_counterexample", bad, "counterexample-point")
     print("output-claim corpus written")
+
+
+def pruned_property(hdr: str, D) -> None:
+    """A ``property`` certificate with pruned cells (proofs/rules/prune.md) and single
+    mutations of its pruning evidence."""
+    net = random_network([8, 8], seed=35)
+    hi = output_bounds(net, D).outputs[0].max
+    t = hi + F(1, 2)
+    prop = parse_vnnlib(hdr + f"(assert (>= Y_0 (/ {t.numerator} {t.denominator})))")
+    res = verify(net, prop, samples=0)
+    cert = property_certificate(net, prop, res)
+    if not cert["partitions"][0].get("prune"):
+        raise SystemExit("expected pruned cells")
+    write("valid", "property_pruned", cert)
+
+    def mutate(folder: str, name: str, change) -> None:
+        bad = copy.deepcopy(cert)
+        change(bad["partitions"][0]["prune"][0], bad)
+        write(f"invalid/{folder}", name, bad, folder)
+
+    def raise_lo(ev, _):
+        ev["box"][0][0] = ev["box"][0][1]
+
+    def halve_box_multiplier(ev, _):
+        y = ev["box_farkas"][1][1]
+        y[0][1] = str(F(y[0][1]) / 2)
+
+    relaxed = next(i for i, r in enumerate(cert["partitions"][0]["prune"][0]["relu"]) if r[2] not in ("0", "1"))
+
+    def set_param(pos, value):
+        def change(ev, _):
+            ev["relu"][relaxed][pos] = value
+        return change
+
+    def drop_unit(ev, _):
+        ev["relu"].pop()
+
+    def zero_final(ev, _):
+        ev["disjuncts"][0]["farkas"][-1][1] = "0"
+
+    def violable(_, bad):  # the threshold below the maximum: pruning claimed where a counterexample exists
+        bad["property"]["disjuncts"][0]["constraints"][0]["b"] = str(-(hi - F(1, 8)))
+
+    def unpruned(_, bad):
+        del bad["partitions"][0]["prune"]
+
+    mutate("prune-box", "lower_bound_raised", raise_lo)
+    mutate("prune-box", "altered_multiplier", halve_box_multiplier)
+    mutate("prune-relax", "altered_slope", set_param(2, "0"))
+    mutate("prune-relax", "altered_intercept", set_param(3, "0"))
+    mutate("prune-relax", "lower_slope_above_one", set_param(1, "2"))
+    mutate("prune-relax", "unit_missing", drop_unit)
+    mutate("prune-farkas", "altered_multiplier", zero_final)
+    mutate("prune-farkas", "property_violable", violable)
+    mutate("property-complete", "open_node_not_pruned", unpruned)
 
 
 if __name__ == "__main__":

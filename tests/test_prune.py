@@ -1,0 +1,136 @@
+"""Certified pruning in ``verify``: pruned certificates pass the checker, every single
+corruption of pruning evidence is rejected with its rule, and verdicts agree with the
+unpruned region walk."""
+
+from __future__ import annotations
+
+import copy
+from fractions import Fraction as F
+
+import pytest
+
+from conftest import shared_path
+from exactrelu.bounds import output_bounds
+from exactrelu.checker import CertificateInvalid, check_certificate
+from exactrelu.domain import box
+from exactrelu.evaluation import evaluate
+from exactrelu.io.loader import load_model
+from exactrelu.network import mlp
+from exactrelu.random_nets import random_layers
+from exactrelu.verify import property_certificate, verify
+from exactrelu.vnnlib import load_vnnlib, parse_vnnlib
+
+HDR = ("(declare-const X_0 Real) (declare-const X_1 Real) (declare-const Y_0 Real) (declare-const Y_1 Real)\n"
+       "(assert (>= X_0 -1)) (assert (<= X_0 1)) (assert (>= X_1 -1)) (assert (<= X_1 1))\n")
+
+
+def _q(v: F) -> str:
+    return f"(/ {v.numerator} {v.denominator})" if v.denominator != 1 else str(v.numerator)
+
+
+def _net(seed: int):
+    return mlp(2, random_layers([8, 8], seed, n_in=2, n_out=2, denom=8))
+
+
+def _pruned_cert(seed: int = 3, margin: F = F(1, 2)):
+    """A 'holds' property (y0 >= max + margin) whose certificate prunes at the root."""
+    net = _net(seed)
+    hi = output_bounds(net, box([-1, -1], [1, 1])).outputs[0].max
+    prop = parse_vnnlib(HDR + f"(assert (>= Y_0 {_q(hi + margin)}))")
+    res = verify(net, prop, samples=0)
+    assert res.verdict == "holds"
+    return net, prop, res, property_certificate(net, prop, res), hi
+
+
+def _rejected(cert: dict, rule: str) -> None:
+    with pytest.raises(CertificateInvalid) as e:
+        check_certificate(cert)
+    assert e.value.rule == rule, e.value
+
+
+def test_pruned_certificate_passes_and_prunes():
+    net, prop, res, cert, _ = _pruned_cert()
+    assert res.stats["pruned"] >= 1
+    part = cert["partitions"][0]
+    assert part["complete"] is False and part["prune"]
+    open_ids = {nd["id"] for nd in part["nodes"] if nd.get("open")}
+    assert open_ids == {pr["node"] for pr in part["prune"]}
+    rep = check_certificate(cert)
+    assert rep.valid and rep.open_nodes == len(open_ids)
+
+
+def test_each_corruption_is_rejected_with_its_rule():
+    _, _, _, cert, hi = _pruned_cert()
+    ev = cert["partitions"][0]["prune"][0]
+    relaxed = [i for i, r in enumerate(ev["relu"]) if r[2] not in ("0", "1")]  # a unit with an unstable relaxation
+    assert relaxed
+    muts = []
+    bad = copy.deepcopy(cert)  # box lower bound above the cell's minimum
+    bx = bad["partitions"][0]["prune"][0]["box"][0]
+    bx[0] = bx[1]
+    muts.append((bad, "prune-box"))
+    bad = copy.deepcopy(cert)  # altered box multiplier
+    y = bad["partitions"][0]["prune"][0]["box_farkas"][1][1]
+    y[0][1] = str(F(y[0][1]) / 2)
+    muts.append((bad, "prune-box"))
+    bad = copy.deepcopy(cert)  # altered upper slope: s = 0 is no upper line of an unstable unit
+    bad["partitions"][0]["prune"][0]["relu"][relaxed[0]][2] = "0"
+    muts.append((bad, "prune-relax"))
+    bad = copy.deepcopy(cert)  # altered intercept
+    bad["partitions"][0]["prune"][0]["relu"][relaxed[0]][3] = "0"
+    muts.append((bad, "prune-relax"))
+    bad = copy.deepcopy(cert)  # lower slope outside [0, 1]
+    bad["partitions"][0]["prune"][0]["relu"][relaxed[0]][1] = "2"
+    muts.append((bad, "prune-relax"))
+    bad = copy.deepcopy(cert)  # a unit left without a relaxation
+    bad["partitions"][0]["prune"][0]["relu"].pop()
+    muts.append((bad, "prune-relax"))
+    bad = copy.deepcopy(cert)  # altered final multiplier
+    fk = bad["partitions"][0]["prune"][0]["disjuncts"][0]["farkas"]
+    fk[-1][1] = "0"
+    muts.append((bad, "prune-farkas"))
+    bad = copy.deepcopy(cert)  # missing disjunct proof
+    bad["partitions"][0]["prune"][0]["disjuncts"] = []
+    muts.append((bad, "prune-farkas"))
+    bad = copy.deepcopy(cert)  # pruning claimed where the property is violable (threshold below the maximum)
+    bad["property"]["disjuncts"][0]["constraints"][0]["b"] = str(-(hi - F(1, 8)))
+    muts.append((bad, "prune-farkas"))
+    bad = copy.deepcopy(cert)  # an open node without a pruning proof
+    del bad["partitions"][0]["prune"]
+    muts.append((bad, "property-complete"))
+    for bad, rule in muts:
+        _rejected(bad, rule)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_verdicts_agree_with_the_unpruned_walk(seed):
+    net = _net(seed)
+    hi = output_bounds(net, box([-1, -1], [1, 1])).outputs[0].max
+    for t, strict in ((hi + F(1, 2), False), (hi + F(1, 100), False), (hi, True), (hi, False), (hi - F(1, 4), False)):
+        op = ">" if strict else ">="
+        prop = parse_vnnlib(HDR + f"(assert ({op} Y_0 {_q(t)}))"
+                            f"(assert (<= Y_1 {_q(F(1000))}))")
+        a = verify(net, prop, samples=0, prune=True)
+        b = verify(net, prop, samples=0, prune=False)
+        assert a.verdict == b.verdict == ("holds" if t > hi or strict else "violated")
+        assert check_certificate(property_certificate(net, prop, a)).valid
+        if a.verdict == "violated":
+            assert prop.is_counterexample(a.counterexample, evaluate(net, a.counterexample))
+
+
+def test_disjunction_and_difference_constraints():
+    net = _net(5)
+    prop = parse_vnnlib(HDR + "(assert (or (and (>= Y_0 (+ Y_1 1000))) (and (<= Y_0 -1000))))")
+    res = verify(net, prop, samples=0)
+    assert res.verdict == "holds" and res.stats["pruned"] >= 1
+    assert check_certificate(property_certificate(net, prop, res)).valid
+
+
+def test_test_unsat_holds_with_pruning():
+    base = shared_path("vnncomp2022", "test")
+    net = load_model(base / "test_unsat.onnx")
+    prop = load_vnnlib(base / "test_prop.vnnlib", 5, 5)
+    res = verify(net, prop, time_limit=50)
+    assert res.verdict == "holds" and res.stats["pruned"] > 0
+    rep = check_certificate(property_certificate(net, prop, res))
+    assert rep.valid and rep.open_nodes == res.stats["pruned"]
