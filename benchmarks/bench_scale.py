@@ -1,0 +1,201 @@
+"""Scale figures (issue 8): 1 vs 2 workers, Dask, and a 10^6-region streaming run.
+
+    python benchmarks/bench_scale.py [--quick] [--no-dask] [--million] [--million-width 1800]
+
+Throughput table: for each benchmark net (../shared/benchmarks/random2d nets over
+[-1,1]^n; ACAS Xu 1_1 inside the property-3 box with a time limit) the same walk is run,
+within one process, by the plain serial enumerator, by the parallel code path with one
+worker (in this process), with a process pool of 2 workers and with a local Dask cluster
+of 2 workers. Rates are regions per wall-clock second; ratios compare runs of this
+script. For complete runs the stream certificates of all runs are compared byte for byte.
+
+``--million``: a one-hidden-layer 2-D net wide enough for about 10^6 regions, enumerated
+to a stream certificate with 2 workers, the total resident memory of the process tree
+sampled from /proc, then the streaming checker on the result; a 10^5-region run of the
+same kind is measured first for comparison.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import io
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _shared import REPO, acas, acas_prop, random_nets  # noqa: E402
+
+from exactrelu.domain import box
+from exactrelu.executor import DaskExecutor, InlineExecutor, PoolExecutor
+from exactrelu.io.loader import load_model
+from exactrelu.io.native_json import save_json
+from exactrelu.network import mlp
+from exactrelu.parallel import parallel_walk
+from exactrelu.random_nets import random_network
+from exactrelu.regions import enumerate_regions
+from exactrelu.vnnlib import load_vnnlib
+
+NETS = [("2-D 32-32-32 s4", 2, [32, 32, 32], 4, None), ("2-D 64-64 s5", 2, [64, 64], 5, None),
+        ("2-D 50x6 s6", 2, [50] * 6, 6, None), ("4-D 16-16 s7", 4, [16, 16], 7, None),
+        ("4-D 32-32-32 s8 (60 s)", 4, [32, 32, 32], 8, 60.0)]
+
+
+def _walk(net, D, ex, limit):
+    buf = io.BytesIO()
+    t = time.perf_counter()
+    out = parallel_walk(net, D, ex, mode="lines", out=buf, time_limit=limit)
+    return out.regions, time.perf_counter() - t, out.complete, buf.getvalue()
+
+
+def throughput(name, net, D, limit, dask: bool) -> None:
+    gc.collect()
+    t = time.perf_counter()
+    part = enumerate_regions(net, D, time_limit=limit)
+    t_ser = time.perf_counter() - t
+    r_ser = len(part.regions) / t_ser
+    del part
+    n1, t1, c1, s1 = _walk(net, D, InlineExecutor(), limit)
+    n2, t2, c2, s2 = _walk(net, D, PoolExecutor(2), limit)
+    same = "yes" if c1 and c2 and s1 == s2 else ("-" if not (c1 and c2) else "NO")
+    cells = [f"{r_ser:7.0f}", f"{n1 / t1:7.0f}", f"{n2 / t2:7.0f}", f"{(n2 / t2) / (n1 / t1):5.2f}x"]
+    if dask:
+        ex = DaskExecutor("local", 2)
+        try:
+            nd, td, cd, sd = _walk(net, D, ex, limit)
+        finally:
+            ex.close()
+        same = same if not (cd and c1) else ("yes" if sd == s1 and same != "NO" else "NO")
+        cells += [f"{nd / td:7.0f}", f"{(nd / td) / (n1 / t1):5.2f}x"]
+    else:
+        cells += ["-", "-"]
+    print(f"| {name:24s} | {max(n1, n2):7d}{'' if c1 and c2 else '+'} | " + " | ".join(cells) + f" | {same} |",
+          flush=True)
+
+
+class _RssSampler:
+    """Peak total resident memory (VmRSS) of a process and all its descendants, from /proc."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.peak, self._stop = pid, 0, False
+        self._t = threading.Thread(target=self._run, daemon=True)
+        self._t.start()
+
+    def _tree(self) -> list[int]:
+        kids: dict[int, list[int]] = {}
+        for d in os.listdir("/proc"):
+            if d.isdigit():
+                try:
+                    with open(f"/proc/{d}/stat") as fh:
+                        ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+                    kids.setdefault(ppid, []).append(int(d))
+                except (OSError, ValueError, IndexError):
+                    pass
+        out, todo = [], [self.pid]
+        while todo:
+            p = todo.pop()
+            out.append(p)
+            todo.extend(kids.get(p, []))
+        return out
+
+    def _run(self) -> None:
+        while not self._stop:
+            total = 0
+            for p in self._tree():
+                try:
+                    with open(f"/proc/{p}/status") as fh:
+                        for line in fh:
+                            if line.startswith("VmRSS:"):
+                                total += int(line.split()[1])
+                except OSError:
+                    pass
+            self.peak = max(self.peak, total)
+            time.sleep(0.25)
+
+    def stop(self) -> int:
+        self._stop = True
+        self._t.join()
+        return self.peak
+
+
+def streaming_run(width: int, workers: int, tmp: Path) -> None:
+    net = random_network([width], seed=1)
+    model = tmp / f"wide{width}.json"
+    save_json(net, model)
+    out = tmp / f"wide{width}.jsonl"
+    cmd = [sys.executable, "-m", "exactrelu.cli", "regions", str(model), "--box=-1:1", "--stream", str(out),
+           "--workers", str(workers), "--json", "--no-progress"]
+    t = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, cwd=REPO)
+    sampler = _RssSampler(proc.pid)
+    so, _ = proc.communicate()
+    peak = sampler.stop()
+    secs = time.perf_counter() - t
+    import json
+
+    summary = json.loads(so)
+    size = out.stat().st_size
+    cmd = [sys.executable, "-m", "exactrelu.checker", str(out), "--json"]
+    t = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, cwd=REPO)
+    sampler = _RssSampler(proc.pid)
+    so, _ = proc.communicate()
+    cpeak = sampler.stop()
+    csecs = time.perf_counter() - t
+    rep = json.loads(so)
+    print(f"| 1 x {width} ({workers} workers) | {summary['regions']:8d} | {secs:7.0f} s | "
+          f"{summary['regions'] / secs:6.0f} | {peak / 1024:7.0f} MiB | {size / 2**20:7.0f} MiB | "
+          f"{'valid' if rep.get('valid') else 'INVALID'} {csecs:6.0f} s | {cpeak / 1024:6.0f} MiB |", flush=True)
+    out.unlink()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true", help="only the two smaller nets, no ACAS")
+    ap.add_argument("--no-dask", action="store_true")
+    ap.add_argument("--million", action="store_true", help="also the 10^5 and 10^6-region streaming runs")
+    ap.add_argument("--million-width", type=int, default=1800)
+    ap.add_argument("--skip-table", action="store_true", help="only the streaming runs")
+    ap.add_argument("--acas-limit", type=float, default=60.0)
+    ap.add_argument("--shared", default=None)
+    args = ap.parse_args()
+    dask = not args.no_dask
+    if dask:
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            print("(Dask not installed: pip install '.[dask]'; Dask columns skipped)\n")
+            dask = False
+    print(f"Regions per wall-clock second on {os.cpu_count()} cores. 'serial' = enumerate_regions; '1 worker' = "
+          "the parallel code path in one process;\n'pool 2' = process pool of 2; 'dask 2' = Dask LocalCluster of 2 "
+          "single-thread workers; ratios against 1 worker;\n'same' = all stream certificates identical byte for "
+          "byte; '+' = stopped by the time limit.\n")
+    print("| net | regions | serial | 1 worker | pool 2 | ratio | dask 2 | ratio | same |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    rn = random_nets()
+    nets = [] if args.skip_table else NETS[:2] if args.quick else NETS
+    for name, n_in, widths, seed, limit in nets:
+        net = mlp(n_in, rn.random_net(widths, seed, n_in=n_in)) if n_in != 2 else mlp(2, rn.random_net(widths, seed))
+        throughput(name, net, box([-1] * n_in, [1] * n_in), limit, dask)
+    if not args.quick and not args.skip_table:
+        net = load_model(acas(1, 1))
+        prop = load_vnnlib(acas_prop(3), 5, 5)
+        throughput(f"ACAS 1_1 prop-3 box ({args.acas_limit:g} s)", prop.restrict(net), prop.input_regions[0],
+                   args.acas_limit, dask)
+    if args.million:
+        print("\nStreaming runs (stream certificate on disk, peak resident memory of all processes, then the "
+              "streaming checker):\n")
+        print("| net | regions | time | regions/s | peak RSS | stream size | checker | checker RSS |")
+        print("|---|---|---|---|---|---|---|---|")
+        with tempfile.TemporaryDirectory() as d:
+            streaming_run(max(200, args.million_width // 3), 2, Path(d))
+            streaming_run(args.million_width, 2, Path(d))
+
+
+if __name__ == "__main__":
+    main()
