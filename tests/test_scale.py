@@ -281,3 +281,16 @@ def test_parallel_bounds_equal_serial_and_check(mid):
     cert = bounds_certificate(par)
     assert cert == bounds_certificate(ser)
     assert check_certificate(cert).leaves == len(ser.partition.regions)
+
+
+def test_cli_check_pins_a_stream_to_its_model(mid, tmp_path, capsys):
+    from exactrelu.cli import main
+
+    net, _, stream = mid
+    save_json(net, tmp_path / "m.json")
+    save_json(random_network([3], seed=2), tmp_path / "other.json")
+    (tmp_path / "s.jsonl").write_bytes(stream)
+    assert main(["check", str(tmp_path / "s.jsonl"), "--model", str(tmp_path / "m.json"), "--box=-1:1"]) == 0
+    assert main(["check", str(tmp_path / "s.jsonl"), "--model", str(tmp_path / "other.json")]) == 1
+    assert main(["check", str(tmp_path / "s.jsonl"), "--model", str(tmp_path / "m.json"), "--box=0:1"]) == 1
+    assert "pinned" in capsys.readouterr().out
