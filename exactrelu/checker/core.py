@@ -139,6 +139,9 @@ def _int(v: Any, where: str) -> int:
     return v
 
 
+CACHE_LIMIT = 100_000
+
+
 def number_reader() -> Callable[[Any], tuple[int, int]]:
     """A parser of certificate numbers (``"p/q"`` or ``"p"`` strings: ASCII digits, an
     optional leading minus, a positive denominator) into ``(p, q)``, with its own cache."""
@@ -162,6 +165,8 @@ def number_reader() -> Callable[[Any], tuple[int, int]]:
             r = (parse_int(p), parse_int(q) if slash else 1)
         if r[1] == 0:
             raise CertificateMalformed(f"zero denominator in {s[:40]!r}")
+        if len(cache) >= CACHE_LIMIT:  # bounded: a streamed certificate must not grow memory
+            cache.clear()
         cache[s] = r
         return r
 
