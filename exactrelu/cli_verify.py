@@ -55,7 +55,7 @@ def cmd_verify(args) -> int:
     bar, cb = _progress_bar(_want_progress(args), "verify")
     try:
         res = verify(net, prop, time_limit=args.time_limit, max_regions=args.max_regions, samples=args.samples,
-                     seed=args.seed, progress=cb)
+                     seed=args.seed, progress=cb, executor=_executor(args))
     finally:
         if bar is not None:
             bar.close()
@@ -153,6 +153,7 @@ def register(sub) -> None:
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--json", action="store_true")
     _progress_args(s)
+    _scale_args(s)
     s.set_defaults(func=cmd_verify)
 
     s = sub.add_parser("equiv", help="decide whether two networks agree on a domain (exit 0 yes, 10 no, 20 unknown)")

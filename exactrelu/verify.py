@@ -188,8 +188,12 @@ def _falsify(net: Network, prop: Property, samples: int, rng: random.Random, dea
 
 def verify(net: Network, prop: Property, *, time_limit: float | None = None, max_regions: int | None = None,
            samples: int = 2000, seed: int = 0, certify: bool = True, progress=None,
-           prune: bool = True) -> VerificationResult:
+           prune: bool = True, executor=None) -> VerificationResult:
     """Decide ``prop`` for ``net`` exactly (see module docstring).
+
+    ``executor`` (:mod:`exactrelu.executor`) walks each input region with parallel workers
+    (the pruning and the per-region proofs run on the workers); the verdict is the same,
+    and a ``holds`` certificate is the same as the serial one.
 
     ``prune`` enables certified pruning of splitting-tree cells by a linear relaxation
     (:mod:`exactrelu.relaxation`), attempted at every cell before it is split;
@@ -213,7 +217,7 @@ def verify(net: Network, prop: Property, *, time_limit: float | None = None, max
     for idx, region in enumerate(prop.input_regions):
         budget = None if max_regions is None else max_regions - stats["regions"]
         outcome = walk_input_region(net, small, prop, idx, deadline=deadline, max_regions=budget, t0=t0,
-                                    progress=progress, prune=prune)
+                                    progress=progress, prune=prune, executor=executor)
         for key in ("regions", "pruned", "prune_attempts", "prune_seconds", "nodes"):
             stats[key] += outcome.stats.get(key, 0)
         if outcome.counterexample is not None:
@@ -252,13 +256,15 @@ class RegionOutcome:
 
 def walk_input_region(net: Network, small: Network, prop: Property, idx: int, *, deadline: float | None = None,
                       max_regions: int | None = None, t0: float | None = None, progress=None,
-                      prune: bool = True) -> RegionOutcome:
+                      prune: bool = True, executor=None) -> RegionOutcome:
     """The certified walk over input region ``idx`` of ``prop`` (``small`` is ``net`` restricted
     to the free inputs): every region is proved empty for every disjunct of this input region
     (a Farkas vector each), or a counterexample is confirmed; cells refuted by the relaxation
     are pruned. Self-contained so that input regions can be walked in separate processes."""
     if t0 is None:
         t0 = time.perf_counter()
+    if executor is not None:
+        return _walk_input_region_parallel(net, small, prop, idx, executor, deadline, max_regions, progress, prune)
     region = prop.input_regions[idx]
     disj = [(k, d) for k, d in enumerate(prop.disjuncts) if d.input_region is region]
     nodes: list[TreeNode] = []
@@ -287,30 +293,13 @@ def walk_input_region(net: Network, small: Network, prop: Property, idx: int, *,
         reg.index = len(regions)
         regions.append(reg)
         total += 1
-        C, d = reg.affine_map
-        for k, dj in disj:
-            atoms = []
-            for c in dj.constraints:
-                coeff = [c.a[i] + sum(c.c[j] * C[j][i] for j in range(len(C))) for i in range(small.n_inputs)]
-                rhs = c.b - sum(c.c[j] * d[j] for j in range(len(d)))
-                atoms.append((coeff, rhs, c.strict))
-            if not atoms:  # no output constraint: the whole region is a counterexample
-                hit = _confirm(net, prop, prop.full_input(reg.witness), "region walk")
-                if hit is not None:
-                    gen.close()
-                    return RegionOutcome(None, proofs, False, counterexample=hit, stats=stats())
-                continue
-            kind, ev = prove_infeasible(reg, atoms)
-            if kind == "empty":
-                proofs[(reg.node, k)] = ev
-                continue
-            # ev meets every atom (strict ones strictly: prove_infeasible guarantees it) and
-            # lies in the region's closure, where the network is the affine map
-            hit = _confirm(net, prop, prop.full_input(ev), "region walk")
-            if hit is not None:
-                gen.close()
-                return RegionOutcome(None, proofs, False, counterexample=hit, stats=stats())
-            undecided += 1  # cannot happen unless the exact re-check disagrees
+        found, und, hit = _region_evidence(net, prop, small.n_inputs, disj, reg)
+        if hit is not None:
+            gen.close()
+            return RegionOutcome(None, proofs, False, counterexample=hit, stats=stats())
+        for k, ev in found.items():
+            proofs[(reg.node, k)] = ev
+        undecided += und
         now = time.perf_counter()
         if progress is not None and now - last > 0.5:
             last = now
@@ -328,6 +317,85 @@ def walk_input_region(net: Network, small: Network, prop: Property, idx: int, *,
     part = Partition(small, region, regions, nodes, complete, time.perf_counter() - t0,
                      None if complete else stopped)
     return RegionOutcome(part, proofs, complete, None if complete else stopped, undecided=undecided, stats=stats())
+
+
+def _region_evidence(net: Network, prop: Property, n_free: int, disj: list, reg) -> tuple[dict, int, Any]:
+    """On one linear region: for each disjunct ``k``, a proof that it is empty there
+    (``found[k]``), or a confirmed counterexample (``hit``); ``undecided`` counts candidates
+    that failed the exact re-check (cannot happen unless the exact re-check disagrees)."""
+    C, d = reg.affine_map
+    found: dict = {}
+    undecided = 0
+    for k, dj in disj:
+        atoms = []
+        for c in dj.constraints:
+            coeff = [c.a[i] + sum(c.c[j] * C[j][i] for j in range(len(C))) for i in range(n_free)]
+            rhs = c.b - sum(c.c[j] * d[j] for j in range(len(d)))
+            atoms.append((coeff, rhs, c.strict))
+        if not atoms:  # no output constraint: the whole region is a counterexample
+            hit = _confirm(net, prop, prop.full_input(reg.witness), "region walk")
+            if hit is not None:
+                return found, undecided, hit
+            undecided += 1
+            continue
+        kind, ev = prove_infeasible(reg, atoms)
+        if kind == "empty":
+            found[k] = ev
+            continue
+        # ev meets every atom (strict ones strictly: prove_infeasible guarantees it) and
+        # lies in the region's closure, where the network is the affine map
+        hit = _confirm(net, prop, prop.full_input(ev), "region walk")
+        if hit is not None:
+            return found, undecided, hit
+        undecided += 1
+    return found, undecided, None
+
+
+def verify_hooks(small: Network, params: dict):
+    """Walk hooks of a parallel :func:`walk_input_region` (see :mod:`exactrelu.fragments`):
+    the relaxation pruner and the per-region evidence, built once per worker process."""
+    from .fragments import StopWalk
+    from .io.native_json import network_from_dict
+
+    net = network_from_dict(params["net"])
+    prop: Property = params["prop"]
+    region = prop.input_regions[params["idx"]]
+    disj = [(k, d) for k, d in enumerate(prop.disjuncts) if d.input_region is region]
+    pruner = None
+    if params["prune"]:
+        from .relaxation import Pruner
+
+        pruner = Pruner(small, disj, region)
+
+    def leaf(reg):
+        found, und, hit = _region_evidence(net, prop, small.n_inputs, disj, reg)
+        return StopWalk(hit) if hit is not None else (found, und)
+
+    return pruner, leaf
+
+
+def _walk_input_region_parallel(net: Network, small: Network, prop: Property, idx: int, executor,
+                                deadline: float | None, max_regions: int | None, progress, prune: bool) -> RegionOutcome:
+    from .io.native_json import network_to_dict
+    from .parallel import parallel_walk
+
+    limit = None if deadline is None else max(0.0, deadline - time.perf_counter())
+    out = parallel_walk(small, prop.input_regions[idx], executor, mode="objects", time_limit=limit,
+                        max_regions=max_regions, progress=progress, hooks="exactrelu.verify:verify_hooks",
+                        params={"net": network_to_dict(net), "prop": prop, "idx": idx, "prune": prune})
+    part = out.partition
+    st = {"regions": out.regions, "nodes": out.nodes,
+          "pruned": sum(1 for nd in part.nodes if nd.pruned is not None)}  # type: ignore[union-attr]
+    if out.stop_value is not None:
+        return RegionOutcome(None, {}, False, counterexample=out.stop_value, stats=st)  # type: ignore[arg-type]
+    proofs: dict = {}
+    undecided = 0
+    for node, (found, und) in out.payloads.items():
+        for k, ev in found.items():
+            proofs[(node, k)] = ev
+        undecided += und
+    return RegionOutcome(part, proofs, part.complete, part.stopped_by, undecided=undecided,  # type: ignore
+                         stats=st)
 
 
 def _finish(res: VerificationResult, t0: float, stats: dict) -> VerificationResult:

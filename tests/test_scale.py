@@ -294,3 +294,24 @@ def test_cli_check_pins_a_stream_to_its_model(mid, tmp_path, capsys):
     assert main(["check", str(tmp_path / "s.jsonl"), "--model", str(tmp_path / "other.json")]) == 1
     assert main(["check", str(tmp_path / "s.jsonl"), "--model", str(tmp_path / "m.json"), "--box=0:1"]) == 1
     assert "pinned" in capsys.readouterr().out
+
+
+def test_parallel_verify_same_verdicts_and_certificates():
+    from exactrelu.verify import property_certificate, verify
+    from exactrelu.vnnlib import parse_vnnlib
+
+    net = random_network([10, 10], seed=4)
+    hdr = ("(declare-const X_0 Real) (declare-const X_1 Real) (declare-const Y_0 Real) "
+           "(assert (>= X_0 -1)) (assert (<= X_0 1)) (assert (>= X_1 -1)) (assert (<= X_1 1))")
+    ser = verify(net, parse_vnnlib(hdr + " (assert (>= Y_0 1000))"), samples=0)
+    assert ser.verdict == "holds"
+    for prune in (False, True):
+        prop = parse_vnnlib(hdr + " (assert (>= Y_0 1000))")
+        a = verify(net, prop, samples=0, prune=prune)
+        b = verify(net, prop, samples=0, prune=prune, executor=PoolExecutor(2))
+        assert a.verdict == b.verdict == "holds"
+        ca, cb = property_certificate(net, prop, a), property_certificate(net, prop, b)
+        assert ca == cb and check_certificate(cb).valid
+    prop = parse_vnnlib(hdr + " (assert (>= Y_0 -1000))")
+    res = verify(net, prop, samples=0, executor=PoolExecutor(2))
+    assert res.verdict == "violated" and prop.is_counterexample(res.counterexample, res.exact_output)
