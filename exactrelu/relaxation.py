@@ -42,7 +42,8 @@ import time
 from fractions import Fraction
 from typing import Any
 
-from .checker.claims_prune import check_disjunct_proofs, constraint_form, relaxation_from_evidence
+from .checker.claims_prune import (INF, Relaxation, _integer_inverse, _layer_matrix, check_disjunct_proofs,
+                                   constraint_form, current_layer, parse_box)
 from .checker.core import CheckerError, number_reader
 from .checker.network import parse_network
 from .io.native_json import network_to_dict
@@ -52,6 +53,7 @@ __all__ = ["Pruner"]
 
 K_BOX = 32  # box bounds and upper-line intercepts on the grid 2^-K_BOX
 K_SLOPE = 20  # upper-line slopes on the grid 2^-K_SLOPE
+INF_B = -2  # (internal) an omitted bound of a stable unit: null in the evidence
 
 
 def _dy(m: int, k: int) -> str:
@@ -87,6 +89,8 @@ class Pruner:
     net : the network (over the property's free inputs)
     disjuncts : ``[(k, Disjunct), ...]`` the disjuncts of this input region
     region : the input region (a Polytope)
+    backward : bound the pre-activations of later layers by backward propagation through the
+        relaxation (DeepPoly-style; tighter, costlier to check) instead of forward forms
     use_bases : bound the relaxed units' pre-activations over the cell (the value at the
         minimising vertex, certified by its basis of cell rows) where possible, else over the
         cell's bounding box
@@ -94,7 +98,8 @@ class Pruner:
     ``stats`` counts attempts, proposals, confirmed prunes and seconds spent.
     """
 
-    def __init__(self, net: Network, disjuncts: list, region: Any, use_bases: bool = True) -> None:
+    def __init__(self, net: Network, disjuncts: list, region: Any, use_bases: bool = True,
+                 backward: bool = True) -> None:
         import numpy as np
 
         self.net = net
@@ -103,6 +108,8 @@ class Pruner:
         self.num = number_reader()
         self.n = net.n_inputs
         self.use_bases = use_bases
+        self.backward = backward
+        self._wcache: dict = {}
         self.disjuncts = []  # (k, [(a, c, b, strict) exact], [(a, c, b) float])
         for k, dj in disjuncts:
             cons = [(tuple(c.a), tuple(c.c), c.b, c.strict) for c in dj.constraints]
@@ -205,6 +212,11 @@ class Pruner:
                 continue
             off = fnet.relu_off[i - 1]
             width = len(b)
+            if self.backward and i > k:
+                # backward (DeepPoly-style) bounds replace the forward forms for the bounds
+                eye = np.vstack([np.eye(width), -np.eye(width)])
+                Gb = self._backward_mat(i, eye, True, k, H, slopes, Zk, n)
+                Lz, Uz = Gb[:width], -Gb[width:]
             relaxed = np.array([i > k or (off + j) in und for j in range(width)])
             if i == k:
                 bits = np.array([cv.bits[off + j] == 49 for j in range(width)], dtype=float)
@@ -216,19 +228,22 @@ class Pruner:
             bhi = np.full(width, -1)
             if self.use_bases and relaxed.any():
                 # tighter: the value at the minimising vertex, if its basis has a dual >= 0
-                Lv = Lz @ V.T
-                Uv = Uz @ V.T
-                for j in np.nonzero(relaxed)[0].tolist():
-                    for vals, form, sign, out, dest in ((Lv[j], Lz[j], 1.0, lmin, blo), (Uv[j], Uz[j], -1.0, umax, bhi)):
-                        vi = int(vals.argmin() if sign > 0 else vals.argmax())
+                rel_idx = np.nonzero(relaxed)[0]
+                for Z, sign, out, dest in ((Lz, 1.0, lmin, blo), (Uz, -1.0, umax, bhi)):
+                    vals = sign * (Z[rel_idx] @ V.T)  # minimise sign * form over the vertices
+                    arg = vals.argmin(axis=1)
+                    for vi in np.unique(arg).tolist():
                         b = bases_at(vi)
                         if b is None:
                             continue
                         bi, invT = b
-                        y = -(invT @ (sign * form[:n]))
-                        if y.min() >= 0:
-                            out[j] = vals[vi]
-                            dest[j] = bi
+                        sel = rel_idx[arg == vi]
+                        Y = -(invT @ (sign * Z[sel, :n]).T)  # one dual per column
+                        ok = (Y >= 0).all(axis=0)
+                        if ok.any():
+                            js = sel[ok]
+                            out[js] = sign * (sign * Z[js]) @ V[vi]
+                            dest[js] = bi
             eps_l = 1e-9 * (np.abs(Lz[:, :n]) @ big + np.abs(Lz[:, n])) + 1e-12
             eps_u = 1e-9 * (np.abs(Uz[:, :n]) @ big + np.abs(Uz[:, n])) + 1e-12
             lmin = lmin - eps_l
@@ -243,10 +258,10 @@ class Pruner:
                 lj, uj = lmin[j], umax[j]
                 bl, bu = int(blo[j]), int(bhi[j])
                 if lj >= 0:
-                    params[u] = (1, 1 << K_SLOPE, 0, bl, -1)  # stable active: needs lo >= 0
+                    params[u] = (1, 1 << K_SLOPE, 0, bl, INF_B)  # stable active: lo >= 0, no upper bound
                     a[j], sf[j] = 1.0, 1.0
                 elif uj <= 0:
-                    params[u] = (0, 0, 0, -1, bu)  # stable inactive: needs hi <= 0
+                    params[u] = (0, 0, 0, INF_B, bu)  # stable inactive: hi <= 0, no lower bound
                 else:
                     sm = math.floor(uj / (uj - lj) * (1 << K_SLOPE))
                     lm = math.floor(lj * scale)
@@ -285,30 +300,39 @@ class Pruner:
         """Float lower bound ``G`` (a form over (x, 1)) of ``c . y`` through the relaxation."""
         import numpy as np
 
+        return self._backward_mat(L, np.array(c, dtype=float)[None, :], False, k, H, slopes, Zk, n)[0]
+
+    def _backward_mat(self, top, Lam, on_pre, k, H, slopes, Zk, n):
+        """Float backward propagation, one row per objective (rows of ``Lam`` on the
+        pre-activation (``on_pre``) or the output of layer ``top``)."""
+        import numpy as np
+
         fnet = self.fnet
-        lam: dict[int, Any] = {L: np.array(c, dtype=float)}
-        G = np.zeros(n + 1)
-        for i in range(L, k - 1, -1):
+        lam: dict[int, Any] = {top: (Lam, on_pre)}
+        G = np.zeros((Lam.shape[0], n + 1))
+        for i in range(top, k - 1, -1):
             if i not in lam:
                 continue
-            lv = lam.pop(i)
+            lv, pre = lam.pop(i)
             ws, b, is_relu = fnet.layers[i - 1]
-            if is_relu:
+            if is_relu and not pre:
                 a, sf, cf, relaxed, bits = slopes[i]
-                nu = np.where(relaxed, np.where(lv >= 0, lv * a, lv * sf), lv * bits)
-                G[n] += float(np.where(relaxed & (lv < 0), lv * cf, 0.0).sum())
+                nu = np.where(relaxed[None, :], np.where(lv >= 0, lv * a, lv * sf), lv * bits)
+                G[:, n] += np.where(relaxed[None, :] & (lv < 0), lv * cf, 0.0).sum(axis=1)
             else:
                 nu = lv
             if i == k:
                 G += nu @ Zk
                 continue
-            G[n] += float(nu @ b)
+            G[:, n] += nu @ b
             for s, W in ws:
                 contrib = nu @ W
                 if s < k:
                     G += contrib @ H[s][0]
+                elif s in lam:
+                    lam[s] = (lam[s][0] + contrib, False)
                 else:
-                    lam[s] = lam[s] + contrib if s in lam else contrib
+                    lam[s] = (contrib, False)
         return G
 
     # ------------------------------------------------------------------ exact confirmation
@@ -334,7 +358,8 @@ class Pruner:
         relu = []
         for u, (a, sm, cm, bl, bu) in sorted(params.items()):
             entry = [u, str(a), _dy(sm, K_SLOPE), _dy(cm, K_BOX)]
-            relu.append(entry + [bl, bu] if bl >= 0 or bu >= 0 else entry)
+            relu.append(entry + [None if bl == INF_B else bl, None if bu == INF_B else bu]
+                        if bl != -1 or bu != -1 else entry)
         ev: dict[str, Any] = {"box": [[_dy(l, K_BOX), _dy(h, K_BOX)] for l, h in zip(lo_m, hi_m)],
                               "box_farkas": box_farkas, "relu": relu, "disjuncts": []}
         if basis_list:
@@ -342,8 +367,16 @@ class Pruner:
         leaf = _LeafView(cv, self.ck_net, self.net)
         num = self.num
         try:
-            # the checker's own rule functions build the relaxation from the evidence as written
-            rel = relaxation_from_evidence(num, self.ck_net, leaf, ev)
+            if not self._forward_ok(leaf, lo_m, hi_m, params, basis_list, self.backward):
+                return None
+            # the checker's own functions: box (prune-box) and the backward bounds of prune-farkas
+            box = parse_box(num, list(leaf.rows), ev["box"], ev["box_farkas"], n, cv.node.id)
+            ck_params = {u: ((a, 1), (sm, 1 << K_SLOPE), (cm, 1 << K_BOX), _ck_basis(bl), _ck_basis(bu))
+                         for u, (a, sm, cm, bl, bu) in params.items()}
+            rel = Relaxation(self.ck_net, leaf._outs, leaf._pre, leaf._bits, box, ck_params, cv.node.id,
+                             list(leaf.rows), [tuple(b) for b in basis_list], forward=False)
+            if self.backward:
+                ev["bounds"] = "backward"
             nr = len(cell.rows)
             by_k = {k: cons for k, cons, _ in self.disjuncts}
             for k, j, idx in chosen:
@@ -360,9 +393,311 @@ class Pruner:
             return None
         return ev
 
+    def _forward_ok(self, leaf: "_LeafView", lo_m, hi_m, params: dict, basis_list: list,
+                    backward: bool = False) -> bool:
+        """Exact check (python-flint integer matrices) of rule ``prune-relax`` for the proposed
+        parameters: the same forward bounds and line conditions as the checker's
+        :class:`~exactrelu.checker.claims_prune.Relaxation`, computed with fmpz matrices."""
+        import flint
+
+        net = self.ck_net
+        self._lines_cache = {}
+        outs, k, pre = current_layer(net, leaf._outs, leaf._pre, leaf._bits)
+        if k is None:
+            return True
+        n = net.n_inputs
+        n1 = n + 1
+        B = 1 << K_BOX
+        lo = list(lo_m) + [B]
+        hi = list(hi_m) + [B]
+        rows = leaf.rows
+        inv: dict[int, tuple] = {}
+
+        def mat(vecs: list) -> Any:
+            return flint.fmpz_mat(len(vecs), n1, [c for v in vecs for c in v])
+
+        def common(forms: list) -> tuple[list, int]:
+            D = math.lcm(*[d for _, d in forms]) if forms else 1
+            return [list(v) if d == D else [c * (D // d) for c in v] for v, d in forms], D
+
+        def lower(v: list, d: int, b: int) -> tuple[int, int]:
+            """Box bound of ``v/d`` (``b < 0``)."""
+            return sum(c * (lo[i] if c > 0 else hi[i]) for i, c in enumerate(v[:-1]) if c) + v[-1] * B, d * B
+
+        exact = {s: mat(common(outs[s])[0]) for s in range(len(outs))}
+        exact_den = {s: common(outs[s])[1] for s in range(len(outs))}
+        H: dict[int, tuple] = {}  # layer -> (lower mat, upper mat, den)
+        L = len(net.layers)
+        pre_v, pre_D = common(pre)
+        for i in range(k, L + 1):
+            lay = net.layers[i - 1]
+            Du = None
+            if i == k:
+                D = pre_D
+                Zl = Zu = mat(pre_v)
+            elif backward:
+                if lay.activation != "relu":
+                    continue
+                w = lay.width
+                off_i = net.relu_offset[net.relu_layers.index(i)]
+                # one objective row per bound that is needed (+z_j for lower, -z_j for upper)
+                need = [(j, 1) for j in range(w) if params[off_i + j][3] != INF_B]
+                need += [(j, -1) for j in range(w) if params[off_i + j][4] != INF_B]
+                zl = [0] * (w * n1)
+                zu = [0] * (w * n1)
+                D = 1
+                if need:
+                    sel = flint.fmpz_mat(len(need), w, [sg if c == j else 0 for j, sg in need for c in range(w)])
+                    G, D = self._exact_backward(i, sel, 1, True, k, pre_v, pre_D, exact, exact_den, leaf, params)
+                    ge = [int(c) for c in G.entries()]
+                    for r, (j, sg) in enumerate(need):
+                        row = ge[r * n1:(r + 1) * n1]
+                        if sg > 0:
+                            zl[j * n1:(j + 1) * n1] = row
+                        else:
+                            zu[j * n1:(j + 1) * n1] = [-c for c in row]
+                Zl, Zu = zl, zu
+            else:
+                _, bias, E, pos, neg = _layer_matrix(net, i)
+                srcs = []
+                for s in lay.sources:
+                    srcs.append((exact[s], exact[s], exact_den[s]) if s < k else H[s])
+                D = math.lcm(*[d for _, _, d in srcs])
+                lo_rows: list = []
+                hi_rows: list = []
+                for Ml, Mu, d in srcs:
+                    f = D // d
+                    lo_rows.extend(int(c) * f for c in Ml.entries())
+                    hi_rows.extend(int(c) * f for c in Mu.entries())
+                cnt = len(lo_rows) // n1
+                HL = flint.fmpz_mat(cnt, n1, lo_rows)
+                HU = flint.fmpz_mat(cnt, n1, hi_rows)
+                Wp, Wn = self._fmpz_weights(i, pos, neg)
+                Zl = Wp * HL + Wn * HU
+                Zu = Wp * HU + Wn * HL
+                bcol = flint.fmpz_mat(lay.width, n1, [bias[j] * D if c == n else 0
+                                                      for j in range(lay.width) for c in range(n1)])
+                Zl = Zl + bcol
+                Zu = Zu + bcol
+                D = E * D
+            if lay.activation != "relu":
+                H[i] = (Zl, Zu, D)
+                continue
+            off = net.relu_offset[net.relu_layers.index(i)]
+            if isinstance(Zl, list):
+                zl, zu = Zl, Zu
+            else:
+                zl = [int(c) for c in Zl.entries()]
+                zu = [int(c) for c in Zu.entries()] if Zu is not Zl else zl
+            S = 1 << (K_SLOPE + K_BOX)
+            out_l: list = []
+            out_u: list = []
+            # the bounds of all relaxed units of this layer, grouped by basis (one fmpz product each)
+            bound: dict[tuple, tuple] = {}
+            groups: dict[tuple, list] = {}
+            for j in range(lay.width):
+                u = off + j
+                if i == k and leaf._bits[u] != 42:
+                    continue
+                _, _, _, bl, bu = params[u]
+                if bl != INF_B:
+                    groups.setdefault(("l", bl), []).append(j)
+                if bu != INF_B:
+                    groups.setdefault(("u", bu), []).append(j)
+            for (side, b), js in groups.items():
+                sgn = 1 if side == "l" else -1
+                src = zl if side == "l" else zu
+                vecs = [[sgn * c for c in src[j * n1:(j + 1) * n1]] for j in js]
+                if b < 0:
+                    for j, v in zip(js, vecs):
+                        bound[(side, j)] = lower(v, D, -1)
+                    continue
+                got = inv.get(b)
+                if got is None:
+                    idx = basis_list[b]
+                    got = inv[b] = _integer_inverse([[rows[idx[q]][0][t] for q in range(n)] for t in range(n)])
+                if got is None:
+                    return False
+                T, DEN = got
+                Tm = self._fmpz_cache(T)
+                G = flint.fmpz_mat(n, len(js), [v[t] for t in range(n) for v in vecs])
+                Ym = -(Tm * G)
+                if any(int(y) < 0 for y in Ym.entries()):
+                    return False
+                crow = flint.fmpz_mat(1, n, [rows[r][0][n] for r in basis_list[b]])
+                vals = (crow * Ym).entries()
+                for col, (j, v) in enumerate(zip(js, vecs)):
+                    bound[(side, j)] = (v[n] * DEN + int(vals[col]), DEN * D)
+            for j in range(lay.width):
+                u = off + j
+                vl = zl[j * n1:(j + 1) * n1]
+                vu = zu[j * n1:(j + 1) * n1]
+                if i == k and leaf._bits[u] != 42:
+                    act = leaf._bits[u] == 49
+                    out_l.append([c * S for c in vl] if act else [0] * n1)
+                    out_u.append([c * S for c in vu] if act else [0] * n1)
+                    continue
+                a, sm, cm, bl, bu = params[u]
+                qs, qc = 1 << K_SLOPE, 1 << K_BOX
+                ok = 0 <= a <= 1 and sm >= 0
+                if bl == INF_B:
+                    ok = ok and sm == 0
+                else:
+                    nl, ql = bound[("l", j)]
+                    ok = ok and sm * qc * nl + cm * qs * ql >= qs * qc * max(nl, 0)
+                if bu == INF_B:
+                    ok = ok and sm >= qs and bl != INF_B
+                else:
+                    nh, qh = bound[("u", j)]
+                    nh = -nh
+                    ok = ok and sm * qc * nh + cm * qs * qh >= qs * qc * max(nh, 0)
+                if not ok:
+                    return False
+                if backward:
+                    continue
+                out_l.append([c * S for c in vl] if a else [0] * n1)
+                up = [c * sm * (1 << K_BOX) for c in vu]
+                up[-1] += cm * (1 << K_SLOPE) * D
+                out_u.append(up)
+            if not backward:
+                H[i] = (mat(out_l), mat(out_u), D * S)
+        return True
+
+    def _exact_backward(self, top: int, Lam: Any, Dv: int, on_pre: bool, k: int, pre_v: list, pre_D: int,
+                        exact: dict, exact_den: dict, leaf: "_LeafView", params: dict) -> tuple[Any, int]:
+        """Exact (fmpz) backward propagation, one row per objective: the checker's
+        ``Relaxation._backward`` for a matrix of objectives. Returns ``(G, D)``: row r of
+        ``G / D`` is a form below objective r on the cell. Units whose two lines are 0
+        (inactive) are dropped from the products (their terms are zero)."""
+        import flint
+
+        net = self.ck_net
+        n1 = net.n_inputs + 1
+        m = Lam.nrows()
+        # lam[layer] = (matrix over the columns `cols` of that layer's units, den, on_pre, cols)
+        lam: dict[int, tuple] = {top: (Lam, Dv, on_pre, list(range(net.layers[top - 1].width)))}
+        terms: list[tuple] = []
+        for i in range(top, k - 1, -1):
+            if i not in lam:
+                continue
+            M, Dm, is_pre, cols = lam.pop(i)
+            lay = net.layers[i - 1]
+            if not is_pre and lay.activation == "relu":
+                A, S, C, _ = self._lines(i, k, leaf, params)
+                w = len(cols)
+                Ac = [A[j] for j in cols]
+                Sc = [S[j] for j in cols]
+                ent = M.entries()
+                zero = ent[0] * 0 if ent else 0
+                nv = [x * (Ac[t % w] if x > 0 else Sc[t % w]) for t, x in enumerate(ent)]
+                Cc = [C[j] for j in cols]
+                if any(Cc):
+                    negs = [x if x < 0 else zero for x in ent]
+                    cv = flint.fmpz_mat(m, w, negs) * flint.fmpz_mat(w, 1, Cc)  # sum of mu c over mu < 0
+                    terms.append((flint.fmpz_mat(m, n1, [cv[r, 0] if c == n1 - 1 else 0
+                                                          for r in range(m) for c in range(n1)]), Dm << K_BOX))
+                M = flint.fmpz_mat(m, w, nv)
+                Dm = Dm << K_SLOPE
+            if i == k:
+                terms.append((M * flint.fmpz_mat(len(cols), n1, [c for j in cols for c in pre_v[j]]), Dm * pre_D))
+                continue
+            rows, bias, E, _, _ = _layer_matrix(net, i)
+            cb = M * flint.fmpz_mat(len(cols), 1, [bias[j] for j in cols])
+            terms.append((flint.fmpz_mat(m, n1, [cb[r, 0] if c == n1 - 1 else 0
+                                                 for r in range(m) for c in range(n1)]), Dm * E))
+            t = 0
+            for s_ in lay.sources:
+                width = exact[s_].nrows() if s_ < k else net.layers[s_ - 1].width
+                if s_ < k or net.layers[s_ - 1].activation != "relu":
+                    scols = list(range(width))
+                else:
+                    scols = self._lines(s_, k, leaf, params)[3]
+                if scols:
+                    Ws = flint.fmpz_mat(len(cols), len(scols), [rows[j][t + c] for j in cols for c in scols])
+                    part = M * Ws  # coefficients on the outputs of source s_ (live units only)
+                t += width
+                if not scols:
+                    continue
+                if s_ < k:
+                    terms.append((part * exact[s_], Dm * E * exact_den[s_]))
+                elif s_ in lam:
+                    Q, Dq, _, _ = lam[s_]
+                    L_ = math.lcm(Dq, Dm * E)
+                    lam[s_] = (Q * (L_ // Dq) + part * (L_ // (Dm * E)), L_, False, scols)
+                else:
+                    lam[s_] = (part, Dm * E, False, scols)
+        D = math.lcm(*[d for _, d in terms]) if terms else 1
+        G = flint.fmpz_mat(m, n1, [0] * (m * n1))
+        for T_, d in terms:
+            G = G + T_ * (D // d)
+        return G, D
+
+    def _lines(self, i: int, k: int, leaf: "_LeafView", params: dict) -> tuple:
+        """``(A, S, C, live)`` of ReLU layer ``i``: lower slopes and upper slopes over
+        ``2^K_SLOPE``, intercepts over ``2^K_BOX`` (decided units of layer ``k``: their bit),
+        and the units whose lines are not all 0. Cached per confirmation."""
+        key = ("lines", i)
+        got = self._lines_cache.get(key)
+        if got is None:
+            net = self.ck_net
+            off = net.relu_offset[net.relu_layers.index(i)]
+            A, S, C = [], [], []
+            for j in range(net.layers[i - 1].width):
+                u = off + j
+                if i == k and leaf._bits[u] != 42:
+                    on = (1 << K_SLOPE) if leaf._bits[u] == 49 else 0
+                    A.append(on)
+                    S.append(on)
+                    C.append(0)
+                else:
+                    a, sm, cm, _, _ = params[u]
+                    A.append(a << K_SLOPE)
+                    S.append(sm)
+                    C.append(cm)
+            live = [j for j in range(len(A)) if A[j] or S[j] or C[j]]  # a = s = c = 0: output 0
+            got = self._lines_cache[key] = (A, S, C, live)
+        return got
+
+    def _mat_cache(self, key: Any, vecs: list, ncols: int) -> Any:
+        import flint
+
+        got = self._wcache.get(key)
+        if got is None or key[0] == "pre":
+            got = flint.fmpz_mat(len(vecs), ncols, [c for v in vecs for c in v])
+            if key[0] != "pre":
+                self._wcache[key] = got
+        return got
+
+    @staticmethod
+    def _fmpz_cache(T: list) -> Any:
+        import flint
+
+        return flint.fmpz_mat(len(T), len(T[0]), [c for r in T for c in r])
+
+    def _fmpz_weights(self, i: int, pos: list, neg: list):
+        import flint
+
+        got = self._wcache.get(i)
+        if got is None:
+            got = self._wcache[i] = (flint.fmpz_mat(len(pos), len(pos[0]), [c for r in pos for c in r]),
+                                     flint.fmpz_mat(len(neg), len(neg[0]), [c for r in neg for c in r]))
+        return got
+
     @staticmethod
     def _farkas(cell, form, idx):
-        """Farkas vector (over the cell's integer rows) proving ``form >= 0`` on the cell."""
+        """Farkas vector (over the cell's integer rows) proving ``form >= 0`` on the cell:
+        from the basis of rows tight at vertex ``idx`` (exact integer inverse), else the
+        cell's own search."""
+        inc = cell.incidence[idx]
+        n = cell.n
+        if len(inc) == n:
+            basis = sorted(inc)
+            got = _integer_inverse([[cell.rows[basis[q]][0][t] for q in range(n)] for t in range(n)])
+            if got is not None:
+                T, DEN = got
+                Y = [-sum(a * g for a, g in zip(tr, form[:n])) for tr in T]  # sum_r Y_r a_r = -DEN g
+                if all(v >= 0 for v in Y) and sum(v * cell.rows[r][1] for v, r in zip(Y, basis)) <= form[n] * DEN:
+                    return {r: v for r, v in zip(basis, Y) if v}, DEN
         y = cell.farkas_at(form, idx)
         if y is not None:
             return y
@@ -370,6 +705,11 @@ class Pruner:
             return cell.farkas_nonneg(form)
         except ValueError:
             return None
+
+
+def _ck_basis(b: int) -> Any:
+    """The checker's reading of a bound marker: a basis index, None (box) or INF (no bound)."""
+    return INF if b == INF_B else None if b == -1 else b
 
 
 def _single_row(cell: Any, form: tuple, i: int):

@@ -85,6 +85,15 @@ def test_each_corruption_is_rejected_with_its_rule():
     bad = copy.deepcopy(cert)  # a unit left without a relaxation
     bad["partitions"][0]["prune"][0]["relu"].pop()
     muts.append((bad, "prune-relax"))
+    bad = copy.deepcopy(cert)  # no lower bound for an unstable unit (its upper slope is not 0)
+    r = bad["partitions"][0]["prune"][0]["relu"][relaxed[0]]
+    bad["partitions"][0]["prune"][0]["relu"][relaxed[0]] = r[:4] + [None, r[5] if len(r) == 6 else -1]
+    muts.append((bad, "prune-relax"))
+    bad = copy.deepcopy(cert)  # the forward bounds are too loose for the lines chosen for backward bounds
+    ev0 = bad["partitions"][0]["prune"][0]
+    if ev0.get("bounds") == "backward" and any(len(r) == 6 for r in ev0["relu"]):
+        bad["partitions"][0]["prune"][0]["relu"][relaxed[0]][2] = "1/1048576"
+        muts.append((bad, "prune-relax"))
     bad = copy.deepcopy(cert)  # altered final multiplier
     fk = bad["partitions"][0]["prune"][0]["disjuncts"][0]["farkas"]
     fk[-1][1] = "0"
@@ -116,6 +125,34 @@ def test_verdicts_agree_with_the_unpruned_walk(seed):
         assert check_certificate(property_certificate(net, prop, a)).valid
         if a.verdict == "violated":
             assert prop.is_counterexample(a.counterexample, evaluate(net, a.counterexample))
+
+
+@pytest.mark.parametrize("backward", [True, False])
+def test_residual_nets_and_both_bound_modes(backward):
+    from exactrelu.random_nets import random_network
+    from exactrelu.relaxation import Pruner
+    from exactrelu.regions import iter_regions
+
+    pruned = 0
+    for seed in range(3):
+        net = random_network([6, 6, 6], seed=seed, n_out=2, residual=True)
+        hi = output_bounds(net, box([-1, -1], [1, 1])).outputs[0].max
+        for t in (hi + F(1, 4), hi + F(1, 64), hi - F(1, 16)):
+            prop = parse_vnnlib(HDR + f"(assert (>= Y_0 {_q(t)}))")
+            region = prop.input_regions[0]
+            pruner = Pruner(net, list(enumerate(prop.disjuncts)), region, backward=backward)
+            nodes: list = []
+            for _ in iter_regions(net, region, nodes=nodes, prune=pruner):
+                pass
+            pruned += pruner.stats["pruned"]
+            if t < hi:
+                continue
+            # every cell is a region or pruned; pruned evidence passes the checker in a certificate
+            res = verify(net, prop, samples=0)
+            assert res.verdict == "holds"
+            assert check_certificate(property_certificate(net, prop, res)).valid
+        assert pruner.stats["failed_exact"] == 0
+    assert pruned > 0
 
 
 def test_disjunction_and_difference_constraints():

@@ -9,13 +9,15 @@ property can be met anywhere in the cell (``proofs/rules/prune.md``):
 * ``relu``: for every undecided unit ``u`` (ascending; the undecided units of the current
   ReLU layer and every unit of later ReLU layers) numbers ``[u, a, s, c]`` (optionally
   ``[u, a, s, c, bl, bu]``): the lower line ``relu(z) >= a z`` and the upper line
-  ``relu(z) <= s z + c``. The checker propagates linear bounds ``L(x) <= z_u(x) <= U(x)``
-  forward from the cell's exact pre-activations, computes ``lo <= min L`` and
-  ``hi >= max U`` itself, over the box, or (``bl``/``bu`` index a list ``bases`` of ``n``
-  cell rows each) as the value at that basis' vertex, valid because the dual solution of
-  the basis is checked to be non-negative; and requires
+  ``relu(z) <= s z + c``. The checker computes linear bounds ``L(x) <= z_u(x) <= U(x)``
+  from the cell's exact pre-activations, forward layer by layer or (``"bounds":
+  "backward"``) by propagating each unit's pre-activation backwards through the
+  relaxations below it, then ``lo <= min L`` and ``hi >= max U`` itself: over the box, or
+  (``bl``/``bu`` index a list ``bases`` of ``n`` cell rows each) as the value at that
+  basis' vertex, valid because the dual solution of the basis is checked to be
+  non-negative; ``null`` omits a bound (``-inf`` resp. ``+inf``). It requires
   ``0 <= a <= 1``, ``s >= 0``, ``s lo + c >= max(lo, 0)`` and ``s hi + c >= max(hi, 0)``
-  (rule ``prune-relax``);
+  (with ``lo = -inf``: ``s = 0``; with ``hi = +inf``: ``s >= 1``) (rule ``prune-relax``);
 * ``disjuncts``: per disjunct a Motzkin vector over the cell rows followed by one row per
   constraint ``a.u + G(x) - b <= 0`` (``< 0`` if strict), where ``G(x) <= c.y`` is the
   lower bound of the constraint's output part obtained by propagating ``c`` backwards
@@ -48,6 +50,7 @@ __all__ = ["PRUNE_RULES", "Relaxation", "check_pruned_cell", "relaxation_from_ev
            "constraint_form", "current_layer"]
 
 PRUNE_RULES = ("prune-box", "prune-relax", "prune-farkas")
+INF = "inf"  # marks an omitted (infinite) pre-activation bound of a relaxed unit
 
 
 # ------------------------------------------------------------------------ helpers
@@ -124,6 +127,9 @@ class Relaxation:
     Parameters
     ----------
     net : the checker's network
+    forward : build and check the forward bounds (rule ``prune-relax``); the checker always
+        does. A producer that has verified the same conditions exactly itself may skip it
+        and use only :meth:`objective_lower`.
     outs, pre, bits : the walk state of the cell (see :func:`current_layer`)
     box : ``(lo, hi)``, each a tuple of ``n`` ints over a common denominator: the pair
         ``((lo_1 .. lo_n, B), (hi_1 .. hi_n, B))`` (already proved to contain the cell)
@@ -131,7 +137,8 @@ class Relaxation:
     """
 
     def __init__(self, net: Any, outs: list, pre: list | None, bits: bytes, box: tuple, params: dict,
-                 node: int | None = None, rows: list | None = None, bases: list | None = None) -> None:
+                 node: int | None = None, rows: list | None = None, bases: list | None = None,
+                 forward: bool = True, backward_bounds: bool = False) -> None:
         self.net = net
         self.rows = rows or []
         self.bases = bases or []
@@ -157,8 +164,67 @@ class Relaxation:
         self._memo: dict = {}
         self.lower: dict[int, tuple] = {}  # layer -> (vecs, D): lower forms of its output
         self.upper: dict[int, tuple] = {}
-        if k is not None:
-            self._forward()
+        self._cols_cache: dict = {}
+        if k is not None and forward:  # (forward=False: a producer that has checked it itself)
+            if backward_bounds:
+                self._backward_bounds()
+            else:
+                self._forward()
+
+    def _check_unit(self, u: int, vl: list[int], dl: int, vu: list[int], du: int) -> None:
+        """Rule ``prune-relax`` for unit ``u`` whose pre-activation lies between the forms
+        ``vl/dl`` and ``vu/du`` on the cell."""
+        (pa, qa), (ps, qs), (pc, qc), bl, bu = self.params[u]
+        ok = 0 <= pa <= qa and ps >= 0
+        # lo = nl / ql <= min of the lower form on the cell, hi = nh / qh >= max of the upper form;
+        # an omitted bound (INF) is -inf (resp. +inf): then the line's slope must be 0 (resp. >= 1)
+        if bl is INF:
+            ok = ok and ps == 0
+            nl, ql = None, 1
+        else:
+            nl, ql = self._lower_bound(vl, dl, bl, u)
+            ok = ok and ps * qc * nl + pc * qs * ql >= qs * qc * max(nl, 0)  # times qs qc ql > 0
+        if bu is INF:
+            ok = ok and ps >= qs and bl is not INF
+            nh, qh = None, 1
+        else:
+            nh, qh = self._lower_bound([-c for c in vu], du, bu, u)
+            nh = -nh
+            ok = ok and ps * qc * nh + pc * qs * qh >= qs * qc * max(nh, 0)
+        if not ok:
+            a, s, c = Fraction(pa, qa), Fraction(ps, qs), Fraction(pc, qc)
+            lo = "-inf" if nl is None else Fraction(nl, ql)
+            hi = "inf" if nh is None else Fraction(nh, qh)
+            raise _invalid("prune-relax", f"node {self.node}: the lines of unit {u} (a={a}, s={s}, c={c}) "
+                           f"are not a relaxation of relu on [{lo}, {hi}]", node=self.node, unit=u)
+
+    def _backward_bounds(self) -> None:
+        """Backward (DeepPoly-style) bounds: every relaxed unit of a layer after ``k`` is
+        bounded by forms obtained by propagating its pre-activation backwards through the
+        relaxations of the layers below it (checked layer by layer, bottom up)."""
+        net, k = self.net, self.k
+        pv, pD = _common(self.pre)
+        for i in range(k, len(net.layers) + 1):
+            lay = net.layers[i - 1]
+            if lay.activation != "relu":
+                continue
+            off = net.relu_offset[net.relu_layers.index(i)]
+            for j in range(lay.width):
+                u = off + j
+                if i == k:
+                    if self.bits[u] == 42:
+                        self._check_unit(u, pv[j], pD, pv[j], pD)
+                    continue
+                _, _, _, bl, bu = self.params[u]
+                e = [0] * lay.width
+                gl, dl, gu, du = [], 1, [], 1
+                if bl is not INF:
+                    e[j] = 1
+                    gl, dl = self._backward(i, e, 1, True)
+                if bu is not INF:
+                    e[j] = -1
+                    gu, du = self._backward(i, e, 1, True)
+                self._check_unit(u, list(gl), dl, [-c for c in gu], du)
 
     def _lower_bound(self, v: list[int], d: int, basis: int | None, unit: int) -> tuple[int, int]:
         """``(N, Q)``, ``Q > 0``: a lower bound ``N/Q`` of the form ``v/d`` on the cell: over the
@@ -253,19 +319,7 @@ class Relaxation:
                         hu.append((zero, 1))
                     continue
                 (pa, qa), (ps, qs), (pc, qc), bl, bu = self.params[u]
-                # lo = nl / ql <= min of L_z on the cell, hi = nh / qh >= max of U_z (ql, qh > 0)
-                nl, ql = self._lower_bound(zl[j], Dl, bl, u)
-                nh, qh = self._lower_bound([-c for c in zu[j]], Du, bu, u)
-                nh = -nh
-                # the line conditions, multiplied by qs qc ql (resp. qs qc qh) > 0
-                ok = 0 <= pa <= qa and ps >= 0
-                ok = ok and ps * qc * nl + pc * qs * ql >= qs * qc * max(nl, 0)
-                ok = ok and ps * qc * nh + pc * qs * qh >= qs * qc * max(nh, 0)
-                if not ok:
-                    a, s, c = Fraction(pa, qa), Fraction(ps, qs), Fraction(pc, qc)
-                    lo, hi = Fraction(nl, ql), Fraction(nh, qh)
-                    raise _invalid("prune-relax", f"node {self.node}: the lines of unit {u} (a={a}, s={s}, c={c}) "
-                                   f"are not a relaxation of relu on [{lo}, {hi}]", node=self.node, unit=u)
+                self._check_unit(u, zl[j], Dl, zu[j], Du)
                 hl.append(([pa * v for v in zl[j]], qa * Dl))
                 up = [ps * qc * v for v in zu[j]]
                 up[-1] += pc * qs * Du
@@ -288,65 +342,139 @@ class Relaxation:
         n1 = net.n_inputs + 1
         if self.k is None:  # no undecided unit: the exact output forms
             return _combine_forms(c, self.exact[L], n1)
-        k = self.k
-        # lam[i] = (ints, D): coefficients on the output of layer i (i >= k)
         Dc = math.lcm(*[x.denominator for x in c])
-        lam: dict[int, tuple[list[int], int]] = {L: ([int(x * Dc) for x in c], Dc)}
-        acc_terms: list[tuple[list[int], int]] = []  # forms (v, d) to add up
-        for i in range(L, k - 1, -1):
+        return self._backward(L, [int(x * Dc) for x in c], Dc, False)
+
+    def _columns(self, key: Any, forms: list) -> tuple[list, int]:
+        """Columns of ``forms`` over a common denominator (cached by ``key``)."""
+        got = self._cols_cache.get(key)
+        if got is None:
+            vecs, D = _common(forms)
+            got = self._cols_cache[key] = (list(zip(*vecs)), D)
+        return got
+
+    def _backward(self, top: int, vec: list[int], Dv: int, on_pre: bool) -> tuple[tuple[int, ...], int]:
+        """A form ``G`` with ``sum_t vec_t / Dv * w_t(x) >= G(x)`` on the cell, ``w`` the
+        pre-activation (``on_pre``) or the output of layer ``top >= k``: every ``mu relu(z)``
+        is replaced by ``mu a z`` (``mu >= 0``) or ``mu (s z + c)`` (``mu < 0``), every linear
+        map is substituted, down to layer ``k`` and the exact earlier layers."""
+        net, k = self.net, self.k
+        n1 = net.n_inputs + 1
+        lam: dict[int, tuple] = {top: (vec, Dv, on_pre)}
+        terms: list[tuple[list[int], int]] = []
+        for i in range(top, k - 1, -1):
             if i not in lam:
                 continue
-            lv, lD = lam.pop(i)
+            lv, lD, pre = lam.pop(i)
             lay = net.layers[i - 1]
-            const = Fraction(0)
-            if lay.activation == "relu":
-                off = net.relu_offset[net.relu_layers.index(i)]
-                nu = []
-                for j, m in enumerate(lv):
-                    u = off + j
-                    if i == k and self.bits[u] != 42:
-                        nu.append(Fraction(m, lD) if self.bits[u] == 49 else Fraction(0))
-                        continue
-                    if m == 0:
-                        nu.append(Fraction(0))
-                        continue
-                    (pa, qa), (ps, qs), (pc, qc), _, _ = self.params[u]
-                    if m > 0:
-                        nu.append(Fraction(m * pa, lD * qa))
-                    else:
-                        nu.append(Fraction(m * ps, lD * qs))
-                        const += Fraction(m * pc, lD * qc)
+            if not pre and lay.activation == "relu":
+                nv, Dn, cn, cd = self._relax_back(i, lv, lD)
+                if cn:
+                    terms.append(([0] * (n1 - 1) + [cn], cd))
             else:
-                nu = [Fraction(m, lD) for m in lv]
-            if const:
-                acc_terms.append(([0] * (n1 - 1) + [const.numerator], const.denominator))
-            if i == k:
-                acc_terms.append(_combine_forms(nu, self.pre, n1))
+                nv, Dn = lv, lD
+            if not any(nv):
                 continue
-            Dn = math.lcm(*[x.denominator for x in nu])
-            nv = [int(x * Dn) for x in nu]
+            if i == k:
+                cols, pD = self._columns("pre", self.pre)
+                terms.append(([sum(map(mul, nv, col)) for col in cols], Dn * pD))
+                continue
             rows, bias, E, _, _ = _layer_matrix(net, i)
             cb = sum(map(mul, nv, bias))
             if cb:
-                acc_terms.append(([0] * (n1 - 1) + [cb], Dn * E))
-            cols = list(zip(*rows)) if rows else []
+                terms.append(([0] * (n1 - 1) + [cb], Dn * E))
+            relaxed_here = not pre and lay.activation == "relu"
+            live_i = self._live(i) if relaxed_here else None
+            key = ("w", i, relaxed_here)
+            wcols = self._cols_cache.get(key)
+            if wcols is None:  # columns of the weights, restricted to the units that can be nonzero
+                cols_all = list(zip(*rows))
+                wcols = [[col[t] for t in live_i] for col in cols_all] if relaxed_here else cols_all
+                self._cols_cache[key] = wcols
+            if relaxed_here:
+                nv = [nv[t] for t in live_i]
             t = 0
             for s in lay.sources:
-                width = len(self.exact[s]) if s < k else len(self.lower[s][0])
-                contrib = [sum(map(mul, nv, cols[t + j])) for j in range(width)]
+                width = len(self.exact[s]) if s < k else net.layers[s - 1].width
+                if s >= k and net.layers[s - 1].activation == "relu":
+                    # units of s whose two lines are 0 contribute nothing: skip their sums
+                    contrib = [0] * width
+                    for j in self._live(s):
+                        contrib[j] = sum(map(mul, nv, wcols[t + j]))
+                else:
+                    contrib = [sum(map(mul, nv, wcols[t + j])) for j in range(width)]
                 t += width
                 if s < k:
-                    acc_terms.append(_combine_forms([Fraction(x, Dn * E) for x in contrib], self.exact[s], n1))
+                    cols, eD = self._columns(("exact", s), self.exact[s])
+                    terms.append(([sum(map(mul, contrib, col)) for col in cols], Dn * E * eD))
                 elif s in lam:
-                    pv, pD = lam[s]
+                    pv, pD, _ = lam[s]
                     M = math.lcm(pD, Dn * E)
-                    lam[s] = ([a * (M // pD) + b * (M // (Dn * E)) for a, b in zip(pv, contrib)], M)
+                    lam[s] = ([a * (M // pD) + b * (M // (Dn * E)) for a, b in zip(pv, contrib)], M, False)
                 else:
-                    lam[s] = (contrib, Dn * E)
-        vecs, D = _common(acc_terms)
-        tot = [sum(col) for col in zip(*vecs)] if vecs else [0] * n1
+                    lam[s] = (contrib, Dn * E, False)
+        if not terms:
+            return tuple([0] * n1), 1
+        vecs, D = _common(terms)
+        tot = [sum(col) for col in zip(*vecs)]
         v, D = _reduce([tot], D)
         return tuple(v[0]), D
+
+    def _live(self, i: int) -> list[int]:
+        """Units of ReLU layer ``i`` whose output can be nonzero in the backward bounds:
+        decided active units of layer ``k`` and relaxed units whose lines are not all 0
+        (``a = s = c = 0``: both lines say the output is 0, so it contributes no term)."""
+        key = ("live", i)
+        got = self._cols_cache.get(key)
+        if got is None:
+            net, k = self.net, self.k
+            off = net.relu_offset[net.relu_layers.index(i)]
+            got = []
+            for j in range(net.layers[i - 1].width):
+                u = off + j
+                if i == k and self.bits[u] != 42:
+                    if self.bits[u] == 49:
+                        got.append(j)
+                elif self.params[u][0][0] or self.params[u][1][0] or self.params[u][2][0]:
+                    got.append(j)  # (a = s = c = 0 means relu(z) = 0 on the cell: no term at all)
+            self._cols_cache[key] = got
+        return got
+
+    def _relax_back(self, i: int, lv: list[int], lD: int) -> tuple[list[int], int, int, int]:
+        """Coefficients ``lv / lD`` on the outputs of ReLU layer ``i`` -> coefficients
+        ``nv / Dn`` on its pre-activations plus the constant ``cn / cd`` (lower bound)."""
+        net, k = self.net, self.k
+        off = net.relu_offset[net.relu_layers.index(i)]
+        key = ("q", i)
+        got = self._cols_cache.get(key)
+        if got is None:
+            qs_ = [1]
+            qc_ = [1]
+            for j in range(net.layers[i - 1].width):
+                p = self.params.get(off + j)
+                if p is not None:
+                    qs_ += [p[0][1], p[1][1]]
+                    qc_.append(p[2][1])
+            got = self._cols_cache[key] = (math.lcm(*qs_), math.lcm(*qc_))
+        Q, QC = got
+        nv = []
+        cn = 0
+        bits, params = self.bits, self.params
+        for j, m in enumerate(lv):
+            u = off + j
+            if i == k and bits[u] != 42:
+                nv.append(m * Q if bits[u] == 49 else 0)
+                continue
+            if m == 0:
+                nv.append(0)
+                continue
+            (pa, qa), (ps, qs), (pc, qc), _, _ = params[u]
+            if m > 0:
+                nv.append(m * pa * (Q // qa))
+            else:
+                nv.append(m * ps * (Q // qs))
+                cn += m * pc * (QC // qc)
+        return nv, lD * Q, cn, lD * QC
 
 
 def _integer_inverse(A: list[list[int]]) -> tuple[list[list[int]], int] | None:
@@ -427,8 +555,9 @@ def _param(num: Callable, s: Any) -> tuple[int, int]:
 
 
 def parse_relu_params(num: Callable, raw: Any, node: int) -> dict:
-    """``[[u, a, s, c], ...]`` or ``[u, a, s, c, bl, bu]`` (basis indices or -1 for the box)
-    -> ``{u: ((pa, qa), (ps, qs), (pc, qc), bl, bu)}`` (``None`` for the box)."""
+    """``[[u, a, s, c], ...]`` or ``[u, a, s, c, bl, bu]`` (a basis index, -1 for the box,
+    null for no bound) -> ``{u: ((pa, qa), (ps, qs), (pc, qc), bl, bu)}`` (``None`` for the
+    box, ``INF`` for no bound)."""
     if not isinstance(raw, list):
         raise CertificateMalformed(f"prune evidence of node {node}: 'relu' must be a list")
     out: dict = {}
@@ -439,8 +568,9 @@ def parse_relu_params(num: Callable, raw: Any, node: int) -> dict:
         u = _int(item[0], "relu unit")
         if u in out:
             raise _invalid("prune-relax", f"node {node}: unit {u} has two relaxations", node=node, unit=u)
-        bases = [_int(b, "relu basis") for b in item[4:]] or [-1, -1]
-        out[u] = tuple(_param(num, x) for x in item[1:4]) + tuple(None if b < 0 else b for b in bases)
+        bases = [INF if b is None else _int(b, "relu basis") for b in item[4:]] or [-1, -1]
+        out[u] = tuple(_param(num, x) for x in item[1:4]) + tuple(b if b is INF or b >= 0 else None
+                                                                  for b in bases)
     return out
 
 
@@ -524,7 +654,11 @@ def relaxation_from_evidence(num: Callable, net: Any, leaf: Any, ev: Any) -> Rel
                     net.n_inputs, node)
     params = parse_relu_params(num, _get(ev, "relu", list, f"prune {node}"), node)
     bases = parse_bases(ev.get("bases", []), node)
-    return Relaxation(net, leaf._outs, leaf._pre, leaf._bits, box, params, node, rows, bases)
+    how = ev.get("bounds", "forward")
+    if how not in ("forward", "backward"):
+        raise CertificateMalformed(f"prune evidence of node {node}: 'bounds' must be 'forward' or 'backward'")
+    return Relaxation(net, leaf._outs, leaf._pre, leaf._bits, box, params, node, rows, bases,
+                      backward_bounds=how == "backward")
 
 
 def check_disjunct_proofs(num: Callable, rel: Relaxation, leaf: Any, disjuncts: list, ev: Any) -> None:

@@ -151,6 +151,15 @@ def pruned_property(hdr: str, D) -> None:
     def drop_unit(ev, _):
         ev["relu"].pop()
 
+    def omit_lower_bound(ev, _):  # no lower bound for an unstable unit: its slope s > 0 needs one
+        r = ev["relu"][relaxed]
+        ev["relu"][relaxed] = r[:4] + [None, r[5] if len(r) == 6 else -1]
+
+    def other_basis(ev, _):  # a bound read at another basis (wrong vertex: a negative dual, or singular)
+        r = next(r for r in ev["relu"] if len(r) == 6 and isinstance(r[4], int) and r[4] >= 0)
+        b = ev["bases"][r[4]]
+        b[0] = next(i for i in range(len(b) + 8) if i not in b)
+
     def zero_final(ev, _):
         ev["disjuncts"][0]["farkas"][-1][1] = "0"
 
@@ -166,6 +175,8 @@ def pruned_property(hdr: str, D) -> None:
     mutate("prune-relax", "altered_intercept", set_param(3, "0"))
     mutate("prune-relax", "lower_slope_above_one", set_param(1, "2"))
     mutate("prune-relax", "unit_missing", drop_unit)
+    mutate("prune-relax", "lower_bound_omitted", omit_lower_bound)
+    mutate("prune-relax", "other_basis", other_basis)
     mutate("prune-farkas", "altered_multiplier", zero_final)
     mutate("prune-farkas", "property_violable", violable)
     mutate("property-complete", "open_node_not_pruned", unpruned)
