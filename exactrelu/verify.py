@@ -6,16 +6,22 @@ Procedure (floats propose, exact arithmetic decides):
 1. *Falsification.* Random and corner points of each input region are evaluated in
    float64; the most promising are re-evaluated exactly and kept only if they are exact
    counterexamples.
-2. *Region walk.* The linear regions of the network over each input region are streamed
-   from the certified splitting tree. On a region the outputs are affine, so each
-   disjunct of the property becomes a set of linear inequalities in ``x``; its emptiness
-   is decided exactly (vertex minimum for one inequality, an exact LP otherwise) and
-   proved by a Farkas vector, or a point of it is a counterexample (re-checked exactly).
+2. *Region walk with pruning.* The linear regions of the network over each input region
+   are streamed from the certified splitting tree (:func:`walk_input_region`, one call per
+   input region). Before a cell is split, :class:`exactrelu.relaxation.Pruner` tries to
+   refute every disjunct on the whole cell with a linear relaxation of its undecided units
+   (proposed in float64, confirmed exactly); a refuted cell is *pruned*: not split, its
+   evidence kept. On a region the outputs are affine, so each disjunct becomes a set of
+   linear inequalities in ``x``; its emptiness is decided exactly (vertex minimum for one
+   inequality, an exact LP otherwise) and proved by a Farkas vector, or a point of it is a
+   counterexample (re-checked exactly).
 3. *Verdict.* ``violated`` as soon as a counterexample is confirmed; ``holds`` when every
-   region of every input region is proved empty; ``unknown`` when a limit stops the walk.
+   cell of every input region is a region proved empty or a pruned cell; ``unknown`` when a
+   limit stops the walk.
 
 The certificate (claim ``"property"``) holds the property in exact JSON form, one
-splitting tree per input region and the per-leaf Farkas vectors.
+splitting tree per input region, the per-leaf Farkas vectors and, for pruned cells (open
+nodes of an incomplete tree), the relaxation evidence (``proofs/rules/prune.md``).
 
 Examples
 --------
