@@ -78,6 +78,42 @@ def throughput(name, net, D, limit, dask: bool) -> None:
           flush=True)
 
 
+def acas_verify(spec: str, limit: float, dask: bool) -> None:
+    """Seconds to a verdict for ACAS Xu instances, 1 worker vs a pool of 2 (and Dask)."""
+    from exactrelu.checker import check_certificate
+    from exactrelu.verify import property_certificate, verify
+
+    print("\nACAS Xu verification, seconds to the verdict (same limit for each run):\n")
+    print("| instance | verdict | regions | 1 worker | pool 2 | speed-up | dask 2 | speed-up | certificates |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for item in spec.split(","):
+        netname, p = item.split(":")
+        i, j = map(int, netname.split("_"))
+        net = load_model(acas(i, j))
+        prop = load_vnnlib(acas_prop(int(p)), 5, 5)
+        runs = [("1", None), ("pool", PoolExecutor(2))]
+        if dask:
+            runs.append(("dask", DaskExecutor("local", 2)))
+        res = {}
+        for name, ex in runs:
+            t = time.perf_counter()
+            r = verify(net, prop, time_limit=limit, samples=0, executor=ex)
+            res[name] = (r, time.perf_counter() - t)
+            if ex is not None and name == "dask":
+                ex.close()
+        r1, t1 = res["1"]
+        certs = "-"
+        if r1.verdict == "holds":
+            cs = [property_certificate(net, prop, res[k][0]) for k in res if res[k][0].verdict == "holds"]
+            certs = ("identical, valid" if all(c == cs[0] for c in cs) and check_certificate(cs[0]).valid
+                     else "DIFFER")
+        cells = [f"{res['pool'][1]:6.1f} s", f"{t1 / res['pool'][1]:5.2f}x"]
+        cells += [f"{res['dask'][1]:6.1f} s", f"{t1 / res['dask'][1]:5.2f}x"] if "dask" in res else ["-", "-"]
+        verdicts = "/".join(sorted({v[0].verdict for v in res.values()}))
+        print(f"| {netname} prop {p} | {verdicts} | {r1.regions} | {t1:6.1f} s | " + " | ".join(cells)
+              + f" | {certs} |", flush=True)
+
+
 class _RssSampler:
     """Peak total resident memory (VmRSS) of a process and all its descendants, from /proc."""
 
@@ -161,6 +197,8 @@ def main() -> None:
     ap.add_argument("--million", action="store_true", help="also the 10^5 and 10^6-region streaming runs")
     ap.add_argument("--million-width", type=int, default=1800)
     ap.add_argument("--skip-table", action="store_true", help="only the streaming runs")
+    ap.add_argument("--acas-verify", default="", help="ACAS Xu instances to verify with 1 and 2 workers, e.g. "
+                    "'1_1:3,1_2:4' (net:property)")
     ap.add_argument("--acas-limit", type=float, default=60.0)
     ap.add_argument("--shared", default=None)
     args = ap.parse_args()
@@ -187,6 +225,8 @@ def main() -> None:
         prop = load_vnnlib(acas_prop(3), 5, 5)
         throughput(f"ACAS 1_1 prop-3 box ({args.acas_limit:g} s)", prop.restrict(net), prop.input_regions[0],
                    args.acas_limit, dask)
+    if args.acas_verify:
+        acas_verify(args.acas_verify, args.acas_limit, dask)
     if args.million:
         print("\nStreaming runs (stream certificate on disk, peak resident memory of all processes, then the "
               "streaming checker):\n")

@@ -132,8 +132,9 @@ def cmd_regions(args) -> int:
             from .executor import make_executor
             from .parallel import parallel_walk
 
-            out = parallel_walk(net, D, make_executor(args.workers, args.dask), mode="objects",
-                                max_regions=args.max_regions, time_limit=args.time_limit, progress=cb)
+            with make_executor(args.workers, args.dask) as ex:
+                out = parallel_walk(net, D, ex, mode="objects", max_regions=args.max_regions,
+                                    time_limit=args.time_limit, progress=cb)
             part = out.partition
             if out.stopped_by == "interrupted":
                 raise KeyboardInterrupt
@@ -189,21 +190,22 @@ def _regions_stream(args, net, D) -> int:
     ck_path = Path(str(out_path) + ".ckpt")
     spill = Path(str(out_path) + ".parts")
     resume = None
-    if args.resume:
-        if not ck_path.exists():
-            raise ExactReluError(f"nothing to resume: {ck_path} does not exist (the run finished, or never started)")
+    if args.resume and not ck_path.exists():
+        print(f"exactrelu: no checkpoint {ck_path} (the run finished, or was stopped before its first checkpoint): "
+              "starting from the beginning", file=sys.stderr)
+    elif args.resume:
         resume = load_checkpoint(ck_path)
         if not out_path.exists() or out_path.stat().st_size < resume["stream_bytes"]:
             raise ExactReluError(f"{out_path} is shorter than its checkpoint says; start again without --resume")
         fh = open(out_path, "r+b")
-    else:
-        if ck_path.exists():
+    if resume is None:
+        if ck_path.exists() and not args.resume:
             raise ExactReluError(f"{ck_path} exists: continue that run with --resume, or delete it to start again")
         fh = open(out_path, "wb")
     bar, cb = _progress_bar(_want_progress(args), "regions")
     try:
-        with fh:
-            out = parallel_walk(net, D, make_executor(args.workers, args.dask), mode="lines", out=fh,
+        with fh, make_executor(args.workers, args.dask) as ex:
+            out = parallel_walk(net, D, ex, mode="lines", out=fh,
                                 max_regions=args.max_regions, time_limit=args.time_limit, progress=cb,
                                 spill_dir=spill, checkpoint=ck_path, checkpoint_every=args.checkpoint_every,
                                 resume=resume)

@@ -37,12 +37,17 @@ def cmd_bounds(args) -> int:
 
 
 def _executor(args):
-    """None for the serial run, else the executor of ``--workers`` / ``--dask``."""
+    """None for the serial run, else the executor of ``--workers`` / ``--dask`` (closed when
+    the process exits)."""
     if getattr(args, "workers", 1) == 1 and not getattr(args, "dask", None):
         return None
+    import atexit
+
     from .executor import make_executor
 
-    return make_executor(args.workers, args.dask)
+    ex = make_executor(args.workers, args.dask)
+    atexit.register(ex.close)
+    return ex
 
 
 def cmd_verify(args) -> int:

@@ -49,6 +49,10 @@ class Executor:
         """The futures among ``futures`` that are done (waits for at least one, or ``timeout``)."""
         raise NotImplementedError
 
+    def release(self) -> None:
+        """The walk that called :meth:`prepare` is over (a pool bound to its spec stops; a
+        cluster stays up for the next walk)."""
+
     def close(self, cancel: bool = False) -> None:
         """Release the workers (``cancel``: drop queued tasks, do not wait for running ones)."""
 
@@ -89,6 +93,7 @@ class PoolExecutor(Executor):
         self._pool: cf.ProcessPoolExecutor | None = None
 
     def prepare(self, spec: Any, install: Callable[[Any], None] | None = None) -> Any:
+        self.release()  # a pool is bound to one spec (its initializer installed it)
         methods = multiprocessing.get_all_start_methods()
         ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         self._pool = cf.ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=install,
@@ -103,6 +108,9 @@ class PoolExecutor(Executor):
     def wait_first(self, futures: list, timeout: float | None = None) -> list:
         done, _ = cf.wait(futures, timeout=timeout, return_when=cf.FIRST_COMPLETED)
         return list(done)
+
+    def release(self) -> None:
+        self.close()
 
     def close(self, cancel: bool = False) -> None:
         if self._pool is not None:

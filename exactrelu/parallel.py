@@ -225,6 +225,7 @@ class _Run:
             self.nodes += it.n_nodes
             self.regions += it.n_regions
             stack.extend(reversed(it.children or ()))
+            it.frag, it.children = None, ()  # written: keep nothing of it (memory stays bounded)
 
     def _drop_spills(self) -> None:
         for name in self.emitted_spills:
@@ -347,9 +348,8 @@ def parallel_walk(net: Network, domain: Polytope, executor: Executor, *, mode: s
     else:
         if mode == "lines":
             run._write(header(spec.network, spec.domain, format_vector(domain.interior_point)))
-        root = _Item((), None)
-        run.emit_stack = [root]
-        run.enqueue(root)
+        run.emit_stack = [_Item((), None)]
+        run.enqueue(run.emit_stack[0])
     if ck_path is not None and resume is None:
         run.checkpoint(ck_path, 0.0)  # a killed run can always resume, even before the first period
     handle = executor.prepare(spec, install)
@@ -400,7 +400,7 @@ def parallel_walk(net: Network, domain: Polytope, executor: Executor, *, mode: s
     finally:
         restore()
         if not interrupted:
-            executor.close()
+            executor.release()
     run.emit()
     complete = not run.queue and not in_flight and not any(not it.done for it in _all_items(run.emit_stack))
     if not complete and ck_path is not None:

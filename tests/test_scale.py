@@ -237,7 +237,9 @@ def test_cli_stream_refusals(big, tmp_path):
 
     assert main(["regions", str(model), "--box=-1:1", "--stream", str(tmp_path / "x.jsonl"),
                  "--graph", str(tmp_path / "g.graphml")]) == 2
-    assert main(["regions", str(model), "--box=-1:1", "--stream", str(tmp_path / "y.jsonl"), "--resume"]) == 2
+    (tmp_path / "z.jsonl.ckpt").write_text("{}")
+    assert main(["regions", str(model), "--box=-1:1", "--stream", str(tmp_path / "z.jsonl")]) == 2  # use --resume
+    assert main(["regions", str(model), "--box=-1:1", "--stream", str(tmp_path / "z.jsonl"), "--resume"]) == 2
     assert main(["regions", str(model), "--box=-1:1", "--workers", "0"]) == 2
 
 
