@@ -310,15 +310,7 @@ class Cell:
         """``sum_i y_i a_{basis_i} = target`` via a cached integer adjugate (None if singular)."""
         entry = self._adj.get(basis)
         if entry is None:
-            inv = _inverse_transposed([self.rows[i][0] for i in basis])
-            if inv is None:
-                entry = self._adj[basis] = (None, 0)
-            else:
-                det = 1
-                for row in inv:
-                    for v in row:
-                        det = det * v.denominator // math.gcd(det, v.denominator)
-                entry = self._adj[basis] = ([[int(v * det) for v in row] for row in inv], det)
+            entry = self._adj[basis] = _scaled_inverse_transposed([self.rows[i][0] for i in basis])
         adj, det = entry
         if adj is None:
             return None
@@ -349,23 +341,22 @@ class Cell:
         return None
 
 
-def _inverse_transposed(basis_rows: list[tuple[int, ...]]) -> list[list[Fraction]] | None:
-    """The inverse of the matrix whose columns are ``basis_rows`` (None if singular)."""
+def _scaled_inverse_transposed(basis_rows: list[tuple[int, ...]]) -> tuple[list[list[int]] | None, int]:
+    """``(N, d)`` with ``N / d`` the inverse of the matrix whose columns are ``basis_rows``
+    and ``d`` the least common denominator of its entries (python-flint's exact ``fmpz_mat``
+    inverse); ``(None, 0)`` if singular.
+
+    >>> _scaled_inverse_transposed([(2, 0), (1, 1)])
+    ([[1, -1], [0, 2]], 2)
+    """
+    import flint
+
     n = len(basis_rows)
-    M = [[Fraction(basis_rows[i][j]) for i in range(n)] + [Fraction(int(j == k)) for k in range(n)] for j in range(n)]
-    for col in range(n):
-        piv = next((r for r in range(col, n) if M[r][col] != 0), None)
-        if piv is None:
-            return None
-        M[col], M[piv] = M[piv], M[col]
-        pv = M[col][col]
-        M[col] = [x / pv for x in M[col]]
-        rowc = M[col]
-        for r in range(n):
-            if r != col and M[r][col] != 0:
-                f = M[r][col]
-                M[r] = [x - f * y for x, y in zip(M[r], rowc)]
-    return [row[n:] for row in M]
+    M = flint.fmpz_mat(n, n, [basis_rows[i][j] for j in range(n) for i in range(n)])
+    if M.det() == 0:
+        return None, 0
+    num, den = M.inv().numer_denom()
+    return [[int(num[r, c]) for c in range(n)] for r in range(n)], int(den)
 
 
 def _solve_transposed(basis_rows: list[tuple[int, ...]], target: tuple[int, ...]) -> list[Fraction] | None:
