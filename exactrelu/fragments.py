@@ -105,6 +105,23 @@ def install(spec: WalkSpec) -> None:
 
     _INSTALLED[spec.key] = spec
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent()
+
+
+def _die_with_parent() -> None:
+    """On Linux, ask the kernel to kill this worker when the process that started it dies
+    (a ``kill -9`` of the walk must not leave orphaned workers computing)."""
+    import ctypes
+    import signal
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # pragma: no cover - no prctl: workers end when the pipe closes
+        pass
 
 
 def _walker(handle: "WalkSpec | str"):

@@ -186,6 +186,26 @@ def big(tmp_path_factory):
     return d / "net.json", stream
 
 
+def _assert_no_orphans(marker: str) -> None:
+    """No process whose command line names ``marker`` survives (pool workers die with the walk)."""
+    if not Path("/proc").is_dir():
+        return
+    deadline = time.time() + 5
+    while True:
+        alive = []
+        for d in Path("/proc").iterdir():
+            if d.name.isdigit():
+                try:
+                    if marker.encode() in (d / "cmdline").read_bytes():
+                        alive.append(int(d.name))
+                except OSError:
+                    pass
+        if not alive or time.time() > deadline:
+            break
+        time.sleep(0.2)
+    assert not alive, f"orphaned workers {alive} after kill -9 of the walk"
+
+
 @pytest.mark.slow
 def test_killed_runs_resume_to_the_serial_stream(big, tmp_path):
     """SIGKILL at random moments (seeded), resume each time: the same bytes at the end."""
@@ -204,6 +224,7 @@ def test_killed_runs_resume_to_the_serial_stream(big, tmp_path):
             proc.send_signal(signal.SIGKILL)
             proc.wait()
             kills += 1
+            _assert_no_orphans(str(out))
             proc = _cli(*args, "--resume")
     assert proc.returncode == 0, proc.stderr.read()
     assert kills >= 1
