@@ -1,6 +1,6 @@
 """ACAS Xu (VNN-COMP 2022): verdicts and seconds per instance.
 
-    python benchmarks/bench_acasxu.py [--limit 116] [--first N] [--props 1,2,3] [--certify] [--no-prune]
+    python benchmarks/bench_acasxu.py [--limit 116] [--first N] [--props 1,2,3] [--certify] [--workers 2] [--no-prune]
 
 Reads ``../shared/benchmarks/vnncomp2022/acasxu/instances.csv`` in place, runs
 ``exactrelu.verify`` with the per-instance time limit, checks each certificate with the
@@ -33,7 +33,14 @@ def main() -> None:
     ap.add_argument("--certify", action="store_true")
     ap.add_argument("--shared", default=None)
     ap.add_argument("--no-prune", action="store_true")
+    ap.add_argument("--workers", type=int, default=1, help="process pool per instance (exactrelu.executor)")
+    ap.add_argument("--dask", default=None, help="Dask scheduler address, or 'local'")
     args = ap.parse_args()
+    executor = None
+    if args.workers != 1 or args.dask:
+        from exactrelu.executor import make_executor
+
+        executor = make_executor(args.workers, args.dask)
     base = BENCH / "vnncomp2022" / "acasxu"
     rows = [line.split(",") for line in (base / "instances.csv").read_text().split()]
     if args.props:
@@ -49,7 +56,7 @@ def main() -> None:
         net = cache.get(onnx_name) or load_model(base / (onnx_name + ".gz"))
         cache[onnx_name] = net
         prop = load_vnnlib(base / (prop_name + ".gz"), 5, 5)
-        res = verify(net, prop, time_limit=args.limit, prune=not args.no_prune)
+        res = verify(net, prop, time_limit=args.limit, prune=not args.no_prune, executor=executor)
         checked = ""
         if args.certify and res.verdict != "unknown":
             tc = time.perf_counter()
@@ -66,6 +73,8 @@ def main() -> None:
         print(f"{Path(onnx_name).stem:32s} {Path(prop_name).stem:8s} {res.verdict:9s} {res.seconds:7.1f} s "
               f"{res.regions:7d} regions {st.get('pruned', 0):6d}/{st.get('prune_attempts', 0):<6d} pruned"
               f"{extra}{checked}", flush=True)
+    if executor is not None:
+        executor.close()
     n = len(rows)
     print(f"\n{n} instances, limit {args.limit:g} s: {totals['holds']} holds, {totals['violated']} violated, "
           f"{totals['unknown']} unknown; {time.perf_counter() - t_all:.0f} s in all")
