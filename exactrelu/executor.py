@@ -37,6 +37,12 @@ class Executor:
     """The executor interface: ``prepare`` a work spec once, ``submit`` tasks, ``wait_first``."""
 
     workers: int = 1
+    task_seconds: float = 0.5  # a task's time budget while every worker has work queued
+
+    @property
+    def slots(self) -> int:
+        """How many tasks to keep submitted at once (one running and one queued per worker)."""
+        return 2 * self.workers if self.workers > 1 else 1
 
     def prepare(self, spec: Any, install: Callable[[Any], None] | None = None) -> Any:
         """Make ``spec`` available to the workers; returns the handle tasks receive."""
@@ -48,6 +54,10 @@ class Executor:
     def wait_first(self, futures: list, timeout: float | None = None) -> list:
         """The futures among ``futures`` that are done (waits for at least one, or ``timeout``)."""
         raise NotImplementedError
+
+    def results(self, futures: list) -> list:
+        """The results of finished ``futures``, in order (an executor may fetch them at once)."""
+        return [f.result() for f in futures]
 
     def release(self) -> None:
         """The walk that called :meth:`prepare` is over (a pool bound to its spec stops; a
@@ -124,11 +134,30 @@ class PoolExecutor(Executor):
             self._pool = None
 
 
+# Worker settings for the LocalCluster this module starts: the statistical profiler (a
+# stack sample every 10 ms) and the frequent monitors take the GIL from the task thread;
+# without them a 2-worker cluster walked 8-17 % faster (benchmarks/README.md). Workers of
+# a cluster started elsewhere keep their own configuration (the README says how to set it).
+LOCAL_WORKER_CONFIG = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.worker.memory.monitor-interval": "1s",
+    "distributed.admin.system-monitor.interval": "2s",
+    "distributed.admin.tick.interval": "200ms",
+}
+
+
 class DaskExecutor(Executor):
     """A Dask distributed cluster: ``address`` of a running scheduler, or ``"local"`` for a
-    ``LocalCluster`` of ``workers`` single-threaded worker processes started here."""
+    ``LocalCluster`` of ``workers`` single-threaded worker processes started here.
 
-    def __init__(self, address: str = "local", workers: int = 2) -> None:
+    A task's round trip through the scheduler costs milliseconds, so tasks run longer
+    (``task_seconds``) and one is always queued per worker, even with one worker."""
+
+    task_seconds = 1.0
+
+    def __init__(self, address: str = "local", workers: int = 2, task_seconds: float | None = None) -> None:
+        if task_seconds is not None:
+            self.task_seconds = task_seconds
         try:
             import distributed
         except ImportError:
@@ -136,8 +165,11 @@ class DaskExecutor(Executor):
         self._distributed = distributed
         self._cluster = None
         if address == "local":
-            self._cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                                     dashboard_address=None, silence_logs=40)
+            import dask
+
+            with dask.config.set(LOCAL_WORKER_CONFIG):
+                self._cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                                         dashboard_address=None, silence_logs=40)
             self.client = distributed.Client(self._cluster)
         else:
             try:
@@ -146,6 +178,10 @@ class DaskExecutor(Executor):
                 raise ExactReluError(f"cannot reach the Dask scheduler at {address}: {exc}") from exc
         info = self.client.scheduler_info()
         self.workers = max(1, sum(w.get("nthreads", 1) for w in info.get("workers", {}).values()))
+
+    @property
+    def slots(self) -> int:
+        return 2 * self.workers
 
     def prepare(self, spec: Any, install: Callable[[Any], None] | None = None) -> Any:
         return self.client.scatter(spec, broadcast=True)
@@ -159,6 +195,9 @@ class DaskExecutor(Executor):
         except self._distributed.TimeoutError:
             return []
         return list(done)
+
+    def results(self, futures: list) -> list:
+        return self.client.gather(futures)  # one round trip for all of them
 
     def close(self, cancel: bool = False) -> None:
         try:

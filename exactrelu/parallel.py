@@ -52,7 +52,6 @@ __all__ = ["WalkOutcome", "parallel_walk", "CHECKPOINT_FORMAT", "load_checkpoint
 
 CHECKPOINT_FORMAT = "exactrelu-checkpoint"
 SHORT_BUDGET = 0.03
-LONG_BUDGET = 0.5
 
 
 @dataclass
@@ -306,7 +305,8 @@ def parallel_walk(net: Network, domain: Polytope, executor: Executor, *, mode: s
         truncated to the checkpoint's length).
     max_regions, time_limit : stop early; unexplored cells become open nodes. With several
         workers a run may find a few more regions than ``max_regions`` (running tasks finish).
-    budget : seconds per task (default: short while workers would idle, else 0.5 s).
+    budget : seconds per task (default: short while workers would idle, else the
+        executor's ``task_seconds``).
     spill_dir : where finished fragments wait for their turn (``"lines"`` mode).
     checkpoint, checkpoint_every, resume : see the module docstring.
     hooks, params : per-cell and per-region work done by the workers (see
@@ -356,7 +356,8 @@ def parallel_walk(net: Network, domain: Polytope, executor: Executor, *, mode: s
     in_flight: dict[Any, _Item] = {}
     stopped: str | None = None
     last_progress = last_ck = time.perf_counter()
-    slots = max(1, 2 * executor.workers) if executor.workers > 1 else 1
+    slots = executor.slots
+    long_budget = executor.task_seconds
     interrupted = False
     restore = _catch_stop_signals(run)
     try:
@@ -367,15 +368,15 @@ def parallel_walk(net: Network, domain: Polytope, executor: Executor, *, mode: s
                 _, _, item = heapq.heappop(run.queue)
                 b = budget
                 if b is None:
-                    b = SHORT_BUDGET if len(run.queue) + len(in_flight) < 2 * executor.workers else LONG_BUDGET
+                    b = SHORT_BUDGET if len(run.queue) + len(in_flight) < 2 * executor.workers else long_budget
                     if executor.workers == 1:
-                        b = LONG_BUDGET
+                        b = long_budget
                 in_flight[executor.submit(run_fragment, handle, item.path, b, mode)] = item
             if not in_flight:
                 break
-            for fut in executor.wait_first(list(in_flight), timeout=1.0):
-                item = in_flight.pop(fut)
-                run.finish(item, fut.result())
+            done = executor.wait_first(list(in_flight), timeout=1.0)
+            for fut, frag in zip(done, executor.results(done)):
+                run.finish(in_flight.pop(fut), frag)
             run.emit()
             if run.memory_text > 64 << 20:
                 run.spill_all()
