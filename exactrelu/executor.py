@@ -38,6 +38,7 @@ class Executor:
 
     workers: int = 1
     task_seconds: float = 0.5  # a task's time budget while every worker has work queued
+    batch: int = 8  # at most this many queued cells per task
 
     @property
     def slots(self) -> int:
@@ -154,6 +155,7 @@ class DaskExecutor(Executor):
     (``task_seconds``) and one is always queued per worker, even with one worker."""
 
     task_seconds = 1.0
+    batch = 32
 
     def __init__(self, address: str = "local", workers: int = 2, task_seconds: float | None = None) -> None:
         if task_seconds is not None:
@@ -176,6 +178,7 @@ class DaskExecutor(Executor):
                 self.client = distributed.Client(address, timeout=20)
             except OSError as exc:
                 raise ExactReluError(f"cannot reach the Dask scheduler at {address}: {exc}") from exc
+        self.client.run(_import_walk_modules)  # workers import the walk's modules now, not in the first task
         info = self.client.scheduler_info()
         self.workers = max(1, sum(w.get("nthreads", 1) for w in info.get("workers", {}).values()))
 
@@ -205,6 +208,12 @@ class DaskExecutor(Executor):
         finally:
             if self._cluster is not None:
                 self._cluster.close()
+
+
+def _import_walk_modules() -> None:
+    import exactrelu.fragments
+    import exactrelu.regions
+    import exactrelu.relaxation  # noqa: F401
 
 
 def make_executor(workers: int | None = 1, dask: str | None = None) -> Executor:

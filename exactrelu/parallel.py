@@ -1,6 +1,6 @@
 """The parallel walk: a queue of cells, any executor, results merged in preorder.
 
-:func:`parallel_walk` drives :func:`exactrelu.fragments.run_fragment` tasks on an
+:func:`parallel_walk` drives :func:`exactrelu.fragments.run_fragments` tasks on an
 :mod:`exactrelu.executor`. Work splitting: every task is cut after a time budget and
 hands back the cells left on its stack (the *holes*); the queue always runs the
 earliest cell in preorder first, and when fewer cells are queued than workers the
@@ -42,7 +42,7 @@ from typing import IO, Any, Callable
 from .domain import Polytope
 from .errors import ExactReluError
 from .executor import Executor
-from .fragments import Fragment, WalkSpec, install, run_fragment
+from .fragments import Fragment, WalkSpec, install, run_fragments
 from .network import Network
 from .rationals import format_vector
 from .regions import Partition, Progress, TreeNode
@@ -353,7 +353,7 @@ def parallel_walk(net: Network, domain: Polytope, executor: Executor, *, mode: s
     if ck_path is not None and resume is None:
         run.checkpoint(ck_path, 0.0)  # a killed run can always resume, even before the first period
     handle = executor.prepare(spec, install)
-    in_flight: dict[Any, _Item] = {}
+    in_flight: dict[Any, list[_Item]] = {}
     stopped: str | None = None
     last_progress = last_ck = time.perf_counter()
     slots = executor.slots
@@ -365,18 +365,26 @@ def parallel_walk(net: Network, domain: Polytope, executor: Executor, *, mode: s
             if run.stop_requested and stopped is None:
                 stopped = "interrupted"
             while run.queue and len(in_flight) < slots and stopped is None:
-                _, _, item = heapq.heappop(run.queue)
+                # the earliest cells in preorder; several small ones per task while the
+                # queue holds more than every slot can take
+                n = max(1, min(executor.batch, len(run.queue) // slots))
+                items = [heapq.heappop(run.queue)[2] for _ in range(n)]
                 b = budget
                 if b is None:
                     b = SHORT_BUDGET if len(run.queue) + len(in_flight) < 2 * executor.workers else long_budget
                     if executor.workers == 1:
                         b = long_budget
-                in_flight[executor.submit(run_fragment, handle, item.path, b, mode)] = item
+                in_flight[executor.submit(run_fragments, handle, [it.path for it in items], b, mode)] = items
+                run.stats["tasks"] = run.stats.get("tasks", 0) + 1
             if not in_flight:
                 break
             done = executor.wait_first(list(in_flight), timeout=1.0)
-            for fut, frag in zip(done, executor.results(done)):
-                run.finish(in_flight.pop(fut), frag)
+            for fut, frags in zip(done, executor.results(done)):
+                items = in_flight.pop(fut)
+                for item, frag in zip(items, frags):
+                    run.finish(item, frag)
+                for item in items[len(frags):]:  # not started within the budget: queued again
+                    run.enqueue(item)
             run.emit()
             if run.memory_text > 64 << 20:
                 run.spill_all()
