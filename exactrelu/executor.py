@@ -137,7 +137,7 @@ class PoolExecutor(Executor):
 
 # Worker settings for the LocalCluster this module starts: the statistical profiler (a
 # stack sample every 10 ms) and the frequent monitors take the GIL from the task thread;
-# without them a 2-worker cluster walked 8-17 % faster (benchmarks/README.md). Workers of
+# without them a 2-worker cluster walked 8-17 % faster (README, "Scale"). Workers of
 # a cluster started elsewhere keep their own configuration (the README says how to set it).
 LOCAL_WORKER_CONFIG = {
     "distributed.worker.profile.enabled": False,

@@ -371,7 +371,7 @@ def parallel_walk(net: Network, domain: Polytope, executor: Executor, *, mode: s
                 items = [heapq.heappop(run.queue)[2] for _ in range(n)]
                 b = budget
                 if b is None:
-                    b = SHORT_BUDGET if len(run.queue) + len(in_flight) < 2 * executor.workers else long_budget
+                    b = SHORT_BUDGET if len(run.queue) + len(in_flight) < slots else long_budget
                     if executor.workers == 1:
                         b = long_budget
                 in_flight[executor.submit(run_fragments, handle, [it.path for it in items], b, mode)] = items
