@@ -174,7 +174,7 @@ class _Run:
         if self.spill_dir is None or item.frag is None or item.frag.text is None:
             return
         self.spill_dir.mkdir(parents=True, exist_ok=True)
-        name = "f" + "".join(map(str, item.path)) + ".jsonl" if len(item.path) < 200 else f"f{id(item)}.jsonl"
+        name = "f" + "-".join(map(str, item.path)) + ".jsonl" if len(item.path) < 200 else f"f{id(item)}.jsonl"
         (self.spill_dir / name).write_text(item.frag.text)
         self.memory_text -= len(item.frag.text)
         item.spill, item.frag.text = name, None

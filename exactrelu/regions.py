@@ -37,7 +37,38 @@ from .errors import DomainError
 from .intnet import IntNet, identity_forms
 from .network import Network
 
-__all__ = ["Region", "Partition", "TreeNode", "CellView", "enumerate_regions", "iter_regions", "Progress"]
+__all__ = ["Region", "Partition", "TreeNode", "CellView", "UnitSplit", "enumerate_regions", "iter_regions",
+           "Progress"]
+
+
+class UnitSplit:
+    """What a ``prune`` hook may return instead of evidence: split this cell on ReLU unit
+    ``unit`` (one of the undecided units of the cell's layer) rather than on the first one.
+    If that unit turns out not to take both signs on the cell, the first unit is split.
+    (Units of one layer may be decided in any order: rule ``decision-order``.)
+
+    The choice is recorded in the path elements of the children, so that a replay of the
+    walk (:meth:`_Walker.state_at`) repeats it without the hook: ``0``/``1`` are the
+    ``"+"``/``"-"`` children of a split on the first unit, ``2 * (1 + unit)`` and
+    ``2 * (1 + unit) + 1`` those of a split on the chosen ``unit``. Preorder is still the
+    lexicographic order of paths (siblings differ in their last element only).
+    """
+
+    __slots__ = ("unit",)
+
+    def __init__(self, unit: int) -> None:
+        self.unit = unit
+
+    def __repr__(self) -> str:
+        return f"UnitSplit({self.unit})"
+
+
+def _replay_hook(elem: int) -> Callable[["CellView"], Any] | None:
+    """The hook that repeats the split choice recorded in path element ``elem``."""
+    if elem < 2:
+        return None
+    choice = UnitSplit(elem // 2 - 1)
+    return lambda cv: choice
 
 
 @dataclass
@@ -299,14 +330,16 @@ class _Walker:
                 cache[()] = st.copy()
         for depth in range(start, len(path)):
             stack: list[_State] = []
-            # no prune hook: the cells on a replayed path were split, not pruned
-            res = _process(st, TreeNode(0, None, None), self.kern, self.net, self.relu_off, self.L, self.n, stack)
-            if res is not None or len(stack) != 2:
+            # the cells on a replayed path were split, not pruned: the hook only repeats unit choices
+            elem = path[depth]
+            res = _process(st, TreeNode(0, None, None), self.kern, self.net, self.relu_off, self.L, self.n, stack,
+                           _replay_hook(elem))
+            if res is not None or len(stack) != 2 or {c.path[-1] for c in stack} != {elem, elem ^ 1}:
                 raise DomainError(f"no cell at splitting-tree path {list(path[:depth + 1])} (the walk ends earlier)")
             if cache is not None:
                 for child in stack:
                     cache[child.path] = child.copy()
-            st = stack[0] if path[depth] else stack[1]
+            st = stack[0] if elem % 2 else stack[1]
         st.node_parent = None
         return st
 
@@ -508,26 +541,27 @@ def _process(st: _State, node: TreeNode, kern: IntNet, net: Network, relu_off, L
             st.pending = []
             continue
         j, vals = split_on
+        code = 0  # the split's choice, recorded in the children's path elements
         if prune is not None:
             undecided = (off + j,) + tuple(off + c for c in candidates)
             evidence = prune(CellView(node, cell, st.layer, forms, st.D, st.outs, bytes(st.bits), undecided,
                                       st.witness))
-            if evidence is not None:
+            if isinstance(evidence, UnitSplit):
+                j2 = evidence.unit - off
+                if j2 in candidates:
+                    vals2 = cell.values(forms[j2])
+                    if min(vals2) < 0 < max(vals2):
+                        candidates = [j] + [c for c in candidates if c != j2]
+                        j, vals = j2, vals2
+                        code = 1 + evidence.unit
+            elif evidence is not None:
                 node.pruned = evidence
                 return None
         u = off + j
         form = forms[j]
         # the integer form is D times the exact pre-activation, so the split row is D times the checker's
         cpos, cneg = cell.split(form, (st.D, 1), vals)
-        # witnesses: reuse the cell's own witness on its side (the checker then only tests
-        # the sign), otherwise a simple strictly interior point of the child
-        w = st.witness
-        Lw = 1
-        for v in w:
-            Lw = Lw * v.denominator // math.gcd(Lw, v.denominator)
-        zw = sum(gi * int(v * Lw) for gi, v in zip(form[:-1], w)) + form[-1] * Lw
-        wpos = w if zw > 0 else cpos.simple_interior()
-        wneg = w if zw < 0 else cneg.simple_interior()
+        wpos, wneg = _split_witnesses(st.witness, form, cpos, cneg)
         node.split = {"unit": u, "pos": node.id + 1, "neg": None, "witness_pos": wpos, "witness_neg": wneg,
                       "form": tuple(form)}
         rest = candidates
@@ -536,10 +570,20 @@ def _process(st: _State, node: TreeNode, kern: IntNet, net: Network, relu_off, L
         bneg = bytearray(st.bits)
         bneg[u] = 48
         stack.append(_State(cneg, st.layer, st.outs, forms, st.D, rest, bneg, node, "-", wneg, st.forms_f,
-                            st.path + (1,)))
+                            st.path + (2 * code + 1,)))
         stack.append(_State(cpos, st.layer, st.outs, forms, st.D, list(rest), bpos, node, "+", wpos, st.forms_f,
-                            st.path + (0,)))
+                            st.path + (2 * code,)))
         return None
+
+
+def _split_witnesses(w: tuple, form, cpos: Cell, cneg: Cell) -> tuple[tuple, tuple]:
+    """Witnesses of the two children: the cell's own witness on its side (the checker then
+    only tests the sign), otherwise a simple strictly interior point of the child."""
+    Lw = 1
+    for v in w:
+        Lw = Lw * v.denominator // math.gcd(Lw, v.denominator)
+    zw = sum(gi * int(v * Lw) for gi, v in zip(form[:-1], w)) + form[-1] * Lw
+    return (w if zw > 0 else cpos.simple_interior()), (w if zw < 0 else cneg.simple_interior())
 
 
 def _float_forms(forms):

@@ -48,6 +48,7 @@ from .checker.core import CheckerError, number_reader
 from .checker.network import parse_network
 from .io.native_json import network_to_dict
 from .network import Network
+from .regions import UnitSplit
 
 __all__ = ["Pruner"]
 
@@ -99,7 +100,7 @@ class Pruner:
     """
 
     def __init__(self, net: Network, disjuncts: list, region: Any, use_bases: bool = True,
-                 backward: bool = True) -> None:
+                 backward: bool = True, unit_choice: bool = True) -> None:
         import numpy as np
 
         self.net = net
@@ -117,7 +118,10 @@ class Pruner:
                   for c in dj.constraints]
             self.disjuncts.append((k, cons, fl))
         self.region = region
-        self.stats = {"attempts": 0, "proposed": 0, "pruned": 0, "failed_exact": 0, "seconds": 0.0,
+        self.unit_choice = unit_choice
+        self.hint: int | None = None
+        self._mu_k = None
+        self.stats = {"unit_choices": 0, "attempts": 0, "proposed": 0, "pruned": 0, "failed_exact": 0, "seconds": 0.0,
                       "exact_seconds": 0.0}
 
     # ------------------------------------------------------------------ entry point
@@ -126,9 +130,14 @@ class Pruner:
             return None  # a disjunct without output constraints cannot be refuted by bounds
         t0 = time.perf_counter()
         self.stats["attempts"] += 1
+        self.hint = None
+        self._mu_k = None
         try:
             prop = self._propose(cv)
             if prop is None:
+                if self.hint is not None and self.unit_choice:
+                    self.stats["unit_choices"] += 1
+                    return UnitSplit(self.hint)
                 return None
             self.stats["proposed"] += 1
             t1 = time.perf_counter()
@@ -141,6 +150,21 @@ class Pruner:
             return ev
         finally:
             self.stats["seconds"] += time.perf_counter() - t0
+
+    @staticmethod
+    def _unit_hint(mu, sl, kb, off: int) -> int | None:
+        """The undecided unit of layer k whose relaxation gap, weighted by its coefficient
+        ``mu`` in the backward bound, is largest (a BaBSR-style score), or None."""
+        import numpy as np
+
+        if mu is None or sl is None or kb is None:
+            return None
+        a, sf, cf, relaxed, _ = sl
+        lo, hi = kb
+        gap = np.where(mu < 0, -mu * cf, mu * np.where(a > 0, -lo, hi))
+        gap = np.where(relaxed & (lo < 0) & (hi > 0), gap, -1.0)
+        j = int(gap.argmax())
+        return off + j if gap[j] > 0 else None
 
     # ------------------------------------------------------------------ float proposal
     def _propose(self, cv: Any):
@@ -192,6 +216,7 @@ class Pruner:
         off_k = fnet.relu_off[k - 1]
         und = set(cv.undecided)
         params: dict[int, tuple] = {}  # unit -> (a, sm, cm)
+        kb = None  # float bounds of layer k's pre-activations
         slopes: dict[int, tuple] = {}  # layer -> (a array, s array, c array, relaxed mask)
         for i in range(k, L + 1):
             ws, b, is_relu = fnet.layers[i - 1]
@@ -250,6 +275,8 @@ class Pruner:
             umax = umax + eps_u
             if not (np.isfinite(lmin).all() and np.isfinite(umax).all()):
                 return None
+            if i == k:
+                kb = (lmin, umax)
             a = np.where(relaxed, 0.0, bits)
             sf = np.where(relaxed, 0.0, bits)
             cf = np.zeros(width)
@@ -280,7 +307,9 @@ class Pruner:
         chosen = []
         for k_dj, cons, fl in self.disjuncts:
             best = None
+            closest = None  # (gmin / tol, mu_k) of the constraint closest to being refuted
             for j, (fa, fc, fb) in enumerate(fl):
+                self._mu_k = None
                 G = self._backward(fc, k, L, H, slopes, Zk, cv.outs, n)
                 g = G.copy()
                 g[:n] += fa
@@ -290,7 +319,12 @@ class Pruner:
                 tol = 1e-9 * (float(np.abs(g[:n]) @ big) + abs(float(g[n]))) + 1e-12
                 if gmin > tol and (best is None or gmin / tol > best[0]):
                     best = (gmin / tol, j, int(vals.argmin()))
+                if closest is None or gmin / tol > closest[0]:
+                    closest = (gmin / tol, self._mu_k)
             if best is None:
+                if closest is not None:
+                    # split hint: the undecided unit of layer k whose relaxation costs the bound most
+                    self.hint = self._unit_hint(closest[1], slopes.get(k), kb, off_k)
                 return None
             chosen.append((k_dj, best[1], best[2]))
         box_idx = (V[:, :n].argmin(axis=0).tolist(), V[:, :n].argmax(axis=0).tolist())
@@ -317,6 +351,8 @@ class Pruner:
             ws, b, is_relu = fnet.layers[i - 1]
             if is_relu and not pre:
                 a, sf, cf, relaxed, bits = slopes[i]
+                if i == k:
+                    self._mu_k = lv[0]
                 nu = np.where(relaxed[None, :], np.where(lv >= 0, lv * a, lv * sf), lv * bits)
                 G[:, n] += np.where(relaxed[None, :] & (lv < 0), lv * cf, 0.0).sum(axis=1)
             else:

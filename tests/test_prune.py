@@ -171,3 +171,45 @@ def test_test_unsat_holds_with_pruning():
     assert res.verdict == "holds" and res.stats["pruned"] > 0
     rep = check_certificate(property_certificate(net, prop, res))
     assert rep.valid and rep.open_nodes == res.stats["pruned"]
+
+
+def _tree(nodes) -> list:
+    """What identifies a splitting tree: per node its place, decisions, split unit and pruning."""
+    return [(nd.parent, nd.side, nd.decisions, nd.split and nd.split["unit"], nd.pruned) for nd in nodes]
+
+
+def test_unit_choice_is_replayed_by_walks_cut_at_every_node(monkeypatch):
+    """The pruner picks which unstable unit to split (a BaBSR-style score); the choice is
+    recorded in the cells' paths, so a parallel walk (every cell a task of its own, its
+    state replayed from the root without the pruner's floats) builds the same tree."""
+    from exactrelu.executor import InlineExecutor
+    from exactrelu.io.native_json import network_to_dict
+    from exactrelu.parallel import parallel_walk
+    from exactrelu.regions import iter_regions
+    from exactrelu.relaxation import Pruner
+    from exactrelu.verify import walk_input_region
+    import exactrelu.fragments
+
+    monkeypatch.setattr(exactrelu.fragments, "STATE_CACHE_SIZE", 0)  # every task replays its path from the root
+    seen_choice = False
+    for seed in (1, 2):
+        net = mlp(2, random_layers([8, 8, 8], seed, n_in=2, n_out=2, denom=8))
+        hi = output_bounds(net, box([-1, -1], [1, 1])).outputs[0].max
+        prop = parse_vnnlib(HDR + f"(assert (>= Y_0 {_q(hi + F(1, 64))}))")
+        region = prop.input_regions[0]
+        serial = walk_input_region(net, net, prop, 0)
+        assert serial.complete
+        out = parallel_walk(net, region, InlineExecutor(), mode="objects", budget=0.0,
+                            hooks="exactrelu.verify:verify_hooks",
+                            params={"net": network_to_dict(net), "prop": prop, "idx": 0, "prune": True})
+        assert out.complete and out.fragments == len(serial.partition.nodes)
+        assert _tree(out.partition.nodes) == _tree(serial.partition.nodes)
+        # the same walk splitting on the first unstable unit builds another tree
+        first: list = []
+        plain = Pruner(net, list(enumerate(prop.disjuncts)), region, unit_choice=False)
+        for _ in iter_regions(net, region, nodes=first, prune=plain):
+            pass
+        seen_choice |= _tree(first) != _tree(serial.partition.nodes)
+        res = verify(net, prop, samples=0)
+        assert res.verdict == "holds" and check_certificate(property_certificate(net, prop, res)).valid
+    assert seen_choice
