@@ -60,7 +60,7 @@ def cmd_verify(args) -> int:
     bar, cb = _progress_bar(_want_progress(args), "verify")
     try:
         res = verify(net, prop, time_limit=args.time_limit, max_regions=args.max_regions, samples=args.samples,
-                     seed=args.seed, progress=cb, executor=_executor(args))
+                     seed=args.seed, progress=cb, executor=_executor(args), attack_seconds=args.attack_seconds)
     finally:
         if bar is not None:
             bar.close()
@@ -155,6 +155,8 @@ def register(sub) -> None:
     s.add_argument("--time-limit", type=float, default=None)
     s.add_argument("--max-regions", type=int, default=None)
     s.add_argument("--samples", type=int, default=2000, help="float-guided falsification samples per input region")
+    s.add_argument("--attack-seconds", type=float, default=2.0,
+                   help="gradient search for counterexamples before the walk (0: off)")
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--json", action="store_true")
     _progress_args(s)

@@ -192,14 +192,47 @@ def _falsify(net: Network, prop: Property, samples: int, rng: random.Random, dea
     return None
 
 
+ATTACK_ROUNDS = 16  # gradient-search rounds at most (small nets finish them in well under a second)
+
+
+def _attack(net: Network, prop: Property, seconds: float, seed: int, deadline: float | None):
+    """Rounds of projected gradient descent in float64 (:mod:`exactrelu.attack`) on every input
+    region, each from new random starts, for about ``seconds`` (at least one round, at most
+    ``ATTACK_ROUNDS``); the best points of each round are re-checked exactly."""
+    from .attack import pgd_candidates
+
+    small = prop.restrict(net)
+    stop = time.perf_counter() + seconds
+    if deadline is not None:
+        stop = min(stop, deadline)
+    rnd = 0
+    while True:
+        for region in prop.input_regions:
+            for u in pgd_candidates(small, prop, region, seed=seed + rnd, deadline=stop):
+                p = [Fraction(v) for v in u]  # float64 values are dyadic rationals: converted exactly
+                if not region.contains(p):
+                    continue
+                res = _confirm(net, prop, prop.full_input(p), "gradient search")
+                if res is not None:
+                    return res
+        rnd += 1
+        if rnd >= ATTACK_ROUNDS or time.perf_counter() >= stop:
+            return None
+
+
 def verify(net: Network, prop: Property, *, time_limit: float | None = None, max_regions: int | None = None,
            samples: int = 2000, seed: int = 0, certify: bool = True, progress=None,
-           prune: bool = True, executor=None) -> VerificationResult:
+           prune: bool = True, executor=None, attack_seconds: float = 2.0) -> VerificationResult:
     """Decide ``prop`` for ``net`` exactly (see module docstring).
 
     ``executor`` (:mod:`exactrelu.executor`) walks each input region with parallel workers
     (the pruning and the per-region proofs run on the workers); the verdict is the same,
     and a ``holds`` certificate is the same as the serial one.
+
+    Before any walk, candidates from float64 sampling (``samples`` points) and from rounds of
+    projected gradient descent for ``attack_seconds`` (:mod:`exactrelu.attack`; 0 turns it
+    off, as does ``samples=0``) are re-checked exactly; a confirmed one is the verdict
+    ``violated``.
 
     ``prune`` enables certified pruning of splitting-tree cells by a linear relaxation
     (:mod:`exactrelu.relaxation`), attempted at every cell before it is split;
@@ -213,6 +246,8 @@ def verify(net: Network, prop: Property, *, time_limit: float | None = None, max
     rng = random.Random(seed)
     if samples:
         res = _falsify(net, prop, samples, rng, deadline)
+        if res is None and attack_seconds > 0:
+            res = _attack(net, prop, attack_seconds, seed, deadline)
         if res is not None:
             res.seconds = time.perf_counter() - t0
             return res

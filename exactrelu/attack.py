@@ -1,0 +1,134 @@
+"""Gradient-guided search for counterexamples (floats propose; :mod:`exactrelu.verify` decides).
+
+For one input region of a property, :func:`pgd_candidates` runs projected sign-gradient
+descent (float64, numpy, manual backpropagation through the network) from many starting
+points at once. Each start works on one disjunct and minimises its *violation*
+
+    v(u) = max_j ( a_j . u + c_j . f(u) - b_j ),
+
+which is ``<= 0`` exactly where the disjunct's output constraints all hold (a counterexample
+if ``u`` lies in the input region). The iterates are projected onto the region's bounding
+box. The best points float64 finds are returned, most violating first; they are only
+*candidates*: :func:`exactrelu.verify.verify` re-evaluates each one in exact arithmetic and
+reports a counterexample only if the exact network confirms it.
+
+Examples
+--------
+>>> from fractions import Fraction
+>>> from exactrelu.network import mlp
+>>> from exactrelu.vnnlib import parse_vnnlib
+>>> net = mlp(1, [([[1], [-1]], [0, 0]), ([[1, 1]], [0])])               # |x|
+>>> prop = parse_vnnlib("(declare-const X_0 Real) (declare-const Y_0 Real) (assert (>= X_0 -1)) "
+...                     "(assert (<= X_0 1)) (assert (>= Y_0 (/ 9 10)))")
+>>> pts = pgd_candidates(net, prop, prop.input_regions[0], starts=8, steps=20)
+>>> u = pts[0]
+>>> abs(u[0]) >= 0.9                                        # a point where |x| >= 9/10
+True
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from typing import Any
+
+from .evaluation import _numpy_mats
+from .network import Network
+
+__all__ = ["pgd_candidates"]
+
+
+def _forward_backward(mats: list, relu: list[bool], X: Any, dY_fn) -> tuple[Any, Any]:
+    """Outputs of the network at the rows of ``X`` and the gradient of
+    ``sum_rows dY . y`` with respect to ``X`` (``dY = dY_fn(Y)``, one row per point)."""
+    import numpy as np
+
+    outs = [X]
+    pres = []
+    for (ws, b), is_relu in zip(mats, relu):
+        Z = b
+        for s, W in ws:
+            Z = Z + outs[s] @ W.T
+        pres.append(Z)
+        outs.append(np.maximum(Z, 0.0) if is_relu else Z)
+    Y = outs[-1]
+    grads: dict[int, Any] = {len(mats): dY_fn(Y)}
+    for i in range(len(mats), 0, -1):
+        g = grads.pop(i, None)
+        if g is None:
+            continue
+        ws, _ = mats[i - 1]
+        if relu[i - 1]:
+            g = g * (pres[i - 1] > 0)
+        for s, W in ws:
+            contrib = g @ W
+            grads[s] = grads[s] + contrib if s in grads else contrib
+    return Y, grads.get(0, np.zeros_like(X))
+
+
+def pgd_candidates(net: Network, prop: Any, region: Any, *, starts: int = 256, steps: int = 60,
+                   seed: int = 0, deadline: float | None = None, keep: int = 16) -> list[list[float]]:
+    """Float64 points of ``region`` (over the property's free inputs; ``net`` is the restricted
+    network) that come closest to violating ``prop``, most violating first (at most ``keep``).
+
+    Parameters
+    ----------
+    net : the network over the free inputs (:meth:`~exactrelu.vnnlib.Property.restrict`)
+    prop : the property; only disjuncts whose input region is ``region`` are attacked
+    region : one of ``prop.input_regions``
+    starts, steps : parallel starting points (split among the disjuncts) and descent steps
+    seed : the random starting points (reproducible)
+    deadline : a ``time.perf_counter()`` value after which the descent stops early
+    keep : how many candidates to return
+    """
+    import numpy as np
+
+    disj = [d for d in prop.disjuncts if d.input_region is region and d.constraints]
+    if not disj:
+        return []
+    lo = np.array([float(v) for v in region.lower])
+    hi = np.array([float(v) for v in region.upper])
+    width = hi - lo
+    n = len(lo)
+    rng = np.random.default_rng(random.Random(seed).randrange(1 << 32))
+    mats = _numpy_mats(net, "float64")
+    relu = [layer.activation.value == "relu" for layer in net.layers]
+    # constraints per start: A (rows a_j), C (rows c_j), B (b_j); padded with -inf rows
+    J = max(len(d.constraints) for d in disj)
+    owner = np.arange(starts) % len(disj)
+    A = np.zeros((len(disj), J, n))
+    C = np.zeros((len(disj), J, net.n_outputs))
+    B = np.full((len(disj), J), np.inf)  # padding rows never attain the max
+    for k, d in enumerate(disj):
+        for j, c in enumerate(d.constraints):
+            A[k, j] = [float(v) for v in c.a]
+            C[k, j] = [float(v) for v in c.c]
+            B[k, j] = float(c.b)
+    A, C, B = A[owner], C[owner], B[owner]
+    U = lo + width * rng.random((starts, n))
+    U[0] = (lo + hi) / 2
+    best_v = np.full(starts, np.inf)
+    best_u = U.copy()
+    rows = np.arange(starts)
+    for step in range(steps):
+        if deadline is not None and time.perf_counter() > deadline:
+            break
+        chosen: dict[str, Any] = {}
+
+        def dY(Y):
+            V = np.einsum("sjn,sn->sj", A, U) + np.einsum("sjm,sm->sj", C, Y) - B
+            jstar = V.argmax(axis=1)
+            chosen["v"] = V[rows, jstar]
+            chosen["j"] = jstar
+            return C[rows, jstar]
+
+        _, G = _forward_backward(mats, relu, U, dY)
+        v = chosen["v"]
+        better = v < best_v
+        best_v[better] = v[better]
+        best_u[better] = U[better]
+        G = G + A[rows, chosen["j"]]
+        eta = 0.1 * (0.001 ** (step / max(1, steps - 1)))  # from 1/10 to 1/10^4 of the box width
+        U = np.clip(U - eta * width * np.sign(G), lo, hi)
+    order = np.argsort(best_v, kind="stable")[:keep]
+    return [best_u[i].tolist() for i in order.tolist() if np.isfinite(best_v[i])]
