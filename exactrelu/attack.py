@@ -20,10 +20,9 @@ Examples
 >>> net = mlp(1, [([[1], [-1]], [0, 0]), ([[1, 1]], [0])])               # |x|
 >>> prop = parse_vnnlib("(declare-const X_0 Real) (declare-const Y_0 Real) (assert (>= X_0 -1)) "
 ...                     "(assert (<= X_0 1)) (assert (>= Y_0 (/ 9 10)))")
->>> pts = pgd_candidates(net, prop, prop.input_regions[0], starts=8, steps=20)
->>> u = pts[0]
->>> abs(u[0]) >= 0.9                                        # a point where |x| >= 9/10
-True
+>>> u, v = pgd_candidates(net, prop, prop.input_regions[0], starts=8, steps=20)[0]
+>>> abs(u[0]) >= 0.9, v <= 0                        # a point where |x| >= 9/10 (in float64)
+(True, True)
 """
 
 from __future__ import annotations
@@ -67,9 +66,10 @@ def _forward_backward(mats: list, relu: list[bool], X: Any, dY_fn) -> tuple[Any,
 
 
 def pgd_candidates(net: Network, prop: Any, region: Any, *, starts: int = 256, steps: int = 60,
-                   seed: int = 0, deadline: float | None = None, keep: int = 16) -> list[list[float]]:
+                   seed: int = 0, deadline: float | None = None, keep: int = 16) -> list[tuple[list[float], float]]:
     """Float64 points of ``region`` (over the property's free inputs; ``net`` is the restricted
-    network) that come closest to violating ``prop``, most violating first (at most ``keep``).
+    network) that come closest to violating ``prop``, most violating first (at most ``keep``),
+    each with its float64 violation ``v`` (``<= 0``: float64 sees a counterexample).
 
     Parameters
     ----------
@@ -131,4 +131,4 @@ def pgd_candidates(net: Network, prop: Any, region: Any, *, starts: int = 256, s
         eta = 0.1 * (0.001 ** (step / max(1, steps - 1)))  # from 1/10 to 1/10^4 of the box width
         U = np.clip(U - eta * width * np.sign(G), lo, hi)
     order = np.argsort(best_v, kind="stable")[:keep]
-    return [best_u[i].tolist() for i in order.tolist() if np.isfinite(best_v[i])]
+    return [(best_u[i].tolist(), float(best_v[i])) for i in order.tolist() if np.isfinite(best_v[i])]

@@ -42,9 +42,10 @@ import time
 from fractions import Fraction
 from typing import Any
 
-from .checker.claims_prune import (INF, Relaxation, _integer_inverse, _layer_matrix, check_disjunct_proofs,
+from .checker.claims_prune import (INF, Relaxation, _layer_matrix, check_disjunct_proofs,
                                    constraint_form, current_layer, parse_box)
 from .checker.core import CheckerError, number_reader
+from .cells import _scaled_inverse_transposed
 from .checker.network import parse_network
 from .io.native_json import network_to_dict
 from .network import Network
@@ -54,6 +55,7 @@ __all__ = ["Pruner"]
 
 K_BOX = 32  # box bounds and upper-line intercepts on the grid 2^-K_BOX
 K_SLOPE = 20  # upper-line slopes on the grid 2^-K_SLOPE
+INVERSE_CACHE_SIZE = 50_000  # basis inverses kept by a Pruner
 INF_B = -2  # (internal) an omitted bound of a stable unit: null in the evidence
 
 
@@ -111,6 +113,7 @@ class Pruner:
         self.use_bases = use_bases
         self.backward = backward
         self._wcache: dict = {}
+        self._inv_cache: dict = {}
         self.disjuncts = []  # (k, [(a, c, b, strict) exact], [(a, c, b) float])
         for k, dj in disjuncts:
             cons = [(tuple(c.a), tuple(c.c), c.b, c.strict) for c in dj.constraints]
@@ -551,11 +554,10 @@ class Pruner:
                 got = inv.get(b)
                 if got is None:
                     idx = basis_list[b]
-                    got = inv[b] = _integer_inverse([[rows[idx[q]][0][t] for q in range(n)] for t in range(n)])
+                    got = inv[b] = self._basis_inverse(tuple(rows[idx[q]][0] for q in range(n)))
                 if got is None:
                     return False
-                T, DEN = got
-                Tm = self._fmpz_cache(T)
+                T, DEN, Tm = got
                 G = flint.fmpz_mat(n, len(js), [v[t] for t in range(n) for v in vecs])
                 Ym = -(Tm * G)
                 if any(int(y) < 0 for y in Ym.entries()):
@@ -719,8 +721,20 @@ class Pruner:
                                      flint.fmpz_mat(len(neg), len(neg[0]), [c for r in neg for c in r]))
         return got
 
-    @staticmethod
-    def _farkas(cell, form, idx):
+    def _basis_inverse(self, basis_rows: tuple) -> tuple | None:
+        """``(T, DEN, T as fmpz_mat)`` with ``T / DEN`` the inverse of the matrix whose columns
+        are ``basis_rows`` (linear parts of cell rows), or None if singular; cached, since a
+        child cell shares most vertex bases with its parent."""
+        got = self._inv_cache.get(basis_rows, False)
+        if got is False:
+            T, DEN = _scaled_inverse_transposed(list(basis_rows))
+            got = None if T is None else (T, DEN, self._fmpz_cache(T))
+            if len(self._inv_cache) >= INVERSE_CACHE_SIZE:
+                self._inv_cache.clear()
+            self._inv_cache[basis_rows] = got
+        return got
+
+    def _farkas(self, cell, form, idx):
         """Farkas vector (over the cell's integer rows) proving ``form >= 0`` on the cell:
         from the basis of rows tight at vertex ``idx`` (exact integer inverse), else the
         cell's own search."""
@@ -728,9 +742,9 @@ class Pruner:
         n = cell.n
         if len(inc) == n:
             basis = sorted(inc)
-            got = _integer_inverse([[cell.rows[basis[q]][0][t] for q in range(n)] for t in range(n)])
+            got = self._basis_inverse(tuple(cell.rows[basis[q]][0] for q in range(n)))
             if got is not None:
-                T, DEN = got
+                T, DEN, _ = got
                 Y = [-sum(a * g for a, g in zip(tr, form[:n])) for tr in T]  # sum_r Y_r a_r = -DEN g
                 if all(v >= 0 for v in Y) and sum(v * cell.rows[r][1] for v, r in zip(Y, basis)) <= form[n] * DEN:
                     return {r: v for r, v in zip(basis, Y) if v}, DEN
