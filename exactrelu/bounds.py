@@ -27,6 +27,7 @@ from typing import Any, Sequence
 from .domain import Polytope
 from .errors import ExactReluError, LimitReached
 from .evidence import max_over_region, min_over_region, prove_le
+from .gcpause import gc_paused
 from .network import Network
 from .rationals import format_rational, format_vector
 from .regions import Partition, enumerate_regions
@@ -59,6 +60,7 @@ class BoundsResult:
                 "complete": self.partition.complete, "seconds": round(self.seconds, 4)}
 
 
+@gc_paused()
 def output_bounds(net: Network, domain: Polytope, outputs: Sequence[int] | None = None, *,
                   certify: bool = True, max_regions: int | None = None, time_limit: float | None = None,
                   progress=None, executor=None) -> BoundsResult:
@@ -135,6 +137,7 @@ def bounds_hooks(net: Network, params: dict):
     return None, leaf
 
 
+@gc_paused()
 def bounds_certificate(result: BoundsResult) -> dict[str, Any]:
     """Certificate (claim ``"bounds"``): the partition, the bounds and per-leaf Farkas proofs."""
     from .certificate import format_multipliers, partition_certificate

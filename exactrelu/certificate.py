@@ -22,6 +22,7 @@ import json
 from pathlib import Path
 from typing import Any, Iterable
 
+from .gcpause import gc_paused
 from .graph import Adjacency, adjacencies
 from .io.native_json import network_to_dict
 from .rationals import format_vector
@@ -60,6 +61,7 @@ def _node_json(nd) -> dict[str, Any]:
     return d
 
 
+@gc_paused()
 def partition_certificate(partition: Partition, *, embed_network: bool = True,
                           network_path: str | None = None,
                           adjacency: list[Adjacency] | None | bool = True) -> dict[str, Any]:

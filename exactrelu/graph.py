@@ -32,6 +32,7 @@ from typing import Any
 
 import networkx as nx
 
+from .gcpause import gc_paused
 from .regions import Partition, Region
 
 __all__ = ["Adjacency", "adjacencies", "region_graph", "linear_pieces", "graph_to_json",
@@ -80,6 +81,7 @@ def _key(a: tuple[int, ...], b: int) -> tuple[tuple[int, ...], int]:
     return (a2 + (b2,)), 1
 
 
+@gc_paused()
 def adjacencies(partition: Partition) -> list[Adjacency]:
     """All adjacent pairs of regions of a (complete or partial) partition."""
     regions = partition.regions
@@ -352,6 +354,7 @@ def _lp_witness(key, rows, n):
     return None
 
 
+@gc_paused()
 def region_graph(partition: Partition, adj: list[Adjacency] | None = None) -> nx.Graph:
     """The region adjacency graph: node i = region i, with attributes; one edge per pair.
 

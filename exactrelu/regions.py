@@ -34,6 +34,7 @@ import numpy as np
 from .cells import Cell
 from .domain import Polytope
 from .errors import DomainError
+from .gcpause import gc_paused
 from .intnet import IntNet, identity_forms
 from .network import Network
 
@@ -344,6 +345,7 @@ class _Walker:
         return st
 
 
+@gc_paused()
 def enumerate_regions(net: Network, domain: Polytope, *, max_regions: int | None = None,
                       time_limit: float | None = None,
                       progress: Callable[[Progress], Any] | None = None,

@@ -47,6 +47,7 @@ from typing import Any
 from .errors import ExactReluError
 from .evaluation import evaluate, evaluate_float
 from .evidence import prove_infeasible
+from .gcpause import gc_paused
 from .network import Network
 from .rationals import format_rational, format_vector
 from .regions import Partition, Progress, TreeNode, iter_regions, stop_walk
@@ -298,6 +299,7 @@ class RegionOutcome:
     stats: dict = field(default_factory=dict)
 
 
+@gc_paused()
 def walk_input_region(net: Network, small: Network, prop: Property, idx: int, *, deadline: float | None = None,
                       max_regions: int | None = None, t0: float | None = None, progress=None,
                       prune: bool = True, executor=None) -> RegionOutcome:
@@ -464,6 +466,7 @@ def property_to_json(prop: Property) -> dict[str, Any]:
     }
 
 
+@gc_paused()
 def property_certificate(net: Network, prop: Property, result: VerificationResult) -> dict[str, Any]:
     """Certificate (claim ``"property"``) for a ``holds`` verdict; for ``violated`` the
     counterexample itself is the evidence (claim ``"counterexample"``)."""
