@@ -1,6 +1,7 @@
 """ACAS Xu (VNN-COMP 2022): verdicts and seconds per instance.
 
-    python benchmarks/bench_acasxu.py [--limit 116] [--first N] [--props 1,2,3] [--certify] [--workers 2] [--no-prune]
+    python benchmarks/bench_acasxu.py [--limit 116] [--first N] [--props 1,2,3] [--instances 1_1:6,1_9:7]
+                                      [--certify] [--workers 2] [--no-prune]
 
 Reads ``../shared/benchmarks/vnncomp2022/acasxu/instances.csv`` in place, runs
 ``exactrelu.verify`` with the per-instance time limit, checks each certificate with the
@@ -30,6 +31,7 @@ def main() -> None:
     ap.add_argument("--limit", type=float, default=116.0)
     ap.add_argument("--first", type=int, default=None)
     ap.add_argument("--props", default=None, help="comma-separated property numbers")
+    ap.add_argument("--instances", default=None, help="comma-separated NET:PROP, e.g. 1_1:6,1_9:7")
     ap.add_argument("--certify", action="store_true")
     ap.add_argument("--shared", default=None)
     ap.add_argument("--no-prune", action="store_true")
@@ -46,6 +48,10 @@ def main() -> None:
     if args.props:
         want = {f"vnnlib/prop_{p}.vnnlib" for p in args.props.split(",")}
         rows = [r for r in rows if r[1] in want]
+    if args.instances:
+        want_i = {(f"onnx/ACASXU_run2a_{net}_batch_2000.onnx", f"vnnlib/prop_{p}.vnnlib")
+                  for net, p in (item.split(":") for item in args.instances.split(","))}
+        rows = [r for r in rows if (r[0], r[1]) in want_i]
     if args.first:
         rows = rows[:args.first]
     totals = {"holds": 0, "violated": 0, "unknown": 0}
@@ -69,7 +75,8 @@ def main() -> None:
         for key in ("regions", "pruned", "prune_attempts"):
             agg[key] += st.get(key, 0)
         agg["seconds"] += res.seconds
-        extra = f" float64 {'agrees' if res.float_confirms else 'DISAGREES'}" if res.verdict == "violated" else ""
+        extra = (f" ({res.found_by}) float64 {'agrees' if res.float_confirms else 'DISAGREES'}"
+                 if res.verdict == "violated" else "")
         print(f"{Path(onnx_name).stem:32s} {Path(prop_name).stem:8s} {res.verdict:9s} {res.seconds:7.1f} s "
               f"{res.regions:7d} regions {st.get('pruned', 0):6d}/{st.get('prune_attempts', 0):<6d} pruned"
               f"{extra}{checked}", flush=True)
