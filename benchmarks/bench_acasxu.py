@@ -78,7 +78,7 @@ def main() -> None:
         extra = (f" ({res.found_by}) float64 {'agrees' if res.float_confirms else 'DISAGREES'}"
                  if res.verdict == "violated" else "")
         print(f"{Path(onnx_name).stem:32s} {Path(prop_name).stem:8s} {res.verdict:9s} {res.seconds:7.1f} s "
-              f"{res.regions:7d} regions {st.get('pruned', 0):6d}/{st.get('prune_attempts', 0):<6d} pruned"
+              f"{res.regions:7d} regions {st.get('pruned', 0):6d}/{st.get('prune_attempts', '-')!s:<6} pruned"
               f"{extra}{checked}", flush=True)
     if executor is not None:
         executor.close()

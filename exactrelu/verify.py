@@ -257,14 +257,17 @@ def verify(net: Network, prop: Property, *, time_limit: float | None = None, max
             return res
     small = prop.restrict(net)
     parts = []
-    stats: dict = {"regions": 0, "pruned": 0, "prune_attempts": 0, "prune_seconds": 0.0, "nodes": 0}
+    # prune attempts and their seconds are counted by a serial walk's pruner only (parallel
+    # workers keep their own): those keys are present only when counted
+    stats: dict = {"regions": 0, "pruned": 0, "nodes": 0}
     undecided = 0
     for idx, region in enumerate(prop.input_regions):
         budget = None if max_regions is None else max_regions - stats["regions"]
         outcome = walk_input_region(net, small, prop, idx, deadline=deadline, max_regions=budget, t0=t0,
                                     progress=progress, prune=prune, executor=executor)
         for key in ("regions", "pruned", "prune_attempts", "prune_seconds", "nodes"):
-            stats[key] += outcome.stats.get(key, 0)
+            if key in outcome.stats:
+                stats[key] = stats.get(key, 0) + outcome.stats[key]
         if outcome.counterexample is not None:
             return _finish(outcome.counterexample, t0, stats)
         undecided += outcome.undecided
