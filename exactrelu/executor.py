@@ -171,16 +171,35 @@ class DaskExecutor(Executor):
 
             with dask.config.set(LOCAL_WORKER_CONFIG):
                 self._cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                                         dashboard_address=None, silence_logs=40)
+                                                         dashboard_address=":0", silence_logs=40)
             self.client = distributed.Client(self._cluster)
         else:
             try:
                 self.client = distributed.Client(address, timeout=20)
             except OSError as exc:
                 raise ExactReluError(f"cannot reach the Dask scheduler at {address}: {exc}") from exc
-        self.client.run(_import_walk_modules)  # workers import the walk's modules now, not in the first task
+        self._check_workers(address)
         info = self.client.scheduler_info()
         self.workers = max(1, sum(w.get("nthreads", 1) for w in info.get("workers", {}).values()))
+
+    def _check_workers(self, address: str) -> None:
+        """Every worker imports the walk's modules now (not in the first task) and must run
+        this version of exactrelu: a worker with another version could build another tree."""
+        from . import __version__
+
+        try:
+            versions = self.client.run(_import_walk_modules)
+        except Exception as exc:  # noqa: BLE001 - whatever the worker raised, with its message
+            self.close()
+            raise ExactReluError(f"the Dask workers at {address} cannot run exactrelu "
+                                 f"({type(exc).__name__}: {exc}); install exactrelu {__version__} on every "
+                                 f"worker") from None
+        other = {w: v for w, v in versions.items() if v != __version__}
+        if other:
+            self.close()
+            w, v = next(iter(other.items()))
+            raise ExactReluError(f"Dask worker {w} runs exactrelu {v}, this process {__version__}: "
+                                 f"install the same version on every worker")
 
     @property
     def slots(self) -> int:
@@ -210,10 +229,13 @@ class DaskExecutor(Executor):
                 self._cluster.close()
 
 
-def _import_walk_modules() -> None:
+def _import_walk_modules() -> str:
+    """(On a worker) import the walk's modules; return the worker's exactrelu version."""
     import exactrelu.fragments
     import exactrelu.regions
     import exactrelu.relaxation  # noqa: F401
+
+    return exactrelu.__version__
 
 
 def make_executor(workers: int | None = 1, dask: str | None = None) -> Executor:

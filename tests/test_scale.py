@@ -338,3 +338,22 @@ def test_parallel_verify_same_verdicts_and_certificates():
     prop = parse_vnnlib(hdr + " (assert (>= Y_0 -1000))")
     res = verify(net, prop, samples=0, executor=PoolExecutor(2))
     assert res.verdict == "violated" and prop.is_counterexample(res.counterexample, res.exact_output)
+
+
+def _fails_on_workers():  # what a worker without exactrelu reports
+    raise ModuleNotFoundError("No module named 'exactrelu'")
+
+
+def test_dask_workers_that_cannot_run_exactrelu_are_refused(monkeypatch):
+    pytest.importorskip("distributed")
+    import exactrelu
+    import exactrelu.executor
+
+    version = exactrelu.__version__
+    monkeypatch.setattr(exactrelu, "__version__", "9.9.9")  # the workers run the installed version
+    with pytest.raises(ExactReluError, match=f"runs exactrelu {version}, this process 9.9.9"):
+        make_executor(1, "local")
+    monkeypatch.setattr(exactrelu, "__version__", version)
+    monkeypatch.setattr(exactrelu.executor, "_import_walk_modules", _fails_on_workers)
+    with pytest.raises(ExactReluError, match="cannot run exactrelu .*No module named 'exactrelu'"):
+        make_executor(1, "local")
