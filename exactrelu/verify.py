@@ -257,8 +257,7 @@ def verify(net: Network, prop: Property, *, time_limit: float | None = None, max
             return res
     small = prop.restrict(net)
     parts = []
-    # prune attempts and their seconds are counted by a serial walk's pruner only (parallel
-    # workers keep their own): those keys are present only when counted
+    # prune attempts and their seconds: present when a pruner ran (summed over workers)
     stats: dict = {"regions": 0, "pruned": 0, "nodes": 0}
     undecided = 0
     for idx, region in enumerate(prop.input_regions):
@@ -435,6 +434,9 @@ def _walk_input_region_parallel(net: Network, small: Network, prop: Property, id
     part = out.partition
     st = {"regions": out.regions, "nodes": out.nodes,
           "pruned": sum(1 for nd in part.nodes if nd.pruned is not None)}  # type: ignore[union-attr]
+    if "prune_attempts" in out.stats:  # summed over the workers' tasks
+        st["prune_attempts"] = out.stats["prune_attempts"]
+        st["prune_seconds"] = out.stats.get("prune_us", 0) / 1e6
     if out.stop_value is not None:
         return RegionOutcome(None, {}, False, counterexample=out.stop_value, stats=st)  # type: ignore[arg-type]
     proofs: dict = {}

@@ -333,6 +333,10 @@ def test_parallel_verify_same_verdicts_and_certificates():
         a = verify(net, prop, samples=0, prune=prune)
         b = verify(net, prop, samples=0, prune=prune, executor=PoolExecutor(2))
         assert a.verdict == b.verdict == "holds"
+        if prune:  # the same tree: the workers' pruners made as many attempts as the serial one
+            assert b.stats["prune_attempts"] == a.stats["prune_attempts"] > 0
+        else:
+            assert "prune_attempts" not in a.stats and "prune_attempts" not in b.stats
         ca, cb = property_certificate(net, prop, a), property_certificate(net, prop, b)
         assert ca == cb and check_certificate(cb).valid
     prop = parse_vnnlib(hdr + " (assert (>= Y_0 -1000))")
