@@ -31,27 +31,16 @@ import random
 import time
 from typing import Any
 
-from .evaluation import _numpy_mats
+from .evaluation import _numpy_mats, evaluate_float
 from .network import Network
 
 __all__ = ["pgd_candidates"]
 
 
-def _forward_backward(mats: list, relu: list[bool], X: Any, dY_fn) -> tuple[Any, Any]:
-    """Outputs of the network at the rows of ``X`` and the gradient of
-    ``sum_rows dY . y`` with respect to ``X`` (``dY = dY_fn(Y)``, one row per point)."""
-    import numpy as np
-
-    outs = [X]
-    pres = []
-    for (ws, b), is_relu in zip(mats, relu):
-        Z = b
-        for s, W in ws:
-            Z = Z + outs[s] @ W.T
-        pres.append(Z)
-        outs.append(np.maximum(Z, 0.0) if is_relu else Z)
-    Y = outs[-1]
-    grads: dict[int, Any] = {len(mats): dY_fn(Y)}
+def _input_gradient(mats: list, relu: list[bool], pres: list, dY: Any) -> Any:
+    """Backpropagation: the gradient with respect to the inputs of ``sum_rows dY . y``, from the
+    pre-activations ``pres`` of a forward pass (:func:`exactrelu.evaluation.evaluate_float`)."""
+    grads: dict[int, Any] = {len(mats): dY}
     for i in range(len(mats), 0, -1):
         g = grads.pop(i, None)
         if g is None:
@@ -62,7 +51,7 @@ def _forward_backward(mats: list, relu: list[bool], X: Any, dY_fn) -> tuple[Any,
         for s, W in ws:
             contrib = g @ W
             grads[s] = grads[s] + contrib if s in grads else contrib
-    return Y, grads.get(0, np.zeros_like(X))
+    return grads[0]
 
 
 def pgd_candidates(net: Network, prop: Any, region: Any, *, starts: int = 256, steps: int = 60,
@@ -113,21 +102,14 @@ def pgd_candidates(net: Network, prop: Any, region: Any, *, starts: int = 256, s
     for step in range(steps):
         if deadline is not None and time.perf_counter() > deadline:
             break
-        chosen: dict[str, Any] = {}
-
-        def dY(Y):
-            V = np.einsum("sjn,sn->sj", A, U) + np.einsum("sjm,sm->sj", C, Y) - B
-            jstar = V.argmax(axis=1)
-            chosen["v"] = V[rows, jstar]
-            chosen["j"] = jstar
-            return C[rows, jstar]
-
-        _, G = _forward_backward(mats, relu, U, dY)
-        v = chosen["v"]
+        Y, pres = evaluate_float(net, U, return_pre=True)
+        V = np.einsum("sjn,sn->sj", A, U) + np.einsum("sjm,sm->sj", C, Y) - B
+        jstar = V.argmax(axis=1)  # each start descends on its currently largest constraint
+        v = V[rows, jstar]
         better = v < best_v
         best_v[better] = v[better]
         best_u[better] = U[better]
-        G = G + A[rows, chosen["j"]]
+        G = _input_gradient(mats, relu, pres, C[rows, jstar]) + A[rows, jstar]
         eta = 0.1 * (0.001 ** (step / max(1, steps - 1)))  # from 1/10 to 1/10^4 of the box width
         U = np.clip(U - eta * width * np.sign(G), lo, hi)
     order = np.argsort(best_v, kind="stable")[:keep]

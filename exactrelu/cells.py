@@ -306,12 +306,17 @@ class Cell:
             raise ValueError("no Farkas vector at the minimising vertex")
         return y
 
-    def _solve(self, basis: tuple[int, ...], target: tuple[int, ...]) -> list[Fraction] | None:
-        """``sum_i y_i a_{basis_i} = target`` via a cached integer adjugate (None if singular)."""
+    def basis_inverse(self, basis: tuple[int, ...]) -> tuple[list[list[int]] | None, int]:
+        """``(N, d)`` with ``N / d`` the inverse of the matrix whose columns are the linear
+        parts of rows ``basis`` (sorted row indices), ``(None, 0)`` if singular; cached per cell."""
         entry = self._adj.get(basis)
         if entry is None:
             entry = self._adj[basis] = _scaled_inverse_transposed([self.rows[i][0] for i in basis])
-        adj, det = entry
+        return entry
+
+    def _solve(self, basis: tuple[int, ...], target: tuple[int, ...]) -> list[Fraction] | None:
+        """``sum_i y_i a_{basis_i} = target`` via a cached integer adjugate (None if singular)."""
+        adj, det = self.basis_inverse(basis)
         if adj is None:
             return None
         return [Fraction(sum(map(mul, row, target)), det) for row in adj]

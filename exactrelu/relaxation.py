@@ -42,10 +42,10 @@ import time
 from fractions import Fraction
 from typing import Any
 
+from .cells import _scaled_inverse_transposed
 from .checker.claims_prune import (INF, Relaxation, _layer_matrix, check_disjunct_proofs,
                                    constraint_form, current_layer, parse_box)
 from .checker.core import CheckerError, number_reader
-from .cells import _scaled_inverse_transposed
 from .checker.network import parse_network
 from .io.native_json import network_to_dict
 from .network import Network
@@ -55,7 +55,6 @@ __all__ = ["Pruner"]
 
 K_BOX = 32  # box bounds and upper-line intercepts on the grid 2^-K_BOX
 K_SLOPE = 20  # upper-line slopes on the grid 2^-K_SLOPE
-INVERSE_CACHE_SIZE = 50_000  # basis inverses kept by a Pruner
 INF_B = -2  # (internal) an omitted bound of a stable unit: null in the evidence
 
 
@@ -113,7 +112,6 @@ class Pruner:
         self.use_bases = use_bases
         self.backward = backward
         self._wcache: dict = {}
-        self._inv_cache: dict = {}
         self.disjuncts = []  # (k, [(a, c, b, strict) exact], [(a, c, b) float])
         for k, dj in disjuncts:
             cons = [(tuple(c.a), tuple(c.c), c.b, c.strict) for c in dj.constraints]
@@ -554,7 +552,8 @@ class Pruner:
                 got = inv.get(b)
                 if got is None:
                     idx = basis_list[b]
-                    got = inv[b] = self._basis_inverse(tuple(rows[idx[q]][0] for q in range(n)))
+                    T, DEN = _scaled_inverse_transposed([rows[idx[q]][0] for q in range(n)])
+                    got = inv[b] = None if T is None else (T, DEN, self._fmpz_cache(T))
                 if got is None:
                     return False
                 T, DEN, Tm = got
@@ -721,30 +720,17 @@ class Pruner:
                                      flint.fmpz_mat(len(neg), len(neg[0]), [c for r in neg for c in r]))
         return got
 
-    def _basis_inverse(self, basis_rows: tuple) -> tuple | None:
-        """``(T, DEN, T as fmpz_mat)`` with ``T / DEN`` the inverse of the matrix whose columns
-        are ``basis_rows`` (linear parts of cell rows), or None if singular; cached, since a
-        child cell shares most vertex bases with its parent."""
-        got = self._inv_cache.get(basis_rows, False)
-        if got is False:
-            T, DEN = _scaled_inverse_transposed(list(basis_rows))
-            got = None if T is None else (T, DEN, self._fmpz_cache(T))
-            if len(self._inv_cache) >= INVERSE_CACHE_SIZE:
-                self._inv_cache.clear()
-            self._inv_cache[basis_rows] = got
-        return got
-
-    def _farkas(self, cell, form, idx):
+    @staticmethod
+    def _farkas(cell, form, idx):
         """Farkas vector (over the cell's integer rows) proving ``form >= 0`` on the cell:
         from the basis of rows tight at vertex ``idx`` (exact integer inverse), else the
         cell's own search."""
         inc = cell.incidence[idx]
         n = cell.n
         if len(inc) == n:
-            basis = sorted(inc)
-            got = self._basis_inverse(tuple(cell.rows[basis[q]][0] for q in range(n)))
-            if got is not None:
-                T, DEN, _ = got
+            basis = tuple(sorted(inc))
+            T, DEN = cell.basis_inverse(basis)
+            if T is not None:
                 Y = [-sum(a * g for a, g in zip(tr, form[:n])) for tr in T]  # sum_r Y_r a_r = -DEN g
                 if all(v >= 0 for v in Y) and sum(v * cell.rows[r][1] for v, r in zip(Y, basis)) <= form[n] * DEN:
                     return {r: v for r, v in zip(basis, Y) if v}, DEN

@@ -197,13 +197,13 @@ ATTACK_TOLERANCE = 1e-6  # candidates float64 sees violating by more than this a
 ATTACK_ROUNDS = 16  # gradient-search rounds at most (small nets finish them in well under a second)
 
 
-def _attack(net: Network, prop: Property, seconds: float, seed: int, deadline: float | None):
+def _attack(net: Network, small: Network, prop: Property, seconds: float, seed: int, deadline: float | None):
     """Rounds of projected gradient descent in float64 (:mod:`exactrelu.attack`) on every input
-    region, each from new random starts, for about ``seconds`` (at least one round, at most
-    ``ATTACK_ROUNDS``); the best points of each round are re-checked exactly."""
+    region of ``small`` (``net`` restricted to the free inputs), each from new random starts,
+    for about ``seconds`` (at least one round, at most ``ATTACK_ROUNDS``); the best points of
+    each round are re-checked exactly on ``net``."""
     from .attack import pgd_candidates
 
-    small = prop.restrict(net)
     stop = time.perf_counter() + seconds
     if deadline is not None:
         stop = min(stop, deadline)
@@ -248,14 +248,14 @@ def verify(net: Network, prop: Property, *, time_limit: float | None = None, max
     t0 = time.perf_counter()
     deadline = None if time_limit is None else t0 + time_limit
     rng = random.Random(seed)
+    small = prop.restrict(net)
     if samples:
         res = _falsify(net, prop, samples, rng, deadline)
         if res is None and attack_seconds > 0:
-            res = _attack(net, prop, attack_seconds, seed, deadline)
+            res = _attack(net, small, prop, attack_seconds, seed, deadline)
         if res is not None:
             res.seconds = time.perf_counter() - t0
             return res
-    small = prop.restrict(net)
     parts = []
     # prune attempts and their seconds: present when a pruner ran (summed over workers)
     stats: dict = {"regions": 0, "pruned": 0, "nodes": 0}
