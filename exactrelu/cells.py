@@ -64,7 +64,7 @@ def _int_row(a: Sequence[Fraction], b: Fraction) -> tuple[IntRow, tuple[int, int
 class Cell:
     """A full-dimensional bounded polytope with rows, vertices and incidences (see module)."""
 
-    __slots__ = ("n", "rows", "scales", "vertices", "incidence", "_witness", "_vf", "_adj")
+    __slots__ = ("n", "rows", "scales", "vertices", "incidence", "_witness", "_vf", "_adj", "_fadj", "_up")
 
     def __init__(self, n: int, rows: tuple[IntRow, ...], scales: tuple[tuple[int, int], ...],
                  vertices: list[HVertex], incidence: list[frozenset[int]], witness=None) -> None:
@@ -75,7 +75,9 @@ class Cell:
         self.incidence = incidence
         self._witness = witness
         self._vf = None
-        self._adj: dict = {}
+        self._adj: dict = {}  # basis -> exact inverse
+        self._fadj: dict = {}  # basis -> float inverse (proposals only)
+        self._up: tuple[dict, dict, int] | None = None  # the parent's two caches and row count
 
     def __getstate__(self) -> tuple:
         """Pickled without the float and adjugate caches (recomputed on demand)."""
@@ -85,6 +87,8 @@ class Cell:
         self.n, self.rows, self.scales, self.vertices, self.incidence, self._witness = state
         self._vf = None
         self._adj = {}
+        self._fadj = {}
+        self._up = None
 
     # --- construction --------------------------------------------------------------
     @classmethod
@@ -191,13 +195,7 @@ class Cell:
                 if y0 >= 0 and y1 >= 0:
                     return {r: v for r, v in ((r0, y0), (r1, y1)) if v}, det
                 return None
-        y = self._cone_combination(active, target)
-        if y is None:
-            return None
-        den = 1
-        for v in y.values():
-            den = den * v.denominator // math.gcd(den, v.denominator)
-        return {r: int(v * den) for r, v in y.items()}, den
+        return self._cone_combination(active, target)
 
     def vertex(self, i: int) -> tuple[Fraction, ...]:
         X, W = self.vertices[i]
@@ -260,6 +258,7 @@ class Cell:
                     [inc[i] for i in pos] + zero_i + new_inc)
         cneg = Cell(n, rows_neg, scales, [verts[i] for i in neg] + zero_v + new_verts,
                     [inc[i] for i in neg] + zero_i + new_inc)
+        cpos._up = cneg._up = (self._adj, self._fadj, r)
         return cpos, cneg
 
     # --- sign certificates ---------------------------------------------------------
@@ -308,33 +307,67 @@ class Cell:
 
     def basis_inverse(self, basis: tuple[int, ...]) -> tuple[list[list[int]] | None, int]:
         """``(N, d)`` with ``N / d`` the inverse of the matrix whose columns are the linear
-        parts of rows ``basis`` (sorted row indices), ``(None, 0)`` if singular; cached per cell."""
+        parts of rows ``basis`` (sorted row indices), ``(None, 0)`` if singular; cached per
+        cell, and shared with the children of a split (they keep the parent's rows and
+        numbering, so a basis of old rows has the same inverse)."""
         entry = self._adj.get(basis)
         if entry is None:
-            entry = self._adj[basis] = _scaled_inverse_transposed([self.rows[i][0] for i in basis])
+            up = self._up
+            if up is not None and basis[-1] < up[2]:
+                entry = up[0].get(basis)
+            if entry is None:
+                entry = _scaled_inverse_transposed([self.rows[i][0] for i in basis])
+            self._adj[basis] = entry
         return entry
 
-    def _solve(self, basis: tuple[int, ...], target: tuple[int, ...]) -> list[Fraction] | None:
-        """``sum_i y_i a_{basis_i} = target`` via a cached integer adjugate (None if singular)."""
+    def float_basis_inverse(self, basis: tuple[int, ...]):
+        """Float64 inverse of the transpose of the matrix of rows ``basis`` (for proposals
+        only), None if singular or not finite; cached and shared like :meth:`basis_inverse`."""
+        entry = self._fadj.get(basis, False)
+        if entry is False:
+            up = self._up
+            if up is not None and basis[-1] < up[2]:
+                entry = up[1].get(basis, False)
+            if entry is False:
+                import numpy as np
+
+                entry = None
+                M = np.array([[float(c) for c in self.rows[r][0]] for r in basis])
+                try:
+                    invT = np.linalg.inv(M.T)
+                    if np.isfinite(invT).all():
+                        entry = invT
+                except (np.linalg.LinAlgError, OverflowError):
+                    pass
+            self._fadj[basis] = entry
+        return entry
+
+    def _solve(self, basis: tuple[int, ...], target: tuple[int, ...]) -> tuple[dict[int, int], int] | None:
+        """``y / d >= 0`` with ``sum_i y_i a_{basis_i} = d * target`` via the cached integer
+        inverse, as ``({row: y_i}, d)`` without the zero entries; None if singular or some
+        ``y_i < 0``."""
         adj, det = self.basis_inverse(basis)
         if adj is None:
             return None
-        return [Fraction(sum(map(mul, row, target)), det) for row in adj]
+        y = [sum(map(mul, row, target)) for row in adj]
+        if any(v < 0 for v in y):
+            return None
+        return {i: v for i, v in zip(basis, y) if v}, det
 
-    def _cone_combination(self, active: frozenset[int], target: tuple[int, ...]) -> dict[int, Fraction] | None:
+    def _cone_combination(self, active: frozenset[int], target: tuple[int, ...]) -> tuple[dict[int, int], int] | None:
+        """Non-negative multipliers ``(nums, den)`` of rows in ``active`` summing to
+        ``target`` (a basis of n active rows, else an exact LP over the cone), or None."""
         n = self.n
         act = sorted(active)
         rows = self.rows
         if len(act) == n:
-            y = self._solve(tuple(act), target)
-            if y is not None and all(v >= 0 for v in y):
-                return {i: v for i, v in zip(act, y) if v}
+            return self._solve(tuple(act), target)
         if len(act) > n:
             tried = 0
             for combo in itertools.combinations(act, n):
                 y = self._solve(combo, target)
-                if y is not None and all(v >= 0 for v in y):
-                    return {i: v for i, v in zip(combo, y) if v}
+                if y is not None:
+                    return y
                 tried += 1
                 if tried > 400:
                     break
@@ -342,7 +375,10 @@ class Cell:
 
             sol = farkas_in_cone([[Fraction(v) for v in rows[i][0]] for i in act], [Fraction(v) for v in target])
             if sol is not None:
-                return {act[k]: v for k, v in sol.items()}
+                den = 1
+                for v in sol.values():
+                    den = den * v.denominator // math.gcd(den, v.denominator)
+                return {act[k]: int(v * den) for k, v in sol.items() if v}, den
         return None
 
 

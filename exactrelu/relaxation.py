@@ -42,7 +42,6 @@ import time
 from fractions import Fraction
 from typing import Any
 
-from .cells import _scaled_inverse_transposed
 from .checker.claims_prune import (INF, Relaxation, _layer_matrix, check_disjunct_proofs,
                                    constraint_form, current_layer, parse_box)
 from .checker.core import CheckerError, number_reader
@@ -122,6 +121,7 @@ class Pruner:
         self.unit_choice = unit_choice
         self.hint: int | None = None
         self._mu_k = None
+        self._outs_memo: tuple | None = None  # (cv.outs, checker forms, fmpz matrices or None)
         self.stats = {"unit_choices": 0, "attempts": 0, "proposed": 0, "pruned": 0, "failed_exact": 0, "seconds": 0.0,
                       "exact_seconds": 0.0}
 
@@ -196,14 +196,10 @@ class Pruner:
             inc = cell.incidence[vi]
             if len(inc) == n:
                 b = tuple(sorted(inc))
-                M = np.array([[float(c) for c in cell.rows[r][0]] for r in b])
-                try:
-                    invT = np.linalg.inv(M.T)
-                    if np.isfinite(invT).all():
-                        basis_list.append(b)
-                        got = (len(basis_list) - 1, invT)
-                except np.linalg.LinAlgError:
-                    got = None
+                invT = cell.float_basis_inverse(b)
+                if invT is not None:
+                    basis_list.append(b)
+                    got = (len(basis_list) - 1, invT)
             basis_cache[vi] = got
             return got
         # exact layers 0 .. k-1 and layer k's pre-activations, in float
@@ -401,7 +397,7 @@ class Pruner:
                               "box_farkas": box_farkas, "relu": relu, "disjuncts": []}
         if basis_list:
             ev["bases"] = [list(b) for b in basis_list]
-        leaf = _LeafView(cv, self.ck_net, self.net)
+        leaf = _LeafView(cv, self.ck_net, self.net, self._exact_outs(cv))
         num = self.num
         try:
             if not self._forward_ok(leaf, lo_m, hi_m, params, basis_list, self.backward):
@@ -447,7 +443,6 @@ class Pruner:
         B = 1 << K_BOX
         lo = list(lo_m) + [B]
         hi = list(hi_m) + [B]
-        rows = leaf.rows
         inv: dict[int, tuple] = {}
 
         def mat(vecs: list) -> Any:
@@ -461,8 +456,11 @@ class Pruner:
             """Box bound of ``v/d`` (``b < 0``)."""
             return sum(c * (lo[i] if c > 0 else hi[i]) for i, c in enumerate(v[:-1]) if c) + v[-1] * B, d * B
 
-        exact = {s: mat(common(outs[s])[0]) for s in range(len(outs))}
-        exact_den = {s: common(outs[s])[1] for s in range(len(outs))}
+        if len(outs) == len(leaf._outs):
+            exact, exact_den = self._exact_outs_mats(leaf._outs, mat, common)
+        else:
+            exact = {s: mat(common(outs[s])[0]) for s in range(len(outs))}
+            exact_den = {s: common(outs[s])[1] for s in range(len(outs))}
         H: dict[int, tuple] = {}  # layer -> (lower mat, upper mat, den)
         L = len(net.layers)
         pre_v, pre_D = common(pre)
@@ -551,17 +549,20 @@ class Pruner:
                     continue
                 got = inv.get(b)
                 if got is None:
+                    # the cell's own (cached) inverse: each of the checker's rows is a positive
+                    # multiple c_r of the cell's integer row, so the duals differ by 1/c_r and
+                    # their signs and the bound (sum of dual times constant) are the same
                     idx = basis_list[b]
-                    T, DEN = _scaled_inverse_transposed([rows[idx[q]][0] for q in range(n)])
-                    got = inv[b] = None if T is None else (T, DEN, self._fmpz_cache(T))
+                    T, DEN = leaf.cell.basis_inverse(idx)
+                    got = inv[b] = None if T is None else (
+                        T, DEN, self._fmpz_cache(T), flint.fmpz_mat(1, n, [-leaf.cell.rows[r][1] for r in idx]))
                 if got is None:
                     return False
-                T, DEN, Tm = got
+                T, DEN, Tm, crow = got
                 G = flint.fmpz_mat(n, len(js), [v[t] for t in range(n) for v in vecs])
                 Ym = -(Tm * G)
                 if any(int(y) < 0 for y in Ym.entries()):
                     return False
-                crow = flint.fmpz_mat(1, n, [rows[r][0][n] for r in basis_list[b]])
                 vals = (crow * Ym).entries()
                 for col, (j, v) in enumerate(zip(js, vecs)):
                     bound[(side, j)] = (v[n] * DEN + int(vals[col]), DEN * D)
@@ -599,6 +600,31 @@ class Pruner:
             if not backward:
                 H[i] = (mat(out_l), mat(out_u), D * S)
         return True
+
+    def _exact_outs(self, cv: Any) -> list:
+        """The checker's forms of the exact layer outputs ``cv.outs`` (reduced), computed
+        once per ``cv.outs`` object: the cells of one subtree share it."""
+        memo = self._outs_memo
+        if memo is None or memo[0] is not cv.outs:
+            from .checker.network import reduce_form
+
+            zero = self.ck_net.zero
+            conv = [[reduce_form(list(f), D) if f is not None else zero for f in forms] for forms, D in cv.outs]
+            memo = self._outs_memo = (cv.outs, conv, None)
+        return memo[1]
+
+    def _exact_outs_mats(self, conv: list, mat, common) -> tuple[dict, dict]:
+        """fmpz matrices (one per layer, one denominator each) of the converted outputs
+        ``conv`` (the current memo's), built once per memo."""
+        memo = self._outs_memo
+        if memo is not None and memo[1] is conv:
+            if memo[2] is None:
+                parts = [common(forms) for forms in conv]
+                memo = self._outs_memo = (memo[0], conv, ({s: mat(v) for s, (v, _) in enumerate(parts)},
+                                                          {s: d for s, (_, d) in enumerate(parts)}))
+            return memo[2]
+        parts = [common(forms) for forms in conv]
+        return {s: mat(v) for s, (v, _) in enumerate(parts)}, {s: d for s, (_, d) in enumerate(parts)}
 
     def _exact_backward(self, top: int, Lam: Any, Dv: int, on_pre: bool, k: int, pre_v: list, pre_D: int,
                         exact: dict, exact_den: dict, leaf: "_LeafView", params: dict) -> tuple[Any, int]:
@@ -766,17 +792,19 @@ def _single_row(cell: Any, form: tuple, i: int):
 class _LeafView:
     """What the checker's prune rules read from an open cell, built from a CellView."""
 
-    def __init__(self, cv: Any, ck_net: Any, net: Network) -> None:
+    def __init__(self, cv: Any, ck_net: Any, net: Network, outs: list | None = None) -> None:
         from .checker.network import reduce_form
 
         cell = cv.cell
+        self.cell = cell
         self.id = cv.node.id
         rows = []
         for (a, b), (P, Q) in zip(cell.rows, cell.scales):
             rows.append(reduce_form([v * Q for v in a] + [-b * Q], P))
         self.rows = tuple(rows)
         zero = ck_net.zero
-        self._outs = [[reduce_form(list(f), D) if f is not None else zero for f in forms] for forms, D in cv.outs]
+        self._outs = outs if outs is not None else [
+            [reduce_form(list(f), D) if f is not None else zero for f in forms] for forms, D in cv.outs]
         self._pre = [reduce_form(list(f), cv.D) for f in cv.forms]
         bits = bytearray(cv.bits)
         off = net.relu_offset(cv.layer)
