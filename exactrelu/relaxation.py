@@ -54,6 +54,7 @@ __all__ = ["Pruner"]
 
 K_BOX = 32  # box bounds and upper-line intercepts on the grid 2^-K_BOX
 K_SLOPE = 20  # upper-line slopes on the grid 2^-K_SLOPE
+OUTS_MEMO = 256  # exact layer outputs kept converted per pruner (see Pruner._exact_outs)
 INF_B = -2  # (internal) an omitted bound of a stable unit: null in the evidence
 
 
@@ -121,7 +122,7 @@ class Pruner:
         self.unit_choice = unit_choice
         self.hint: int | None = None
         self._mu_k = None
-        self._outs_memo: tuple | None = None  # (cv.outs, checker forms, fmpz matrices or None)
+        self._outs_memo: dict = {}  # id(layer of cv.outs) -> [layer, checker forms, (fmpz matrix, den) or None]
         self.stats = {"unit_choices": 0, "attempts": 0, "proposed": 0, "pruned": 0, "failed_exact": 0, "seconds": 0.0,
                       "exact_seconds": 0.0}
 
@@ -397,7 +398,9 @@ class Pruner:
                               "box_farkas": box_farkas, "relu": relu, "disjuncts": []}
         if basis_list:
             ev["bases"] = [list(b) for b in basis_list]
-        leaf = _LeafView(cv, self.ck_net, self.net, self._exact_outs(cv))
+        entries = self._exact_outs(cv)
+        leaf = _LeafView(cv, self.ck_net, self.net, [e[1] for e in entries])
+        leaf.entries = entries
         num = self.num
         try:
             if not self._forward_ok(leaf, lo_m, hi_m, params, basis_list, self.backward):
@@ -456,8 +459,8 @@ class Pruner:
             """Box bound of ``v/d`` (``b < 0``)."""
             return sum(c * (lo[i] if c > 0 else hi[i]) for i, c in enumerate(v[:-1]) if c) + v[-1] * B, d * B
 
-        if len(outs) == len(leaf._outs):
-            exact, exact_den = self._exact_outs_mats(leaf._outs, mat, common)
+        if len(outs) == len(leaf._outs) and leaf.entries is not None:
+            exact, exact_den = self._exact_outs_mats(leaf.entries, mat, common)
         else:
             exact = {s: mat(common(outs[s])[0]) for s in range(len(outs))}
             exact_den = {s: common(outs[s])[1] for s in range(len(outs))}
@@ -482,7 +485,9 @@ class Pruner:
                 zu = [0] * (w * n1)
                 D = 1
                 if need:
-                    sel = flint.fmpz_mat(len(need), w, [sg if c == j else 0 for j, sg in need for c in range(w)])
+                    sel = flint.fmpz_mat(len(need), w)
+                    for r, (j, sg) in enumerate(need):
+                        sel[r, j] = sg
                     G, D = self._exact_backward(i, sel, 1, True, k, pre_v, pre_D, exact, exact_den, leaf, params)
                     ge = [int(c) for c in G.entries()]
                     for r, (j, sg) in enumerate(need):
@@ -602,103 +607,140 @@ class Pruner:
         return True
 
     def _exact_outs(self, cv: Any) -> list:
-        """The checker's forms of the exact layer outputs ``cv.outs`` (reduced), computed
-        once per ``cv.outs`` object: the cells of one subtree share it."""
+        """Memo entries ``[layer, checker forms, (fmpz matrix, den) or None]``, one per exact
+        layer output in ``cv.outs``. A subtree's cells share these layer objects, so each
+        layer is converted once (the last ``OUTS_MEMO`` layers are kept)."""
         memo = self._outs_memo
-        if memo is None or memo[0] is not cv.outs:
-            from .checker.network import reduce_form
+        zero = self.ck_net.zero
+        entries = []
+        for lay in cv.outs:
+            got = memo.get(id(lay))
+            if got is None or got[0] is not lay:
+                from .checker.network import reduce_form
 
-            zero = self.ck_net.zero
-            conv = [[reduce_form(list(f), D) if f is not None else zero for f in forms] for forms, D in cv.outs]
-            memo = self._outs_memo = (cv.outs, conv, None)
-        return memo[1]
+                forms, D = lay
+                got = [lay, [reduce_form(list(f), D) if f is not None else zero for f in forms], None]
+                if len(memo) >= OUTS_MEMO:
+                    del memo[next(iter(memo))]
+                memo[id(lay)] = got
+            entries.append(got)
+        return entries
 
-    def _exact_outs_mats(self, conv: list, mat, common) -> tuple[dict, dict]:
-        """fmpz matrices (one per layer, one denominator each) of the converted outputs
-        ``conv`` (the current memo's), built once per memo."""
-        memo = self._outs_memo
-        if memo is not None and memo[1] is conv:
-            if memo[2] is None:
-                parts = [common(forms) for forms in conv]
-                memo = self._outs_memo = (memo[0], conv, ({s: mat(v) for s, (v, _) in enumerate(parts)},
-                                                          {s: d for s, (_, d) in enumerate(parts)}))
-            return memo[2]
-        parts = [common(forms) for forms in conv]
-        return {s: mat(v) for s, (v, _) in enumerate(parts)}, {s: d for s, (_, d) in enumerate(parts)}
+    @staticmethod
+    def _exact_outs_mats(entries: list, mat, common) -> tuple[dict, dict]:
+        """fmpz matrices and denominators of the memo entries' layers (built once each)."""
+        exact, den = {}, {}
+        for s, got in enumerate(entries):
+            if got[2] is None:
+                v, d = common(got[1])
+                got[2] = (mat(v), d)
+            exact[s], den[s] = got[2]
+        return exact, den
 
     def _exact_backward(self, top: int, Lam: Any, Dv: int, on_pre: bool, k: int, pre_v: list, pre_D: int,
                         exact: dict, exact_den: dict, leaf: "_LeafView", params: dict) -> tuple[Any, int]:
         """Exact (fmpz) backward propagation, one row per objective: the checker's
         ``Relaxation._backward`` for a matrix of objectives. Returns ``(G, D)``: row r of
-        ``G / D`` is a form below objective r on the cell. Units whose two lines are 0
-        (inactive) are dropped from the products (their terms are zero)."""
+        ``G / D`` is a form below objective r on the cell.
+
+        The coefficients on a ReLU layer are kept in two column blocks: its unstable units
+        (the line depends on the coefficient's sign, decided entry by entry) and its units
+        whose two lines are ``z`` (stable active: a shift). Units whose lines are 0 are
+        dropped (their terms are zero)."""
         import flint
 
         net = self.ck_net
         n1 = net.n_inputs + 1
         m = Lam.nrows()
-        # lam[layer] = (matrix over the columns `cols` of that layer's units, den, on_pre, cols)
-        lam: dict[int, tuple] = {top: (Lam, Dv, on_pre, list(range(net.layers[top - 1].width)))}
-        terms: list[tuple] = []
+        e_last = self._wcache.get("e_last")
+        if e_last is None:
+            e_last = self._wcache["e_last"] = flint.fmpz_mat(1, n1, [0] * (n1 - 1) + [1])
+        # lam[layer] = ([(matrix, columns of that layer), ...], den, on_pre)
+        lam: dict[int, tuple] = {top: ([(Lam, list(range(net.layers[top - 1].width)))], Dv, on_pre)}
+        terms: list[tuple] = []  # (m x n1 matrix, den)
+        consts: list[tuple] = []  # (m x 1 column of constant terms, den)
         for i in range(top, k - 1, -1):
             if i not in lam:
                 continue
-            M, Dm, is_pre, cols = lam.pop(i)
+            blocks, Dm, is_pre = lam.pop(i)
             lay = net.layers[i - 1]
             if not is_pre and lay.activation == "relu":
-                A, S, C, _ = self._lines(i, k, leaf, params)
-                w = len(cols)
-                Ac = [A[j] for j in cols]
-                Sc = [S[j] for j in cols]
-                ent = M.entries()
-                zero = ent[0] * 0 if ent else 0
-                nv = [x * (Ac[t % w] if x > 0 else Sc[t % w]) for t, x in enumerate(ent)]
-                Cc = [C[j] for j in cols]
-                if any(Cc):
-                    negs = [x if x < 0 else zero for x in ent]
-                    cv = flint.fmpz_mat(m, w, negs) * flint.fmpz_mat(w, 1, Cc)  # sum of mu c over mu < 0
-                    terms.append((flint.fmpz_mat(m, n1, [cv[r, 0] if c == n1 - 1 else 0
-                                                          for r in range(m) for c in range(n1)]), Dm << K_BOX))
-                M = flint.fmpz_mat(m, w, nv)
+                A, S, C, unst, act = self._lines(i, k, leaf, params)
+                (MU, U), (MP, _) = blocks
+                out = []
+                if U:
+                    ent = MU.entries()
+                    w = len(U)
+                    Ar = [A[j] for j in U] * m
+                    Sr = [S[j] for j in U] * m
+                    # mu >= 0 takes the lower line, mu < 0 the upper one (slopes over 2^K_SLOPE)
+                    out.append((flint.fmpz_mat(m, w, [x * a if x > 0 else x * s for x, a, s in zip(ent, Ar, Sr)]), U))
+                    Cc = [C[j] for j in U]
+                    if any(Cc):
+                        zero = ent[0] * 0
+                        consts.append((flint.fmpz_mat(m, w, [x if x < 0 else zero for x in ent])
+                                       * flint.fmpz_mat(w, 1, Cc), Dm << K_BOX))  # sum of mu c over mu < 0
+                if act:
+                    out.append((MP * (1 << K_SLOPE), act))  # both lines z: slope 1 over 2^K_SLOPE
+                blocks = out
                 Dm = Dm << K_SLOPE
             if i == k:
-                terms.append((M * flint.fmpz_mat(len(cols), n1, [c for j in cols for c in pre_v[j]]), Dm * pre_D))
+                for M, cols in blocks:
+                    terms.append((M * flint.fmpz_mat(len(cols), n1, [c for j in cols for c in pre_v[j]]), Dm * pre_D))
                 continue
             rows, bias, E, _, _ = _layer_matrix(net, i)
-            cb = M * flint.fmpz_mat(len(cols), 1, [bias[j] for j in cols])
-            terms.append((flint.fmpz_mat(m, n1, [cb[r, 0] if c == n1 - 1 else 0
-                                                 for r in range(m) for c in range(n1)]), Dm * E))
+            for M, cols in blocks:
+                consts.append((M * flint.fmpz_mat(len(cols), 1, [bias[j] for j in cols]), Dm * E))
             t = 0
             for s_ in lay.sources:
                 width = exact[s_].nrows() if s_ < k else net.layers[s_ - 1].width
                 if s_ < k or net.layers[s_ - 1].activation != "relu":
-                    scols = list(range(width))
+                    targets = [list(range(width))]
                 else:
-                    scols = self._lines(s_, k, leaf, params)[3]
-                if scols:
-                    Ws = flint.fmpz_mat(len(cols), len(scols), [rows[j][t + c] for j in cols for c in scols])
-                    part = M * Ws  # coefficients on the outputs of source s_ (live units only)
+                    _, _, _, unst_s, act_s = self._lines(s_, k, leaf, params)
+                    targets = [unst_s, act_s]
+                parts = []
+                for scols in targets:
+                    part = None
+                    if scols:
+                        for M, cols in blocks:
+                            P_ = M * flint.fmpz_mat(len(cols), len(scols), [rows[j][t + c] for j in cols for c in scols])
+                            part = P_ if part is None else part + P_
+                    parts.append((part, scols))
                 t += width
-                if not scols:
-                    continue
                 if s_ < k:
-                    terms.append((part * exact[s_], Dm * E * exact_den[s_]))
-                elif s_ in lam:
-                    Q, Dq, _, _ = lam[s_]
+                    if parts[0][0] is not None:
+                        terms.append((parts[0][0] * exact[s_], Dm * E * exact_den[s_]))
+                    continue
+                if len(parts) == 1:
+                    parts = [(None, []), parts[0]]  # a non-ReLU source: one block, no lines
+                parts = [(p_ if p_ is not None else flint.fmpz_mat(m, 0), c_) for p_, c_ in parts]
+                if s_ in lam:
+                    Q, Dq, _ = lam[s_]
                     L_ = math.lcm(Dq, Dm * E)
-                    lam[s_] = (Q * (L_ // Dq) + part * (L_ // (Dm * E)), L_, False, scols)
+                    fq, fp = L_ // Dq, L_ // (Dm * E)
+                    lam[s_] = ([(q * fq + p_ * fp, c_) for (q, c_), (p_, _) in zip(Q, parts)], L_, False)
                 else:
-                    lam[s_] = (part, Dm * E, False, scols)
+                    lam[s_] = (parts, Dm * E, False)
+        if consts:
+            Dc = math.lcm(*[d for _, d in consts])
+            col = None
+            for T_, d in consts:
+                col = T_ * (Dc // d) if col is None else col + T_ * (Dc // d)
+            terms.append((col * e_last, Dc))
         D = math.lcm(*[d for _, d in terms]) if terms else 1
-        G = flint.fmpz_mat(m, n1, [0] * (m * n1))
+        G = None
         for T_, d in terms:
-            G = G + T_ * (D // d)
+            G = T_ * (D // d) if G is None else G + T_ * (D // d)
+        if G is None:
+            G = flint.fmpz_mat(m, n1)
         return G, D
 
     def _lines(self, i: int, k: int, leaf: "_LeafView", params: dict) -> tuple:
-        """``(A, S, C, live)`` of ReLU layer ``i``: lower slopes and upper slopes over
-        ``2^K_SLOPE``, intercepts over ``2^K_BOX`` (decided units of layer ``k``: their bit),
-        and the units whose lines are not all 0. Cached per confirmation."""
+        """``(A, S, C, unstable, active)`` of ReLU layer ``i``: lower slopes and upper
+        slopes over ``2^K_SLOPE`` and intercepts over ``2^K_BOX`` (decided units of layer
+        ``k``: their bit); the units whose line depends on the sign of a coefficient, and
+        those whose two lines are ``z`` (the others' lines are 0). Cached per confirmation."""
         key = ("lines", i)
         got = self._lines_cache.get(key)
         if got is None:
@@ -717,8 +759,10 @@ class Pruner:
                     A.append(a << K_SLOPE)
                     S.append(sm)
                     C.append(cm)
-            live = [j for j in range(len(A)) if A[j] or S[j] or C[j]]  # a = s = c = 0: output 0
-            got = self._lines_cache[key] = (A, S, C, live)
+            one = 1 << K_SLOPE
+            unstable = [j for j in range(len(A)) if A[j] != S[j] or C[j]]
+            active = [j for j in range(len(A)) if A[j] == S[j] == one and not C[j]]
+            got = self._lines_cache[key] = (A, S, C, unstable, active)
         return got
 
     def _mat_cache(self, key: Any, vecs: list, ncols: int) -> Any:
@@ -797,6 +841,7 @@ class _LeafView:
 
         cell = cv.cell
         self.cell = cell
+        self.entries: list | None = None  # the pruner's memo entries of cv.outs, if any
         self.id = cv.node.id
         rows = []
         for (a, b), (P, Q) in zip(cell.rows, cell.scales):
