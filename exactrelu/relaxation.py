@@ -54,6 +54,7 @@ __all__ = ["Pruner"]
 
 K_BOX = 32  # box bounds and upper-line intercepts on the grid 2^-K_BOX
 K_SLOPE = 20  # upper-line slopes on the grid 2^-K_SLOPE
+WBLOCKS = 4096  # weight blocks kept per pruner (see Pruner._weights_block)
 OUTS_MEMO = 256  # exact layer outputs kept converted per pruner (see Pruner._exact_outs)
 INF_B = -2  # (internal) an omitted bound of a stable unit: null in the evidence
 
@@ -122,6 +123,9 @@ class Pruner:
         self.unit_choice = unit_choice
         self.hint: int | None = None
         self._mu_k = None
+        self._pre_memo: dict = {}  # id(cv.forms) -> see _exact_pre
+        self._wblocks: dict = {}  # see _weights_block
+        self._pre_subs: dict = {}  # columns -> fmpz rows of layer k's pre-activations (this confirmation)
         self._outs_memo: dict = {}  # id(layer of cv.outs) -> [layer, checker forms, (fmpz matrix, den) or None]
         self.stats = {"unit_choices": 0, "attempts": 0, "proposed": 0, "pruned": 0, "failed_exact": 0, "seconds": 0.0,
                       "exact_seconds": 0.0}
@@ -399,8 +403,10 @@ class Pruner:
         if basis_list:
             ev["bases"] = [list(b) for b in basis_list]
         entries = self._exact_outs(cv)
-        leaf = _LeafView(cv, self.ck_net, self.net, [e[1] for e in entries])
+        pre_entry = self._exact_pre(cv)
+        leaf = _LeafView(cv, self.ck_net, self.net, [e[1] for e in entries], pre_entry[1])
         leaf.entries = entries
+        leaf.pre_entry = pre_entry
         num = self.num
         try:
             if not self._forward_ok(leaf, lo_m, hi_m, params, basis_list, self.backward):
@@ -466,13 +472,23 @@ class Pruner:
             exact_den = {s: common(outs[s])[1] for s in range(len(outs))}
         H: dict[int, tuple] = {}  # layer -> (lower mat, upper mat, den)
         L = len(net.layers)
-        pre_v, pre_D = common(pre)
+        pe = leaf.pre_entry
+        if pe is not None and pre is pe[1]:
+            if pe[2] is None:
+                pe[2] = common(pre)
+                pe[3] = mat(pe[2][0])
+            (pre_v, pre_D), pre_mat = pe[2], pe[3]
+        else:
+            pre_v, pre_D = common(pre)
+            pre_mat = mat(pre_v)
+            pe = None
+        self._pre_subs = pe[4] if pe is not None else {}
         for i in range(k, L + 1):
             lay = net.layers[i - 1]
             Du = None
             if i == k:
                 D = pre_D
-                Zl = Zu = mat(pre_v)
+                Zl = Zu = pre_mat
             elif backward:
                 if lay.activation != "relu":
                     continue
@@ -626,6 +642,34 @@ class Pruner:
             entries.append(got)
         return entries
 
+    def _exact_pre(self, cv: Any) -> list:
+        """Memo entry ``[cv.forms, checker forms, (ints, den) or None, fmpz matrix or None,
+        {columns: fmpz rows}]`` of layer k's pre-activations (shared by a subtree's cells)."""
+        memo = self._pre_memo
+        got = memo.get(id(cv.forms))
+        if got is None or got[0] is not cv.forms:
+            from .checker.network import reduce_form
+
+            got = [cv.forms, [reduce_form(list(f), cv.D) for f in cv.forms], None, None, {}]
+            if len(memo) >= OUTS_MEMO:
+                del memo[next(iter(memo))]
+            memo[id(cv.forms)] = got
+        return got
+
+    def _weights_block(self, i: int, t: int, cols: list, scols: list) -> Any:
+        """fmpz block of layer ``i``'s integer weights: rows ``cols``, columns ``t + scols``
+        (cached; the cells of a subtree mostly share their unit classes)."""
+        import flint
+
+        key = (i, t, tuple(cols), tuple(scols))
+        got = self._wblocks.get(key)
+        if got is None:
+            if len(self._wblocks) >= WBLOCKS:
+                self._wblocks.clear()
+            rows = _layer_matrix(self.ck_net, i)[0]
+            got = self._wblocks[key] = flint.fmpz_mat(len(cols), len(scols), [rows[j][t + c] for j in cols for c in scols])
+        return got
+
     @staticmethod
     def _exact_outs_mats(entries: list, mat, common) -> tuple[dict, dict]:
         """fmpz matrices and denominators of the memo entries' layers (built once each)."""
@@ -686,7 +730,11 @@ class Pruner:
                 Dm = Dm << K_SLOPE
             if i == k:
                 for M, cols in blocks:
-                    terms.append((M * flint.fmpz_mat(len(cols), n1, [c for j in cols for c in pre_v[j]]), Dm * pre_D))
+                    key = tuple(cols)
+                    Pk = self._pre_subs.get(key)
+                    if Pk is None:
+                        Pk = self._pre_subs[key] = flint.fmpz_mat(len(cols), n1, [c for j in cols for c in pre_v[j]])
+                    terms.append((M * Pk, Dm * pre_D))
                 continue
             rows, bias, E, _, _ = _layer_matrix(net, i)
             for M, cols in blocks:
@@ -704,7 +752,7 @@ class Pruner:
                     part = None
                     if scols:
                         for M, cols in blocks:
-                            P_ = M * flint.fmpz_mat(len(cols), len(scols), [rows[j][t + c] for j in cols for c in scols])
+                            P_ = M * self._weights_block(i, t, cols, scols)
                             part = P_ if part is None else part + P_
                     parts.append((part, scols))
                 t += width
@@ -836,12 +884,13 @@ def _single_row(cell: Any, form: tuple, i: int):
 class _LeafView:
     """What the checker's prune rules read from an open cell, built from a CellView."""
 
-    def __init__(self, cv: Any, ck_net: Any, net: Network, outs: list | None = None) -> None:
+    def __init__(self, cv: Any, ck_net: Any, net: Network, outs: list | None = None, pre: list | None = None) -> None:
         from .checker.network import reduce_form
 
         cell = cv.cell
         self.cell = cell
         self.entries: list | None = None  # the pruner's memo entries of cv.outs, if any
+        self.pre_entry: list | None = None  # ... and of cv.forms
         self.id = cv.node.id
         rows = []
         for (a, b), (P, Q) in zip(cell.rows, cell.scales):
@@ -850,7 +899,7 @@ class _LeafView:
         zero = ck_net.zero
         self._outs = outs if outs is not None else [
             [reduce_form(list(f), D) if f is not None else zero for f in forms] for forms, D in cv.outs]
-        self._pre = [reduce_form(list(f), cv.D) for f in cv.forms]
+        self._pre = pre if pre is not None else [reduce_form(list(f), cv.D) for f in cv.forms]
         bits = bytearray(cv.bits)
         off = net.relu_offset(cv.layer)
         for u in cv.undecided:
