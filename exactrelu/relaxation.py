@@ -123,6 +123,7 @@ class Pruner:
         self.unit_choice = unit_choice
         self.hint: int | None = None
         self._mu_k = None
+        self._float_memo: dict = {}  # id(layer or forms) -> (object, float array)
         self._pre_memo: dict = {}  # id(cv.forms) -> see _exact_pre
         self._wblocks: dict = {}  # see _weights_block
         self._pre_subs: dict = {}  # columns -> fmpz rows of layer k's pre-activations (this confirmation)
@@ -209,10 +210,10 @@ class Pruner:
             return got
         # exact layers 0 .. k-1 and layer k's pre-activations, in float
         H: dict[int, tuple] = {}
-        for s, (forms, D) in enumerate(cv.outs):
-            F = np.array([[v / D for v in f] if f is not None else [0.0] * (n + 1) for f in forms], dtype=float)
+        for s, lay in enumerate(cv.outs):
+            F = self._float_forms(lay, lay[0], lay[1])
             H[s] = (F, F)
-        Zk = np.array([[v / cv.D for v in f] for f in cv.forms], dtype=float)
+        Zk = self._float_forms(cv.forms, cv.forms, cv.D)
         if not np.isfinite(Zk).all():
             return None
         off_k = fnet.relu_off[k - 1]
@@ -256,21 +257,20 @@ class Pruner:
             if self.use_bases and relaxed.any():
                 # tighter: the value at the minimising vertex, if its basis has a dual >= 0
                 rel_idx = np.nonzero(relaxed)[0]
+                zero_inv = np.zeros((n, n))
                 for Z, sign, out, dest in ((Lz, 1.0, lmin, blo), (Uz, -1.0, umax, bhi)):
                     vals = sign * (Z[rel_idx] @ V.T)  # minimise sign * form over the vertices
                     arg = vals.argmin(axis=1)
-                    for vi in np.unique(arg).tolist():
-                        b = bases_at(vi)
-                        if b is None:
-                            continue
-                        bi, invT = b
-                        sel = rel_idx[arg == vi]
-                        Y = -(invT @ (sign * Z[sel, :n]).T)  # one dual per column
-                        ok = (Y >= 0).all(axis=0)
-                        if ok.any():
-                            js = sel[ok]
-                            out[js] = sign * (sign * Z[js]) @ V[vi]
-                            dest[js] = bi
+                    uniq, pos = np.unique(arg, return_inverse=True)
+                    got = [bases_at(vi) for vi in uniq.tolist()]
+                    bis = np.array([-1 if g is None else g[0] for g in got])[pos]
+                    INV = np.stack([zero_inv if g is None else g[1] for g in got])[pos]
+                    Y = -np.einsum("rij,rj->ri", INV, sign * Z[rel_idx, :n])  # the dual at the minimiser
+                    ok = (Y >= 0).all(axis=1) & (bis >= 0)
+                    if ok.any():
+                        js = rel_idx[ok]
+                        out[js] = sign * vals.min(axis=1)[ok]
+                        dest[js] = bis[ok]
             eps_l = 1e-9 * (np.abs(Lz[:, :n]) @ big + np.abs(Lz[:, n])) + 1e-12
             eps_u = 1e-9 * (np.abs(Uz[:, :n]) @ big + np.abs(Uz[:, n])) + 1e-12
             lmin = lmin - eps_l
@@ -331,6 +331,21 @@ class Pruner:
             chosen.append((k_dj, best[1], best[2]))
         box_idx = (V[:, :n].argmin(axis=0).tolist(), V[:, :n].argmax(axis=0).tolist())
         return lo_m, hi_m, box_idx, params, chosen, basis_list
+
+    def _float_forms(self, key: Any, forms: Any, D: int):
+        """Float64 array of exact integer forms ``f / D`` (``None``: the zero form), computed
+        once per ``key`` object (a layer of ``cv.outs`` or ``cv.forms``: shared by a subtree)."""
+        import numpy as np
+
+        memo = self._float_memo
+        got = memo.get(id(key))
+        if got is None or got[0] is not key:
+            n1 = self.n + 1
+            got = (key, np.array([[v / D for v in f] if f is not None else [0.0] * n1 for f in forms], dtype=float))
+            if len(memo) >= OUTS_MEMO:
+                del memo[next(iter(memo))]
+            memo[id(key)] = got
+        return got[1]
 
     def _backward(self, c, k, L, H, slopes, Zk, outs, n):
         """Float lower bound ``G`` (a form over (x, 1)) of ``c . y`` through the relaxation."""
