@@ -77,15 +77,23 @@ def prove_infeasible(region, atoms: Sequence[tuple]):
     cell = region.cell if hasattr(region, "cell") else region
     nrows = len(cell.rows)
     atoms = [(a, b, bool(rest[0]) if rest else False) for a, b, *rest in atoms]
-    if len(atoms) == 1:
-        a, b, strict = atoms[0]
+    # one atom alone often refutes the conjunction: its minimum over the region's vertices
+    for k, (a, b, strict) in enumerate(atoms):
         m, v = min_over_region(region, a, Fraction(0))
-        if m < b or (m == b and not strict):  # the minimising vertex meets the atom
-            return "point", v
+        if m < b or (m == b and not strict):  # the minimising vertex meets the atom ...
+            if all(_meets(v, *atom) for atom in atoms):  # ... and every other one: a point
+                return "point", v
+            continue
         # a.x >= m >= b on the region: Farkas for  m - a.x <= 0, plus the atom with weight 1
         y = prove_le(region, [-c for c in a], m)
-        return "empty", tuple(y) + ((nrows, 1, 1),)
+        return "empty", tuple(y) + ((nrows + k, 1, 1),)
     return _infeasible_lp(region, atoms)
+
+
+def _meets(x: Sequence[Fraction], a: Sequence[Fraction], b: Fraction, strict: bool) -> bool:
+    """Exact: does the point meet ``a . x <= b`` (``<`` if strict)?"""
+    val = sum(ai * xi for ai, xi in zip(a, x))
+    return val < b if strict else val <= b
 
 
 def _cell_rows(cell):

@@ -224,3 +224,40 @@ def test_cli_verify_exit_codes(tmp_path):
                               str(acas / "vnnlib" / "prop_1.vnnlib.gz"), "--time-limit", "1"],
                        capture_output=True, text=True)
     assert r.returncode == 20 and r.stdout.strip() == "unknown"
+
+
+# --- region evidence: conjunctions of atoms ----------------------------------------------
+@pytest.mark.parametrize("seed", range(4))
+def test_prove_infeasible_agrees_with_the_lp_and_its_proofs_hold(seed):
+    """Single-atom refutations and vertex points (the fast path) against the exact LP
+    (`_infeasible_lp`), each answer checked by direct arithmetic: an "empty" combination
+    is constant in x with K > 0 (or K = 0 on a strict atom), a point lies in the region's
+    closure and meets every atom."""
+    import random
+
+    from exactrelu.evidence import _cell_rows, _infeasible_lp, prove_infeasible
+    from exactrelu.regions import enumerate_regions
+
+    rng = random.Random(seed)
+    part = enumerate_regions(mlp(2, random_layers([4, 4], seed, n_in=2, n_out=1, denom=4)), box([-1, -1], [1, 1]))
+    kinds = set()
+    for reg in part.regions:
+        for _ in range(6):
+            atoms = [([F(rng.randint(-4, 4), 2), F(rng.randint(-4, 4), 2)], F(rng.randint(-3, 3), 2),
+                      rng.random() < 0.5) for _ in range(rng.randint(2, 3))]
+            kind, ev = prove_infeasible(reg, atoms)
+            assert kind == _infeasible_lp(reg, atoms)[0]
+            A, b = _cell_rows(reg.cell)
+            rows = [(a, bi, False) for a, bi in zip(A, b)] + atoms
+            if kind == "point":
+                assert all(sum(ai * xi for ai, xi in zip(a, ev)) <= bi for a, bi in zip(A, b))
+                assert all((sum(ai * xi for ai, xi in zip(a, ev)) < bi) if st else
+                           (sum(ai * xi for ai, xi in zip(a, ev)) <= bi) for a, bi, st in atoms)
+            else:
+                y = {i: F(p, q) for i, p, q in ev}
+                assert all(v > 0 for v in y.values())
+                assert all(sum(y[i] * rows[i][0][j] for i in y) == 0 for j in range(2))
+                K = sum(y[i] * rows[i][1] for i in y)  # sum y (a x - b) = -K
+                assert K < 0 or (K == 0 and any(rows[i][2] for i in y))
+            kinds.add(kind)
+    assert kinds == {"point", "empty"}
