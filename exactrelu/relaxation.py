@@ -39,8 +39,8 @@ from __future__ import annotations
 
 import math
 import time
-from fractions import Fraction
-from typing import Any
+from functools import partial
+from typing import Any, Callable
 
 from .checker.claims_prune import (INF, Relaxation, _layer_matrix, check_disjunct_proofs,
                                    constraint_form, current_layer, parse_box)
@@ -55,7 +55,7 @@ __all__ = ["Pruner"]
 K_BOX = 32  # box bounds and upper-line intercepts on the grid 2^-K_BOX
 K_SLOPE = 20  # upper-line slopes on the grid 2^-K_SLOPE
 WBLOCKS = 4096  # weight blocks kept per pruner (see Pruner._weights_block)
-OUTS_MEMO = 256  # exact layer outputs kept converted per pruner (see Pruner._exact_outs)
+OUTS_MEMO = 256  # conversions of shared forms kept per pruner (see _ObjectMemo)
 INF_B = -2  # (internal) an omitted bound of a stable unit: null in the evidence
 
 
@@ -123,11 +123,9 @@ class Pruner:
         self.unit_choice = unit_choice
         self.hint: int | None = None
         self._mu_k = None
-        self._float_memo: dict = {}  # id(layer or forms) -> (object, float array)
-        self._pre_memo: dict = {}  # id(cv.forms) -> see _exact_pre
+        self._memo = _ObjectMemo(OUTS_MEMO)  # conversions of a subtree's shared forms
         self._wblocks: dict = {}  # see _weights_block
         self._pre_subs: dict = {}  # columns -> fmpz rows of layer k's pre-activations (this confirmation)
-        self._outs_memo: dict = {}  # id(layer of cv.outs) -> [layer, checker forms, (fmpz matrix, den) or None]
         self.stats = {"unit_choices": 0, "attempts": 0, "proposed": 0, "pruned": 0, "failed_exact": 0, "seconds": 0.0,
                       "exact_seconds": 0.0}
 
@@ -337,15 +335,9 @@ class Pruner:
         once per ``key`` object (a layer of ``cv.outs`` or ``cv.forms``: shared by a subtree)."""
         import numpy as np
 
-        memo = self._float_memo
-        got = memo.get(id(key))
-        if got is None or got[0] is not key:
-            n1 = self.n + 1
-            got = (key, np.array([[v / D for v in f] if f is not None else [0.0] * n1 for f in forms], dtype=float))
-            if len(memo) >= OUTS_MEMO:
-                del memo[next(iter(memo))]
-            memo[id(key)] = got
-        return got[1]
+        n1 = self.n + 1
+        return self._memo.get("float", key, lambda: np.array(
+            [[v / D for v in f] if f is not None else [0.0] * n1 for f in forms], dtype=float))
 
     def _backward(self, c, k, L, H, slopes, Zk, outs, n):
         """Float lower bound ``G`` (a form over (x, 1)) of ``c . y`` through the relaxation."""
@@ -419,7 +411,7 @@ class Pruner:
             ev["bases"] = [list(b) for b in basis_list]
         entries = self._exact_outs(cv)
         pre_entry = self._exact_pre(cv)
-        leaf = _LeafView(cv, self.ck_net, self.net, [e[1] for e in entries], pre_entry[1])
+        leaf = _LeafView(cv, self.ck_net, self.net, [e[0] for e in entries], pre_entry[0])
         leaf.entries = entries
         leaf.pre_entry = pre_entry
         num = self.num
@@ -488,16 +480,16 @@ class Pruner:
         H: dict[int, tuple] = {}  # layer -> (lower mat, upper mat, den)
         L = len(net.layers)
         pe = leaf.pre_entry
-        if pe is not None and pre is pe[1]:
-            if pe[2] is None:
-                pe[2] = common(pre)
-                pe[3] = mat(pe[2][0])
-            (pre_v, pre_D), pre_mat = pe[2], pe[3]
+        if pe is not None and pre is pe[0]:
+            if pe[1] is None:
+                pe[1] = common(pre)
+                pe[2] = mat(pe[1][0])
+            (pre_v, pre_D), pre_mat = pe[1], pe[2]
         else:
             pre_v, pre_D = common(pre)
             pre_mat = mat(pre_v)
             pe = None
-        self._pre_subs = pe[4] if pe is not None else {}
+        self._pre_subs = pe[3] if pe is not None else {}
         for i in range(k, L + 1):
             lay = net.layers[i - 1]
             Du = None
@@ -638,38 +630,24 @@ class Pruner:
         return True
 
     def _exact_outs(self, cv: Any) -> list:
-        """Memo entries ``[layer, checker forms, (fmpz matrix, den) or None]``, one per exact
-        layer output in ``cv.outs``. A subtree's cells share these layer objects, so each
-        layer is converted once (the last ``OUTS_MEMO`` layers are kept)."""
-        memo = self._outs_memo
-        zero = self.ck_net.zero
-        entries = []
-        for lay in cv.outs:
-            got = memo.get(id(lay))
-            if got is None or got[0] is not lay:
-                from .checker.network import reduce_form
+        """Memo entries ``[checker forms, (fmpz matrix, den) or None]``, one per exact layer
+        output in ``cv.outs`` (the cells of a subtree share these layer objects)."""
+        return [self._memo.get("outs", lay, partial(self._layer_entry, lay)) for lay in cv.outs]
 
-                forms, D = lay
-                got = [lay, [reduce_form(list(f), D) if f is not None else zero for f in forms], None]
-                if len(memo) >= OUTS_MEMO:
-                    del memo[next(iter(memo))]
-                memo[id(lay)] = got
-            entries.append(got)
-        return entries
+    def _layer_entry(self, lay: tuple) -> list:
+        from .checker.network import reduce_form
+
+        forms, D = lay
+        zero = self.ck_net.zero
+        return [[reduce_form(list(f), D) if f is not None else zero for f in forms], None]
 
     def _exact_pre(self, cv: Any) -> list:
-        """Memo entry ``[cv.forms, checker forms, (ints, den) or None, fmpz matrix or None,
+        """Memo entry ``[checker forms, (ints, den) or None, fmpz matrix or None,
         {columns: fmpz rows}]`` of layer k's pre-activations (shared by a subtree's cells)."""
-        memo = self._pre_memo
-        got = memo.get(id(cv.forms))
-        if got is None or got[0] is not cv.forms:
-            from .checker.network import reduce_form
+        from .checker.network import reduce_form
 
-            got = [cv.forms, [reduce_form(list(f), cv.D) for f in cv.forms], None, None, {}]
-            if len(memo) >= OUTS_MEMO:
-                del memo[next(iter(memo))]
-            memo[id(cv.forms)] = got
-        return got
+        return self._memo.get("pre", cv.forms, lambda: [[reduce_form(list(f), cv.D) for f in cv.forms],
+                                                         None, None, {}])
 
     def _weights_block(self, i: int, t: int, cols: list, scols: list) -> Any:
         """fmpz block of layer ``i``'s integer weights: rows ``cols``, columns ``t + scols``
@@ -690,10 +668,10 @@ class Pruner:
         """fmpz matrices and denominators of the memo entries' layers (built once each)."""
         exact, den = {}, {}
         for s, got in enumerate(entries):
-            if got[2] is None:
-                v, d = common(got[1])
-                got[2] = (mat(v), d)
-            exact[s], den[s] = got[2]
+            if got[1] is None:
+                v, d = common(got[0])
+                got[1] = (mat(v), d)
+            exact[s], den[s] = got[1]
         return exact, den
 
     def _exact_backward(self, top: int, Lam: Any, Dv: int, on_pre: bool, k: int, pre_v: list, pre_D: int,
@@ -874,6 +852,24 @@ class Pruner:
             return cell.farkas_nonneg(form)
         except ValueError:
             return None
+
+
+class _ObjectMemo:
+    """Values computed once per ``(tag, object)``, the object compared by identity; the last
+    ``size`` are kept. Holding the object keeps its ``id`` from being reused."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._d: dict = {}
+
+    def get(self, tag: str, obj: Any, make: Callable[[], Any]) -> Any:
+        k = (tag, id(obj))
+        got = self._d.get(k)
+        if got is None or got[0] is not obj:
+            if len(self._d) >= self.size:
+                del self._d[next(iter(self._d))]
+            got = self._d[k] = (obj, make())
+        return got[1]
 
 
 def _ck_basis(b: int) -> Any:
