@@ -264,7 +264,8 @@ def verify(net: Network, prop: Property, *, time_limit: float | None = None, max
         budget = None if max_regions is None else max_regions - stats["regions"]
         outcome = walk_input_region(net, small, prop, idx, deadline=deadline, max_regions=budget, t0=t0,
                                     progress=progress, prune=prune, executor=executor)
-        for key in ("regions", "pruned", "prune_attempts", "prune_seconds", "nodes"):
+        for key in ("regions", "pruned", "prune_attempts", "prune_seconds", "nodes", "busy_seconds",
+                    "replay_seconds", "tasks"):
             if key in outcome.stats:
                 stats[key] = stats.get(key, 0) + outcome.stats[key]
         if outcome.counterexample is not None:
@@ -437,6 +438,11 @@ def _walk_input_region_parallel(net: Network, small: Network, prop: Property, id
     if "prune_attempts" in out.stats:  # summed over the workers' tasks
         st["prune_attempts"] = out.stats["prune_attempts"]
         st["prune_seconds"] = out.stats.get("prune_us", 0) / 1e6
+    for key in ("busy", "replay"):  # the workers' seconds in tasks, and replaying paths in them
+        if f"{key}_us" in out.stats:
+            st[f"{key}_seconds"] = out.stats[f"{key}_us"] / 1e6
+    if "tasks" in out.stats:
+        st["tasks"] = out.stats["tasks"]
     if out.stop_value is not None:
         return RegionOutcome(None, {}, False, counterexample=out.stop_value, stats=st)  # type: ignore[arg-type]
     proofs: dict = {}
