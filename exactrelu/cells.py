@@ -32,7 +32,7 @@ import math
 from fractions import Fraction
 from functools import reduce
 from operator import mul
-from typing import Sequence
+from typing import Any, Sequence
 
 __all__ = ["Cell", "IntRow", "HVertex"]
 
@@ -310,37 +310,64 @@ class Cell:
         parts of rows ``basis`` (sorted row indices), ``(None, 0)`` if singular; cached per
         cell, and shared with the children of a split (they keep the parent's rows and
         numbering, so a basis of old rows has the same inverse)."""
+        entry = self._inverse_entry(basis)
+        return entry[0], entry[1]
+
+    def basis_inverse_fmpz(self, basis: tuple[int, ...]) -> tuple[Any, int]:
+        """:meth:`basis_inverse` with ``N`` as a python-flint ``fmpz_mat`` (None if singular)."""
+        entry = self._inverse_entry(basis)
+        return entry[2], entry[1]
+
+    def _inverse_entry(self, basis: tuple[int, ...]) -> tuple:
         entry = self._adj.get(basis)
         if entry is None:
             up = self._up
             if up is not None and basis[-1] < up[2]:
                 entry = up[0].get(basis)
             if entry is None:
-                entry = _scaled_inverse_transposed([self.rows[i][0] for i in basis])
+                entry = _inverse_entry([self.rows[i][0] for i in basis])
             self._adj[basis] = entry
         return entry
 
-    def float_basis_inverse(self, basis: tuple[int, ...]):
-        """Float64 inverse of the transpose of the matrix of rows ``basis`` (for proposals
-        only), None if singular or not finite; cached and shared like :meth:`basis_inverse`."""
-        entry = self._fadj.get(basis, False)
-        if entry is False:
-            up = self._up
-            if up is not None and basis[-1] < up[2]:
-                entry = up[1].get(basis, False)
-            if entry is False:
-                import numpy as np
+    def float_basis_inverses(self, bases: list[tuple[int, ...]]) -> list:
+        """Float64 inverses of the transposes of the matrices of rows ``bases`` (for
+        proposals only), None where singular or not finite; cached and shared like
+        :meth:`basis_inverse`, the missing ones computed in one batch."""
+        import numpy as np
 
-                entry = None
-                M = np.array([[float(c) for c in self.rows[r][0]] for r in basis])
+        fadj = self._fadj
+        up = self._up
+        out = []
+        todo = []
+        for k, basis in enumerate(bases):
+            entry = fadj.get(basis, False)
+            if entry is False and up is not None and basis[-1] < up[2]:
+                entry = up[1].get(basis, False)
+                if entry is not False:
+                    fadj[basis] = entry
+            if entry is False:
+                todo.append(k)
+            out.append(entry)
+        if todo:
+            rows = self.rows
+            try:
+                M = np.array([[[float(c) for c in rows[r][0]] for r in bases[k]] for k in todo])
+            except OverflowError:
+                M = None
+            invs: list = [None] * len(todo)
+            if M is not None and np.isfinite(M).all():
                 try:
-                    invT = np.linalg.inv(M.T)
-                    if np.isfinite(invT).all():
-                        entry = invT
-                except (np.linalg.LinAlgError, OverflowError):
-                    pass
-            self._fadj[basis] = entry
-        return entry
+                    invs = list(np.linalg.inv(M.transpose(0, 2, 1)))
+                except np.linalg.LinAlgError:  # some basis is singular: one at a time
+                    for t, Mt in enumerate(M):
+                        try:
+                            invs[t] = np.linalg.inv(Mt.T)
+                        except np.linalg.LinAlgError:
+                            pass
+            for k, inv in zip(todo, invs):
+                entry = inv if inv is not None and np.isfinite(inv).all() else None
+                fadj[bases[k]] = out[k] = entry
+        return out
 
     def _solve(self, basis: tuple[int, ...], target: tuple[int, ...]) -> tuple[dict[int, int], int] | None:
         """``y / d >= 0`` with ``sum_i y_i a_{basis_i} = d * target`` via the cached integer
@@ -390,14 +417,22 @@ def _scaled_inverse_transposed(basis_rows: list[tuple[int, ...]]) -> tuple[list[
     >>> _scaled_inverse_transposed([(2, 0), (1, 1)])
     ([[1, -1], [0, 2]], 2)
     """
+    N, d, _ = _inverse_entry(basis_rows)
+    return N, d
+
+
+def _inverse_entry(basis_rows: list[tuple[int, ...]]) -> tuple[list[list[int]] | None, int, Any]:
+    """``(N, d, Nz)``: :func:`_scaled_inverse_transposed` and ``N`` as an ``fmpz_mat``."""
     import flint
 
     n = len(basis_rows)
     M = flint.fmpz_mat(n, n, [basis_rows[i][j] for j in range(n) for i in range(n)])
-    if M.det() == 0:
-        return None, 0
-    num, den = M.inv().numer_denom()
-    return [[int(num[r, c]) for c in range(n)] for r in range(n)], int(den)
+    try:
+        num, den = M.inv().numer_denom()
+    except ZeroDivisionError:  # singular
+        return None, 0, None
+    e = [int(x) for x in num.entries()]
+    return [e[r * n:(r + 1) * n] for r in range(n)], int(den), num
 
 
 def _solve_transposed(basis_rows: list[tuple[int, ...]], target: tuple[int, ...]) -> list[Fraction] | None:

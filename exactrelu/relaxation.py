@@ -192,20 +192,29 @@ class Pruner:
         basis_list: list[tuple] = []
         basis_cache: dict[int, Any] = {}
 
-        def bases_at(vi: int):
-            """(index in basis_list, inverse of M^T in float) for vertex vi, or None if degenerate."""
-            if vi in basis_cache:
-                return basis_cache[vi]
-            got = None
-            inc = cell.incidence[vi]
-            if len(inc) == n:
-                b = tuple(sorted(inc))
-                invT = cell.float_basis_inverse(b)
-                if invT is not None:
-                    basis_list.append(b)
-                    got = (len(basis_list) - 1, invT)
-            basis_cache[vi] = got
-            return got
+        zero_inv = np.zeros((n, n))
+
+        def bases_for(vis: list) -> tuple:
+            """(indices in basis_list or -1, float inverses of M^T) of vertices ``vis``
+            (-1 and zeros where the vertex is degenerate or its basis singular)."""
+            new = [vi for vi in vis if vi not in basis_cache]
+            if new:
+                bases = []
+                for vi in new:
+                    inc = cell.incidence[vi]
+                    if len(inc) == n:
+                        bases.append((vi, tuple(sorted(inc))))
+                    else:
+                        basis_cache[vi] = (-1, zero_inv)
+                invs = cell.float_basis_inverses([b for _, b in bases])
+                for (vi, b), invT in zip(bases, invs):
+                    if invT is None:
+                        basis_cache[vi] = (-1, zero_inv)
+                    else:
+                        basis_list.append(b)
+                        basis_cache[vi] = (len(basis_list) - 1, invT)
+            got = [basis_cache[vi] for vi in vis]
+            return np.array([g[0] for g in got]), np.stack([g[1] for g in got])
         # exact layers 0 .. k-1 and layer k's pre-activations, in float
         H: dict[int, tuple] = {}
         for s, lay in enumerate(cv.outs):
@@ -255,14 +264,12 @@ class Pruner:
             if self.use_bases and relaxed.any():
                 # tighter: the value at the minimising vertex, if its basis has a dual >= 0
                 rel_idx = np.nonzero(relaxed)[0]
-                zero_inv = np.zeros((n, n))
                 for Z, sign, out, dest in ((Lz, 1.0, lmin, blo), (Uz, -1.0, umax, bhi)):
                     vals = sign * (Z[rel_idx] @ V.T)  # minimise sign * form over the vertices
                     arg = vals.argmin(axis=1)
                     uniq, pos = np.unique(arg, return_inverse=True)
-                    got = [bases_at(vi) for vi in uniq.tolist()]
-                    bis = np.array([-1 if g is None else g[0] for g in got])[pos]
-                    INV = np.stack([zero_inv if g is None else g[1] for g in got])[pos]
+                    bis, INV = bases_for(uniq.tolist())
+                    bis, INV = bis[pos], INV[pos]
                     Y = -np.einsum("rij,rj->ri", INV, sign * Z[rel_idx, :n])  # the dual at the minimiser
                     ok = (Y >= 0).all(axis=1) & (bis >= 0)
                     if ok.any():
@@ -581,12 +588,12 @@ class Pruner:
                     # multiple c_r of the cell's integer row, so the duals differ by 1/c_r and
                     # their signs and the bound (sum of dual times constant) are the same
                     idx = basis_list[b]
-                    T, DEN = leaf.cell.basis_inverse(idx)
-                    got = inv[b] = None if T is None else (
-                        T, DEN, self._fmpz_cache(T), flint.fmpz_mat(1, n, [-leaf.cell.rows[r][1] for r in idx]))
+                    Tm, DEN = leaf.cell.basis_inverse_fmpz(idx)
+                    got = inv[b] = None if Tm is None else (
+                        DEN, Tm, flint.fmpz_mat(1, n, [-leaf.cell.rows[r][1] for r in idx]))
                 if got is None:
                     return False
-                T, DEN, Tm, crow = got
+                DEN, Tm, crow = got
                 G = flint.fmpz_mat(n, len(js), [v[t] for t in range(n) for v in vecs])
                 Ym = -(Tm * G)
                 if any(int(y) < 0 for y in Ym.entries()):
@@ -815,12 +822,6 @@ class Pruner:
             if key[0] != "pre":
                 self._wcache[key] = got
         return got
-
-    @staticmethod
-    def _fmpz_cache(T: list) -> Any:
-        import flint
-
-        return flint.fmpz_mat(len(T), len(T[0]), [c for r in T for c in r])
 
     def _fmpz_weights(self, i: int, pos: list, neg: list):
         import flint
