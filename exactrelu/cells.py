@@ -64,7 +64,7 @@ def _int_row(a: Sequence[Fraction], b: Fraction) -> tuple[IntRow, tuple[int, int
 class Cell:
     """A full-dimensional bounded polytope with rows, vertices and incidences (see module)."""
 
-    __slots__ = ("n", "rows", "scales", "vertices", "incidence", "_witness", "_vf", "_adj", "_fadj", "_up")
+    __slots__ = ("n", "rows", "scales", "vertices", "incidence", "_witness", "_vf", "_adj", "_up")
 
     def __init__(self, n: int, rows: tuple[IntRow, ...], scales: tuple[tuple[int, int], ...],
                  vertices: list[HVertex], incidence: list[frozenset[int]], witness=None) -> None:
@@ -76,8 +76,7 @@ class Cell:
         self._witness = witness
         self._vf = None
         self._adj: dict = {}  # basis -> exact inverse
-        self._fadj: dict = {}  # basis -> float inverse (proposals only)
-        self._up: tuple[dict, dict, int] | None = None  # the parent's two caches and row count
+        self._up: tuple[dict, int] | None = None  # the parent's cache and row count
 
     def __getstate__(self) -> tuple:
         """Pickled without the float and adjugate caches (recomputed on demand)."""
@@ -87,7 +86,6 @@ class Cell:
         self.n, self.rows, self.scales, self.vertices, self.incidence, self._witness = state
         self._vf = None
         self._adj = {}
-        self._fadj = {}
         self._up = None
 
     # --- construction --------------------------------------------------------------
@@ -258,7 +256,7 @@ class Cell:
                     [inc[i] for i in pos] + zero_i + new_inc)
         cneg = Cell(n, rows_neg, scales, [verts[i] for i in neg] + zero_v + new_verts,
                     [inc[i] for i in neg] + zero_i + new_inc)
-        cpos._up = cneg._up = (self._adj, self._fadj, r)
+        cpos._up = cneg._up = (self._adj, r)
         return cpos, cneg
 
     # --- sign certificates ---------------------------------------------------------
@@ -322,52 +320,12 @@ class Cell:
         entry = self._adj.get(basis)
         if entry is None:
             up = self._up
-            if up is not None and basis[-1] < up[2]:
+            if up is not None and basis[-1] < up[1]:
                 entry = up[0].get(basis)
             if entry is None:
                 entry = _inverse_entry([self.rows[i][0] for i in basis])
             self._adj[basis] = entry
         return entry
-
-    def float_basis_inverses(self, bases: list[tuple[int, ...]]) -> list:
-        """Float64 inverses of the transposes of the matrices of rows ``bases`` (for
-        proposals only), None where singular or not finite; cached and shared like
-        :meth:`basis_inverse`, the missing ones computed in one batch."""
-        import numpy as np
-
-        fadj = self._fadj
-        up = self._up
-        out = []
-        todo = []
-        for k, basis in enumerate(bases):
-            entry = fadj.get(basis, False)
-            if entry is False and up is not None and basis[-1] < up[2]:
-                entry = up[1].get(basis, False)
-                if entry is not False:
-                    fadj[basis] = entry
-            if entry is False:
-                todo.append(k)
-            out.append(entry)
-        if todo:
-            rows = self.rows
-            try:
-                M = np.array([[[float(c) for c in rows[r][0]] for r in bases[k]] for k in todo])
-            except OverflowError:
-                M = None
-            invs: list = [None] * len(todo)
-            if M is not None and np.isfinite(M).all():
-                try:
-                    invs = list(np.linalg.inv(M.transpose(0, 2, 1)))
-                except np.linalg.LinAlgError:  # some basis is singular: one at a time
-                    for t, Mt in enumerate(M):
-                        try:
-                            invs[t] = np.linalg.inv(Mt.T)
-                        except np.linalg.LinAlgError:
-                            pass
-            for k, inv in zip(todo, invs):
-                entry = inv if inv is not None and np.isfinite(inv).all() else None
-                fadj[bases[k]] = out[k] = entry
-        return out
 
     def _solve(self, basis: tuple[int, ...], target: tuple[int, ...]) -> tuple[dict[int, int], int] | None:
         """``y / d >= 0`` with ``sum_i y_i a_{basis_i} = d * target`` via the cached integer

@@ -190,31 +190,23 @@ class Pruner:
         L = len(fnet.layers)
         cell = cv.cell
         basis_list: list[tuple] = []
-        basis_cache: dict[int, Any] = {}
+        basis_of = np.full(len(V), -2)  # vertex -> index in basis_list (-1: degenerate, -2: not seen)
 
-        zero_inv = np.zeros((n, n))
-
-        def bases_for(vis: list) -> tuple:
-            """(indices in basis_list or -1, float inverses of M^T) of vertices ``vis``
-            (-1 and zeros where the vertex is degenerate or its basis singular)."""
-            new = [vi for vi in vis if vi not in basis_cache]
-            if new:
-                bases = []
-                for vi in new:
+        def bases_for(arg):
+            """Indices in basis_list of the bases of vertices ``arg`` (-1 where degenerate).
+            A vertex minimising a form over all the cell's vertices is an LP optimum, so the
+            dual of its basis is >= 0 when it is non-degenerate (the exact check confirms)."""
+            got = basis_of[arg]
+            if (got == -2).any():
+                for vi in np.unique(arg[got == -2]).tolist():
                     inc = cell.incidence[vi]
                     if len(inc) == n:
-                        bases.append((vi, tuple(sorted(inc))))
+                        basis_list.append(tuple(sorted(inc)))
+                        basis_of[vi] = len(basis_list) - 1
                     else:
-                        basis_cache[vi] = (-1, zero_inv)
-                invs = cell.float_basis_inverses([b for _, b in bases])
-                for (vi, b), invT in zip(bases, invs):
-                    if invT is None:
-                        basis_cache[vi] = (-1, zero_inv)
-                    else:
-                        basis_list.append(b)
-                        basis_cache[vi] = (len(basis_list) - 1, invT)
-            got = [basis_cache[vi] for vi in vis]
-            return np.array([g[0] for g in got]), np.stack([g[1] for g in got])
+                        basis_of[vi] = -1
+                got = basis_of[arg]
+            return got
         # exact layers 0 .. k-1 and layer k's pre-activations, in float
         H: dict[int, tuple] = {}
         for s, lay in enumerate(cv.outs):
@@ -267,11 +259,8 @@ class Pruner:
                 for Z, sign, out, dest in ((Lz, 1.0, lmin, blo), (Uz, -1.0, umax, bhi)):
                     vals = sign * (Z[rel_idx] @ V.T)  # minimise sign * form over the vertices
                     arg = vals.argmin(axis=1)
-                    uniq, pos = np.unique(arg, return_inverse=True)
-                    bis, INV = bases_for(uniq.tolist())
-                    bis, INV = bis[pos], INV[pos]
-                    Y = -np.einsum("rij,rj->ri", INV, sign * Z[rel_idx, :n])  # the dual at the minimiser
-                    ok = (Y >= 0).all(axis=1) & (bis >= 0)
+                    bis = bases_for(arg)
+                    ok = bis >= 0
                     if ok.any():
                         js = rel_idx[ok]
                         out[js] = sign * vals.min(axis=1)[ok]
