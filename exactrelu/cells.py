@@ -269,12 +269,14 @@ class Cell:
         """
         nums, den = y
         sc = self.scales
+        ds = den * scale
+        gcd = math.gcd
         out = []
         for r, v in nums.items():
             P, Q = sc[r]
-            p, q = v * P, den * Q * scale
-            g = math.gcd(p, q)
-            out.append((r, p // g, q // g))
+            p, q = v * P, ds * Q
+            g = gcd(p, q)
+            out.append((r, p // g, q // g) if g != 1 else (r, p, q))
         return tuple(out)
 
     def farkas_nonneg(self, form: Sequence[int], vals: list[int] | None = None) -> tuple[dict[int, int], int]:
@@ -309,6 +311,10 @@ class Cell:
         cell, and shared with the children of a split (they keep the parent's rows and
         numbering, so a basis of old rows has the same inverse)."""
         entry = self._inverse_entry(basis)
+        if entry[0] is None and entry[2] is not None:  # python ints made on first use
+            n = len(basis)
+            e = [int(x) for x in entry[2].entries()]
+            entry[0] = [e[r * n:(r + 1) * n] for r in range(n)]
         return entry[0], entry[1]
 
     def basis_inverse_fmpz(self, basis: tuple[int, ...]) -> tuple[Any, int]:
@@ -316,14 +322,15 @@ class Cell:
         entry = self._inverse_entry(basis)
         return entry[2], entry[1]
 
-    def _inverse_entry(self, basis: tuple[int, ...]) -> tuple:
+    def _inverse_entry(self, basis: tuple[int, ...]) -> list:
+        """The cached ``[N as python ints or None (not made yet), d, N as fmpz_mat]``."""
         entry = self._adj.get(basis)
         if entry is None:
             up = self._up
             if up is not None and basis[-1] < up[1]:
                 entry = up[0].get(basis)
             if entry is None:
-                entry = _inverse_entry([self.rows[i][0] for i in basis])
+                entry = _flint_inverse([self.rows[i][0] for i in basis])
             self._adj[basis] = entry
         return entry
 
@@ -375,12 +382,17 @@ def _scaled_inverse_transposed(basis_rows: list[tuple[int, ...]]) -> tuple[list[
     >>> _scaled_inverse_transposed([(2, 0), (1, 1)])
     ([[1, -1], [0, 2]], 2)
     """
-    N, d, _ = _inverse_entry(basis_rows)
-    return N, d
+    _, d, num = _flint_inverse(basis_rows)
+    if num is None:
+        return None, 0
+    n = len(basis_rows)
+    e = [int(x) for x in num.entries()]
+    return [e[r * n:(r + 1) * n] for r in range(n)], d
 
 
-def _inverse_entry(basis_rows: list[tuple[int, ...]]) -> tuple[list[list[int]] | None, int, Any]:
-    """``(N, d, Nz)``: :func:`_scaled_inverse_transposed` and ``N`` as an ``fmpz_mat``."""
+def _flint_inverse(basis_rows: list[tuple[int, ...]]) -> list:
+    """``[None, d, Nz]``: ``Nz / d`` (an ``fmpz_mat``) the inverse of the matrix whose
+    columns are ``basis_rows``; ``[None, 0, None]`` if singular."""
     import flint
 
     n = len(basis_rows)
@@ -388,9 +400,8 @@ def _inverse_entry(basis_rows: list[tuple[int, ...]]) -> tuple[list[list[int]] |
     try:
         num, den = M.inv().numer_denom()
     except ZeroDivisionError:  # singular
-        return None, 0, None
-    e = [int(x) for x in num.entries()]
-    return [e[r * n:(r + 1) * n] for r in range(n)], int(den), num
+        return [None, 0, None]
+    return [None, int(den), num]
 
 
 def _solve_transposed(basis_rows: list[tuple[int, ...]], target: tuple[int, ...]) -> list[Fraction] | None:

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import math
 import time
+from fractions import Fraction
 from functools import partial
 from typing import Any, Callable
 
@@ -123,6 +124,7 @@ class Pruner:
         self.unit_choice = unit_choice
         self.hint: int | None = None
         self._mu_k = None
+        self._dombox: tuple | bool | None = None  # see _domain_box (False: the domain has none)
         self._memo = _ObjectMemo(OUTS_MEMO)  # conversions of a subtree's shared forms
         self._wblocks: dict = {}  # see _weights_block
         self._pre_subs: dict = {}  # columns -> fmpz rows of layer k's pre-activations (this confirmation)
@@ -172,6 +174,48 @@ class Pruner:
         return off + j if gap[j] > 0 else None
 
     # ------------------------------------------------------------------ float proposal
+    def _domain_box(self, cell: Any) -> tuple | None:
+        """``(box, box_farkas, parsed box, rows used)`` of evidence bounding every input by a
+        domain row that bounds it alone (every cell keeps the domain's rows first, with their
+        numbers), or None if the domain has no such rows. Made once; the rows it uses are
+        compared on every call."""
+        from .certificate import format_multipliers
+
+        got = self._dombox
+        if got is None:
+            n = self.n
+            box, farkas, used = [], [], []
+            for i in range(n):
+                best: list = [None, None]  # (bound, row) for lo, hi
+                for r, (a, b) in enumerate(cell.rows[:len(self.region.A)]):  # the domain's rows come first
+                    if a[i] == 0 or any(v for q, v in enumerate(a) if q != i):
+                        continue
+                    side = 1 if a[i] > 0 else 0
+                    bound = Fraction(b, a[i])
+                    if best[side] is None or (bound < best[side][0] if side else bound > best[side][0]):
+                        best[side] = (bound, r)
+                if best[0] is None or best[1] is None:
+                    self._dombox = False
+                    return None
+                pair = []
+                for side, (bound, r) in enumerate(best):
+                    e = [0] * (n + 1)
+                    e[i] = bound.denominator if side == 0 else -bound.denominator
+                    e[n] = -bound.numerator if side == 0 else bound.numerator  # q (x_i - lo) / q (hi - x_i)
+                    y = _single_row(cell, tuple(e), i)
+                    if y is None:
+                        self._dombox = False
+                        return None
+                    pair.append(format_multipliers(cell.exact_multipliers(y, bound.denominator)))
+                    used.append((r, cell.rows[r]))
+                box.append([str(best[0][0]), str(best[1][0])])
+                farkas.append(pair)
+            rows = _LeafView.checker_rows(cell)
+            got = self._dombox = (box, farkas, parse_box(self.num, rows, box, farkas, n, -1), used)
+        if got is False or any(r >= len(cell.rows) or cell.rows[r] != row for r, row in got[3]):
+            return None
+        return got
+
     def _propose(self, cv: Any):
         import numpy as np
 
@@ -384,7 +428,9 @@ class Pruner:
         n = self.n
         P2 = 1 << K_BOX
         box_farkas = []
-        for i in range(n):
+        # no unit bounded over the box: the domain's own box (one-row proofs, made once) will do
+        dom = None if any(bl == -1 or bu == -1 for _, _, _, bl, bu in params.values()) else self._domain_box(cell)
+        for i in range(n if dom is None else 0):
             e = [0] * (n + 1)
             e[i] = P2
             lo_form = tuple(e[:-1]) + (-lo_m[i],)  # 2^K (x_i - lo_i) >= 0
@@ -401,8 +447,11 @@ class Pruner:
             entry = [u, str(a), _dy(sm, K_SLOPE), _dy(cm, K_BOX)]
             relu.append(entry + [None if bl == INF_B else bl, None if bu == INF_B else bu]
                         if bl != -1 or bu != -1 else entry)
-        ev: dict[str, Any] = {"box": [[_dy(l, K_BOX), _dy(h, K_BOX)] for l, h in zip(lo_m, hi_m)],
-                              "box_farkas": box_farkas, "relu": relu, "disjuncts": []}
+        if dom is None:
+            ev_box = [[_dy(l, K_BOX), _dy(h, K_BOX)] for l, h in zip(lo_m, hi_m)]
+        else:
+            ev_box, box_farkas = dom[0], dom[1]
+        ev: dict[str, Any] = {"box": ev_box, "box_farkas": box_farkas, "relu": relu, "disjuncts": []}
         if basis_list:
             ev["bases"] = [list(b) for b in basis_list]
         entries = self._exact_outs(cv)
@@ -415,7 +464,8 @@ class Pruner:
             if not self._forward_ok(leaf, lo_m, hi_m, params, basis_list, self.backward):
                 return None
             # the checker's own functions: box (prune-box) and the backward bounds of prune-farkas
-            box = parse_box(num, list(leaf.rows), ev["box"], ev["box_farkas"], n, cv.node.id)
+            box = dom[2] if dom is not None else parse_box(num, list(leaf.rows), ev["box"], ev["box_farkas"], n,
+                                                           cv.node.id)
             ck_params = {u: ((a, 1), (sm, 1 << K_SLOPE), (cm, 1 << K_BOX), _ck_basis(bl), _ck_basis(bu))
                          for u, (a, sm, cm, bl, bu) in params.items()}
             rel = Relaxation(self.ck_net, leaf._outs, leaf._pre, leaf._bits, box, ck_params, cv.node.id,
@@ -893,10 +943,7 @@ class _LeafView:
         self.entries: list | None = None  # the pruner's memo entries of cv.outs, if any
         self.pre_entry: list | None = None  # ... and of cv.forms
         self.id = cv.node.id
-        rows = []
-        for (a, b), (P, Q) in zip(cell.rows, cell.scales):
-            rows.append(reduce_form([v * Q for v in a] + [-b * Q], P))
-        self.rows = tuple(rows)
+        self.rows = tuple(self.checker_rows(cell))
         zero = ck_net.zero
         self._outs = outs if outs is not None else [
             [reduce_form(list(f), D) if f is not None else zero for f in forms] for forms, D in cv.outs]
@@ -909,3 +956,10 @@ class _LeafView:
             bits[u] = 42
         del off
         self._bits = bytes(bits)
+
+    @staticmethod
+    def checker_rows(cell: Any) -> list:
+        """The cell's rows as the checker recomputes them (reduced forms ``a x - b``)."""
+        from .checker.network import reduce_form
+
+        return [reduce_form([v * Q for v in a] + [-b * Q], P) for (a, b), (P, Q) in zip(cell.rows, cell.scales)]

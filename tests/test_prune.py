@@ -213,3 +213,57 @@ def test_unit_choice_is_replayed_by_walks_cut_at_every_node(monkeypatch):
         res = verify(net, prop, samples=0)
         assert res.verdict == "holds" and check_certificate(property_certificate(net, prop, res)).valid
     assert seen_choice
+
+
+@pytest.mark.parametrize("use_bases", [True, False])
+def test_box_evidence_domain_or_tight(monkeypatch, use_bases):
+    """With every relaxed unit bounded at a vertex basis, the evidence's box is the domain's
+    own (one-row proofs, made once per pruner); units bounded over the box get the cell's
+    tight bounding box. Certificates pass the checker either way."""
+    import exactrelu.relaxation as relaxation
+
+    seen = []  # (some unit bounded over the box, the evidence's box)
+    real_confirm = relaxation.Pruner._confirm
+
+    class Forced(relaxation.Pruner):
+        def __init__(self, *a, **kw):
+            super().__init__(*a, use_bases=use_bases, **kw)
+
+        def _confirm(self, *a):
+            ev = real_confirm(self, *a)
+            if ev is not None:  # relu entry [u, a, s, c] (both bounds over the box) or [.., lo, hi]
+                seen.append((any(len(e) == 4 or -1 in e[4:] for e in ev["relu"]), ev["box"]))
+            return ev
+
+    monkeypatch.setattr(relaxation, "Pruner", Forced)
+    net = _net(3)
+    hi = output_bounds(net, box([-1, -1], [1, 1])).outputs[0].max
+    prop = parse_vnnlib(HDR + f"(assert (>= Y_0 {_q(hi + F(1, 64))}))")
+    res = verify(net, prop, samples=0)
+    assert res.verdict == "holds" and seen
+    assert check_certificate(property_certificate(net, prop, res)).valid
+    domain = [["-1", "1"], ["-1", "1"]]
+    assert all((b == domain) == (not uses) for uses, b in seen)
+    assert any(not uses for uses, _ in seen) if use_bases else all(uses for uses, _ in seen)
+
+
+def test_box_evidence_on_a_domain_without_coordinate_rows():
+    """A diamond domain has no row bounding one input alone: pruned cells get their own
+    tight boxes (proved by the checker's prune-box function before they are returned)."""
+    from exactrelu.domain import polytope
+    from exactrelu.regions import iter_regions
+    from exactrelu.relaxation import Pruner
+
+    diamond = polytope([[1, 1], [1, -1], [-1, 1], [-1, -1]], [1, 1, 1, 1])
+    net = _net(3)
+    hi = output_bounds(net, box([-1, -1], [1, 1])).outputs[0].max
+    prop = parse_vnnlib(HDR + f"(assert (>= Y_0 {_q(hi + F(1, 64))}))")
+    pruner = Pruner(net, list(enumerate(prop.disjuncts)), diamond)
+    boxes = []
+    real = pruner._confirm
+    pruner._confirm = lambda *a: (lambda ev: boxes.append(ev["box"]) or ev if ev else ev)(real(*a))
+    nodes: list = []
+    assert list(iter_regions(net, diamond, nodes=nodes, prune=pruner)) == []  # every cell pruned
+    assert boxes and pruner._dombox is False
+    eps = F(1, 2 ** 32)  # the tight boxes are rounded outward to this grid
+    assert all(all(-1 - eps <= F(lo) < F(hi_) <= 1 + eps for lo, hi_ in b) for b in boxes)
