@@ -348,10 +348,12 @@ class Pruner:
         for k_dj, cons, fl in self.disjuncts:
             best = None
             closest = None  # (gmin / tol, mu_k) of the constraint closest to being refuted
+            # the lower bounds of all the disjunct's constraints in one backward pass
+            self._mu_k = None
+            GG = self._backward_mat(L, np.array([fc for _, fc, _ in fl]), False, k, H, slopes, Zk, n)
+            mu_all = self._mu_k
             for j, (fa, fc, fb) in enumerate(fl):
-                self._mu_k = None
-                G = self._backward(fc, k, L, H, slopes, Zk, cv.outs, n)
-                g = G.copy()
+                g = GG[j].copy()
                 g[:n] += fa
                 g[n] -= fb
                 vals = V @ g
@@ -360,7 +362,7 @@ class Pruner:
                 if gmin > tol and (best is None or gmin / tol > best[0]):
                     best = (gmin / tol, j, int(vals.argmin()))
                 if closest is None or gmin / tol > closest[0]:
-                    closest = (gmin / tol, self._mu_k)
+                    closest = (gmin / tol, None if mu_all is None else mu_all[j])
             if best is None:
                 if closest is not None:
                     # split hint: the undecided unit of layer k whose relaxation costs the bound most
@@ -379,12 +381,6 @@ class Pruner:
         return self._memo.get("float", key, lambda: np.array(
             [[v / D for v in f] if f is not None else [0.0] * n1 for f in forms], dtype=float))
 
-    def _backward(self, c, k, L, H, slopes, Zk, outs, n):
-        """Float lower bound ``G`` (a form over (x, 1)) of ``c . y`` through the relaxation."""
-        import numpy as np
-
-        return self._backward_mat(L, np.array(c, dtype=float)[None, :], False, k, H, slopes, Zk, n)[0]
-
     def _backward_mat(self, top, Lam, on_pre, k, H, slopes, Zk, n):
         """Float backward propagation, one row per objective (rows of ``Lam`` on the
         pre-activation (``on_pre``) or the output of layer ``top``)."""
@@ -401,7 +397,7 @@ class Pruner:
             if is_relu and not pre:
                 a, sf, cf, relaxed, bits = slopes[i]
                 if i == k:
-                    self._mu_k = lv[0]
+                    self._mu_k = lv  # one row of coefficients per objective
                 nu = np.where(relaxed[None, :], np.where(lv >= 0, lv * a, lv * sf), lv * bits)
                 G[:, n] += np.where(relaxed[None, :] & (lv < 0), lv * cf, 0.0).sum(axis=1)
             else:
@@ -558,7 +554,7 @@ class Pruner:
                     for r, (j, sg) in enumerate(need):
                         sel[r, j] = sg
                     G, D = self._exact_backward(i, sel, 1, True, k, pre_v, pre_D, exact, exact_den, leaf, params)
-                    ge = [int(c) for c in G.entries()]
+                    ge = G.entries()  # fmpz: python-flint integers mix with python ints
                     for r, (j, sg) in enumerate(need):
                         row = ge[r * n1:(r + 1) * n1]
                         if sg > 0:
@@ -596,8 +592,8 @@ class Pruner:
             if isinstance(Zl, list):
                 zl, zu = Zl, Zu
             else:
-                zl = [int(c) for c in Zl.entries()]
-                zu = [int(c) for c in Zu.entries()] if Zu is not Zl else zl
+                zl = Zl.entries()
+                zu = Zu.entries() if Zu is not Zl else zl
             S = 1 << (K_SLOPE + K_BOX)
             out_l: list = []
             out_u: list = []
@@ -635,7 +631,7 @@ class Pruner:
                 DEN, Tm, crow = got
                 G = flint.fmpz_mat(n, len(js), [v[t] for t in range(n) for v in vecs])
                 Ym = -(Tm * G)
-                if any(int(y) < 0 for y in Ym.entries()):
+                if min(Ym.entries()) < 0:
                     return False
                 vals = (crow * Ym).entries()
                 for col, (j, v) in enumerate(zip(js, vecs)):
