@@ -195,6 +195,34 @@ class Cell:
                 return None
         return self._cone_combination(active, target)
 
+    def farkas_at_many(self, forms: list[Sequence[int]], i: int) -> list:
+        """:meth:`farkas_at` for several forms at vertex ``i`` (the same results), with one
+        product by the basis inverse when the vertex is simple (``n`` tight rows)."""
+        inc = self.incidence[i]
+        n = self.n
+        if n == 2 or len(inc) != n or len(forms) < 2:
+            return [self.farkas_at(f, i) for f in forms]
+        basis = tuple(sorted(inc))
+        Nz, den = self.basis_inverse_fmpz(basis)
+        if Nz is None:
+            return [self.farkas_at(f, i) for f in forms]
+        import flint
+
+        X, W = self.vertices[i]
+        m = len(forms)
+        Y = (Nz * flint.fmpz_mat(n, m, [-f[r] for r in range(n) for f in forms])).entries()  # column c: form c
+        out: list = []
+        for c, f in enumerate(forms):
+            g = f[:-1]
+            if sum(map(mul, g, X)) + f[-1] * W < 0:
+                out.append(None)
+            elif not any(g):
+                out.append(({}, 1))
+            else:
+                ys = Y[c::m]
+                out.append(None if min(ys) < 0 else ({r: int(v) for r, v in zip(basis, ys) if v}, den))
+        return out
+
     def vertex(self, i: int) -> tuple[Fraction, ...]:
         X, W = self.vertices[i]
         return tuple(Fraction(v, W) for v in X)

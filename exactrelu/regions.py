@@ -508,23 +508,27 @@ def _process(st: _State, node: TreeNode, kern: IntNet, net: Network, relu_off, L
         amin = Fv.argmin(axis=1).tolist()
         amax = Fv.argmax(axis=1).tolist()
         failed = []
+        # Farkas vectors at the proposed minimising vertices, one batch per vertex
+        by_vertex: dict[int, list] = {}
+        for k in work:
+            form = forms[pend[k]]
+            if mins[k] > 0:
+                by_vertex.setdefault(amin[k], []).append((k, form))
+            elif maxs[k] < 0:
+                by_vertex.setdefault(amax[k], []).append((k, tuple(-v for v in form)))
+        proofs: dict[int, Any] = {}
+        for vi, items in by_vertex.items():
+            for (k, _), y in zip(items, cell.farkas_at_many([f for _, f in items], vi)):
+                proofs[k] = y
         for k in work:
             j = pend[k]
-            form = forms[j]
             u = off + j
-            if mins[k] > 0:
-                y = cell.farkas_at(form, amin[k])
-                if y is not None:
-                    node.decisions.append((u, "+", cell.exact_multipliers(y, st.D)))
-                    st.bits[u] = 49
-                    continue
-            elif maxs[k] < 0:
-                y = cell.farkas_at(tuple(-v for v in form), amax[k])
-                if y is not None:
-                    node.decisions.append((u, "-", cell.exact_multipliers(y, st.D)))
-                    st.bits[u] = 48
-                    continue
-            if not _decide_exactly(cell, form, u, node, st):
+            y = proofs.get(k)
+            if y is not None:
+                node.decisions.append((u, "+" if mins[k] > 0 else "-", cell.exact_multipliers(y, st.D)))
+                st.bits[u] = 49 if mins[k] > 0 else 48
+                continue
+            if not _decide_exactly(cell, forms[j], u, node, st):
                 failed.append(k)
         if failed:
             keep = sorted(both.nonzero()[0].tolist() + failed)

@@ -223,3 +223,38 @@ def test_masked_layer_forms_equal_the_general_product():
     huge = tuple((3 ** 60, -(5 ** 40), 7) for _ in range(7))
     kern = IntNet(random_network([7, 5], seed=1))
     assert kern.masked_layer_forms(2, huge, 1, np.ones(7, dtype=bool)) is None
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 10 ** 6), st.integers(3, 4))
+def test_farkas_at_many_equals_farkas_at(seed, n):
+    """The batched Farkas vectors at a vertex are exactly the one-at-a-time ones, and each
+    proves its form non-negative on the cell (checked at every vertex)."""
+    from exactrelu.cells import Cell
+
+    rng = random.Random(seed)
+    dom = box([-1] * n, [1] * n)
+    cell = Cell.from_polytope(dom.A, dom.b, dom.vertices)
+    for _ in range(3):  # cut by random hyperplanes: new, still simple and degenerate vertices
+        form = tuple(rng.randint(-3, 3) for _ in range(n)) + (rng.randint(-1, 1),)
+        vals = cell.values(form)
+        if min(vals) < 0 < max(vals):
+            cell = cell.split(form, (1, 1), vals)[rng.randint(0, 1)]
+    proved = 0
+    for i, (X, W) in enumerate(cell.vertices):
+        forms = [tuple(rng.randint(-4, 4) for _ in range(n)) + (rng.randint(-9, 9),) for _ in range(6)]
+        # and forms minimised at vertex i: minus a positive combination of its tight rows, times W
+        for _ in range(2):
+            g = [0] * n
+            for r in cell.incidence[i]:
+                t = rng.randint(1, 3)
+                g = [gi - t * ai for gi, ai in zip(g, cell.rows[r][0])]
+            g = [W * gi for gi in g]
+            forms.append(tuple(g) + (-sum(gi * xi for gi, xi in zip(g, X)) // W + rng.randint(0, 2),))
+        many = cell.farkas_at_many(forms, i)
+        assert many == [cell.farkas_at(f, i) for f in forms]
+        for f, y in zip(forms, many):
+            if y is not None:  # form >= 0 at every vertex
+                assert min(cell.values(f)) >= 0
+                proved += 1
+    assert proved >= len(cell.vertices)
