@@ -63,6 +63,9 @@ def main() -> None:
         cache[onnx_name] = net
         prop = load_vnnlib(base / (prop_name + ".gz"), 5, 5)
         res = verify(net, prop, time_limit=args.limit, prune=not args.no_prune, executor=executor)
+        if res.reason == "stopped by interrupted":  # SIGINT/SIGTERM stop a parallel walk cleanly: stop here too
+            print(f"interrupted during {Path(onnx_name).stem} {Path(prop_name).stem}", flush=True)
+            break
         checked = ""
         if args.certify and res.verdict != "unknown":
             tc = time.perf_counter()
