@@ -138,6 +138,9 @@ def _walker(handle: "WalkSpec | str"):
             prune, leaf = resolve_hooks(spec.hooks)(net, spec.params)
         w = _Walker(net, dom, prune)
         w.leaf = leaf
+        # a long-lived worker (Dask) serves one walk after another: keep only the current
+        # walker, whose pruner caches grow with its walk
+        _WALKERS.clear()
         _WALKERS[spec.key] = w
     return w
 
