@@ -402,25 +402,15 @@ class Cell:
         return None
 
 
-def _scaled_inverse_transposed(basis_rows: list[tuple[int, ...]]) -> tuple[list[list[int]] | None, int]:
-    """``(N, d)`` with ``N / d`` the inverse of the matrix whose columns are ``basis_rows``
-    and ``d`` the least common denominator of its entries (python-flint's exact ``fmpz_mat``
-    inverse); ``(None, 0)`` if singular.
-
-    >>> _scaled_inverse_transposed([(2, 0), (1, 1)])
-    ([[1, -1], [0, 2]], 2)
-    """
-    _, d, num = _flint_inverse(basis_rows)
-    if num is None:
-        return None, 0
-    n = len(basis_rows)
-    e = [int(x) for x in num.entries()]
-    return [e[r * n:(r + 1) * n] for r in range(n)], d
-
-
 def _flint_inverse(basis_rows: list[tuple[int, ...]]) -> list:
-    """``[None, d, Nz]``: ``Nz / d`` (an ``fmpz_mat``) the inverse of the matrix whose
-    columns are ``basis_rows``; ``[None, 0, None]`` if singular."""
+    """``[None, d, Nz]``: ``Nz / d`` (an ``fmpz_mat``, ``d`` the least common denominator)
+    the inverse of the matrix whose columns are ``basis_rows``; ``[None, 0, None]`` if
+    singular. The first slot is for :meth:`Cell.basis_inverse`'s python-int copy.
+
+    >>> _, d, Nz = _flint_inverse([(2, 0), (1, 1)])
+    >>> d, Nz.tolist()
+    (2, [[1, -1], [0, 2]])
+    """
     import flint
 
     n = len(basis_rows)

@@ -127,7 +127,6 @@ class Pruner:
         self._dombox: tuple | bool | None = None  # see _domain_box (False: the domain has none)
         self._memo = _ObjectMemo(OUTS_MEMO)  # conversions of a subtree's shared forms
         self._wblocks: dict = {}  # see _weights_block
-        self._pre_subs: dict = {}  # columns -> fmpz rows of layer k's pre-activations (this confirmation)
         self.stats = {"unit_choices": 0, "attempts": 0, "proposed": 0, "pruned": 0, "failed_exact": 0, "seconds": 0.0,
                       "exact_seconds": 0.0}
 
@@ -450,11 +449,7 @@ class Pruner:
         ev: dict[str, Any] = {"box": ev_box, "box_farkas": box_farkas, "relu": relu, "disjuncts": []}
         if basis_list:
             ev["bases"] = [list(b) for b in basis_list]
-        entries = self._exact_outs(cv)
-        pre_entry = self._exact_pre(cv)
-        leaf = _LeafView(cv, self.ck_net, self.net, [e[0] for e in entries], pre_entry[0])
-        leaf.entries = entries
-        leaf.pre_entry = pre_entry
+        leaf = _LeafView(cv, self.net, self._exact_outs(cv), self._exact_pre(cv))
         num = self.num
         try:
             if not self._forward_ok(leaf, lo_m, hi_m, params, basis_list, self.backward):
@@ -514,7 +509,7 @@ class Pruner:
             """Box bound of ``v/d`` (``b < 0``)."""
             return sum(c * (lo[i] if c > 0 else hi[i]) for i, c in enumerate(v[:-1]) if c) + v[-1] * B, d * B
 
-        if len(outs) == len(leaf._outs) and leaf.entries is not None:
+        if len(outs) == len(leaf._outs):
             exact, exact_den = self._exact_outs_mats(leaf.entries, mat, common)
         else:
             exact = {s: mat(common(outs[s])[0]) for s in range(len(outs))}
@@ -522,16 +517,14 @@ class Pruner:
         H: dict[int, tuple] = {}  # layer -> (lower mat, upper mat, den)
         L = len(net.layers)
         pe = leaf.pre_entry
-        if pe is not None and pre is pe[0]:
+        if pre is pe[0]:
             if pe[1] is None:
                 pe[1] = common(pre)
                 pe[2] = mat(pe[1][0])
-            (pre_v, pre_D), pre_mat = pe[1], pe[2]
-        else:
+            (pre_v, pre_D), pre_mat, pre_rows = pe[1], pe[2], pe[3]
+        else:  # (not the memo's layer: nothing to share)
             pre_v, pre_D = common(pre)
-            pre_mat = mat(pre_v)
-            pe = None
-        self._pre_subs = pe[3] if pe is not None else {}
+            pre_mat, pre_rows = mat(pre_v), {}
         for i in range(k, L + 1):
             lay = net.layers[i - 1]
             Du = None
@@ -553,7 +546,8 @@ class Pruner:
                     sel = flint.fmpz_mat(len(need), w)
                     for r, (j, sg) in enumerate(need):
                         sel[r, j] = sg
-                    G, D = self._exact_backward(i, sel, 1, True, k, pre_v, pre_D, exact, exact_den, leaf, params)
+                    G, D = self._exact_backward(i, sel, 1, True, k, pre_v, pre_D, pre_rows, exact, exact_den, leaf,
+                                                params)
                     ge = G.entries()  # fmpz: python-flint integers mix with python ints
                     for r, (j, sg) in enumerate(need):
                         row = ge[r * n1:(r + 1) * n1]
@@ -717,10 +711,12 @@ class Pruner:
         return exact, den
 
     def _exact_backward(self, top: int, Lam: Any, Dv: int, on_pre: bool, k: int, pre_v: list, pre_D: int,
-                        exact: dict, exact_den: dict, leaf: "_LeafView", params: dict) -> tuple[Any, int]:
+                        pre_rows: dict, exact: dict, exact_den: dict, leaf: "_LeafView",
+                        params: dict) -> tuple[Any, int]:
         """Exact (fmpz) backward propagation, one row per objective: the checker's
         ``Relaxation._backward`` for a matrix of objectives. Returns ``(G, D)``: row r of
-        ``G / D`` is a form below objective r on the cell.
+        ``G / D`` is a form below objective r on the cell. ``pre_rows`` caches fmpz row
+        blocks of ``pre_v`` by their columns.
 
         The coefficients on a ReLU layer are kept in two column blocks: its unstable units
         (the line depends on the coefficient's sign, decided entry by entry) and its units
@@ -766,9 +762,9 @@ class Pruner:
             if i == k:
                 for M, cols in blocks:
                     key = tuple(cols)
-                    Pk = self._pre_subs.get(key)
+                    Pk = pre_rows.get(key)
                     if Pk is None:
-                        Pk = self._pre_subs[key] = flint.fmpz_mat(len(cols), n1, [c for j in cols for c in pre_v[j]])
+                        Pk = pre_rows[key] = flint.fmpz_mat(len(cols), n1, [c for j in cols for c in pre_v[j]])
                     terms.append((M * Pk, Dm * pre_D))
                 continue
             rows, bias, E, _, _ = _layer_matrix(net, i)
@@ -848,16 +844,6 @@ class Pruner:
             got = self._lines_cache[key] = (A, S, C, unstable, active)
         return got
 
-    def _mat_cache(self, key: Any, vecs: list, ncols: int) -> Any:
-        import flint
-
-        got = self._wcache.get(key)
-        if got is None or key[0] == "pre":
-            got = flint.fmpz_mat(len(vecs), ncols, [c for v in vecs for c in v])
-            if key[0] != "pre":
-                self._wcache[key] = got
-        return got
-
     def _fmpz_weights(self, i: int, pos: list, neg: list):
         import flint
 
@@ -931,26 +917,22 @@ def _single_row(cell: Any, form: tuple, i: int):
 class _LeafView:
     """What the checker's prune rules read from an open cell, built from a CellView."""
 
-    def __init__(self, cv: Any, ck_net: Any, net: Network, outs: list | None = None, pre: list | None = None) -> None:
-        from .checker.network import reduce_form
-
+    def __init__(self, cv: Any, net: Network, entries: list, pre_entry: list) -> None:
+        """``entries`` and ``pre_entry``: the pruner's memo entries of ``cv.outs`` and
+        ``cv.forms`` (:meth:`Pruner._exact_outs`, :meth:`Pruner._exact_pre`)."""
         cell = cv.cell
         self.cell = cell
-        self.entries: list | None = None  # the pruner's memo entries of cv.outs, if any
-        self.pre_entry: list | None = None  # ... and of cv.forms
+        self.entries = entries
+        self.pre_entry = pre_entry
         self.id = cv.node.id
         self.rows = tuple(self.checker_rows(cell))
-        zero = ck_net.zero
-        self._outs = outs if outs is not None else [
-            [reduce_form(list(f), D) if f is not None else zero for f in forms] for forms, D in cv.outs]
-        self._pre = pre if pre is not None else [reduce_form(list(f), cv.D) for f in cv.forms]
+        self._outs = [e[0] for e in entries]
+        self._pre = pre_entry[0]
         bits = bytearray(cv.bits)
-        off = net.relu_offset(cv.layer)
         for u in cv.undecided:
             bits[u] = 42
         for u in range(net.relu_offset(cv.layer + 1), net.n_relu):
             bits[u] = 42
-        del off
         self._bits = bytes(bits)
 
     @staticmethod
