@@ -34,7 +34,7 @@ from typing import Any
 from .evaluation import _numpy_mats, evaluate_float
 from .network import Network
 
-__all__ = ["pgd_candidates"]
+__all__ = ["pgd_candidates", "pgd_search"]
 
 
 def _input_gradient(mats: list, relu: list[bool], pres: list, dY: Any) -> Any:
@@ -56,9 +56,17 @@ def _input_gradient(mats: list, relu: list[bool], pres: list, dY: Any) -> Any:
 
 def pgd_candidates(net: Network, prop: Any, region: Any, *, starts: int = 256, steps: int = 60,
                    seed: int = 0, deadline: float | None = None, keep: int = 16) -> list[tuple[list[float], float]]:
+    """:func:`pgd_search` without the disjuncts: ``(u, v)`` pairs, most violating first."""
+    return [(u, v) for u, v, _ in pgd_search(net, prop, region, starts=starts, steps=steps, seed=seed,
+                                             deadline=deadline, keep=keep)]
+
+
+def pgd_search(net: Network, prop: Any, region: Any, *, starts: int = 256, steps: int = 60,
+               seed: int = 0, deadline: float | None = None, keep: int = 16) -> list[tuple[list[float], float, Any]]:
     """Float64 points of ``region`` (over the property's free inputs; ``net`` is the restricted
     network) that come closest to violating ``prop``, most violating first (at most ``keep``),
-    each with its float64 violation ``v`` (``<= 0``: float64 sees a counterexample).
+    each with its float64 violation ``v`` (``<= 0``: float64 sees a counterexample) and the
+    :class:`~exactrelu.vnnlib.Disjunct` it was measured on: triples ``(u, v, disjunct)``.
 
     Parameters
     ----------
@@ -113,4 +121,4 @@ def pgd_candidates(net: Network, prop: Any, region: Any, *, starts: int = 256, s
         eta = 0.1 * (0.001 ** (step / max(1, steps - 1)))  # from 1/10 to 1/10^4 of the box width
         U = np.clip(U - eta * width * np.sign(G), lo, hi)
     order = np.argsort(best_v, kind="stable")[:keep]
-    return [(best_u[i].tolist(), float(best_v[i])) for i in order.tolist() if np.isfinite(best_v[i])]
+    return [(best_u[i].tolist(), float(best_v[i]), disj[owner[i]]) for i in order.tolist() if np.isfinite(best_v[i])]

@@ -156,7 +156,7 @@ def register(sub) -> None:
     s.add_argument("--max-regions", type=int, default=None)
     s.add_argument("--samples", type=int, default=2000, help="float-guided falsification samples per input region")
     s.add_argument("--attack-seconds", type=float, default=2.0,
-                   help="gradient search for counterexamples before the walk (0: off)")
+                   help="gradient and region-descent search for counterexamples before the walk (0: off)")
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--json", action="store_true")
     _progress_args(s)

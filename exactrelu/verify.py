@@ -4,8 +4,10 @@ with an exact rational counterexample.
 Procedure (floats propose, exact arithmetic decides):
 
 1. *Falsification.* Random and corner points of each input region are evaluated in
-   float64; the most promising are re-evaluated exactly and kept only if they are exact
-   counterexamples.
+   float64; then gradient descent (:mod:`exactrelu.attack`) and region descent (linear
+   programs over activation regions, :mod:`exactrelu.region_descent`) search for about
+   ``attack_seconds``. The most promising points are re-evaluated exactly and kept only if
+   they are exact counterexamples.
 2. *Region walk with pruning.* The linear regions of the network over each input region
    are streamed from the certified splitting tree (:func:`walk_input_region`, one call per
    input region). Before a cell is split, :class:`exactrelu.relaxation.Pruner` tries to
@@ -195,33 +197,76 @@ def _falsify(net: Network, prop: Property, samples: int, rng: random.Random, dea
 
 ATTACK_TOLERANCE = 1e-6  # candidates float64 sees violating by more than this are not re-checked exactly
 ATTACK_ROUNDS = 16  # gradient-search rounds at most (small nets finish them in well under a second)
+GRADIENT_SHARE = 0.5  # of the attack's seconds; the rest walks activation regions by linear programs
 
 
 def _attack(net: Network, small: Network, prop: Property, seconds: float, seed: int, deadline: float | None):
-    """Rounds of projected gradient descent in float64 (:mod:`exactrelu.attack`) on every input
-    region of ``small`` (``net`` restricted to the free inputs), each from new random starts,
-    for about ``seconds`` (at least one round, at most ``ATTACK_ROUNDS``); the best points of
-    each round are re-checked exactly on ``net``."""
-    from .attack import pgd_candidates
+    """Search for a counterexample for about ``seconds`` (at least one gradient round).
 
-    stop = time.perf_counter() + seconds
+    First rounds of projected gradient descent in float64 (:mod:`exactrelu.attack`) on every
+    input region of ``small`` (``net`` restricted to the free inputs), each from new random
+    starts, for ``GRADIENT_SHARE`` of the time (at most ``ATTACK_ROUNDS``); then region
+    descents (:mod:`exactrelu.region_descent`: linear programs over activation regions) from
+    the input regions' vertices and the gradient search's best points, least violating
+    first. Points float64 sees violating are re-checked exactly on ``net``.
+    """
+    from .attack import pgd_search
+    from .region_descent import region_descent, vertex_starts
+
+    t_start = time.perf_counter()
+    stop = t_start + seconds
     if deadline is not None:
         stop = min(stop, deadline)
-    rnd = 0
-    while True:
+    gradient_stop = min(stop, t_start + GRADIENT_SHARE * seconds)
+    starts: list = []
+    for rnd in range(ATTACK_ROUNDS):
         for region in prop.input_regions:
-            for u, viol in pgd_candidates(small, prop, region, seed=seed + rnd, deadline=stop):
-                if viol > ATTACK_TOLERANCE:
-                    break  # float64 sees no counterexample near the rest: not worth an exact evaluation
-                p = [Fraction(v) for v in u]  # float64 values are dyadic rationals: converted exactly
-                if not region.contains(p):
-                    continue
-                res = _confirm(net, prop, prop.full_input(p), "gradient search")
-                if res is not None:
-                    return res
-        rnd += 1
-        if rnd >= ATTACK_ROUNDS or time.perf_counter() >= stop:
+            for u, viol, disjunct in pgd_search(small, prop, region, seed=seed + rnd, deadline=gradient_stop):
+                starts.append((viol, u, disjunct))
+                if viol <= ATTACK_TOLERANCE:
+                    res = _confirm_float_point(net, prop, region, u, "gradient search")
+                    if res is not None:
+                        return res
+        if time.perf_counter() >= gradient_stop:
+            break
+    for region in prop.input_regions:
+        starts.extend(vertex_starts(small, prop.disjuncts, region))
+    starts.sort(key=lambda s: s[0])
+    tried: set = set()
+    for k, (_, u, disjunct) in enumerate(starts):
+        if time.perf_counter() >= stop:
+            break
+        key = (id(disjunct), tuple(u))
+        if key in tried:
+            continue
+        tried.add(key)
+        u2, viol = region_descent(small, disjunct.constraints, disjunct.input_region, u, seed=seed + k,
+                                  patience=DESCENT_PATIENCE, deadline=stop)
+        if viol <= ATTACK_TOLERANCE:
+            res = _confirm_float_point(net, prop, disjunct.input_region, u2, "region descent")
+            if res is not None:
+                return res
+    return None
+
+
+DESCENT_PATIENCE = 25  # linear programs without progress before a region descent gives up
+
+
+def _confirm_float_point(net: Network, prop: Property, region, u: list[float], how: str) -> VerificationResult | None:
+    """Re-check a float64 point of ``region`` exactly (floats are dyadic rationals: converted
+    exactly). A point that rounding put just outside the region is first moved a tiny step
+    towards the region's interior point."""
+    p = [Fraction(v) for v in u]
+    if not region.contains(p):
+        c = region.interior_point
+        for e in (40, 30, 20):
+            q = [pi + (ci - pi) / (1 << e) for pi, ci in zip(p, c)]
+            if region.contains(q):
+                p = q
+                break
+        else:
             return None
+    return _confirm(net, prop, prop.full_input(p), how)
 
 
 def verify(net: Network, prop: Property, *, time_limit: float | None = None, max_regions: int | None = None,
@@ -233,10 +278,10 @@ def verify(net: Network, prop: Property, *, time_limit: float | None = None, max
     (the pruning and the per-region proofs run on the workers); the verdict is the same,
     and a ``holds`` certificate is the same as the serial one.
 
-    Before any walk, candidates from float64 sampling (``samples`` points) and from rounds of
-    projected gradient descent for ``attack_seconds`` (:mod:`exactrelu.attack`; 0 turns it
-    off, as does ``samples=0``) are re-checked exactly; a confirmed one is the verdict
-    ``violated``.
+    Before any walk, candidates from float64 sampling (``samples`` points) and, for about
+    ``attack_seconds``, from projected gradient descent (:mod:`exactrelu.attack`) and region
+    descent (:mod:`exactrelu.region_descent`) are re-checked exactly (0 turns the searches
+    off, as does ``samples=0``); a confirmed one is the verdict ``violated``.
 
     ``prune`` enables certified pruning of splitting-tree cells by a linear relaxation
     (:mod:`exactrelu.relaxation`), attempted at every cell before it is split;
