@@ -21,7 +21,7 @@ from exactrelu.random_nets import random_layers
 from exactrelu.regions import enumerate_regions
 
 BENCH = [([8, 8], 1), ([16, 16, 16], 2), ([32, 32], 3)]
-SLOW = [([32, 32, 32], 4), ([64, 64], 5)]
+SLOW = [([32, 32, 32], 4), ([64, 64], 5), ([50] * 6, 6)]  # 50x6: 17,514 regions, about a minute
 
 
 def compare(layers, lo=(-1, -1), hi=(1, 1), certify=True):
