@@ -223,6 +223,58 @@ class Cell:
                 out.append(None if min(ys) < 0 else ({r: int(v) for r, v in zip(basis, ys) if v}, den))
         return out
 
+    def sign_proofs_at(self, forms: list[Sequence[int]], i: int, scale: int) -> list:
+        """For each form, the exact multipliers proving ``form >= 0`` from vertex ``i``, or
+        None: the same as ``exact_multipliers(farkas_at(form, i), scale)`` for each form.
+
+        In 2-D at a vertex with two tight rows of non-zero determinant, this is one closed
+        form per form (Cramer's rule on the 2x2 basis, then the rows' scales), computed in
+        one loop with the vertex and basis unpacked once.
+        """
+        inc = self.incidence[i]
+        if self.n == 2 and len(inc) == 2:
+            r0, r1 = inc  # the order farkas_at uses
+            (a, b), (c, d) = self.rows[r0][0], self.rows[r1][0]
+            det = a * d - b * c
+            if det:
+                return self._sign_proofs_2d(forms, i, (r0, r1), det, scale)
+        mult = self.exact_multipliers
+        return [None if y is None else mult(y, scale) for y in self.farkas_at_many(forms, i)]
+
+    def _sign_proofs_2d(self, forms: list[Sequence[int]], i: int, basis: tuple[int, int], det: int,
+                        scale: int) -> list:
+        """:meth:`sign_proofs_at` at a 2-D vertex whose tight rows ``basis`` have the
+        non-zero determinant ``det`` (the branch of :meth:`farkas_at` with ``n == 2``)."""
+        (x0, x1), W = self.vertices[i]
+        r0, r1 = basis
+        (a, b), (c, d) = self.rows[r0][0], self.rows[r1][0]
+        if det < 0:  # y = adj(B) (-g) / det with det > 0
+            a, b, c, d, det = -a, -b, -c, -d, -det
+        (P0, Q0), (P1, Q1) = self.scales[r0], self.scales[r1]
+        q0, q1 = det * scale * Q0, det * scale * Q1
+        gcd = math.gcd
+        out: list = []
+        for g0, g1, h in forms:
+            if g0 * x0 + g1 * x1 + h * W < 0:
+                out.append(None)
+                continue
+            y0 = g1 * c - g0 * d
+            y1 = g0 * b - g1 * a
+            if y0 < 0 or y1 < 0:
+                out.append(None)
+                continue
+            mult = []
+            if y0:
+                p = y0 * P0
+                k = gcd(p, q0)
+                mult.append((r0, p // k, q0 // k))
+            if y1:
+                p = y1 * P1
+                k = gcd(p, q1)
+                mult.append((r1, p // k, q1 // k))
+            out.append(tuple(mult))
+        return out
+
     def vertex(self, i: int) -> tuple[Fraction, ...]:
         X, W = self.vertices[i]
         return tuple(Fraction(v, W) for v in X)

@@ -516,16 +516,16 @@ def _process(st: _State, node: TreeNode, kern: IntNet, net: Network, relu_off, L
                 by_vertex.setdefault(amin[k], []).append((k, form))
             elif maxs[k] < 0:
                 by_vertex.setdefault(amax[k], []).append((k, tuple(-v for v in form)))
-        proofs: dict[int, Any] = {}
+        proofs: dict[int, Any] = {}  # unit k -> exact multipliers over the checker's rows
         for vi, items in by_vertex.items():
-            for (k, _), y in zip(items, cell.farkas_at_many([f for _, f in items], vi)):
+            for (k, _), y in zip(items, cell.sign_proofs_at([f for _, f in items], vi, st.D)):
                 proofs[k] = y
         for k in work:
             j = pend[k]
             u = off + j
             y = proofs.get(k)
             if y is not None:
-                node.decisions.append((u, "+" if mins[k] > 0 else "-", cell.exact_multipliers(y, st.D)))
+                node.decisions.append((u, "+" if mins[k] > 0 else "-", y))
                 st.bits[u] = 49 if mins[k] > 0 else 48
                 continue
             if not _decide_exactly(cell, forms[j], u, node, st):

@@ -226,10 +226,11 @@ def test_masked_layer_forms_equal_the_general_product():
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.integers(0, 10 ** 6), st.integers(3, 4))
+@given(st.integers(0, 10 ** 6), st.integers(2, 4))
 def test_farkas_at_many_equals_farkas_at(seed, n):
     """The batched Farkas vectors at a vertex are exactly the one-at-a-time ones, and each
-    proves its form non-negative on the cell (checked at every vertex)."""
+    proves its form non-negative on the cell (checked at every vertex); the batched exact
+    multipliers (:meth:`Cell.sign_proofs_at`) are exactly ``exact_multipliers`` of them."""
     from exactrelu.cells import Cell
 
     rng = random.Random(seed)
@@ -239,7 +240,7 @@ def test_farkas_at_many_equals_farkas_at(seed, n):
         form = tuple(rng.randint(-3, 3) for _ in range(n)) + (rng.randint(-1, 1),)
         vals = cell.values(form)
         if min(vals) < 0 < max(vals):
-            cell = cell.split(form, (1, 1), vals)[rng.randint(0, 1)]
+            cell = cell.split(form, (rng.randint(1, 5), rng.randint(1, 3)), vals)[rng.randint(0, 1)]
     proved = 0
     for i, (X, W) in enumerate(cell.vertices):
         forms = [tuple(rng.randint(-4, 4) for _ in range(n)) + (rng.randint(-9, 9),) for _ in range(6)]
@@ -253,6 +254,9 @@ def test_farkas_at_many_equals_farkas_at(seed, n):
             forms.append(tuple(g) + (-sum(gi * xi for gi, xi in zip(g, X)) // W + rng.randint(0, 2),))
         many = cell.farkas_at_many(forms, i)
         assert many == [cell.farkas_at(f, i) for f in forms]
+        scale = rng.randint(1, 6)
+        assert cell.sign_proofs_at(forms, i, scale) == [
+            None if y is None else cell.exact_multipliers(y, scale) for y in many]
         for f, y in zip(forms, many):
             if y is not None:  # form >= 0 at every vertex
                 assert min(cell.values(f)) >= 0
