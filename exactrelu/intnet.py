@@ -53,8 +53,8 @@ class IntNet:
         self.net = net
         self.n = net.n_inputs
         self._mats: dict = {}
-        self._masked: dict = {}  # id(forms) -> (forms, layer, int64 contributions, object array, arange)
-        self._maxw: dict = {}
+        self._masked: dict = {}  # id(forms) -> (forms, layer, int64 weights, int64 forms, object array, arange)
+        self._maxw: dict = {}  # layer -> (max |weight|, int64 weights)
         self.layers = []  # per layer: ([(source, Wint rows, E)], bint, Eb, is_relu)
         for layer in net.layers:
             srcs = []
@@ -159,18 +159,18 @@ class IntNet:
         _, Wint, E = srcs[0]
         entry = self._masked.get(id(forms))
         if entry is None or entry[0] is not forms or entry[1] != k:
-            entry = (forms, k) + self._contributions(k, Wint, forms)
+            entry = (forms, k) + self._int64_forms(k, Wint, forms)
             self._masked[id(forms)] = entry
             while len(self._masked) > 64:
                 self._masked.pop(next(iter(self._masked)))
-        _, _, M, objs, ar = entry
-        if M is None:
+        _, _, W64, H64, objs, ar = entry
+        if H64 is None:
             return None
         w = len(forms)
         out = tuple(objs[np.where(mask, ar, w)].tolist())
         n1 = self.n + 1
         width = len(bint)
-        vals = (mask.astype(np.int64) @ M).tolist()
+        vals = (W64 @ (H64 * mask[:, None])).ravel().tolist()  # row i: sum of W[i, j] * forms[j] over active j
         L = lcm(Eb, E * D)
         f = L // (E * D)
         if f != 1:
@@ -189,8 +189,10 @@ class IntNet:
             L //= g
         return out, ([tuple(vals[j * n1:(j + 1) * n1]) for j in range(width)], L)
 
-    def _contributions(self, k: int, Wint, forms) -> tuple:
-        """``M[j] = outer(W[:, j], forms[j])`` flattened, as int64 if provably safe."""
+    def _int64_forms(self, k: int, Wint, forms) -> tuple:
+        """``(W, H, objs, arange)``: layer ``k``'s weights and ``forms`` as int64 arrays if
+        every product sum ``W @ H`` provably fits (``|W| |H| width < 2**62``), else ``W``
+        and ``H`` None; ``objs`` holds the forms (and None) for masking."""
         import numpy as np
 
         w = len(forms)
@@ -198,16 +200,27 @@ class IntNet:
         for i, f in enumerate(forms):
             objs[i] = f
         ar = np.arange(w)
-        maxW = self._maxw.get(k)
-        if maxW is None:
-            maxW = self._maxw[k] = max((abs(v) for row in Wint for v in row), default=0)
-        maxH = max((abs(v) for f in forms for v in f), default=0)
-        if maxW * maxH * max(w, 1) >= 1 << 62:
-            return None, objs, ar
-        W64 = np.array(Wint, dtype=np.int64).reshape(len(Wint), w)
-        H64 = np.array(forms, dtype=np.int64).reshape(w, self.n + 1)
-        M = (W64.T[:, :, None] * H64[:, None, :]).reshape(w, -1)
-        return M, objs, ar
+        maxW, W64 = self._int64_weights(k, Wint)
+        try:
+            H64 = np.array(forms, dtype=np.int64).reshape(w, self.n + 1)
+        except OverflowError:
+            return None, None, objs, ar
+        maxH = max(int(H64.max(initial=0)), -int(H64.min(initial=0)))
+        if W64 is None or maxW * maxH * max(w, 1) >= 1 << 62:
+            return None, None, objs, ar
+        return W64, H64, objs, ar
+
+    def _int64_weights(self, k: int, Wint) -> tuple:
+        """``(max |W|, W as int64 or None if it does not fit)`` for layer ``k`` (cached)."""
+        import numpy as np
+
+        entry = self._maxw.get(k)
+        if entry is None:
+            maxW = max((abs(v) for row in Wint for v in row), default=0)
+            shape = (len(Wint), len(Wint[0]) if Wint else 0)
+            W64 = np.array(Wint, dtype=np.int64).reshape(shape) if maxW < 1 << 62 else None
+            entry = self._maxw[k] = (maxW, W64)
+        return entry
 
     def _fmpz(self, k: int, idx: int, Wint):
         key = (k, idx)
