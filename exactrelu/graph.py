@@ -81,7 +81,7 @@ def _key(a: tuple[int, ...], b: int) -> tuple[tuple[int, ...], int]:
     return (a2 + (b2,)), 1
 
 
-@gc_paused()
+@gc_paused(long_lived=True)
 def adjacencies(partition: Partition) -> list[Adjacency]:
     """All adjacent pairs of regions of a (complete or partial) partition."""
     regions = partition.regions
@@ -391,7 +391,7 @@ def _lp_witness(key, rows, n):
     return None
 
 
-@gc_paused()
+@gc_paused(long_lived=True)
 def region_graph(partition: Partition, adj: list[Adjacency] | None = None) -> nx.Graph:
     """The region adjacency graph: node i = region i, with attributes; one edge per pair.
 

@@ -345,7 +345,7 @@ class _Walker:
         return st
 
 
-@gc_paused()
+@gc_paused(long_lived=True)
 def enumerate_regions(net: Network, domain: Polytope, *, max_regions: int | None = None,
                       time_limit: float | None = None,
                       progress: Callable[[Progress], Any] | None = None,
