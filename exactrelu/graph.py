@@ -33,6 +33,7 @@ from typing import Any
 import networkx as nx
 
 from .gcpause import gc_paused
+from .rationals import format_rational, format_vector
 from .regions import Partition, Region
 
 __all__ = ["Adjacency", "adjacencies", "region_graph", "linear_pieces", "graph_to_json",
@@ -72,8 +73,8 @@ def _key(a: tuple[int, ...], b: int) -> tuple[tuple[int, ...], int]:
     Returns (key, orientation) where orientation is +1 if the row a.x <= b points the
     same way as the key and -1 otherwise.
     """
-    g = reduce(math.gcd, a + (b,), 0) or 1
-    a2 = tuple(v // g for v in a)
+    g = math.gcd(*a, b) or 1
+    a2 = tuple(v // g for v in a) if g != 1 else a
     b2 = b // g
     first = next(v for v in a2 if v)
     if first < 0:
@@ -91,9 +92,13 @@ def adjacencies(partition: Partition) -> list[Adjacency]:
         L = reduce(lambda x, y: x * y // math.gcd(x, y), [v.denominator for v in a] + [b.denominator], 1)
         domain_keys.add(_key(tuple(int(v * L) for v in a), int(b * L))[0])
     groups: dict[tuple, list] = {}
+    normal: dict[tuple, tuple] = {}  # (a, b) -> _key(a, b): children share their parents' rows
     for reg in regions:
         for r, a, b, vids in reg.facets:
-            key, orient = _key(a, b)
+            ko = normal.get((a, b))
+            if ko is None:
+                ko = normal[(a, b)] = _key(a, b)
+            key, orient = ko
             if key in domain_keys:
                 continue
             groups.setdefault(key, []).append((reg, orient, vids))
@@ -399,18 +404,14 @@ def region_graph(partition: Partition, adj: list[Adjacency] | None = None) -> nx
     affine map as a string key), ``piece`` (index of its linear piece). Edge attributes:
     ``hyperplane`` (ints), ``witness``, ``units`` (flipping units), ``same_map`` (bool).
     """
-    from .rationals import format_vector
-
     if adj is None:
         adj = adjacencies(partition)
+    maps = {reg.index: _map_key(reg) for reg in partition.regions}
     G = nx.Graph()
-    for reg in partition.regions:
-        G.add_node(reg.index, pattern=reg.pattern, witness=format_vector(reg.witness),
-                   map=_map_key(reg))
-    for e in adj:
-        same = G.nodes[e.i]["map"] == G.nodes[e.j]["map"]
-        G.add_edge(e.i, e.j, hyperplane=list(e.hyperplane), witness=format_vector(e.witness),
-                   units=list(e.units), same_map=same)
+    G.add_nodes_from((reg.index, {"pattern": reg.pattern, "witness": format_vector(reg.witness),
+                                  "map": maps[reg.index]}) for reg in partition.regions)
+    G.add_edges_from((e.i, e.j, {"hyperplane": list(e.hyperplane), "witness": format_vector(e.witness),
+                                 "units": list(e.units), "same_map": maps[e.i] == maps[e.j]}) for e in adj)
     for k, comp in enumerate(linear_pieces(G)):
         for v in comp:
             G.nodes[v]["piece"] = k
@@ -419,8 +420,6 @@ def region_graph(partition: Partition, adj: list[Adjacency] | None = None) -> nx
 
 def _map_key(reg: Region) -> str:
     C, d = reg.affine_map
-    from .rationals import format_rational
-
     return ";".join(",".join(format_rational(v) for v in row) + "|" + format_rational(di) for row, di in zip(C, d))
 
 
