@@ -198,7 +198,8 @@ def test_nd_adjacency_fast_path_matches_exact_lp(seed):
 
 
 def test_masked_layer_forms_equal_the_general_product():
-    """The int64 fast path gives exactly layer_forms' result, and steps aside for huge numbers."""
+    """The int64 fast paths (masked_layer_forms, and layer_forms for one source) give exactly
+    the python-flint product's result, and step aside for huge numbers."""
     import random
 
     import numpy as np
@@ -212,17 +213,20 @@ def test_masked_layer_forms_equal_the_general_product():
         kern = IntNet(net)
         outs = ((tuple(identity_forms(2)), 1),)
         forms, D = kern.layer_forms(1, outs)
+        assert (forms, D) == kern._flint_layer_forms(1, outs)
         for k in (2, 3):
             mask = np.array([rng.random() < 0.5 for _ in forms])
             got = kern.masked_layer_forms(k, forms, D, mask)
             masked = tuple(f if m else None for f, m in zip(forms, mask))
             assert got is not None and got[0] == masked
             assert got[1] == kern.layer_forms(k, outs + ((masked, D),))
+            assert got[1] == kern._flint_layer_forms(k, outs + ((masked, D),))
             outs = outs + ((masked, D),)
             forms, D = got[1]
     huge = tuple((3 ** 60, -(5 ** 40), 7) for _ in range(7))
     kern = IntNet(random_network([7, 5], seed=1))
     assert kern.masked_layer_forms(2, huge, 1, np.ones(7, dtype=bool)) is None
+    assert kern.layer_forms(2, [None, (huge, 1)]) == kern._flint_layer_forms(2, [None, (huge, 1)])
 
 
 @settings(max_examples=25, deadline=None)
