@@ -400,17 +400,24 @@ class Cell:
     def basis_inverse_fmpz(self, basis: tuple[int, ...]) -> tuple[Any, int]:
         """:meth:`basis_inverse` with ``N`` as a python-flint ``fmpz_mat`` (None if singular)."""
         entry = self._inverse_entry(basis)
+        if entry[2] is None and entry[0] is not None:  # made from python ints (2-D): convert once
+            import flint
+
+            n = len(basis)
+            entry[2] = flint.fmpz_mat(n, n, [v for row in entry[0] for v in row])
         return entry[2], entry[1]
 
     def _inverse_entry(self, basis: tuple[int, ...]) -> list:
-        """The cached ``[N as python ints or None (not made yet), d, N as fmpz_mat]``."""
+        """The cached ``[N as python ints, d, N as fmpz_mat]`` (either form of ``N`` may be
+        None until first asked for; both None with ``d = 0`` if singular)."""
         entry = self._adj.get(basis)
         if entry is None:
             up = self._up
             if up is not None and basis[-1] < up[1]:
                 entry = up[0].get(basis)
             if entry is None:
-                entry = _flint_inverse([self.rows[i][0] for i in basis])
+                rows = [self.rows[i][0] for i in basis]
+                entry = _inverse_2x2(rows) if len(rows) == 2 else _flint_inverse(rows)
             self._adj[basis] = entry
         return entry
 
@@ -472,6 +479,24 @@ def _flint_inverse(basis_rows: list[tuple[int, ...]]) -> list:
     except ZeroDivisionError:  # singular
         return [None, 0, None]
     return [None, int(den), num]
+
+
+def _inverse_2x2(basis_rows: list[tuple[int, ...]]) -> list:
+    """:func:`_flint_inverse` of two rows in python ints (no python-flint needed in 2-D):
+    ``[N, d, None]`` with ``N / d`` the inverse, ``N`` and ``d > 0`` coprime (as
+    python-flint's ``numer_denom`` gives them); ``[None, 0, None]`` if singular.
+
+    >>> _inverse_2x2([(2, 0), (1, 1)])
+    [[[1, -1], [0, 2]], 2, None]
+    """
+    (a, c), (b, d) = basis_rows  # the matrix [[a, b], [c, d]] has the rows as columns
+    det = a * d - b * c
+    if det == 0:
+        return [None, 0, None]
+    g = math.gcd(a, b, c, d, det)
+    if det < 0:
+        g = -g
+    return [[[d // g, -b // g], [-c // g, a // g]], det // g, None]
 
 
 def _solve_transposed(basis_rows: list[tuple[int, ...]], target: tuple[int, ...]) -> list[Fraction] | None:

@@ -266,3 +266,19 @@ def test_farkas_at_many_equals_farkas_at(seed, n):
                 assert min(cell.values(f)) >= 0
                 proved += 1
     assert proved >= len(cell.vertices)
+
+
+def test_inverse_2x2_equals_flint_inverse():
+    """The python-int 2x2 basis inverse is exactly python-flint's (numerator, least
+    denominator), singular bases included."""
+    from exactrelu.cells import _flint_inverse, _inverse_2x2
+
+    rng = random.Random(5)
+    for _ in range(3000):
+        R = rng.choice([3, 10, 1000, 10 ** 20])
+        k = rng.choice([1, 1, 2, 6])
+        rows = [tuple(k * rng.randint(-R, R) for _ in range(2)) for _ in range(2)]
+        _, d, Nz = _flint_inverse(rows)
+        N, d2, _ = _inverse_2x2(rows)
+        assert d2 == d
+        assert N == (None if Nz is None else [[int(x) for x in r] for r in Nz.tolist()])
