@@ -231,23 +231,22 @@ class Cell:
         form per form (Cramer's rule on the 2x2 basis, then the rows' scales), computed in
         one loop with the vertex and basis unpacked once.
         """
-        inc = self.incidence[i]
-        if self.n == 2 and len(inc) == 2:
-            r0, r1 = inc  # the order farkas_at uses
-            (a, b), (c, d) = self.rows[r0][0], self.rows[r1][0]
-            det = a * d - b * c
-            if det:
-                return self._sign_proofs_2d(forms, i, (r0, r1), det, scale)
+        if self.n == 2 and len(self.incidence[i]) == 2:
+            out = self._sign_proofs_2d(forms, i, scale)
+            if out is not None:
+                return out
         mult = self.exact_multipliers
         return [None if y is None else mult(y, scale) for y in self.farkas_at_many(forms, i)]
 
-    def _sign_proofs_2d(self, forms: list[Sequence[int]], i: int, basis: tuple[int, int], det: int,
-                        scale: int) -> list:
-        """:meth:`sign_proofs_at` at a 2-D vertex whose tight rows ``basis`` have the
-        non-zero determinant ``det`` (the branch of :meth:`farkas_at` with ``n == 2``)."""
-        (x0, x1), W = self.vertices[i]
-        r0, r1 = basis
+    def _sign_proofs_2d(self, forms: list[Sequence[int]], i: int, scale: int) -> list | None:
+        """:meth:`sign_proofs_at` at a 2-D vertex with two tight rows (the closed-form
+        branch of :meth:`farkas_at`); None if their determinant is zero."""
+        r0, r1 = self.incidence[i]  # the order farkas_at uses
         (a, b), (c, d) = self.rows[r0][0], self.rows[r1][0]
+        det = a * d - b * c
+        if not det:
+            return None
+        (x0, x1), W = self.vertices[i]
         if det < 0:  # y = adj(B) (-g) / det with det > 0
             a, b, c, d, det = -a, -b, -c, -d, -det
         (P0, Q0), (P1, Q1) = self.scales[r0], self.scales[r1]
