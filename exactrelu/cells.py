@@ -223,6 +223,57 @@ class Cell:
                 out.append(None if min(ys) < 0 else ({r: int(v) for r, v in zip(basis, ys) if v}, den))
         return out
 
+    def sign_proofs_at(self, forms: list[Sequence[int]], i: int, scale: int) -> list:
+        """For each form, the exact multipliers proving ``form >= 0`` from vertex ``i``, or
+        None: the same as ``exact_multipliers(farkas_at(form, i), scale)`` for each form.
+
+        In 2-D at a vertex with two tight rows of non-zero determinant, this is one closed
+        form per form (Cramer's rule on the 2x2 basis, then the rows' scales), computed in
+        one loop with the vertex and basis unpacked once.
+        """
+        if self.n == 2 and len(self.incidence[i]) == 2:
+            out = self._sign_proofs_2d(forms, i, scale)
+            if out is not None:
+                return out
+        mult = self.exact_multipliers
+        return [None if y is None else mult(y, scale) for y in self.farkas_at_many(forms, i)]
+
+    def _sign_proofs_2d(self, forms: list[Sequence[int]], i: int, scale: int) -> list | None:
+        """:meth:`sign_proofs_at` at a 2-D vertex with two tight rows (the closed-form
+        branch of :meth:`farkas_at`); None if their determinant is zero."""
+        r0, r1 = self.incidence[i]  # the order farkas_at uses
+        (a, b), (c, d) = self.rows[r0][0], self.rows[r1][0]
+        det = a * d - b * c
+        if not det:
+            return None
+        (x0, x1), W = self.vertices[i]
+        if det < 0:  # y = adj(B) (-g) / det with det > 0
+            a, b, c, d, det = -a, -b, -c, -d, -det
+        (P0, Q0), (P1, Q1) = self.scales[r0], self.scales[r1]
+        q0, q1 = det * scale * Q0, det * scale * Q1
+        gcd = math.gcd
+        out: list = []
+        for g0, g1, h in forms:
+            if g0 * x0 + g1 * x1 + h * W < 0:
+                out.append(None)
+                continue
+            y0 = g1 * c - g0 * d
+            y1 = g0 * b - g1 * a
+            if y0 < 0 or y1 < 0:
+                out.append(None)
+                continue
+            mult = []
+            if y0:
+                p = y0 * P0
+                k = gcd(p, q0)
+                mult.append((r0, p // k, q0 // k))
+            if y1:
+                p = y1 * P1
+                k = gcd(p, q1)
+                mult.append((r1, p // k, q1 // k))
+            out.append(tuple(mult))
+        return out
+
     def vertex(self, i: int) -> tuple[Fraction, ...]:
         X, W = self.vertices[i]
         return tuple(Fraction(v, W) for v in X)
@@ -348,17 +399,24 @@ class Cell:
     def basis_inverse_fmpz(self, basis: tuple[int, ...]) -> tuple[Any, int]:
         """:meth:`basis_inverse` with ``N`` as a python-flint ``fmpz_mat`` (None if singular)."""
         entry = self._inverse_entry(basis)
+        if entry[2] is None and entry[0] is not None:  # made from python ints (2-D): convert once
+            import flint
+
+            n = len(basis)
+            entry[2] = flint.fmpz_mat(n, n, [v for row in entry[0] for v in row])
         return entry[2], entry[1]
 
     def _inverse_entry(self, basis: tuple[int, ...]) -> list:
-        """The cached ``[N as python ints or None (not made yet), d, N as fmpz_mat]``."""
+        """The cached ``[N as python ints, d, N as fmpz_mat]`` (either form of ``N`` may be
+        None until first asked for; both None with ``d = 0`` if singular)."""
         entry = self._adj.get(basis)
         if entry is None:
             up = self._up
             if up is not None and basis[-1] < up[1]:
                 entry = up[0].get(basis)
             if entry is None:
-                entry = _flint_inverse([self.rows[i][0] for i in basis])
+                rows = [self.rows[i][0] for i in basis]
+                entry = _inverse_2x2(rows) if len(rows) == 2 else _flint_inverse(rows)
             self._adj[basis] = entry
         return entry
 
@@ -420,6 +478,24 @@ def _flint_inverse(basis_rows: list[tuple[int, ...]]) -> list:
     except ZeroDivisionError:  # singular
         return [None, 0, None]
     return [None, int(den), num]
+
+
+def _inverse_2x2(basis_rows: list[tuple[int, ...]]) -> list:
+    """:func:`_flint_inverse` of two rows in python ints (no python-flint needed in 2-D):
+    ``[N, d, None]`` with ``N / d`` the inverse, ``N`` and ``d > 0`` coprime (as
+    python-flint's ``numer_denom`` gives them); ``[None, 0, None]`` if singular.
+
+    >>> _inverse_2x2([(2, 0), (1, 1)])
+    [[[1, -1], [0, 2]], 2, None]
+    """
+    (a, c), (b, d) = basis_rows  # the matrix [[a, b], [c, d]] has the rows as columns
+    det = a * d - b * c
+    if det == 0:
+        return [None, 0, None]
+    g = math.gcd(a, b, c, d, det)
+    if det < 0:
+        g = -g
+    return [[[d // g, -b // g], [-c // g, a // g]], det // g, None]
 
 
 def _solve_transposed(basis_rows: list[tuple[int, ...]], target: tuple[int, ...]) -> list[Fraction] | None:

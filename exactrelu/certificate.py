@@ -61,7 +61,7 @@ def _node_json(nd) -> dict[str, Any]:
     return d
 
 
-@gc_paused()
+@gc_paused(long_lived=True)
 def partition_certificate(partition: Partition, *, embed_network: bool = True,
                           network_path: str | None = None,
                           adjacency: list[Adjacency] | None | bool = True) -> dict[str, Any]:

@@ -26,13 +26,14 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
-from functools import reduce
+from functools import cmp_to_key, reduce
 from operator import mul
 from typing import Any
 
 import networkx as nx
 
 from .gcpause import gc_paused
+from .rationals import format_rational, format_vector
 from .regions import Partition, Region
 
 __all__ = ["Adjacency", "adjacencies", "region_graph", "linear_pieces", "graph_to_json",
@@ -72,8 +73,8 @@ def _key(a: tuple[int, ...], b: int) -> tuple[tuple[int, ...], int]:
     Returns (key, orientation) where orientation is +1 if the row a.x <= b points the
     same way as the key and -1 otherwise.
     """
-    g = reduce(math.gcd, a + (b,), 0) or 1
-    a2 = tuple(v // g for v in a)
+    g = math.gcd(*a, b) or 1
+    a2 = tuple(v // g for v in a) if g != 1 else a
     b2 = b // g
     first = next(v for v in a2 if v)
     if first < 0:
@@ -81,7 +82,7 @@ def _key(a: tuple[int, ...], b: int) -> tuple[tuple[int, ...], int]:
     return (a2 + (b2,)), 1
 
 
-@gc_paused()
+@gc_paused(long_lived=True)
 def adjacencies(partition: Partition) -> list[Adjacency]:
     """All adjacent pairs of regions of a (complete or partial) partition."""
     regions = partition.regions
@@ -91,9 +92,13 @@ def adjacencies(partition: Partition) -> list[Adjacency]:
         L = reduce(lambda x, y: x * y // math.gcd(x, y), [v.denominator for v in a] + [b.denominator], 1)
         domain_keys.add(_key(tuple(int(v * L) for v in a), int(b * L))[0])
     groups: dict[tuple, list] = {}
+    normal: dict[tuple, tuple] = {}  # (a, b) -> _key(a, b): children share their parents' rows
     for reg in regions:
         for r, a, b, vids in reg.facets:
-            key, orient = _key(a, b)
+            ko = normal.get((a, b))
+            if ko is None:
+                ko = normal[(a, b)] = _key(a, b)
+            key, orient = ko
             if key in domain_keys:
                 continue
             groups.setdefault(key, []).append((reg, orient, vids))
@@ -135,33 +140,70 @@ def _bits(r: Region) -> int:
     return int(r.pattern, 2) if r.pattern else 0
 
 
+Endpoint = tuple[int, int, tuple[int, ...]]  # (N, W, X): parameter t = N / W at the vertex X / W
+
+
+def _t_le(p: Endpoint, q: Endpoint) -> bool:
+    """Exact ``t_p <= t_q`` (denominators are positive)."""
+    return p[0] * q[1] <= q[0] * p[1]
+
+
+def _t_lt(p: Endpoint, q: Endpoint) -> bool:
+    """Exact ``t_p < t_q`` (denominators are positive)."""
+    return p[0] * q[1] < q[0] * p[1]
+
+
+def _facet_span(reg: Region, vids, a1: int, a2: int) -> tuple[Endpoint, Endpoint, Region]:
+    """The first and last vertex of a 2-D facet along its line ``a1 x + a2 y = b``, in
+    integer arithmetic: ``t = (-a2 x + a1 y)`` at vertex ``(X, W)`` is ``N / W``."""
+    verts = reg.cell.vertices
+    lo = hi = None
+    for v in vids:
+        X, W = verts[v]
+        p = (-a2 * X[0] + a1 * X[1], W, X)
+        if lo is None:
+            lo = hi = p
+        elif _t_lt(p, lo):
+            lo = p
+        elif _t_lt(hi, p):
+            hi = p
+    return lo, hi, reg
+
+
+def _cmp_lo(s: tuple, u: tuple) -> int:
+    """Exact three-way comparison of the first endpoints of two spans (for sorting)."""
+    d = s[0][0] * u[0][1] - u[0][0] * s[0][1]
+    return (d > 0) - (d < 0)
+
+
+def _midpoint(p: Endpoint, q: Endpoint) -> tuple[Fraction, ...]:
+    """The exact midpoint of the vertices of two endpoints."""
+    Xp, Wp, Xq, Wq = p[2], p[1], q[2], q[1]
+    den = 2 * Wp * Wq
+    return tuple(Fraction(x * Wq + y * Wp, den) for x, y in zip(Xp, Xq))
+
+
 def _sweep_2d(key, plus, minus) -> list[Adjacency]:
-    a1, a2, b = key  # the line a1 x + a2 y = b; parametrise along d = (-a2, a1)
-
-    def interval(reg: Region, vids):
-        verts = reg.cell.vertices
-        ts = [(Fraction(-a2 * verts[v][0][0] + a1 * verts[v][0][1], verts[v][1]), v) for v in vids]
-        lo = min(ts)
-        hi = max(ts)
-        return (lo[0], (reg, lo[1])), (hi[0], (reg, hi[1]))
-
-    P = sorted(((*interval(r, v), r) for r, _, v in plus), key=lambda t: t[0][0])
-    M = sorted(((*interval(r, v), r) for r, _, v in minus), key=lambda t: t[0][0])
+    """Adjacent pairs among the facets on one line (2-D): facets of each side are sorted
+    by their first endpoint along the line and swept; overlapping spans of positive length
+    are edges, with the midpoint of the overlap as witness. Exact integer arithmetic."""
+    a1, a2, _ = key  # the line a1 x + a2 y = b; parametrise along d = (-a2, a1)
+    order = cmp_to_key(_cmp_lo)
+    P = sorted((_facet_span(r, v, a1, a2) for r, _, v in plus), key=order)
+    M = sorted((_facet_span(r, v, a1, a2) for r, _, v in minus), key=order)
     out = []
     j0 = 0
-    for (plo, phi, rp) in P:
-        while j0 < len(M) and M[j0][1][0] <= plo[0]:
+    nm = len(M)
+    for plo, phi, rp in P:
+        while j0 < nm and _t_le(M[j0][1], plo):
             j0 += 1
         j = j0
-        while j < len(M) and M[j][0][0] < phi[0]:
+        while j < nm and _t_lt(M[j][0], phi):
             mlo, mhi, rm = M[j]
-            lo = plo if plo[0] >= mlo[0] else mlo
-            hi = phi if phi[0] <= mhi[0] else mhi
-            if lo[0] < hi[0]:
-                p1 = lo[1][0].cell.vertex(lo[1][1])
-                p2 = hi[1][0].cell.vertex(hi[1][1])
-                w = tuple((x + y) / 2 for x, y in zip(p1, p2))
-                out.append(_edge(rp, rm, key, w))
+            lo = plo if _t_le(mlo, plo) else mlo
+            hi = phi if _t_le(phi, mhi) else mhi
+            if _t_lt(lo, hi):
+                out.append(_edge(rp, rm, key, _midpoint(lo, hi)))
             j += 1
     return out
 
@@ -354,7 +396,7 @@ def _lp_witness(key, rows, n):
     return None
 
 
-@gc_paused()
+@gc_paused(long_lived=True)
 def region_graph(partition: Partition, adj: list[Adjacency] | None = None) -> nx.Graph:
     """The region adjacency graph: node i = region i, with attributes; one edge per pair.
 
@@ -362,18 +404,14 @@ def region_graph(partition: Partition, adj: list[Adjacency] | None = None) -> nx
     affine map as a string key), ``piece`` (index of its linear piece). Edge attributes:
     ``hyperplane`` (ints), ``witness``, ``units`` (flipping units), ``same_map`` (bool).
     """
-    from .rationals import format_vector
-
     if adj is None:
         adj = adjacencies(partition)
+    maps = {reg.index: _map_key(reg) for reg in partition.regions}
     G = nx.Graph()
-    for reg in partition.regions:
-        G.add_node(reg.index, pattern=reg.pattern, witness=format_vector(reg.witness),
-                   map=_map_key(reg))
-    for e in adj:
-        same = G.nodes[e.i]["map"] == G.nodes[e.j]["map"]
-        G.add_edge(e.i, e.j, hyperplane=list(e.hyperplane), witness=format_vector(e.witness),
-                   units=list(e.units), same_map=same)
+    G.add_nodes_from((reg.index, {"pattern": reg.pattern, "witness": format_vector(reg.witness),
+                                  "map": maps[reg.index]}) for reg in partition.regions)
+    G.add_edges_from((e.i, e.j, {"hyperplane": list(e.hyperplane), "witness": format_vector(e.witness),
+                                 "units": list(e.units), "same_map": maps[e.i] == maps[e.j]}) for e in adj)
     for k, comp in enumerate(linear_pieces(G)):
         for v in comp:
             G.nodes[v]["piece"] = k
@@ -382,8 +420,6 @@ def region_graph(partition: Partition, adj: list[Adjacency] | None = None) -> nx
 
 def _map_key(reg: Region) -> str:
     C, d = reg.affine_map
-    from .rationals import format_rational
-
     return ";".join(",".join(format_rational(v) for v in row) + "|" + format_rational(di) for row, di in zip(C, d))
 
 

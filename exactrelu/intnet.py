@@ -53,8 +53,8 @@ class IntNet:
         self.net = net
         self.n = net.n_inputs
         self._mats: dict = {}
-        self._masked: dict = {}  # id(forms) -> (forms, layer, int64 contributions, object array, arange)
-        self._maxw: dict = {}
+        self._masked: dict = {}  # id(forms) -> (forms, layer, int64 (W, H) or None, object array, arange)
+        self._maxw: dict = {}  # layer -> (max |weight|, int64 weights)
         self.layers = []  # per layer: ([(source, Wint rows, E)], bint, Eb, is_relu)
         for layer in net.layers:
             srcs = []
@@ -93,8 +93,22 @@ class IntNet:
         """Pre-activation forms of layer ``k`` (1-based) from the output forms of sources.
 
         ``outs[s]`` is ``(forms, D)`` for source s (None = a unit that is off), the result
-        is ``(forms, D)`` with the gcd of everything divided out.
+        is ``(forms, D)`` with the gcd of everything divided out. A layer with one source
+        whose product provably fits in int64 is computed with numpy, any other with
+        python-flint (the same exact integers either way).
         """
+        srcs, _, _, _ = self.layers[k - 1]
+        if len(srcs) == 1:
+            s, Wint, E = srcs[0]
+            forms, D = outs[s]
+            arrays = self._int64_arrays(k, Wint, forms)
+            if arrays is not None:
+                W64, H64 = arrays
+                return self._scaled_with_bias(k, (W64 @ H64).ravel().tolist(), E * D)
+        return self._flint_layer_forms(k, outs)
+
+    def _flint_layer_forms(self, k: int, outs: Sequence[tuple[Sequence[Form | None], int]]) -> tuple[list[Form], int]:
+        """:meth:`layer_forms` with python-flint matrices (any numbers, several sources)."""
         import flint
 
         srcs, bint, Eb, _ = self.layers[k - 1]
@@ -103,7 +117,6 @@ class IntNet:
         for s, _, E in srcs:
             L = lcm(L, E * outs[s][1])
         width = len(bint)
-        cb = L // Eb
         acc = None
         for idx, (s, Wint, E) in enumerate(srcs):
             forms, D = outs[s]
@@ -128,6 +141,24 @@ class IntNet:
             vals = [0] * (width * n1)
         else:
             vals = [int(v) for v in acc.entries()]
+        return self._with_bias(k, vals, L)
+
+    def _scaled_with_bias(self, k: int, vals: list[int], ED: int) -> tuple[list[Form], int]:
+        """The forms of layer ``k`` from ``vals``, the flattened product of its single
+        source's integer weights (denominator ``E``) and forms (denominator ``D``)."""
+        L = lcm(self.layers[k - 1][2], ED)
+        f = L // ED
+        if f != 1:
+            vals = [v * f for v in vals]
+        return self._with_bias(k, vals, L)
+
+    def _with_bias(self, k: int, vals: list[int], L: int) -> tuple[list[Form], int]:
+        """Add layer ``k``'s bias to the flattened weight part ``vals`` (denominator ``L``,
+        a multiple of the bias denominator), divide out the gcd and split into forms."""
+        _, bint, Eb, _ = self.layers[k - 1]
+        n1 = self.n + 1
+        width = len(bint)
+        cb = L // Eb
         for j in range(width):
             vals[j * n1 + n1 - 1] += bint[j] * cb
         g = L
@@ -153,61 +184,60 @@ class IntNet:
         partial sum is bounded by ``2**62`` (checked once per ``forms``)."""
         import numpy as np
 
-        srcs, bint, Eb, _ = self.layers[k - 1]
+        srcs = self.layers[k - 1][0]
         if len(srcs) != 1 or srcs[0][0] != k - 1:
             return None
         _, Wint, E = srcs[0]
         entry = self._masked.get(id(forms))
         if entry is None or entry[0] is not forms or entry[1] != k:
-            entry = (forms, k) + self._contributions(k, Wint, forms)
+            w = len(forms)
+            objs = np.empty(w + 1, dtype=object)
+            for i, f in enumerate(forms):
+                objs[i] = f
+            entry = (forms, k, self._int64_arrays(k, Wint, forms), objs, np.arange(w))
             self._masked[id(forms)] = entry
             while len(self._masked) > 64:
                 self._masked.pop(next(iter(self._masked)))
-        _, _, M, objs, ar = entry
-        if M is None:
+        _, _, arrays, objs, ar = entry
+        if arrays is None:
             return None
-        w = len(forms)
-        out = tuple(objs[np.where(mask, ar, w)].tolist())
-        n1 = self.n + 1
-        width = len(bint)
-        vals = (mask.astype(np.int64) @ M).tolist()
-        L = lcm(Eb, E * D)
-        f = L // (E * D)
-        if f != 1:
-            vals = [v * f for v in vals]
-        cb = L // Eb
-        for j in range(width):
-            vals[j * n1 + n1 - 1] += bint[j] * cb
-        g = L
-        for v in vals:
-            if v:
-                g = math.gcd(g, v)
-                if g == 1:
-                    break
-        if g > 1:
-            vals = [v // g for v in vals]
-            L //= g
-        return out, ([tuple(vals[j * n1:(j + 1) * n1]) for j in range(width)], L)
+        W64, H64 = arrays
+        out = tuple(objs[np.where(mask, ar, len(forms))].tolist())
+        vals = (W64 @ (H64 * mask[:, None])).ravel().tolist()  # row i: sum of W[i, j] * forms[j] over active j
+        return out, self._scaled_with_bias(k, vals, E * D)
 
-    def _contributions(self, k: int, Wint, forms) -> tuple:
-        """``M[j] = outer(W[:, j], forms[j])`` flattened, as int64 if provably safe."""
+    def _int64_arrays(self, k: int, Wint, forms: Sequence[Form | None]) -> tuple | None:
+        """``(W, H)``: layer ``k``'s integer weights and ``forms`` (None as a zero row) as
+        int64 arrays, or None unless every sum of products ``W @ H`` provably fits
+        (``max |W| * max |H| * len(forms) < 2**62``)."""
         import numpy as np
 
+        maxW, W64 = self._int64_weights(k, Wint)
+        if W64 is None:
+            return None
         w = len(forms)
-        objs = np.empty(w + 1, dtype=object)
-        for i, f in enumerate(forms):
-            objs[i] = f
-        ar = np.arange(w)
-        maxW = self._maxw.get(k)
-        if maxW is None:
-            maxW = self._maxw[k] = max((abs(v) for row in Wint for v in row), default=0)
-        maxH = max((abs(v) for f in forms for v in f), default=0)
+        n1 = self.n + 1
+        zero = (0,) * n1
+        try:
+            H64 = np.array([zero if h is None else h for h in forms], dtype=np.int64).reshape(w, n1)
+        except OverflowError:
+            return None
+        maxH = max(int(H64.max(initial=0)), -int(H64.min(initial=0)))
         if maxW * maxH * max(w, 1) >= 1 << 62:
-            return None, objs, ar
-        W64 = np.array(Wint, dtype=np.int64).reshape(len(Wint), w)
-        H64 = np.array(forms, dtype=np.int64).reshape(w, self.n + 1)
-        M = (W64.T[:, :, None] * H64[:, None, :]).reshape(w, -1)
-        return M, objs, ar
+            return None
+        return W64, H64
+
+    def _int64_weights(self, k: int, Wint) -> tuple:
+        """``(max |W|, W as int64 or None if it does not fit)`` for layer ``k`` (cached)."""
+        import numpy as np
+
+        entry = self._maxw.get(k)
+        if entry is None:
+            maxW = max((abs(v) for row in Wint for v in row), default=0)
+            shape = (len(Wint), len(Wint[0]) if Wint else 0)
+            W64 = np.array(Wint, dtype=np.int64).reshape(shape) if maxW < 1 << 62 else None
+            entry = self._maxw[k] = (maxW, W64)
+        return entry
 
     def _fmpz(self, k: int, idx: int, Wint):
         key = (k, idx)

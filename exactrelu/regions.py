@@ -345,7 +345,7 @@ class _Walker:
         return st
 
 
-@gc_paused()
+@gc_paused(long_lived=True)
 def enumerate_regions(net: Network, domain: Polytope, *, max_regions: int | None = None,
                       time_limit: float | None = None,
                       progress: Callable[[Progress], Any] | None = None,
@@ -508,25 +508,20 @@ def _process(st: _State, node: TreeNode, kern: IntNet, net: Network, relu_off, L
         amin = Fv.argmin(axis=1).tolist()
         amax = Fv.argmax(axis=1).tolist()
         failed = []
-        # Farkas vectors at the proposed minimising vertices, one batch per vertex
-        by_vertex: dict[int, list] = {}
-        for k in work:
-            form = forms[pend[k]]
-            if mins[k] > 0:
-                by_vertex.setdefault(amin[k], []).append((k, form))
-            elif maxs[k] < 0:
-                by_vertex.setdefault(amax[k], []).append((k, tuple(-v for v in form)))
-        proofs: dict[int, Any] = {}
-        for vi, items in by_vertex.items():
-            for (k, _), y in zip(items, cell.farkas_at_many([f for _, f in items], vi)):
-                proofs[k] = y
+        proofs = _stable_proofs(cell, forms, pend, work, mins, maxs, amin, amax, st.D)
+        decisions = node.decisions
+        bits = st.bits
         for k in work:
             j = pend[k]
             u = off + j
             y = proofs.get(k)
             if y is not None:
-                node.decisions.append((u, "+" if mins[k] > 0 else "-", cell.exact_multipliers(y, st.D)))
-                st.bits[u] = 49 if mins[k] > 0 else 48
+                if mins[k] > 0:
+                    decisions.append((u, "+", y))
+                    bits[u] = 49
+                else:
+                    decisions.append((u, "-", y))
+                    bits[u] = 48
                 continue
             if not _decide_exactly(cell, forms[j], u, node, st):
                 failed.append(k)
@@ -580,6 +575,34 @@ def _process(st: _State, node: TreeNode, kern: IntNet, net: Network, relu_off, L
         stack.append(_State(cpos, st.layer, st.outs, forms, st.D, list(rest), bpos, node, "+", wpos, st.forms_f,
                             st.path + (2 * code,)))
         return None
+
+
+def _stable_proofs(cell: Cell, forms, pend: list[int], work: list[int], mins: list[float], maxs: list[float],
+                   amin: list[int], amax: list[int], D: int) -> dict[int, Any]:
+    """Exact multipliers for the units ``pend[k]`` (``k`` in ``work``) that the floats
+    propose as stable (``mins[k] > 0`` or ``maxs[k] < 0``), tried at the proposed
+    minimising vertex of ``form`` or ``-form``, one batch per vertex.
+
+    Returns ``{k: multipliers or None}`` (None: no proof there, decide another way); floats
+    only choose the vertex, :meth:`Cell.sign_proofs_at` decides exactly.
+    """
+    by_vertex: dict[int, tuple[list[int], list]] = {}
+    for k in work:
+        if mins[k] > 0:
+            vi, form = amin[k], forms[pend[k]]
+        elif maxs[k] < 0:
+            vi, form = amax[k], tuple([-v for v in forms[pend[k]]])
+        else:
+            continue
+        batch = by_vertex.get(vi)
+        if batch is None:
+            batch = by_vertex[vi] = ([], [])
+        batch[0].append(k)
+        batch[1].append(form)
+    proofs: dict[int, Any] = {}
+    for vi, (ks, fs) in by_vertex.items():
+        proofs.update(zip(ks, cell.sign_proofs_at(fs, vi, D)))
+    return proofs
 
 
 def _split_witnesses(w: tuple, form, cpos: Cell, cneg: Cell) -> tuple[tuple, tuple]:

@@ -198,7 +198,8 @@ def test_nd_adjacency_fast_path_matches_exact_lp(seed):
 
 
 def test_masked_layer_forms_equal_the_general_product():
-    """The int64 fast path gives exactly layer_forms' result, and steps aside for huge numbers."""
+    """The int64 fast paths (masked_layer_forms, and layer_forms for one source) give exactly
+    the python-flint product's result, and step aside for huge numbers."""
     import random
 
     import numpy as np
@@ -212,24 +213,28 @@ def test_masked_layer_forms_equal_the_general_product():
         kern = IntNet(net)
         outs = ((tuple(identity_forms(2)), 1),)
         forms, D = kern.layer_forms(1, outs)
+        assert (forms, D) == kern._flint_layer_forms(1, outs)
         for k in (2, 3):
             mask = np.array([rng.random() < 0.5 for _ in forms])
             got = kern.masked_layer_forms(k, forms, D, mask)
             masked = tuple(f if m else None for f, m in zip(forms, mask))
             assert got is not None and got[0] == masked
             assert got[1] == kern.layer_forms(k, outs + ((masked, D),))
+            assert got[1] == kern._flint_layer_forms(k, outs + ((masked, D),))
             outs = outs + ((masked, D),)
             forms, D = got[1]
     huge = tuple((3 ** 60, -(5 ** 40), 7) for _ in range(7))
     kern = IntNet(random_network([7, 5], seed=1))
     assert kern.masked_layer_forms(2, huge, 1, np.ones(7, dtype=bool)) is None
+    assert kern.layer_forms(2, [None, (huge, 1)]) == kern._flint_layer_forms(2, [None, (huge, 1)])
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.integers(0, 10 ** 6), st.integers(3, 4))
+@given(st.integers(0, 10 ** 6), st.integers(2, 4))
 def test_farkas_at_many_equals_farkas_at(seed, n):
     """The batched Farkas vectors at a vertex are exactly the one-at-a-time ones, and each
-    proves its form non-negative on the cell (checked at every vertex)."""
+    proves its form non-negative on the cell (checked at every vertex); the batched exact
+    multipliers (:meth:`Cell.sign_proofs_at`) are exactly ``exact_multipliers`` of them."""
     from exactrelu.cells import Cell
 
     rng = random.Random(seed)
@@ -239,7 +244,7 @@ def test_farkas_at_many_equals_farkas_at(seed, n):
         form = tuple(rng.randint(-3, 3) for _ in range(n)) + (rng.randint(-1, 1),)
         vals = cell.values(form)
         if min(vals) < 0 < max(vals):
-            cell = cell.split(form, (1, 1), vals)[rng.randint(0, 1)]
+            cell = cell.split(form, (rng.randint(1, 5), rng.randint(1, 3)), vals)[rng.randint(0, 1)]
     proved = 0
     for i, (X, W) in enumerate(cell.vertices):
         forms = [tuple(rng.randint(-4, 4) for _ in range(n)) + (rng.randint(-9, 9),) for _ in range(6)]
@@ -253,8 +258,27 @@ def test_farkas_at_many_equals_farkas_at(seed, n):
             forms.append(tuple(g) + (-sum(gi * xi for gi, xi in zip(g, X)) // W + rng.randint(0, 2),))
         many = cell.farkas_at_many(forms, i)
         assert many == [cell.farkas_at(f, i) for f in forms]
+        scale = rng.randint(1, 6)
+        assert cell.sign_proofs_at(forms, i, scale) == [
+            None if y is None else cell.exact_multipliers(y, scale) for y in many]
         for f, y in zip(forms, many):
             if y is not None:  # form >= 0 at every vertex
                 assert min(cell.values(f)) >= 0
                 proved += 1
     assert proved >= len(cell.vertices)
+
+
+def test_inverse_2x2_equals_flint_inverse():
+    """The python-int 2x2 basis inverse is exactly python-flint's (numerator, least
+    denominator), singular bases included."""
+    from exactrelu.cells import _flint_inverse, _inverse_2x2
+
+    rng = random.Random(5)
+    for _ in range(3000):
+        R = rng.choice([3, 10, 1000, 10 ** 20])
+        k = rng.choice([1, 1, 2, 6])
+        rows = [tuple(k * rng.randint(-R, R) for _ in range(2)) for _ in range(2)]
+        _, d, Nz = _flint_inverse(rows)
+        N, d2, _ = _inverse_2x2(rows)
+        assert d2 == d
+        assert N == (None if Nz is None else [[int(x) for x in r] for r in Nz.tolist()])
