@@ -156,8 +156,9 @@ def number_reader() -> Callable[[Any], tuple[int, int]]:
         if r is not None:
             return r
         p, slash, q = s.partition("/")
-        digits = p[1:] if p[:1] == "-" else p
-        if not (digits.isdigit() and digits.isascii() and (not slash or (q.isdigit() and q.isascii()))):
+        # all ASCII; p is digits with an optional leading minus; q (after a slash) is digits
+        if not (s.isascii() and (p.isdigit() or (p[:1] == "-" and p[1:].isdigit()))
+                and (q.isdigit() or not slash)):
             raise CertificateMalformed(f"malformed number {s[:40]!r} (expected 'p/q' or 'p')")
         if len(s) < 4000:
             r = (int(p), int(q) if slash else 1)
@@ -401,8 +402,20 @@ def farkas_proves(num: Callable, rows: list[Form], sign: int, form: Form, raw: A
     """:func:`_farkas_vector` and :func:`farkas_holds` in one pass (the hot path).
 
     Keeps ``acc / D = sign*form - sum_i y_i row_i`` exactly, with ``D`` the running lcm of
-    the denominators seen; rejects (with ``rule``) a missing row or a negative multiplier.
+    the denominators seen; rejects (with ``rule``) a missing row or a negative multiplier,
+    the rejection's data being ``row`` and then ``where``.
     """
+    try:
+        return _farkas_proves(num, rows, sign, form, raw, rule)
+    except CertificateInvalid as exc:
+        exc.data.update(where)
+        raise
+
+
+def _farkas_proves(num: Callable, rows: list[Form], sign: int, form: Form, raw: Any, rule: str) -> bool:
+    """:func:`farkas_proves` without the location data (a rejection's data is ``{"row": i}``);
+    the caller adds its location to a raised :class:`CertificateInvalid` (no keyword dict is
+    built per call on the hot path)."""
     if type(raw) is not list:
         raise CertificateMalformed("a Farkas vector must be a list of [row, value] pairs")
     v, D = form
@@ -415,9 +428,9 @@ def farkas_proves(num: Callable, rows: list[Form], sign: int, form: Form, raw: A
         p, q = num(item[1])
         if p <= 0 or not 0 <= i < nrows:
             if not 0 <= i < nrows:
-                raise _invalid(rule, f"Farkas vector uses row {i}, the cell has rows 0..{nrows - 1}", row=i, **where)
+                raise _invalid(rule, f"Farkas vector uses row {i}, the cell has rows 0..{nrows - 1}", row=i)
             if p < 0:
-                raise _invalid(rule, f"negative Farkas multiplier {_fmt(p, q)} on row {i}", row=i, **where)
+                raise _invalid(rule, f"negative Farkas multiplier {_fmt(p, q)} on row {i}", row=i)
             continue
         rv, rd = rows[i]
         e = q * rd
@@ -434,8 +447,12 @@ def farkas_proves(num: Callable, rows: list[Form], sign: int, form: Form, raw: A
 def stable_farkas(ctx: Context, rows: list[Form], form: Form, sign: str, raw: Any, node_id: int,
                   unit: int) -> None:
     """Rule ``stable-farkas``: ``[u, "+", y]`` proves ``z_u >= 0``, ``[u, "-", y]`` ``z_u <= 0``."""
-    if not farkas_proves(ctx.num, rows, -1 if sign == "+" else 1, form, raw, "stable-farkas", node=node_id,
-                         unit=unit):
+    try:
+        proved = _farkas_proves(ctx.num, rows, -1 if sign == "+" else 1, form, raw, "stable-farkas")
+    except CertificateInvalid as exc:
+        exc.data.update(node=node_id, unit=unit)
+        raise
+    if not proved:
         what = "z >= 0" if sign == "+" else "z <= 0"
         raise _invalid("stable-farkas", f"node {node_id}: the Farkas vector of unit {unit} does not prove {what} "
                        "(identity or constant fails)", node=node_id, unit=unit, sign=sign)

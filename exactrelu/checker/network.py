@@ -96,11 +96,11 @@ def canonical_sha256(obj: object) -> str:
 
 
 # ----------------------------------------------------------------------------- forms
-def reduce_form(v: list[int], d: int) -> tuple[tuple[int, ...], int]:
+def reduce_form(v: "list[int] | tuple[int, ...]", d: int) -> tuple[tuple[int, ...], int]:
     """``(v, d)`` divided by the gcd of all its entries (``d > 0`` is kept positive)."""
     g = math.gcd(d, *v)
     if g > 1:
-        return tuple(c // g for c in v), d // g
+        return tuple([c // g for c in v]), d // g
     return tuple(v), d
 
 
@@ -146,27 +146,27 @@ class Network:
     def layer_pre(self, k: int, outs: list) -> list[tuple[tuple[int, ...], int]]:
         """Pre-activation forms of layer ``k`` given the output forms of all earlier layers.
 
-        Inputs that are the zero form (inactive units) are skipped."""
+        Inputs that are the zero form (inactive units) are skipped. With ``D`` the lcm of the
+        live inputs' denominators, unit ``(w, c, e)`` gets ``(w . cols + c D) / (e D)`` where
+        ``cols`` are the live inputs' coefficient columns over ``D``: the sums run column by
+        column over all units (``len(cols)`` list passes instead of one per unit)."""
         lay = self.layers[k - 1]
         zero = self.zero
         forms = [f for s in lay.sources for f in outs[s]]
         idx = [i for i, f in enumerate(forms) if f is not zero]
+        if not idx:
+            return [reduce_form([0] * self.n_inputs + [c], e) for _, c, e in lay.units]
         live = [forms[i] for i in idx] if len(idx) < len(forms) else forms
-        D = math.lcm(*[d for _, d in live]) if live else 1
+        D = math.lcm(*[d for _, d in live])
         cols = list(zip(*[v if d == D else [c * (D // d) for c in v] for v, d in live]))
-        if not live:
-            cols = [()] * (self.n_inputs + 1)
-        pick = None if len(idx) == len(forms) else itemgetter(*idx) if len(idx) > 1 else None
-        res = []
-        for w, c, e in lay.units:
-            if pick is not None:
-                w = pick(w)
-            elif len(idx) < len(forms):
-                w = [w[i] for i in idx]
-            num = [sum(map(mul, w, col)) for col in cols]
-            num[-1] += c * D
-            res.append(reduce_form(num, e * D))
-        return res
+        weights = [w for w, _, _ in lay.units]
+        if len(idx) == 1:
+            weights = [(w[idx[0]],) for w in weights]
+        elif len(idx) < len(forms):
+            weights = list(map(itemgetter(*idx), weights))
+        sums = [[sum(map(mul, w, col)) for w in weights] for col in cols]
+        sums[-1] = [s + c * D for s, (_, c, _) in zip(sums[-1], lay.units)]
+        return [reduce_form(num, e * D) for num, (_, _, e) in zip(zip(*sums), lay.units)]
 
     def relu_out(self, pre: list, bits: bytes, offset: int) -> list:
         """Output forms of a ReLU layer: the pre-activation where the bit is ``b'1'``, else
