@@ -401,8 +401,8 @@ def farkas_proves(num: Callable, rows: list[Form], sign: int, form: Form, raw: A
                   **where: Any) -> bool:
     """:func:`_farkas_vector` and :func:`farkas_holds` in one pass (the hot path).
 
-    Keeps ``acc / D = sign*form - sum_i y_i row_i`` exactly, with ``D`` the running lcm of
-    the denominators seen; rejects (with ``rule``) a missing row or a negative multiplier,
+    Keeps ``acc / D = sign*form - sum_i y_i row_i`` exactly, ``D > 0`` a common multiple of
+    the denominators seen (multiplied by a new one unless it already divides ``D``); rejects (with ``rule``) a missing row or a negative multiplier,
     the rejection's data being ``row`` and then ``where``.
     """
     try:
@@ -434,13 +434,13 @@ def _farkas_proves(num: Callable, rows: list[Form], sign: int, form: Form, raw: 
             continue
         rv, rd = rows[i]
         e = q * rd
-        if D % e:
-            L = D // math.gcd(D, e) * e
-            f = L // D
-            acc = [a * f for a in acc]
-            D = L
-        c = p * (D // e)
-        acc = [a - c * r for a, r in zip(acc, rv)]
+        if D % e:  # acc/D - (p/e) rv = (e acc - p D rv) / (D e)
+            c = p * D
+            acc = [a * e - c * r for a, r in zip(acc, rv)]
+            D *= e
+        else:  # e divides D: acc/D - (p/e) rv = (acc - p (D/e) rv) / D
+            c = p * (D // e)
+            acc = [a - c * r for a, r in zip(acc, rv)]
     return acc[-1] <= 0 and not any(acc[:-1])
 
 
@@ -803,6 +803,25 @@ def _parse_adjacency(ctx: Context) -> list[_Adjacency]:
     return out
 
 
+def _differ_exactly_at(units: list[int], pa: str, pb: str) -> bool:
+    """Whether the sorted list ``units`` is exactly the list of positions where the full
+    (``'0'``/``'1'``) patterns ``pa`` and ``pb`` differ.
+
+    With ``x`` the XOR of the patterns read as binary numbers (position ``u`` is bit
+    ``L - 1 - u``): ``units`` must be strictly increasing, in ``0 .. L-1``, each a set bit
+    of ``x``, and as many as ``x`` has set bits; a strictly increasing list of that many
+    differing positions is the list of all of them.
+
+    >>> _differ_exactly_at([1, 3], "0110", "0011"), _differ_exactly_at([1], "0110", "0011")
+    (True, False)
+    """
+    L = len(pa)
+    x = int(pa, 2) ^ int(pb, 2)
+    if x.bit_count() != len(units) or any(a >= b for a, b in zip(units, units[1:])):
+        return False
+    return all(0 <= u < L and x >> (L - 1 - u) & 1 for u in units)
+
+
 def adjacency(ctx: Context, e: _Adjacency, leaf: Leaf | None = None, patterns: dict | None = None) -> None:
     """Rule ``adjacency``.
 
@@ -833,8 +852,8 @@ def adjacency(ctx: Context, e: _Adjacency, leaf: Leaf | None = None, patterns: d
         if end not in patterns:
             raise _invalid("adjacency", f"{where}: node {end} is not a leaf", entry=e.i, node=end)
     pa, pb = patterns[e.a], patterns[e.b]
-    diff = [u for u, (x, y) in enumerate(zip(pa, pb)) if x != y]
-    if sorted(e.units) != diff:
+    if not _differ_exactly_at(sorted(e.units), pa, pb):
+        diff = [u for u, (x, y) in enumerate(zip(pa, pb)) if x != y]
         raise _invalid("adjacency", f"{where}: 'units' is {e.units[:50]}, the patterns differ in {diff[:50]}",
                        entry=e.i)
 
