@@ -166,6 +166,10 @@ class Layer:
         >>> lay.dot_columns([0, 1], [(7, 4), (-1, 0)])
         [[17, 6], [-3, 2]]
         """
+        if self.width == 1:  # one unit: digit 0 alone, its weights are the packed integers
+            w = self.units[0][0]
+            live = [w[j] for j in idx]
+            return [[sum(map(mul, col, live))] for col in cols]
         cbits = max(map(abs, chain.from_iterable(cols))).bit_length()
         B = -(-(len(idx).bit_length() + self.wbits + cbits + 1) // 8) * 8
         packed, offset = self.packed_weights(B)
