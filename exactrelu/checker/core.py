@@ -822,6 +822,27 @@ def _differ_exactly_at(units: list[int], pa: str, pb: str) -> bool:
     return all(0 <= u < L and x >> (L - 1 - u) & 1 for u in units)
 
 
+def _first_bad_row(vals: list[int], rows: tuple, h: tuple) -> tuple[int, bool] | None:
+    """The first row ``r`` (in row order) that the witness violates (``vals[r] > 0``:
+    ``(r, True)``) or makes tight without being a multiple of the hyperplane ``h``
+    (``vals[r] == 0``: ``(r, False)``); None if there is none. ``vals[r]`` is row ``r``
+    at the witness. Only the tight rows before the first violated one are compared with
+    ``h``, found by C-level searches of ``vals``."""
+    stop = len(vals)
+    if vals and max(vals) > 0:
+        stop = next(r for r, v in enumerate(vals) if v > 0)
+    j = next(c for c, hc in enumerate(h) if hc)
+    hj = h[j]
+    r = -1
+    while 0 in vals[r + 1:stop]:
+        r = vals.index(0, r + 1, stop)
+        rv = rows[r][0]
+        rj = rv[j]
+        if any(x * hj != rj * hc for x, hc in zip(rv, h)):
+            return r, False
+    return (stop, True) if stop < len(vals) else None
+
+
 def adjacency(ctx: Context, e: _Adjacency, leaf: Leaf | None = None, patterns: dict | None = None) -> None:
     """Rule ``adjacency``.
 
@@ -834,18 +855,12 @@ def adjacency(ctx: Context, e: _Adjacency, leaf: Leaf | None = None, patterns: d
     if leaf is not None:
         if sum(map(mul, h, w)) != 0:
             raise _invalid("adjacency", f"{where}: the witness is not on the hyperplane", entry=e.i)
-        j = next(c for c, hc in enumerate(h) if hc)
-        hj = h[j]
-        for r, (rv, _) in enumerate(leaf.rows):
-            s = sum(map(mul, rv, w))
-            if s > 0:
-                raise _invalid("adjacency", f"{where}: the witness violates row {r} of leaf {leaf.id}",
-                               entry=e.i, node=leaf.id, row=r)
-            if s == 0:
-                rj = rv[j]
-                if any(x * hj != rj * hc for x, hc in zip(rv, h)):
-                    raise _invalid("adjacency", f"{where}: row {r} of leaf {leaf.id} is tight at the witness "
-                                   "but not a multiple of the hyperplane", entry=e.i, node=leaf.id, row=r)
+        bad = _first_bad_row([sum(map(mul, rv, w)) for rv, _ in leaf.rows], leaf.rows, h)
+        if bad is not None:
+            r, violated = bad
+            msg = (f"the witness violates row {r} of leaf {leaf.id}" if violated else
+                   f"row {r} of leaf {leaf.id} is tight at the witness but not a multiple of the hyperplane")
+            raise _invalid("adjacency", f"{where}: {msg}", entry=e.i, node=leaf.id, row=r)
         return
     assert patterns is not None
     for end in (e.a, e.b):
