@@ -402,8 +402,9 @@ def farkas_proves(num: Callable, rows: list[Form], sign: int, form: Form, raw: A
     """:func:`_farkas_vector` and :func:`farkas_holds` in one pass (the hot path).
 
     Keeps ``acc / D = sign*form - sum_i y_i row_i`` exactly, ``D > 0`` a common multiple of
-    the denominators seen (multiplied by a new one unless it already divides ``D``); rejects (with ``rule``) a missing row or a negative multiplier,
-    the rejection's data being ``row`` and then ``where``.
+    the denominators seen (multiplied by a new one unless it already divides ``D``);
+    rejects (with ``rule``) a missing row or a negative multiplier, the rejection's data
+    being ``row`` and then ``where``.
     """
     try:
         return _farkas_proves(num, rows, sign, form, raw, rule)

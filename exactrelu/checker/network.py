@@ -145,7 +145,7 @@ class Layer:
         ``i``), and the offset ``sum_i 2^(B-1) 2^(iB)`` for :func:`unpack_digits`; cached per ``B``."""
         got = self._packed.get(B)
         if got is None:
-            if len(self._packed) >= 64:  # bounded: B grows with the forms' sizes
+            if len(self._packed) >= 8:  # bounded memory: a layer sees only a few values of B
                 self._packed.clear()
             n_in = len(self.units[0][0])
             packed = [sum(w[j] << (i * B) for i, (w, _, _) in enumerate(self.units)) for j in range(n_in)]
