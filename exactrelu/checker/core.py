@@ -781,6 +781,10 @@ class _Adjacency:
     def __init__(self, i: int, a: int, b: int, h: tuple, w: Point, units: list) -> None:
         self.i, self.a, self.b, self.h, self.w, self.units = i, a, b, h, w, units
 
+    def where(self) -> str:
+        """The entry's name in rejection messages (built only when one is raised)."""
+        return f"adjacency entry {self.i} ({self.a}, {self.b})"
+
 
 def _parse_adjacency(ctx: Context) -> list[_Adjacency]:
     raw = ctx.cert.get("adjacency", [])
@@ -817,7 +821,7 @@ def _differ_exactly_at(units: list[int], pa: str, pb: str) -> bool:
     (True, False)
     """
     L = len(pa)
-    x = int(pa, 2) ^ int(pb, 2)
+    x = int(pa, 2) ^ int(pb, 2) if L else 0  # (a network without ReLU units has empty patterns)
     if x.bit_count() != len(units) or any(a >= b for a, b in zip(units, units[1:])):
         return False
     return all(0 <= u < L and x >> (L - 1 - u) & 1 for u in units)
@@ -851,26 +855,25 @@ def adjacency(ctx: Context, e: _Adjacency, leaf: Leaf | None = None, patterns: d
     hyperplane, satisfies every row of the leaf, and every row tight there is a multiple of
     the hyperplane. With ``patterns`` (after the walk): both ends are leaves and ``units``
     lists exactly the units whose bits differ."""
-    where = f"adjacency entry {e.i} ({e.a}, {e.b})"
     h, w = e.h, e.w
     if leaf is not None:
         if sum(map(mul, h, w)) != 0:
-            raise _invalid("adjacency", f"{where}: the witness is not on the hyperplane", entry=e.i)
+            raise _invalid("adjacency", f"{e.where()}: the witness is not on the hyperplane", entry=e.i)
         bad = _first_bad_row([sum(map(mul, rv, w)) for rv, _ in leaf.rows], leaf.rows, h)
         if bad is not None:
             r, violated = bad
             msg = (f"the witness violates row {r} of leaf {leaf.id}" if violated else
                    f"row {r} of leaf {leaf.id} is tight at the witness but not a multiple of the hyperplane")
-            raise _invalid("adjacency", f"{where}: {msg}", entry=e.i, node=leaf.id, row=r)
+            raise _invalid("adjacency", f"{e.where()}: {msg}", entry=e.i, node=leaf.id, row=r)
         return
     assert patterns is not None
     for end in (e.a, e.b):
         if end not in patterns:
-            raise _invalid("adjacency", f"{where}: node {end} is not a leaf", entry=e.i, node=end)
+            raise _invalid("adjacency", f"{e.where()}: node {end} is not a leaf", entry=e.i, node=end)
     pa, pb = patterns[e.a], patterns[e.b]
     if not _differ_exactly_at(sorted(e.units), pa, pb):
         diff = [u for u, (x, y) in enumerate(zip(pa, pb)) if x != y]
-        raise _invalid("adjacency", f"{where}: 'units' is {e.units[:50]}, the patterns differ in {diff[:50]}",
+        raise _invalid("adjacency", f"{e.where()}: 'units' is {e.units[:50]}, the patterns differ in {diff[:50]}",
                        entry=e.i)
 
 
