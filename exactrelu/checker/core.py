@@ -156,8 +156,9 @@ def number_reader() -> Callable[[Any], tuple[int, int]]:
         if r is not None:
             return r
         p, slash, q = s.partition("/")
-        digits = p[1:] if p[:1] == "-" else p
-        if not (digits.isdigit() and digits.isascii() and (not slash or (q.isdigit() and q.isascii()))):
+        # all ASCII; p is digits with an optional leading minus; q (after a slash) is digits
+        if not (s.isascii() and (p.isdigit() or (p[:1] == "-" and p[1:].isdigit()))
+                and (q.isdigit() or not slash)):
             raise CertificateMalformed(f"malformed number {s[:40]!r} (expected 'p/q' or 'p')")
         if len(s) < 4000:
             r = (int(p), int(q) if slash else 1)
@@ -400,9 +401,22 @@ def farkas_proves(num: Callable, rows: list[Form], sign: int, form: Form, raw: A
                   **where: Any) -> bool:
     """:func:`_farkas_vector` and :func:`farkas_holds` in one pass (the hot path).
 
-    Keeps ``acc / D = sign*form - sum_i y_i row_i`` exactly, with ``D`` the running lcm of
-    the denominators seen; rejects (with ``rule``) a missing row or a negative multiplier.
+    Keeps ``acc / D = sign*form - sum_i y_i row_i`` exactly, ``D > 0`` a common multiple of
+    the denominators seen (multiplied by a new one unless it already divides ``D``);
+    rejects (with ``rule``) a missing row or a negative multiplier, the rejection's data
+    being ``row`` and then ``where``.
     """
+    try:
+        return _farkas_proves(num, rows, sign, form, raw, rule)
+    except CertificateInvalid as exc:
+        exc.data.update(where)
+        raise
+
+
+def _farkas_proves(num: Callable, rows: list[Form], sign: int, form: Form, raw: Any, rule: str) -> bool:
+    """:func:`farkas_proves` without the location data (a rejection's data is ``{"row": i}``);
+    the caller adds its location to a raised :class:`CertificateInvalid` (no keyword dict is
+    built per call on the hot path)."""
     if type(raw) is not list:
         raise CertificateMalformed("a Farkas vector must be a list of [row, value] pairs")
     v, D = form
@@ -415,27 +429,31 @@ def farkas_proves(num: Callable, rows: list[Form], sign: int, form: Form, raw: A
         p, q = num(item[1])
         if p <= 0 or not 0 <= i < nrows:
             if not 0 <= i < nrows:
-                raise _invalid(rule, f"Farkas vector uses row {i}, the cell has rows 0..{nrows - 1}", row=i, **where)
+                raise _invalid(rule, f"Farkas vector uses row {i}, the cell has rows 0..{nrows - 1}", row=i)
             if p < 0:
-                raise _invalid(rule, f"negative Farkas multiplier {_fmt(p, q)} on row {i}", row=i, **where)
+                raise _invalid(rule, f"negative Farkas multiplier {_fmt(p, q)} on row {i}", row=i)
             continue
         rv, rd = rows[i]
         e = q * rd
-        if D % e:
-            L = D // math.gcd(D, e) * e
-            f = L // D
-            acc = [a * f for a in acc]
-            D = L
-        c = p * (D // e)
-        acc = [a - c * r for a, r in zip(acc, rv)]
+        if D % e:  # acc/D - (p/e) rv = (e acc - p D rv) / (D e)
+            c = p * D
+            acc = [a * e - c * r for a, r in zip(acc, rv)]
+            D *= e
+        else:  # e divides D: acc/D - (p/e) rv = (acc - p (D/e) rv) / D
+            c = p * (D // e)
+            acc = [a - c * r for a, r in zip(acc, rv)]
     return acc[-1] <= 0 and not any(acc[:-1])
 
 
 def stable_farkas(ctx: Context, rows: list[Form], form: Form, sign: str, raw: Any, node_id: int,
                   unit: int) -> None:
     """Rule ``stable-farkas``: ``[u, "+", y]`` proves ``z_u >= 0``, ``[u, "-", y]`` ``z_u <= 0``."""
-    if not farkas_proves(ctx.num, rows, -1 if sign == "+" else 1, form, raw, "stable-farkas", node=node_id,
-                         unit=unit):
+    try:
+        proved = _farkas_proves(ctx.num, rows, -1 if sign == "+" else 1, form, raw, "stable-farkas")
+    except CertificateInvalid as exc:
+        exc.data.update(node=node_id, unit=unit)
+        raise
+    if not proved:
         what = "z >= 0" if sign == "+" else "z <= 0"
         raise _invalid("stable-farkas", f"node {node_id}: the Farkas vector of unit {unit} does not prove {what} "
                        "(identity or constant fails)", node=node_id, unit=unit, sign=sign)
@@ -763,6 +781,10 @@ class _Adjacency:
     def __init__(self, i: int, a: int, b: int, h: tuple, w: Point, units: list) -> None:
         self.i, self.a, self.b, self.h, self.w, self.units = i, a, b, h, w, units
 
+    def where(self) -> str:
+        """The entry's name in rejection messages (built only when one is raised)."""
+        return f"adjacency entry {self.i} ({self.a}, {self.b})"
+
 
 def _parse_adjacency(ctx: Context) -> list[_Adjacency]:
     raw = ctx.cert.get("adjacency", [])
@@ -786,6 +808,46 @@ def _parse_adjacency(ctx: Context) -> list[_Adjacency]:
     return out
 
 
+def _differ_exactly_at(units: list[int], pa: str, pb: str) -> bool:
+    """Whether the sorted list ``units`` is exactly the list of positions where the full
+    (``'0'``/``'1'``) patterns ``pa`` and ``pb`` differ.
+
+    With ``x`` the XOR of the patterns read as binary numbers (position ``u`` is bit
+    ``L - 1 - u``): ``units`` must be strictly increasing, in ``0 .. L-1``, each a set bit
+    of ``x``, and as many as ``x`` has set bits; a strictly increasing list of that many
+    differing positions is the list of all of them.
+
+    >>> _differ_exactly_at([1, 3], "0110", "0011"), _differ_exactly_at([1], "0110", "0011")
+    (True, False)
+    """
+    L = len(pa)
+    x = int(pa, 2) ^ int(pb, 2) if L else 0  # (a network without ReLU units has empty patterns)
+    if x.bit_count() != len(units) or any(a >= b for a, b in zip(units, units[1:])):
+        return False
+    return all(0 <= u < L and x >> (L - 1 - u) & 1 for u in units)
+
+
+def _first_bad_row(vals: list[int], rows: tuple, h: tuple) -> tuple[int, bool] | None:
+    """The first row ``r`` (in row order) that the witness violates (``vals[r] > 0``:
+    ``(r, True)``) or makes tight without being a multiple of the hyperplane ``h``
+    (``vals[r] == 0``: ``(r, False)``); None if there is none. ``vals[r]`` is row ``r``
+    at the witness. Only the tight rows before the first violated one are compared with
+    ``h``, found by C-level searches of ``vals``."""
+    stop = len(vals)
+    if vals and max(vals) > 0:
+        stop = next(r for r, v in enumerate(vals) if v > 0)
+    j = next(c for c, hc in enumerate(h) if hc)
+    hj = h[j]
+    r = -1
+    while 0 in vals[r + 1:stop]:
+        r = vals.index(0, r + 1, stop)
+        rv = rows[r][0]
+        rj = rv[j]
+        if any(x * hj != rj * hc for x, hc in zip(rv, h)):
+            return r, False
+    return (stop, True) if stop < len(vals) else None
+
+
 def adjacency(ctx: Context, e: _Adjacency, leaf: Leaf | None = None, patterns: dict | None = None) -> None:
     """Rule ``adjacency``.
 
@@ -793,32 +855,25 @@ def adjacency(ctx: Context, e: _Adjacency, leaf: Leaf | None = None, patterns: d
     hyperplane, satisfies every row of the leaf, and every row tight there is a multiple of
     the hyperplane. With ``patterns`` (after the walk): both ends are leaves and ``units``
     lists exactly the units whose bits differ."""
-    where = f"adjacency entry {e.i} ({e.a}, {e.b})"
     h, w = e.h, e.w
     if leaf is not None:
         if sum(map(mul, h, w)) != 0:
-            raise _invalid("adjacency", f"{where}: the witness is not on the hyperplane", entry=e.i)
-        j = next(c for c, hc in enumerate(h) if hc)
-        hj = h[j]
-        for r, (rv, _) in enumerate(leaf.rows):
-            s = sum(map(mul, rv, w))
-            if s > 0:
-                raise _invalid("adjacency", f"{where}: the witness violates row {r} of leaf {leaf.id}",
-                               entry=e.i, node=leaf.id, row=r)
-            if s == 0:
-                rj = rv[j]
-                if any(x * hj != rj * hc for x, hc in zip(rv, h)):
-                    raise _invalid("adjacency", f"{where}: row {r} of leaf {leaf.id} is tight at the witness "
-                                   "but not a multiple of the hyperplane", entry=e.i, node=leaf.id, row=r)
+            raise _invalid("adjacency", f"{e.where()}: the witness is not on the hyperplane", entry=e.i)
+        bad = _first_bad_row([sum(map(mul, rv, w)) for rv, _ in leaf.rows], leaf.rows, h)
+        if bad is not None:
+            r, violated = bad
+            msg = (f"the witness violates row {r} of leaf {leaf.id}" if violated else
+                   f"row {r} of leaf {leaf.id} is tight at the witness but not a multiple of the hyperplane")
+            raise _invalid("adjacency", f"{e.where()}: {msg}", entry=e.i, node=leaf.id, row=r)
         return
     assert patterns is not None
     for end in (e.a, e.b):
         if end not in patterns:
-            raise _invalid("adjacency", f"{where}: node {end} is not a leaf", entry=e.i, node=end)
+            raise _invalid("adjacency", f"{e.where()}: node {end} is not a leaf", entry=e.i, node=end)
     pa, pb = patterns[e.a], patterns[e.b]
-    diff = [u for u, (x, y) in enumerate(zip(pa, pb)) if x != y]
-    if sorted(e.units) != diff:
-        raise _invalid("adjacency", f"{where}: 'units' is {e.units[:50]}, the patterns differ in {diff[:50]}",
+    if not _differ_exactly_at(sorted(e.units), pa, pb):
+        diff = [u for u, (x, y) in enumerate(zip(pa, pb)) if x != y]
+        raise _invalid("adjacency", f"{e.where()}: 'units' is {e.units[:50]}, the patterns differ in {diff[:50]}",
                        entry=e.i)
 
 

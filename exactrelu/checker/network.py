@@ -26,7 +26,8 @@ import json
 import math
 import re
 from fractions import Fraction
-from operator import itemgetter, mul
+from itertools import chain
+from operator import mul
 
 __all__ = ["NetworkFormatError", "Network", "parse_network", "canonical_sha256", "parse_int",
            "input_forms", "reduce_form", "evaluate"]
@@ -96,11 +97,11 @@ def canonical_sha256(obj: object) -> str:
 
 
 # ----------------------------------------------------------------------------- forms
-def reduce_form(v: list[int], d: int) -> tuple[tuple[int, ...], int]:
+def reduce_form(v: "list[int] | tuple[int, ...]", d: int) -> tuple[tuple[int, ...], int]:
     """``(v, d)`` divided by the gcd of all its entries (``d > 0`` is kept positive)."""
     g = math.gcd(d, *v)
     if g > 1:
-        return tuple(c // g for c in v), d // g
+        return tuple([c // g for c in v]), d // g
     return tuple(v), d
 
 
@@ -109,10 +110,26 @@ def input_forms(n: int) -> list[tuple[tuple[int, ...], int]]:
     return [(tuple(1 if c == i else 0 for c in range(n + 1)), 1) for i in range(n)]
 
 
+def unpack_digits(x: int, offset: int, B: int, count: int) -> list[int]:
+    """The digits ``d_0 .. d_{count-1}`` of ``x = sum_i d_i 2^(iB)``, given ``|d_i| < 2^(B-1)``
+    for every ``i``, ``B`` a multiple of 8 and ``offset = sum_i 2^(B-1) 2^(iB)``.
+
+    Exact: ``x + offset = sum_i (d_i + 2^(B-1)) 2^(iB)`` with every ``d_i + 2^(B-1)`` in
+    ``[0, 2^B)``, so these are its base-``2^B`` digits (unique), read off its bytes.
+
+    >>> unpack_digits(5 - 3 * 2**8 + 0 * 2**16, 2**7 + 2**15 + 2**23, 8, 3)
+    [5, -3, 0]
+    """
+    nb = B // 8
+    raw = (x + offset).to_bytes(nb * count, "little")
+    half = 1 << (B - 1)
+    return [int.from_bytes(raw[k:k + nb], "little") - half for k in range(0, nb * count, nb)]
+
+
 class Layer:
     """One layer, compiled: per unit the integer weights over the concatenated sources."""
 
-    __slots__ = ("activation", "sources", "width", "units")
+    __slots__ = ("activation", "sources", "width", "units", "wbits", "_packed")
 
     def __init__(self, activation: str, sources: list[int], width: int,
                  units: list[tuple[tuple[int, ...], int, int]]) -> None:
@@ -120,6 +137,44 @@ class Layer:
         self.sources = sources  # source indices, in the order the weights are concatenated
         self.width = width
         self.units = units  # (integer weights w, integer bias c, denominator e): z = (w.h + c) / e
+        self.wbits = max((abs(x).bit_length() for w, _, _ in units for x in w), default=0)  # |w| < 2^wbits
+        self._packed: dict[int, tuple[list[int], int]] = {}
+
+    def packed_weights(self, B: int) -> tuple[list[int], int]:
+        """Per input ``j`` the integer ``sum_i w_ij 2^(iB)`` (unit ``i``'s weight as digit
+        ``i``), and the offset ``sum_i 2^(B-1) 2^(iB)`` for :func:`unpack_digits`; cached per ``B``."""
+        got = self._packed.get(B)
+        if got is None:
+            if len(self._packed) >= 8:  # bounded memory: a layer sees only a few values of B
+                self._packed.clear()
+            n_in = len(self.units[0][0])
+            packed = [sum(w[j] << (i * B) for i, (w, _, _) in enumerate(self.units)) for j in range(n_in)]
+            offset = sum(1 << (i * B + B - 1) for i in range(self.width))
+            got = self._packed[B] = (packed, offset)
+        return got
+
+    def dot_columns(self, idx: list[int], cols: list[tuple[int, ...]]) -> list[list[int]]:
+        """``[[w_i . col for every unit i] for col in cols]``, ``w_i`` being unit ``i``'s weights
+        on the inputs ``idx`` (``col[t]`` goes with input ``idx[t]``).
+
+        One sum per column: the weights of all units are packed into one integer per input
+        (digit ``i`` = unit ``i``) with ``B - 1 >= bits(len(idx)) + wbits + bits(max |col|)``,
+        so every exact dot product satisfies ``|w_i . col| < 2^(B-1)`` and its digit is
+        recovered exactly by :func:`unpack_digits`.
+
+        >>> lay = Layer("relu", [0], 2, [((3, -1), 0, 1), ((-2, 5), 0, 1)])
+        >>> lay.dot_columns([0, 1], [(7, 4), (-1, 0)])
+        [[17, 6], [-3, 2]]
+        """
+        if self.width == 1:  # one unit: digit 0 alone, its weights are the packed integers
+            w = self.units[0][0]
+            live = [w[j] for j in idx]
+            return [[sum(map(mul, col, live))] for col in cols]
+        cbits = max(map(abs, chain.from_iterable(cols))).bit_length()
+        B = -(-(len(idx).bit_length() + self.wbits + cbits + 1) // 8) * 8
+        packed, offset = self.packed_weights(B)
+        live = [packed[j] for j in idx]
+        return [unpack_digits(sum(map(mul, col, live)), offset, B, self.width) for col in cols]
 
 
 class Network:
@@ -146,27 +201,22 @@ class Network:
     def layer_pre(self, k: int, outs: list) -> list[tuple[tuple[int, ...], int]]:
         """Pre-activation forms of layer ``k`` given the output forms of all earlier layers.
 
-        Inputs that are the zero form (inactive units) are skipped."""
+        Inputs that are the zero form (inactive units) are skipped. With ``D`` the lcm of the
+        live inputs' denominators, unit ``(w, c, e)`` gets ``(w . cols + c D) / (e D)`` where
+        ``cols`` are the live inputs' coefficient columns over ``D`` (the dot products of a
+        column with every unit's weights are one packed sum, :meth:`Layer.dot_columns`)."""
         lay = self.layers[k - 1]
         zero = self.zero
         forms = [f for s in lay.sources for f in outs[s]]
         idx = [i for i, f in enumerate(forms) if f is not zero]
+        if not idx:
+            return [reduce_form([0] * self.n_inputs + [c], e) for _, c, e in lay.units]
         live = [forms[i] for i in idx] if len(idx) < len(forms) else forms
-        D = math.lcm(*[d for _, d in live]) if live else 1
+        D = math.lcm(*[d for _, d in live])
         cols = list(zip(*[v if d == D else [c * (D // d) for c in v] for v, d in live]))
-        if not live:
-            cols = [()] * (self.n_inputs + 1)
-        pick = None if len(idx) == len(forms) else itemgetter(*idx) if len(idx) > 1 else None
-        res = []
-        for w, c, e in lay.units:
-            if pick is not None:
-                w = pick(w)
-            elif len(idx) < len(forms):
-                w = [w[i] for i in idx]
-            num = [sum(map(mul, w, col)) for col in cols]
-            num[-1] += c * D
-            res.append(reduce_form(num, e * D))
-        return res
+        sums = lay.dot_columns(idx, cols)
+        sums[-1] = [s + c * D for s, (_, c, _) in zip(sums[-1], lay.units)]
+        return [reduce_form(num, e * D) for num, (_, _, e) in zip(zip(*sums), lay.units)]
 
     def relu_out(self, pre: list, bits: bytes, offset: int) -> list:
         """Output forms of a ReLU layer: the pre-activation where the bit is ``b'1'``, else
