@@ -150,6 +150,8 @@ def region_descent(net: Network, constraints: Sequence[Any], region: Any, start:
     from scipy.optimize import linprog
 
     n = net.n_inputs
+    if not constraints:  # every point of the region violates an empty conjunction
+        return [float(v) for v in start], float("-inf")
     A, C, B = _disjunct_arrays(constraints, n, net.n_outputs)
     RA = np.array([[float(v) for v in row] for row in region.A]).reshape(len(region.A), n)
     Rb = np.array([float(v) for v in region.b])

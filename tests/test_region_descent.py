@@ -70,6 +70,12 @@ def test_descent_never_decides():
     assert verify(net, prop).verdict == "holds"
 
 
+def test_an_empty_conjunction_is_violated_everywhere():
+    net = _spike()
+    region = parse_vnnlib(HDR1 + "(assert (>= Y_0 5))").input_regions[0]
+    assert region_descent(net, (), region, [0.5]) == ([0.5], float("-inf"))
+
+
 def test_vertex_starts_score_every_vertex_for_every_disjunct():
     net = _spike()
     prop = parse_vnnlib(HDR1 + "(assert (or (>= Y_0 5) (<= Y_0 -2000000)))")
