@@ -34,7 +34,18 @@ from typing import Any
 from .evaluation import _numpy_mats, evaluate_float
 from .network import Network
 
-__all__ = ["pgd_candidates", "pgd_search"]
+__all__ = ["disjunct_arrays", "pgd_candidates", "pgd_search"]
+
+
+def disjunct_arrays(constraints: Any, n_in: int, n_out: int) -> tuple:
+    """A disjunct's constraints ``a . u + c . y <= b`` as float64 arrays ``(A, C, B)`` (one
+    row per constraint)."""
+    import numpy as np
+
+    A = np.array([[float(v) for v in c.a] for c in constraints]).reshape(len(constraints), n_in)
+    C = np.array([[float(v) for v in c.c] for c in constraints]).reshape(len(constraints), n_out)
+    B = np.array([float(c.b) for c in constraints])
+    return A, C, B
 
 
 def _input_gradient(mats: list, relu: list[bool], pres: list, dY: Any) -> Any:
@@ -97,10 +108,8 @@ def pgd_search(net: Network, prop: Any, region: Any, *, starts: int = 256, steps
     C = np.zeros((len(disj), J, net.n_outputs))
     B = np.full((len(disj), J), np.inf)  # padding rows never attain the max
     for k, d in enumerate(disj):
-        for j, c in enumerate(d.constraints):
-            A[k, j] = [float(v) for v in c.a]
-            C[k, j] = [float(v) for v in c.c]
-            B[k, j] = float(c.b)
+        rows = len(d.constraints)
+        A[k, :rows], C[k, :rows], B[k, :rows] = disjunct_arrays(d.constraints, n, net.n_outputs)
     A, C, B = A[owner], C[owner], B[owner]
     U = lo + width * rng.random((starts, n))
     U[0] = (lo + hi) / 2

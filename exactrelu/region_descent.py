@@ -41,6 +41,7 @@ from __future__ import annotations
 import time
 from typing import Any, Sequence
 
+from .attack import disjunct_arrays
 from .evaluation import _numpy_mats, evaluate_float
 from .network import Network
 
@@ -89,16 +90,6 @@ def _violations(U: Any, Y: Any, A: Any, C: Any, B: Any) -> Any:
     return (U @ A.T + Y @ C.T - B).max(axis=1)
 
 
-def _disjunct_arrays(constraints: Sequence[Any], n_in: int, n_out: int):
-    """A disjunct's constraints ``a . u + c . y <= b`` as float64 arrays ``(A, C, B)``."""
-    import numpy as np
-
-    A = np.array([[float(v) for v in c.a] for c in constraints]).reshape(len(constraints), n_in)
-    C = np.array([[float(v) for v in c.c] for c in constraints]).reshape(len(constraints), n_out)
-    B = np.array([float(c.b) for c in constraints])
-    return A, C, B
-
-
 def vertex_starts(net: Network, disjuncts: Sequence[Any], region: Any, limit: int = 1024) -> list[tuple[float, list[float], Any]]:
     """Starting points for :func:`region_descent`: the vertices of ``region`` (the first
     ``limit``; a box's corners), each scored with its float64 violation for every disjunct
@@ -119,7 +110,7 @@ def vertex_starts(net: Network, disjuncts: Sequence[Any], region: Any, limit: in
     for d in disjuncts:
         if d.input_region is not region or not d.constraints:
             continue
-        V = _violations(U, Y, *_disjunct_arrays(d.constraints, net.n_inputs, net.n_outputs))
+        V = _violations(U, Y, *disjunct_arrays(d.constraints, net.n_inputs, net.n_outputs))
         out.extend((float(v), u, d) for v, u in zip(V.tolist(), U.tolist()))
     return out
 
@@ -152,7 +143,7 @@ def region_descent(net: Network, constraints: Sequence[Any], region: Any, start:
     n = net.n_inputs
     if not constraints:  # every point of the region violates an empty conjunction
         return [float(v) for v in start], float("-inf")
-    A, C, B = _disjunct_arrays(constraints, n, net.n_outputs)
+    A, C, B = disjunct_arrays(constraints, n, net.n_outputs)
     RA = np.array([[float(v) for v in row] for row in region.A]).reshape(len(region.A), n)
     Rb = np.array([float(v) for v in region.b])
     lo = np.array([float(v) for v in region.lower])
@@ -166,12 +157,13 @@ def region_descent(net: Network, constraints: Sequence[Any], region: Any, start:
     U = np.clip(np.asarray(start, dtype=float).reshape(1, n), lo, hi)
     Y, pres = evaluate_float(net, U, return_pre=True)
     best_u, best_v = U[0], float(_violations(U, Y, A, C, B)[0])
+    relu = [L.activation.value == "relu" for L in net.layers]
     seen: set[bytes] = set()
     idle = 0
     for _ in range(max_steps):
         if best_v <= 0 or (deadline is not None and time.perf_counter() > deadline):
             break
-        seen.add(_pattern_key(pres, [L.activation.value == "relu" for L in net.layers], 0))
+        seen.add(_pattern_key(pres, relu, 0))
         M, m, G, h = _region_lp_rows(net, pres, 0)
         rows = np.vstack([np.hstack([A + C @ M, -np.ones((len(B), 1))]),
                           np.hstack([G, np.zeros((len(G), 1))]),
@@ -181,7 +173,7 @@ def region_descent(net: Network, constraints: Sequence[Any], region: Any, start:
         if res.status != 0:
             break
         opt = np.clip(res.x[:n], lo, hi)
-        U, pres = _step(net, opt, (A, C, B), width, lo, hi, seen, rng)
+        U, pres = _step(net, relu, opt, (A, C, B), width, lo, hi, seen, rng)
         Yo = evaluate_float(net, opt[None, :])
         v_opt = float(_violations(opt[None, :], Yo, A, C, B)[0])
         if v_opt < best_v:
@@ -193,12 +185,12 @@ def region_descent(net: Network, constraints: Sequence[Any], region: Any, start:
     return best_u.tolist(), best_v
 
 
-def _step(net: Network, opt: Any, disjunct: tuple, width: Any, lo: Any, hi: Any, seen: set, rng: Any):
+def _step(net: Network, relu: list[bool], opt: Any, disjunct: tuple, width: Any, lo: Any, hi: Any, seen: set,
+          rng: Any):
     """The least-violating of random points near ``opt`` that lie in activation regions not
-    in ``seen`` (and its forward pass), or ``(None, None)``."""
+    in ``seen`` (and its forward pass), or ``(None, None)``; ``relu`` flags the ReLU layers."""
     import numpy as np
 
-    relu = [L.activation.value == "relu" for L in net.layers]
     for scale in NEIGHBOUR_SCALES:
         P = np.clip(opt + rng.normal(size=(NEIGHBOUR_SAMPLES, len(opt))) * scale * width, lo, hi)
         Y, pres = evaluate_float(net, P, return_pre=True)

@@ -198,6 +198,7 @@ def _falsify(net: Network, prop: Property, samples: int, rng: random.Random, dea
 ATTACK_TOLERANCE = 1e-6  # candidates float64 sees violating by more than this are not re-checked exactly
 ATTACK_ROUNDS = 16  # gradient-search rounds at most (small nets finish them in well under a second)
 GRADIENT_SHARE = 0.5  # of the attack's seconds; the rest walks activation regions by linear programs
+DESCENT_PATIENCE = 25  # linear programs without progress before a region descent gives up
 
 
 def _attack(net: Network, small: Network, prop: Property, seconds: float, seed: int, deadline: float | None):
@@ -247,9 +248,6 @@ def _attack(net: Network, small: Network, prop: Property, seconds: float, seed: 
             if res is not None:
                 return res
     return None
-
-
-DESCENT_PATIENCE = 25  # linear programs without progress before a region descent gives up
 
 
 def _confirm_float_point(net: Network, prop: Property, region, u: list[float], how: str) -> VerificationResult | None:
