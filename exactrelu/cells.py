@@ -64,7 +64,7 @@ def _int_row(a: Sequence[Fraction], b: Fraction) -> tuple[IntRow, tuple[int, int
 class Cell:
     """A full-dimensional bounded polytope with rows, vertices and incidences (see module)."""
 
-    __slots__ = ("n", "rows", "scales", "vertices", "incidence", "_witness", "_vf", "_adj", "_up")
+    __slots__ = ("n", "rows", "scales", "vertices", "incidence", "_witness", "_vf", "_adj", "_up", "_bd")
 
     def __init__(self, n: int, rows: tuple[IntRow, ...], scales: tuple[tuple[int, int], ...],
                  vertices: list[HVertex], incidence: list[frozenset[int]], witness=None) -> None:
@@ -77,6 +77,7 @@ class Cell:
         self._vf = None
         self._adj: dict = {}  # basis -> exact inverse
         self._up: tuple[dict, int] | None = None  # the parent's cache and row count
+        self._bd: dict[int, tuple | None] = {}  # vertex -> basis_data
 
     def __getstate__(self) -> tuple:
         """Pickled without the float and adjugate caches (recomputed on demand)."""
@@ -87,6 +88,7 @@ class Cell:
         self._vf = None
         self._adj = {}
         self._up = None
+        self._bd = {}
 
     # --- construction --------------------------------------------------------------
     @classmethod
@@ -224,55 +226,53 @@ class Cell:
         return out
 
     def sign_proofs_at(self, forms: list[Sequence[int]], i: int, scale: int) -> list:
-        """For each form, the exact multipliers proving ``form >= 0`` from vertex ``i``, or
-        None: the same as ``exact_multipliers(farkas_at(form, i), scale)`` for each form.
+        """For each form, the evidence that ``form >= 0`` on the cell from vertex ``i``, or
+        None.
 
-        In 2-D at a vertex with two tight rows of non-zero determinant, this is one closed
-        form per form (Cramer's rule on the 2x2 basis, then the rows' scales), computed in
-        one loop with the vertex and basis unpacked once.
+        In 2-D at a vertex with two tight rows of non-zero determinant the evidence is the
+        *vertex basis* ``[r0, r1]`` (one list shared by all forms proved there): the checker
+        recovers the Farkas vector on those two rows by Cramer's rule
+        (proofs/rules/stable-farkas.md). Otherwise it is the exact multipliers,
+        ``exact_multipliers(farkas_at(form, i), scale)``.
         """
         if self.n == 2 and len(self.incidence[i]) == 2:
-            out = self._sign_proofs_2d(forms, i, scale)
+            out = self._sign_proofs_2d(forms, i)
             if out is not None:
                 return out
         mult = self.exact_multipliers
         return [None if y is None else mult(y, scale) for y in self.farkas_at_many(forms, i)]
 
-    def _sign_proofs_2d(self, forms: list[Sequence[int]], i: int, scale: int) -> list | None:
-        """:meth:`sign_proofs_at` at a 2-D vertex with two tight rows (the closed-form
-        branch of :meth:`farkas_at`); None if their determinant is zero."""
-        r0, r1 = self.incidence[i]  # the order farkas_at uses
-        (a, b), (c, d) = self.rows[r0][0], self.rows[r1][0]
-        det = a * d - b * c
-        if not det:
+    def _sign_proofs_2d(self, forms: list[Sequence[int]], i: int) -> list | None:
+        """:meth:`sign_proofs_at` at a 2-D vertex with two tight rows: the vertex basis for
+        each form that is ``>= 0`` at the vertex with both Cramer multipliers ``>= 0``
+        (exactly the test the checker repeats); None if the rows' determinant is zero."""
+        bd = self.basis_data(i)
+        if bd is None:
             return None
-        (x0, x1), W = self.vertices[i]
-        if det < 0:  # y = adj(B) (-g) / det with det > 0
-            a, b, c, d, det = -a, -b, -c, -d, -det
-        (P0, Q0), (P1, Q1) = self.scales[r0], self.scales[r1]
-        q0, q1 = det * scale * Q0, det * scale * Q1
-        gcd = math.gcd
-        out: list = []
-        for g0, g1, h in forms:
-            if g0 * x0 + g1 * x1 + h * W < 0:
-                out.append(None)
-                continue
-            y0 = g1 * c - g0 * d
-            y1 = g0 * b - g1 * a
-            if y0 < 0 or y1 < 0:
-                out.append(None)
-                continue
-            mult = []
-            if y0:
-                p = y0 * P0
-                k = gcd(p, q0)
-                mult.append((r0, p // k, q0 // k))
-            if y1:
-                p = y1 * P1
-                k = gcd(p, q1)
-                mult.append((r1, p // k, q1 // k))
-            out.append(tuple(mult))
-        return out
+        x0, x1, W, a, b, c, d, basis = bd
+        return [basis if (g0 * x0 + g1 * x1 + h * W >= 0 and g1 * c - g0 * d >= 0 and g0 * b - g1 * a >= 0)
+                else None for g0, g1, h in forms]
+
+    def basis_data(self, i: int) -> tuple | None:
+        """For a 2-D vertex with two tight rows of non-zero determinant: ``(x0, x1, W, a, b,
+        c, d, [r0, r1])`` with the rows' coefficients ``(a, b)``, ``(c, d)`` sign-normalised
+        so that ``a d - b c > 0``; None otherwise (cached per vertex)."""
+        cache = self._bd
+        got = cache.get(i, False)
+        if got is not False:
+            return got
+        got = None
+        if self.n == 2 and len(self.incidence[i]) == 2:
+            r0, r1 = self.incidence[i]
+            (a, b), (c, d) = self.rows[r0][0], self.rows[r1][0]
+            det = a * d - b * c
+            if det:
+                if det < 0:
+                    a, b, c, d = -a, -b, -c, -d
+                (x0, x1), W = self.vertices[i]
+                got = (x0, x1, W, a, b, c, d, [r0, r1])
+        cache[i] = got
+        return got
 
     def vertex(self, i: int) -> tuple[Fraction, ...]:
         X, W = self.vertices[i]

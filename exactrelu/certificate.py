@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from fractions import Fraction
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -28,7 +29,8 @@ from .io.native_json import network_to_dict
 from .rationals import format_vector
 from .regions import Partition
 
-__all__ = ["FORMAT", "VERSION", "partition_certificate", "write_certificate", "format_multipliers"]
+__all__ = ["FORMAT", "VERSION", "partition_certificate", "write_certificate", "format_multipliers",
+           "format_evidence", "vertex_basis_multipliers"]
 
 FORMAT = "exactrelu-certificate"
 VERSION = 1
@@ -47,9 +49,34 @@ def format_multipliers(y: Iterable[tuple[int, int, int]]) -> list[list]:
     return [[r, (f"{p}/{q}" if q != 1 else str(p)) if q > 0 else _q(p, q)] for r, p, q in y]
 
 
+def format_evidence(y: "list[int] | Iterable[tuple[int, int, int]]") -> list:
+    """A stable decision's evidence as JSON: a vertex basis ``[r0, r1]`` (a list, 2-D) as
+    it is, multipliers ``((row, p, q), ...)`` through :func:`format_multipliers`."""
+    return y if type(y) is list else format_multipliers(y)
+
+
+def vertex_basis_multipliers(A: "list[list[Fraction]]", q: "list[Fraction]", basis: "list[int]") -> dict[int, Fraction]:
+    """The Farkas vector that a vertex basis ``[i, j]`` stands for (2-D): the ``y_i, y_j``
+    with ``y_i A[i] + y_j A[j] = q``, by Cramer's rule (the checker's recovery, written in
+    Fractions for reading; proofs/rules/stable-farkas.md).
+
+    >>> from fractions import Fraction as F
+    >>> A = [[F(1), F(0)], [F(-1), F(0)], [F(0), F(1)], [F(0), F(-1)]]
+    >>> vertex_basis_multipliers(A, [F(-1, 8), F(0)], [1, 3])
+    {1: Fraction(1, 8), 3: Fraction(0, 1)}
+    """
+    i, j = basis
+    (a0, a1), (b0, b1) = A[i], A[j]
+    det = a0 * b1 - b0 * a1
+    if not det:
+        raise ValueError(f"rows {i} and {j} are parallel: no vertex")
+    return {i: Fraction(q[0] * b1 - q[1] * b0) / det, j: Fraction(a0 * q[1] - a1 * q[0]) / det}
+
+
 def _node_json(nd) -> dict[str, Any]:
     d: dict[str, Any] = {"id": nd.id, "parent": nd.parent, "side": nd.side,
-                         "decisions": [[u, s, format_multipliers(y)] for u, s, y in nd.decisions],
+                         "decisions": [[u, s, y if type(y) is list else format_multipliers(y)]
+                                       for u, s, y in nd.decisions],
                          "split": None}
     if nd.split is not None:
         sp = nd.split

@@ -79,7 +79,8 @@ class TreeNode:
     id: int
     parent: int | None
     side: str | None
-    decisions: list = field(default_factory=list)  # [(unit, '+'|'-', ((row, p, q), ...))]
+    # [(unit, '+'|'-', evidence)]: multipliers ((row, p, q), ...) or a 2-D vertex basis [r0, r1]
+    decisions: list = field(default_factory=list)
     split: dict | None = None  # {"unit", "pos", "neg", "witness_pos", "witness_neg"}
     open: bool = False
     pruned: Any = None  # evidence returned by a ``prune`` hook: the cell was not split further
@@ -507,8 +508,14 @@ def _process(st: _State, node: TreeNode, kern: IntNet, net: Network, relu_off, L
         mins, maxs = mn.tolist(), mx.tolist()
         amin = Fv.argmin(axis=1).tolist()
         amax = Fv.argmax(axis=1).tolist()
-        failed = []
-        proofs = _stable_proofs(cell, forms, pend, work, mins, maxs, amin, amax, st.D)
+        if n == 2:
+            failed = _stable_decisions_2d(cell, forms, pend, work, mins, maxs, amin, amax, st.D, off,
+                                          node.decisions, st.bits)
+            failed = [k for k in failed if not _decide_exactly(cell, forms[pend[k]], off + pend[k], node, st)]
+            work = ()
+        else:
+            failed = []
+            proofs = _stable_proofs(cell, forms, pend, work, mins, maxs, amin, amax, st.D)
         decisions = node.decisions
         bits = st.bits
         for k in work:
@@ -603,6 +610,52 @@ def _stable_proofs(cell: Cell, forms, pend: list[int], work: list[int], mins: li
     for vi, (ks, fs) in by_vertex.items():
         proofs.update(zip(ks, cell.sign_proofs_at(fs, vi, D)))
     return proofs
+
+
+def _stable_decisions_2d(cell: Cell, forms, pend: list[int], work: list[int], mins: list[float],
+                         maxs: list[float], amin: list[int], amax: list[int], D: int, off: int,
+                         decisions: list, bits: bytearray) -> list[int]:
+    """2-D: decide the units ``pend[k]`` (``k`` in ``work``) that the floats propose as
+    stable, each at its proposed minimising vertex (of ``form`` or ``-form``), appending
+    ``(unit, sign, evidence)`` to ``decisions`` and setting ``bits``, in ``work`` order.
+
+    At a vertex with two tight rows the evidence is the vertex basis and the exact test is
+    :meth:`Cell._sign_proofs_2d`'s, written out for both signs; at any other vertex it is
+    :meth:`Cell.sign_proofs_at`. Returns the ``k`` with no proof there (decide another way).
+    """
+    failed: list[int] = []
+    bds = [cell.basis_data(i) for i in range(len(cell.vertices))]
+    append = decisions.append
+    for k in work:
+        j = pend[k]
+        g0, g1, h = forms[j]
+        if mins[k] > 0:
+            vi, pos = amin[k], True
+        elif maxs[k] < 0:
+            vi, pos = amax[k], False
+        else:
+            failed.append(k)
+            continue
+        bd = bds[vi]
+        if bd is None:  # a degenerate vertex: the general Farkas vector
+            f = (g0, g1, h) if pos else (-g0, -g1, -h)
+            y = cell.sign_proofs_at([f], vi, D)[0]
+        else:
+            x0, x1, W, a, b, c, d, y = bd
+            v = g0 * x0 + g1 * x1 + h * W
+            y0 = g1 * c - g0 * d
+            y1 = g0 * b - g1 * a
+            if not (v >= 0 and y0 >= 0 and y1 >= 0 if pos else v <= 0 and y0 <= 0 and y1 <= 0):
+                y = None
+        if y is None:
+            failed.append(k)
+        elif pos:
+            append((off + j, "+", y))
+            bits[off + j] = 49
+        else:
+            append((off + j, "-", y))
+            bits[off + j] = 48
+    return failed
 
 
 def _split_witnesses(w: tuple, form, cpos: Cell, cneg: Cell) -> tuple[tuple, tuple]:

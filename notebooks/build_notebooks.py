@@ -617,6 +617,10 @@ print("root witness:", cert["root_witness"])
 
 The root cell is the whole domain. Its record says: unit 1 is **stable active** (proved
 by a Farkas vector), and the cell is **split** on unit 0, with one witness on each side.
+With two inputs the Farkas vector is written as a **vertex basis** `[i, j]`: the two cell
+rows tight at the vertex where $z_1$ is smallest. The checker recovers the multipliers
+on those two rows itself, by Cramer's rule, and tests them exactly as if they were written
+out (with more inputs, or at a vertex where more rows meet, the multipliers are written out).
 """),
     code(r"""
 print(json.dumps(cert["nodes"][0]))
@@ -624,17 +628,21 @@ print(json.dumps(cert["nodes"][0]))
     md(r"""
 Check the decision by hand. Unit 1 (layer 1) has pre-activation
 $z_1(x) = w \cdot x + b$; the claim `"+"` is $z_1 \ge 0$, i.e. $g = -z_1 \le 0$, so
-$q = -w$, $q_0 = -b$. The Farkas vector puts weight $y_1$ on domain row 1. The identity
-$A^\top y = q$ and the sign condition $b \cdot y + q_0 \le 0$ are plain arithmetic:
+$q = -w$, $q_0 = -b$. The basis `[1, 3]` names domain rows 1 and 3 ($-x_0 \le 1$,
+$-x_1 \le 1$), tight at the corner $(-1, -1)$; solving $y_1 A_1 + y_3 A_3 = q$ puts weight
+$y_1$ on row 1. The identity $A^\top y = q$ and the sign condition $b \cdot y + q_0 \le 0$
+are plain arithmetic:
 """),
     code(r"""
-unit, sign, farkas = cert["nodes"][0]["decisions"][0]
+from exactrelu.certificate import vertex_basis_multipliers
+
+unit, sign, basis = cert["nodes"][0]["decisions"][0]
 layer1 = cert["network"]["layers"][0]
 w = [Fraction(v) for v in layer1["inputs"][0]["weight"][unit]]
 b1 = Fraction(layer1["bias"][unit])
 A = [[Fraction(v) for v in row] for row in cert["domain"]["A"]]
 b = [Fraction(v) for v in cert["domain"]["b"]]
-y = {row: Fraction(val) for row, val in farkas}
+y = vertex_basis_multipliers(A, [-v for v in w], basis)
 print("unit", unit, sign, "| z(x) =", [str(v) for v in w], "· x +", b1, "| y =", {k: str(v) for k, v in y.items()})
 print("A^T y =", [str(sum(y[i] * A[i][j] for i in y)) for j in range(2)], " q = -w =", [str(-v) for v in w])
 print("b·y + q0 =", sum(y[i] * b[i] for i in y) - b1, "<= 0")
@@ -683,12 +691,12 @@ except CertificateInvalid as exc:
     print("rejected by rule", repr(exc.rule), "|", exc.message)
 """),
     md(r"""
-**Change a multiplier** of the Farkas vector above ($y_1 = 1/8 \to 3/16$): the identity
-$A^\top y = q$ no longer holds.
+**Change the vertex basis** above to `[0, 2]`, the corner $(1, 1)$ where $z_1$ is largest:
+the multipliers solved for there are negative, so they prove nothing.
 """),
     code(r"""
 bad = copy.deepcopy(cert)
-bad["nodes"][0]["decisions"][0][2][0][1] = "3/16"
+bad["nodes"][0]["decisions"][0][2] = [0, 2]
 try:
     check_certificate(bad)
 except CertificateInvalid as exc:

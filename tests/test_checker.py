@@ -212,7 +212,16 @@ def reference_accepts(cert: dict) -> bool:
         for u, sign, y in nd["decisions"]:
             g = forms(bits)[0][u]
             q = [-c for c in g] if sign == "+" else list(g)  # prove q.x + q0 <= 0
-            ys = [(r, F(v)) for r, v in y]
+            if y and isinstance(y[0], int):  # a vertex basis [i, j] (2-D): solve for its multipliers
+                if n != 2 or len(y) != 2 or not all(0 <= r < len(rows) for r in y):
+                    return False
+                a, b = rows[y[0]][0], rows[y[1]][0]
+                det = a[0] * b[1] - a[1] * b[0]
+                if det == 0:
+                    return False
+                ys = [(y[0], (q[0] * b[1] - q[1] * b[0]) / det), (y[1], (a[0] * q[1] - a[1] * q[0]) / det)]
+            else:
+                ys = [(r, F(v)) for r, v in y]
             if any(v < 0 for _, v in ys) or any(r >= len(rows) for r, _ in ys):
                 return False
             lhs = [sum(v * rows[r][0][c] for r, v in ys) for c in range(n)]
@@ -331,6 +340,26 @@ def _agree(mutant):
     return accepted
 
 
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_mutating_a_vertex_basis(data):
+    """A vertex basis with one row exchanged (or its sign flipped) is accepted iff the
+    independent re-verification, solving for the multipliers in Fractions, accepts."""
+    name = "enum-2d-3-3-2"
+    cert = _BASE_CERTS[name]
+    spots = [(i, j) for i, nd in enumerate(cert["nodes"]) for j, dec in enumerate(nd["decisions"])
+             if dec[2] and isinstance(dec[2][0], int)]
+    assert spots, "the 2-D enumerator certificate has vertex bases"
+    i, j = data.draw(st.sampled_from(spots))
+    mutant = copy.deepcopy(cert)
+    dec = mutant["nodes"][i]["decisions"][j]
+    if data.draw(st.booleans()):
+        dec[2][data.draw(st.integers(0, 1))] = data.draw(st.integers(0, 12))
+    else:
+        dec[1] = "+" if dec[1] == "-" else "-"
+    _agree(mutant)
+
+
 def test_reference_accepts_the_valid_bases():
     for cert in _BASE_CERTS.values():
         assert reference_accepts(cert)
@@ -353,7 +382,7 @@ def test_mutating_a_farkas_multiplier(data):
     name = data.draw(st.sampled_from(sorted(_BASE_CERTS)))
     cert = _BASE_CERTS[name]
     spots = [(i, j, t) for i, nd in enumerate(cert["nodes"]) for j, dec in enumerate(nd["decisions"])
-             for t in range(len(dec[2]))]
+             for t in range(len(dec[2])) if isinstance(dec[2][t], list)]
     if not spots:
         return
     i, j, t = data.draw(st.sampled_from(spots))

@@ -72,7 +72,11 @@ def test_check_exit_codes(tmp_path):
     run("regions", EX, "--box=-1:1", "--certificate", good)
     cert = json.loads(good.read_text())
     node = next(nd for nd in cert["nodes"] if nd["decisions"] and nd["decisions"][0][2])
-    node["decisions"][0][2][0][1] = "12345/7"
+    dec = node["decisions"][0]
+    if isinstance(dec[2][0], int):  # a vertex basis (2-D): claim the opposite sign
+        dec[1] = "+" if dec[1] == "-" else "-"
+    else:  # a Farkas vector: alter a multiplier
+        dec[2][0][1] = "12345/7"
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(cert))
     r = run("check", bad, ok=(1,))

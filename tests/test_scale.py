@@ -112,7 +112,12 @@ def test_stream_corruptions_are_rejected(mid, tmp_path):
     cases.append((m, "region-map"))
     m = json.loads(json.dumps(base)); del m[leaf]["region"]
     cases.append((m, "region-list"))
-    m = json.loads(json.dumps(base)); m[dec]["decisions"][0][2][0][1] = "0"
+    m = json.loads(json.dumps(base))
+    d = m[dec]["decisions"][0]
+    if isinstance(d[2][0], int):  # a vertex basis: claim the opposite sign
+        d[1] = "+" if d[1] == "-" else "-"
+    else:
+        d[2][0][1] = "0"
     cases.append((m, "stable-farkas"))
     m = json.loads(json.dumps(base)); del m[leaf]  # a dropped leaf
     cases.append((m, "tree-structure"))

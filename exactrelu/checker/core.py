@@ -445,11 +445,69 @@ def _farkas_proves(num: Callable, rows: list[Form], sign: int, form: Form, raw: 
     return acc[-1] <= 0 and not any(acc[:-1])
 
 
+def vertex_basis_proves(rows: list[Form], sign: int, form: Form, raw: list) -> bool:
+    """The Farkas vector supported on two cell rows, recovered and tested (2-D cells).
+
+    ``raw = [i, j]`` names rows ``R_i``, ``R_j`` (``<= 0`` on the cell). With ``f = sign *
+    form``, the unique ``(y_i, y_j)`` with ``y_i a_i + y_j a_j = q`` (``q`` the coefficients
+    of ``f``) comes from Cramer's rule; the vector proves ``f <= 0`` on the cell when
+    ``y_i, y_j >= 0`` and the constant ``f - y_i R_i - y_j R_j`` is ``<= 0``
+    (proofs/rules/stable-farkas.md). Only the numerators of the rows and of ``f`` are used:
+    dividing each by its positive denominator rescales ``y_i``, ``y_j`` and the constant by
+    positive factors, which keeps every sign.
+
+    Rejections (rule ``stable-farkas``, data ``row``): a row out of range, the same row
+    twice, parallel rows (no vertex), a negative multiplier. Returns False when the
+    constant test fails.
+
+    >>> box = [((1, 0, -1), 1), ((-1, 0, -1), 1), ((0, 1, -1), 1), ((0, -1, -1), 1)]
+    >>> vertex_basis_proves(box, -1, ((1, 1, 2), 1), [1, 3])   # x + y + 2 >= 0 on [-1,1]^2
+    True
+    >>> vertex_basis_proves(box, -1, ((1, 1, 2), 1), [3, 1])   # the rows in either order
+    True
+    >>> vertex_basis_proves(box, -1, ((1, 1, 1), 1), [1, 3])   # x + y + 1 is -1 at (-1,-1)
+    False
+    """
+    if len(raw) != 2 or type(raw[1]) is not int:
+        raise CertificateMalformed("a vertex basis must be two row indices [i, j]")
+    i, j = raw
+    nrows = len(rows)
+    for r in raw:
+        if not 0 <= r < nrows:
+            raise _invalid("stable-farkas", f"vertex basis uses row {r}, the cell has rows 0..{nrows - 1}", row=r)
+    t0, t1, tc = _basis_target(form, sign)
+    bd = _basis_data(rows, i, j)
+    if bd is False:
+        raise _invalid("stable-farkas", f"vertex basis rows {i} and {j} are parallel (or the same): no vertex",
+                       row=j)
+    a0, a1, ac, b0, b1, bc, det = bd  # type: ignore[misc]
+    y0 = t0 * b1 - t1 * b0  # y_i * det
+    y1 = a0 * t1 - a1 * t0  # y_j * det
+    if y0 < 0 or y1 < 0:
+        r = i if y0 < 0 else j
+        raise _invalid("stable-farkas", f"the vertex basis [{i}, {j}] gives a negative multiplier on row {r}",
+                       row=r)
+    return det * tc - y0 * ac - y1 * bc <= 0
+
+
+def _basis_target(form: Form, sign: int) -> tuple:
+    """``sign * form``'s integer coefficients; a vertex basis is for two inputs only."""
+    v = form[0]
+    if len(v) != 3:
+        raise CertificateMalformed(f"a vertex basis is for 2-input networks; this one has {len(v) - 1} inputs")
+    return tuple([-c for c in v]) if sign < 0 else v
+
+
 def stable_farkas(ctx: Context, rows: list[Form], form: Form, sign: str, raw: Any, node_id: int,
                   unit: int) -> None:
-    """Rule ``stable-farkas``: ``[u, "+", y]`` proves ``z_u >= 0``, ``[u, "-", y]`` ``z_u <= 0``."""
+    """Rule ``stable-farkas``: ``[u, "+", y]`` proves ``z_u >= 0``, ``[u, "-", y]`` ``z_u <= 0``;
+    ``y`` is a Farkas vector or, with two inputs, a vertex basis ``[i, j]``
+    (:func:`vertex_basis_proves`)."""
     try:
-        proved = _farkas_proves(ctx.num, rows, -1 if sign == "+" else 1, form, raw, "stable-farkas")
+        if type(raw) is list and raw and type(raw[0]) is int:
+            proved = vertex_basis_proves(rows, -1 if sign == "+" else 1, form, raw)
+        else:
+            proved = _farkas_proves(ctx.num, rows, -1 if sign == "+" else 1, form, raw, "stable-farkas")
     except CertificateInvalid as exc:
         exc.data.update(node=node_id, unit=unit)
         raise
@@ -654,6 +712,71 @@ def prepare_stream(path: Path, base_dir: Path) -> Context:
     return ctx
 
 
+def _decide(ctx: Context, path: _Path, decisions: Any, k: int) -> None:
+    """Rules ``decision-order`` and ``stable-farkas`` for the decisions of node ``k``, in order.
+
+    The common case is checked inline: a unit of the current ReLU layer, not decided yet,
+    with a vertex basis whose test passes (the same test as :func:`vertex_basis_proves`;
+    the 2x2 data of a basis is shared by the node's decisions). Anything else -- a unit of
+    a later layer, a Farkas vector, a failing test -- goes through :func:`decision_order`
+    and :func:`stable_farkas`, which decide it or give the rejection.
+    """
+    net, bits, trail, rows = ctx.net, path.bits, path.trail, path.rows
+    n_relu, unit_rank, relu_offset = net.n_relu, net.unit_rank, net.relu_offset
+    two = ctx.n == 2
+    bases: dict = {}
+    rank, pre = path.rank, path.pre
+    roff = relu_offset[rank] if rank >= 0 else 0
+    for dec in decisions:
+        if type(dec) is not list or len(dec) != 3 or dec[1] not in ("+", "-"):
+            raise CertificateMalformed("a decision must be [unit, '+' or '-', Farkas vector or vertex basis]")
+        u, s, y = dec
+        if type(u) is int and 0 <= u < n_relu and bits[u] == 42 and unit_rank[u] == rank:
+            form = pre[u - roff]
+        else:
+            form = decision_order(ctx, path, u, k)
+            rank, pre = path.rank, path.pre
+            roff = relu_offset[rank]
+        if two and type(y) is list and len(y) == 2 and type(y[0]) is int and type(y[1]) is int:
+            key = (y[0], y[1])
+            bd = bases.get(key)
+            if bd is None:
+                bd = bases[key] = _basis_data(rows, y[0], y[1])
+            if bd is not False:
+                a0, a1, ac, b0, b1, bc, det = bd
+                t0, t1, tc = form[0]
+                if s == "+":
+                    t0, t1, tc = -t0, -t1, -tc
+                y0 = t0 * b1 - t1 * b0
+                y1 = a0 * t1 - a1 * t0
+                if y0 >= 0 and y1 >= 0 and det * tc - y0 * ac - y1 * bc <= 0:
+                    bits[u] = 49 if s == "+" else 48
+                    trail.append(u)
+                    continue
+        stable_farkas(ctx, rows, form, s, y, k, u)
+        bits[u] = 49 if s == "+" else 48
+        trail.append(u)
+
+
+def _basis_data(rows: list[Form], i: int, j: int) -> "tuple | bool":
+    """``(a0, a1, ac, b0, b1, bc, det)`` for the vertex basis ``[i, j]``: with rows
+    ``R_i = (A0, A1, ac)``, ``R_j = (B0, B1, bc)`` and ``D = A0 B1 - B0 A1``, ``det = |D|``
+    and ``(a0, a1, b0, b1) = sign(D) (A0, A1, B0, B1)``, so that for a target ``(t0, t1, tc)``
+    the Cramer multipliers times ``det`` are ``y_i = t0 b1 - t1 b0``, ``y_j = a0 t1 - a1 t0``
+    and the constant times ``det`` is ``det tc - y_i ac - y_j bc``. False when a row is out
+    of range or the rows are parallel (:func:`vertex_basis_proves` then rejects).
+    """
+    if not (0 <= i < len(rows) and 0 <= j < len(rows)):
+        return False
+    (A0, A1, ac), (B0, B1, bc) = rows[i][0], rows[j][0]
+    D = A0 * B1 - B0 * A1
+    if D > 0:
+        return A0, A1, ac, B0, B1, bc, D
+    if D < 0:
+        return -A0, -A1, ac, -B0, -B1, bc, -D
+    return False
+
+
 def walk(ctx: Context) -> Iterator[Leaf]:
     """Check the splitting tree and yield each leaf and open cell, in preorder.
 
@@ -678,13 +801,8 @@ def walk(ctx: Context) -> Iterator[Leaf]:
         k = expected  # (a stream's ids are implied; a JSON node's id was checked to be this)
         expected += 1
         try:
-            for dec in decisions:
-                if not isinstance(dec, list) or len(dec) != 3 or dec[1] not in ("+", "-"):
-                    raise CertificateMalformed("a decision must be [unit, '+' or '-', farkas vector]")
-                form = decision_order(ctx, path, dec[0], k)
-                stable_farkas(ctx, path.rows, form, dec[1], dec[2], k, dec[0])
-                path.bits[dec[0]] = 49 if dec[1] == "+" else 48
-                path.trail.append(dec[0])
+            if decisions:
+                _decide(ctx, path, decisions, k)
             counts["stable_decisions"] += len(decisions)
             if split is None:
                 if not is_open:

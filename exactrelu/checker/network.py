@@ -105,6 +105,21 @@ def reduce_form(v: "list[int] | tuple[int, ...]", d: int) -> tuple[tuple[int, ..
     return tuple(v), d
 
 
+def reduce_layer(cols: list[list[int]], L: int) -> list[tuple[tuple[int, ...], int]]:
+    """Forms ``(v_i, L')`` of a layer from its coefficient columns ``cols`` (``cols[c][i]`` is
+    coefficient ``c`` of unit ``i``) over the common denominator ``L > 0``, all divided by the
+    gcd of ``L`` and every entry.
+
+    >>> reduce_layer([[2, 4], [6, 0]], 8)
+    [((1, 3), 4), ((2, 0), 4)]
+    """
+    g = math.gcd(L, *chain.from_iterable(cols))
+    if g > 1:
+        cols = [[v // g for v in col] for col in cols]
+        L //= g
+    return [(v, L) for v in zip(*cols)]
+
+
 def input_forms(n: int) -> list[tuple[tuple[int, ...], int]]:
     """The forms of the inputs ``x_0 .. x_{n-1}``."""
     return [(tuple(1 if c == i else 0 for c in range(n + 1)), 1) for i in range(n)]
@@ -129,7 +144,7 @@ def unpack_digits(x: int, offset: int, B: int, count: int) -> list[int]:
 class Layer:
     """One layer, compiled: per unit the integer weights over the concatenated sources."""
 
-    __slots__ = ("activation", "sources", "width", "units", "wbits", "_packed")
+    __slots__ = ("activation", "sources", "width", "units", "E", "common", "wbits", "_packed")
 
     def __init__(self, activation: str, sources: list[int], width: int,
                  units: list[tuple[tuple[int, ...], int, int]]) -> None:
@@ -137,7 +152,10 @@ class Layer:
         self.sources = sources  # source indices, in the order the weights are concatenated
         self.width = width
         self.units = units  # (integer weights w, integer bias c, denominator e): z = (w.h + c) / e
-        self.wbits = max((abs(x).bit_length() for w, _, _ in units for x in w), default=0)  # |w| < 2^wbits
+        self.E = math.lcm(*[e for _, _, e in units]) if units else 1  # the layer's common denominator
+        # the same units over E: z = (w'.h + c') / E
+        self.common = [(tuple([x * (self.E // e) for x in w]), c * (self.E // e)) for w, c, e in units]
+        self.wbits = max((abs(x).bit_length() for w, _ in self.common for x in w), default=0)  # |w'| < 2^wbits
         self._packed: dict[int, tuple[list[int], int]] = {}
 
     def packed_weights(self, B: int) -> tuple[list[int], int]:
@@ -147,8 +165,8 @@ class Layer:
         if got is None:
             if len(self._packed) >= 8:  # bounded memory: a layer sees only a few values of B
                 self._packed.clear()
-            n_in = len(self.units[0][0])
-            packed = [sum(w[j] << (i * B) for i, (w, _, _) in enumerate(self.units)) for j in range(n_in)]
+            n_in = len(self.common[0][0])
+            packed = [sum(w[j] << (i * B) for i, (w, _) in enumerate(self.common)) for j in range(n_in)]
             offset = sum(1 << (i * B + B - 1) for i in range(self.width))
             got = self._packed[B] = (packed, offset)
         return got
@@ -167,7 +185,7 @@ class Layer:
         [[17, 6], [-3, 2]]
         """
         if self.width == 1:  # one unit: digit 0 alone, its weights are the packed integers
-            w = self.units[0][0]
+            w = self.common[0][0]
             live = [w[j] for j in idx]
             return [[sum(map(mul, col, live))] for col in cols]
         cbits = max(map(abs, chain.from_iterable(cols))).bit_length()
@@ -202,21 +220,30 @@ class Network:
         """Pre-activation forms of layer ``k`` given the output forms of all earlier layers.
 
         Inputs that are the zero form (inactive units) are skipped. With ``D`` the lcm of the
-        live inputs' denominators, unit ``(w, c, e)`` gets ``(w . cols + c D) / (e D)`` where
-        ``cols`` are the live inputs' coefficient columns over ``D`` (the dot products of a
-        column with every unit's weights are one packed sum, :meth:`Layer.dot_columns`)."""
+        live inputs' denominators, unit ``i`` gets ``(w_i . cols + c_i D) / (E D)``, where
+        ``(w_i, c_i)`` are its weights and bias over the layer's common denominator ``E``
+        and ``cols`` are the live inputs' coefficient columns over ``D`` (the dot products of
+        a column with every unit's weights are one packed sum, :meth:`Layer.dot_columns`).
+        All the layer's forms share one denominator, divided with them by the gcd of all
+        their entries (so the next layer usually needs no rescaling)."""
         lay = self.layers[k - 1]
         zero = self.zero
-        forms = [f for s in lay.sources for f in outs[s]]
+        srcs = lay.sources
+        forms = outs[srcs[0]] if len(srcs) == 1 else [f for s in srcs for f in outs[s]]
         idx = [i for i, f in enumerate(forms) if f is not zero]
+        E = lay.E
         if not idx:
-            return [reduce_form([0] * self.n_inputs + [c], e) for _, c, e in lay.units]
+            return reduce_layer([[0] * lay.width for _ in range(self.n_inputs)] + [[c for _, c in lay.common]], E)
         live = [forms[i] for i in idx] if len(idx) < len(forms) else forms
-        D = math.lcm(*[d for _, d in live])
-        cols = list(zip(*[v if d == D else [c * (D // d) for c in v] for v, d in live]))
+        D = live[0][1]
+        if any(d != D for _, d in live):
+            D = math.lcm(*[d for _, d in live])
+            cols = list(zip(*[v if d == D else [c * (D // d) for c in v] for v, d in live]))
+        else:
+            cols = list(zip(*[v for v, _ in live]))
         sums = lay.dot_columns(idx, cols)
-        sums[-1] = [s + c * D for s, (_, c, _) in zip(sums[-1], lay.units)]
-        return [reduce_form(num, e * D) for num, (_, _, e) in zip(zip(*sums), lay.units)]
+        sums[-1] = [s + c * D for s, (_, c) in zip(sums[-1], lay.common)]
+        return reduce_layer(sums, E * D)
 
     def relu_out(self, pre: list, bits: bytes, offset: int) -> list:
         """Output forms of a ReLU layer: the pre-activation where the bit is ``b'1'``, else

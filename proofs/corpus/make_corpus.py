@@ -305,9 +305,20 @@ def first(cert: dict, pred):
     return next(nd for nd in cert["nodes"] if pred(nd))
 
 
-def with_decision(cert, sign=None, min_terms=1):
+def is_basis(d) -> bool:
+    """Whether a decision's evidence is a vertex basis ``[i, j]`` (not a Farkas vector)."""
+    return bool(d[2]) and type(d[2][0]) is int
+
+
+def with_decision(cert, sign=None, min_terms=1, basis=None):
+    """The first node with a decision of ``sign`` with at least ``min_terms`` entries of
+    evidence; ``basis`` True/False: only vertex bases / Farkas vectors (None: either)."""
     return first(cert, lambda nd: any((sign is None or d[1] == sign) and len(d[2]) >= min_terms
-                                      for d in nd["decisions"]))
+                                      and (basis is None or is_basis(d) == basis) for d in nd["decisions"]))
+
+
+def a_decision(nd, basis=False):
+    return next(d for d in nd["decisions"] if d[2] and is_basis(d) == basis)
 
 
 def bump(s: str, by: int = 1) -> str:
@@ -417,31 +428,64 @@ def mutations(base: dict, net_ref_ok: bool = False) -> list:
         nd["decisions"][0][0] = 10 ** 6
     mut("decision-order", "unit-does-not-exist", no_such_unit)
 
-    # stable-farkas
+    # stable-farkas: Farkas vectors
     def altered(c):
-        nd = with_decision(c)
-        d = next(d for d in nd["decisions"] if d[2])
+        d = a_decision(with_decision(c, basis=False))
         d[2][0][1] = bump(d[2][0][1])
     mut("stable-farkas", "altered-multiplier", altered)
 
     def negative(c):
-        nd = with_decision(c)
-        d = next(d for d in nd["decisions"] if d[2])
+        d = a_decision(with_decision(c, basis=False))
         d[2][0][1] = fmt(-Fraction(d[2][0][1]))
     mut("stable-farkas", "negative-multiplier", negative)
 
     def wrong_sign(c):
-        nd = with_decision(c)
-        d = next(d for d in nd["decisions"] if d[2])
+        d = a_decision(with_decision(c, basis=False))
         d[1] = "+" if d[1] == "-" else "-"
         # keep the region's pattern in step so that only the Farkas check can fail first
     mut("stable-farkas", "wrong-sign", wrong_sign)
 
     def bad_row(c):
-        nd = with_decision(c)
-        d = next(d for d in nd["decisions"] if d[2])
+        d = a_decision(with_decision(c, basis=False))
         d[2][0][0] = 999
     mut("stable-farkas", "row-out-of-range", bad_row)
+
+    # stable-farkas: vertex bases (2-D enumerator certificates)
+    def basis_wrong_sign(c):
+        d = a_decision(with_decision(c, basis=True), basis=True)
+        d[1] = "+" if d[1] == "-" else "-"
+    mut("stable-farkas", "basis-wrong-sign", basis_wrong_sign)
+
+    def basis_bad_row(c):
+        d = a_decision(with_decision(c, basis=True), basis=True)
+        d[2] = [d[2][0], 999]
+    mut("stable-farkas", "basis-row-out-of-range", basis_bad_row)
+
+    def basis_same_row(c):
+        d = a_decision(with_decision(c, basis=True), basis=True)
+        d[2] = [d[2][0], d[2][0]]
+    mut("stable-farkas", "basis-same-row", basis_same_row)
+
+    def basis_other_vertex(c):
+        # the first decision whose basis, with one row exchanged for another cell row, no
+        # longer proves the sign (a vertex where the unit's sign or the cone test fails)
+        for nd in c["nodes"]:
+            for d in nd["decisions"]:
+                if not is_basis(d):
+                    continue
+                i, j = d[2]
+                for r in range(4):  # the domain rows of the box
+                    if r in (i, j):
+                        continue
+                    d[2] = [i, r]
+                    try:
+                        check_certificate(c)
+                    except CertificateInvalid as exc:
+                        if exc.rule == "stable-farkas":
+                            return
+                    d[2] = [i, j]
+        raise StopIteration
+    mut("stable-farkas", "basis-other-vertex", basis_other_vertex)
 
     # split-witness
     def outside(c):
@@ -770,6 +814,18 @@ def main() -> None:
     mal_variant("network-bad-source", lambda c: c["network"]["layers"][1]["inputs"][0].__setitem__("source", 2))
     mal_variant("both-network-and-ref", lambda c: c.__setitem__("network_ref", {"path": "x.json", "sha256": "0" * 64}))
     mal_variant("region-C-wrong-shape", lambda c: c["regions"][0]["C"].append(["1"]))
+
+    mal_variant("basis-in-1d", lambda c: c["nodes"][1]["decisions"][0].__setitem__(2, [0, 1]))
+
+    def basis_variant(name, f):
+        c = copy.deepcopy(valid["enum-2d-4-3"])
+        d = a_decision(with_decision(c, basis=True), basis=True)
+        f(d)
+        write(mal / f"{name}.json", c)
+
+    basis_variant("basis-one-row", lambda d: d.__setitem__(2, d[2][:1]))
+    basis_variant("basis-three-rows", lambda d: d[2].append(0))
+    basis_variant("basis-row-is-a-string", lambda d: d[2].__setitem__(1, "1"))
 
     def missing_file(c):
         del c["network"]

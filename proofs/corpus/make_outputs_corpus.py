@@ -20,6 +20,7 @@ sys.path.insert(0, str(HERE))
 
 from exactrelu.bounds import bounds_certificate, output_bounds  # noqa: E402
 from exactrelu.certificate import partition_certificate  # noqa: E402
+from exactrelu.checker import check_certificate  # noqa: E402
 from make_corpus import expect  # noqa: E402  (the corpus scripts share one acceptance test)
 from exactrelu.domain import box  # noqa: E402
 from exactrelu.equivalence import difference_network, equivalence_certificate  # noqa: E402
@@ -121,12 +122,12 @@ def pruned_property(hdr: str, D) -> None:
     mutations of its pruning evidence."""
     net = random_network([8, 8], seed=35)
     hi = output_bounds(net, D).outputs[0].max
-    t = hi + F(1, 2)
+    t = hi + F(1, 32)  # close enough to the maximum that some cells are split to leaves, not all pruned
     prop = parse_vnnlib(hdr + f"(assert (>= Y_0 (/ {t.numerator} {t.denominator})))")
     res = verify(net, prop, samples=0)
     cert = property_certificate(net, prop, res)
-    if not cert["partitions"][0].get("prune"):
-        raise SystemExit("expected pruned cells")
+    if not cert["partitions"][0].get("prune") or check_certificate(cert).leaves == 0:
+        raise SystemExit("expected pruned cells and leaves")
     write("valid", "property_pruned", cert)
 
     def mutate(folder: str, name: str, change) -> None:
@@ -178,6 +179,10 @@ def pruned_property(hdr: str, D) -> None:
     mutate("prune-relax", "lower_bound_omitted", omit_lower_bound)
     mutate("prune-relax", "other_basis", other_basis)
     mutate("prune-farkas", "altered_multiplier", zero_final)
+    # with leaves present their proofs would fail first: use a certificate where every cell is pruned
+    t2 = hi + F(1, 2)
+    prop2 = parse_vnnlib(hdr + f"(assert (>= Y_0 (/ {t2.numerator} {t2.denominator})))")
+    cert = property_certificate(net, prop2, verify(net, prop2, samples=0))
     mutate("prune-farkas", "property_violable", violable)
     mutate("property-complete", "open_node_not_pruned", unpruned)
 
