@@ -142,10 +142,20 @@ class Cell:
         """A strictly interior point with a small power-of-two denominator near the vertex
         average (proposed in float, checked exactly against every row), else the exact
         vertex average."""
-        avg = self.float_vertices()[:, :-1].mean(axis=0).tolist()
+        verts = self.vertices
+        k = len(verts)
+        avg = [sum([X[c] / W for X, W in verts]) / k for c in range(self.n)]
         rows = self.rows
         for p in (8, 16, 24, 32, 48):
             W = 1 << p
+            if self.n == 2:  # (the general test below, written out)
+                x0, x1 = int(round(avg[0] * W)), int(round(avg[1] * W))
+                for (a0, a1), b in rows:
+                    if a0 * x0 + a1 * x1 >= b * W:
+                        break
+                else:
+                    return Fraction(x0, W), Fraction(x1, W)
+                continue
             X = [int(round(v * W)) for v in avg]
             if all(sum(map(mul, a, X)) < b * W for a, b in rows):
                 return tuple(Fraction(x, W) for x in X)

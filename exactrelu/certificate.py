@@ -26,33 +26,14 @@ from typing import Any, Iterable
 from .gcpause import gc_paused
 from .graph import Adjacency, adjacencies
 from .io.native_json import network_to_dict
-from .rationals import format_vector
+from .rationals import format_multipliers, format_vector
 from .regions import Partition
 
 __all__ = ["FORMAT", "VERSION", "partition_certificate", "write_certificate", "format_multipliers",
-           "format_evidence", "vertex_basis_multipliers"]
+           "vertex_basis_multipliers"]
 
 FORMAT = "exactrelu-certificate"
 VERSION = 1
-
-
-def _q(p: int, q: int) -> str:
-    if q < 0:
-        p, q = -p, -q
-    if q == 1:
-        return str(p)
-    return f"{p}/{q}"
-
-
-def format_multipliers(y: Iterable[tuple[int, int, int]]) -> list[list]:
-    """``((row, p, q), ...)`` -> ``[[row, "p/q"], ...]`` (in the given order; fractions as given)."""
-    return [[r, (f"{p}/{q}" if q != 1 else str(p)) if q > 0 else _q(p, q)] for r, p, q in y]
-
-
-def format_evidence(y: "list[int] | Iterable[tuple[int, int, int]]") -> list:
-    """A stable decision's evidence as JSON: a vertex basis ``[r0, r1]`` (a list, 2-D) as
-    it is, multipliers ``((row, p, q), ...)`` through :func:`format_multipliers`."""
-    return y if type(y) is list else format_multipliers(y)
 
 
 def vertex_basis_multipliers(A: "list[list[Fraction]]", q: "list[Fraction]", basis: "list[int]") -> dict[int, Fraction]:
@@ -75,8 +56,7 @@ def vertex_basis_multipliers(A: "list[list[Fraction]]", q: "list[Fraction]", bas
 
 def _node_json(nd) -> dict[str, Any]:
     d: dict[str, Any] = {"id": nd.id, "parent": nd.parent, "side": nd.side,
-                         "decisions": [[u, s, y if type(y) is list else format_multipliers(y)]
-                                       for u, s, y in nd.decisions],
+                         "decisions": list(nd.decisions),
                          "split": None}
     if nd.split is not None:
         sp = nd.split

@@ -46,6 +46,7 @@ __all__ = [
     "parse_rational_list",
     "format_rational",
     "format_vector",
+    "format_multipliers",
     "approximate",
     "is_float32_exact",
     "is_float64_exact",
@@ -207,6 +208,21 @@ def format_rational(q: Fraction) -> str:
 def format_vector(v: Iterable[Fraction]) -> list[str]:
     """Format each entry with :func:`format_rational`."""
     return [format_rational(x) for x in v]
+
+
+def format_multipliers(y: Iterable[tuple[int, int, int]]) -> list[list]:
+    """``((row, p, q), ...)`` -> ``[[row, "p/q"], ...]`` (in the given order; fractions as
+    given, a negative denominator moved to the numerator).
+
+    >>> format_multipliers([(0, 3, 4), (2, 5, 1), (3, 1, -2)])
+    [[0, '3/4'], [2, '5'], [3, '-1/2']]
+    """
+    out = []
+    for r, p, q in y:
+        if q < 0:
+            p, q = -p, -q
+        out.append([r, f"{p}/{q}" if q != 1 else str(p)])
+    return out
 
 
 def approximate(values: Sequence[Fraction], max_denominator: int) -> tuple[list[Fraction], Fraction]:

@@ -37,6 +37,7 @@ from .errors import DomainError
 from .gcpause import gc_paused
 from .intnet import IntNet, identity_forms
 from .network import Network
+from .rationals import format_multipliers
 
 __all__ = ["Region", "Partition", "TreeNode", "CellView", "UnitSplit", "enumerate_regions", "iter_regions",
            "Progress"]
@@ -79,7 +80,8 @@ class TreeNode:
     id: int
     parent: int | None
     side: str | None
-    # [(unit, '+'|'-', evidence)]: multipliers ((row, p, q), ...) or a 2-D vertex basis [r0, r1]
+    # [[unit, '+'|'-', evidence]] as the certificate writes them: a Farkas vector
+    # [[row, "p/q"], ...] or a 2-D vertex basis [r0, r1] (proofs/certificate-format.md)
     decisions: list = field(default_factory=list)
     split: dict | None = None  # {"unit", "pos", "neg", "witness_pos", "witness_neg"}
     open: bool = False
@@ -524,10 +526,10 @@ def _process(st: _State, node: TreeNode, kern: IntNet, net: Network, relu_off, L
             y = proofs.get(k)
             if y is not None:
                 if mins[k] > 0:
-                    decisions.append((u, "+", y))
+                    decisions.append([u, "+", format_multipliers(y)])
                     bits[u] = 49
                 else:
-                    decisions.append((u, "-", y))
+                    decisions.append([u, "-", format_multipliers(y)])
                     bits[u] = 48
                 continue
             if not _decide_exactly(cell, forms[j], u, node, st):
@@ -650,10 +652,10 @@ def _stable_decisions_2d(cell: Cell, forms, pend: list[int], work: list[int], mi
         if y is None:
             failed.append(k)
         elif pos:
-            append((off + j, "+", y))
+            append([off + j, "+", y if bd is not None else format_multipliers(y)])
             bits[off + j] = 49
         else:
-            append((off + j, "-", y))
+            append([off + j, "-", y if bd is not None else format_multipliers(y)])
             bits[off + j] = 48
     return failed
 
@@ -693,12 +695,13 @@ def _decide_exactly(cell: Cell, form, u: int, node: TreeNode, st: _State, vals=N
         vals = cell.values(form)
     lo, hi = min(vals), max(vals)
     if lo >= 0 and hi > 0:
-        node.decisions.append((u, "+", cell.exact_multipliers(cell.farkas_nonneg(form, vals), st.D)))
+        node.decisions.append([u, "+", format_multipliers(cell.exact_multipliers(cell.farkas_nonneg(form, vals), st.D))])
         st.bits[u] = 49
         return True
     if hi <= 0:
         neg = tuple(-v for v in form)
-        node.decisions.append((u, "-", cell.exact_multipliers(cell.farkas_nonneg(neg, [-v for v in vals]), st.D)))
+        node.decisions.append([u, "-", format_multipliers(cell.exact_multipliers(cell.farkas_nonneg(neg, [-v for v in vals]),
+                                                                                  st.D))])
         st.bits[u] = 48
         return True
     return False

@@ -33,7 +33,7 @@ import json
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from .certificate import FORMAT, VERSION, format_evidence
+from .certificate import FORMAT, VERSION
 from .errors import CertificateFormatError
 from .rationals import format_vector
 
@@ -63,7 +63,7 @@ def region_entry(region) -> dict[str, Any]:
 def node_line(node, region=None) -> str:
     """One node of the tree as a stream line (no ids: they are implied by the preorder)."""
     obj: dict[str, Any] = {"side": node.side,
-                           "decisions": [[u, s, format_evidence(y)] for u, s, y in node.decisions],
+                           "decisions": node.decisions,
                            "split": None}
     if node.split is not None:
         sp = node.split
