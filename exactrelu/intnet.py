@@ -22,11 +22,17 @@ from fractions import Fraction
 from functools import reduce
 from typing import Sequence
 
+import numpy as np
+
 from .network import Network
 
 __all__ = ["IntNet", "identity_forms", "primitive", "lcm"]
 
 Form = tuple[int, ...]
+
+_BOUND = 1 << 62  # int64 sums are used only where every number provably stays below this
+_FBOUND = 1 << 53  # float64 sums of integers: exact while every partial sum stays below this
+_NONE, _FLOAT, _INT, _PY = range(4)  # how masked_layer_forms computes a layer (see _masked_entry)
 
 
 def lcm(a: int, b: int) -> int:
@@ -53,8 +59,9 @@ class IntNet:
         self.net = net
         self.n = net.n_inputs
         self._mats: dict = {}
-        self._masked: dict = {}  # id(forms) -> (forms, layer, int64 (W, H) or None, object array, arange)
-        self._maxw: dict = {}  # layer -> (max |weight|, int64 weights)
+        self._masked: dict = {}  # id(forms) -> masked_layer_forms data (see _masked_entry)
+        self._tails: dict = {}  # (layer, product denominator) -> see _tail
+        self._maxw: dict = {}  # layer -> (max |weight|, int64 weights, float64 weights)
         self.layers = []  # per layer: ([(source, Wint rows, E)], bint, Eb, is_relu)
         for layer in net.layers:
             srcs = []
@@ -70,6 +77,12 @@ class IntNet:
                 Eb = lcm(Eb, v.denominator)
             bint = tuple(int(v * Eb) for v in layer.bias)
             self.layers.append((srcs, bint, Eb, layer.activation.value == "relu"))
+        # _feeds[k]: the forms of layer k go on to masked_layer_forms(k + 1) (k is a ReLU
+        # layer and the only source of layer k + 1)
+        self._feeds = [False] * (len(self.layers) + 1)
+        for k in range(1, len(self.layers)):
+            srcs = self.layers[k][0]
+            self._feeds[k] = self.layers[k - 1][3] and len(srcs) == 1 and srcs[0][0] == k
 
     @classmethod
     def of(cls, net: Network) -> "IntNet":
@@ -99,12 +112,12 @@ class IntNet:
         """
         srcs, _, _, _ = self.layers[k - 1]
         if len(srcs) == 1:
-            s, Wint, E = srcs[0]
+            s, _, E = srcs[0]
             forms, D = outs[s]
-            arrays = self._int64_arrays(k, Wint, forms)
+            arrays = self._int64_arrays(k, forms)
             if arrays is not None:
-                W64, H64 = arrays
-                return self._scaled_with_bias(k, (W64 @ H64).ravel().tolist(), E * D)
+                W64, H64, bound, _ = arrays
+                return self._int64_tail(k, W64 @ H64, bound, E * D)
         return self._flint_layer_forms(k, outs)
 
     def _flint_layer_forms(self, k: int, outs: Sequence[tuple[Sequence[Form | None], int]]) -> tuple[list[Form], int]:
@@ -157,22 +170,80 @@ class IntNet:
         a multiple of the bias denominator), divide out the gcd and split into forms."""
         _, bint, Eb, _ = self.layers[k - 1]
         n1 = self.n + 1
-        width = len(bint)
         cb = L // Eb
-        for j in range(width):
-            vals[j * n1 + n1 - 1] += bint[j] * cb
-        g = L
-        for v in vals:
-            if v:
-                g = math.gcd(g, v)
-                if g == 1:
-                    break
+        if cb == 1:
+            for j, b in enumerate(bint):
+                vals[j * n1 + n1 - 1] += b
+        else:
+            for j, b in enumerate(bint):
+                vals[j * n1 + n1 - 1] += b * cb
+        g = math.gcd(L, *vals)
         if g > 1:
             vals = [v // g for v in vals]
             L //= g
-        return [tuple(vals[j * n1:(j + 1) * n1]) for j in range(width)], L
+        return list(zip(*[iter(vals)] * n1)), L
 
-    def masked_layer_forms(self, k: int, forms: Sequence[Form], D: int, mask) -> tuple[tuple, tuple[list[Form], int]] | None:
+    def _tail(self, k: int, ED: int) -> tuple:
+        """``(L, f, B, Bf, bmax)`` for layer ``k`` after a single-source product with
+        denominator ``ED`` (cached): the common denominator ``L = lcm(Eb, ED)``, the factor
+        ``f = L / ED`` on the product, the bias numerators over ``L`` as an int64 column
+        ``B`` (None unless they are below ``2**62``) and as the last column of an otherwise
+        zero float64 ``width x (n + 1)`` array ``Bf`` (None unless below ``2**53``), and
+        their largest absolute value ``bmax``."""
+        key = (k, ED)
+        t = self._tails.get(key)
+        if t is None:
+            _, bint, Eb, _ = self.layers[k - 1]
+            L = lcm(Eb, ED)
+            cb = L // Eb
+            bmax = max((abs(b) for b in bint), default=0) * cb
+            B64 = Bf = None
+            if bmax < _BOUND:
+                B64 = np.array([b * cb for b in bint], dtype=np.int64)
+                if bmax < _FBOUND:
+                    Bf = np.zeros((len(bint), self.n + 1))
+                    Bf[:, -1] = B64
+            t = (L, L // ED, B64, Bf, bmax)
+            if len(self._tails) >= 1024:
+                self._tails.clear()
+            self._tails[key] = t
+        return t
+
+    def _int64_tail(self, k: int, P: np.ndarray, bound: int, ED: int) -> tuple[list[Form], int]:
+        """The forms of layer ``k`` from ``P``, the int64 product (a fresh array, changed in
+        place) of its single source's integer weights and forms (denominator ``ED``), every
+        entry of which is at most ``bound`` in absolute value.
+
+        Scaling, bias and gcd stay in int64 when ``bound * f + max |bias| < 2**62`` proves
+        that they fit; otherwise the Python-int tail :meth:`_scaled_with_bias` does them."""
+        L, f, B64, _, bmax = self._tail(k, ED)
+        if B64 is None or bound * f + bmax >= _BOUND:
+            return self._scaled_with_bias(k, P.ravel().tolist(), ED)
+        if f != 1:
+            P *= f
+        P[:, -1] += B64
+        return self._finish(k, P, L)
+
+    def _finish(self, k: int, P: np.ndarray, L: int) -> tuple[list[Form], int]:
+        """Layer ``k``'s forms from their int64 numerators ``P`` (one row per unit, a fresh
+        array whose entries are below ``2**62``) over ``L``: divide out the gcd of ``L`` and
+        all of ``P`` and split into tuples. When these forms feed
+        :meth:`masked_layer_forms` for layer ``k + 1``, its data for them is made now from
+        ``P`` (no conversion back from Python ints)."""
+        vals = P.ravel().tolist()
+        g = math.gcd(L, *vals)
+        if g > 1:
+            P //= g
+            L //= g
+            vals = P.ravel().tolist()
+        it = iter(vals)
+        forms = list(zip(*[it] * P.shape[1]))  # the rows, as tuples
+        if self._feeds[k]:
+            self._masked_entry(k + 1, forms, L, P)
+        return forms, L
+
+    def masked_layer_forms(self, k: int, forms: Sequence[Form], D: int,
+                           mask: np.ndarray) -> tuple[tuple, tuple[list[Form], int]] | None:
         """Fast path of :meth:`layer_forms` for a layer whose only source is the previous
         ReLU layer: ``forms`` are that layer's pre-activation forms (denominator ``D``) and
         ``mask`` (a numpy bool array) says which units are active.
@@ -180,63 +251,111 @@ class IntNet:
         Returns ``(masked output forms, (forms, L))`` -- exactly what ``layer_forms`` gives
         for the masked outputs -- or None when the fast path does not apply (several
         sources, or numbers too large for int64 without risk of overflow; then the caller
-        uses :meth:`layer_forms`). The int64 sums are exact: every product and every
-        partial sum is bounded by ``2**62`` (checked once per ``forms``)."""
-        import numpy as np
+        uses :meth:`layer_forms`).
 
-        srcs = self.layers[k - 1][0]
-        if len(srcs) != 1 or srcs[0][0] != k - 1:
-            return None
-        _, Wint, E = srcs[0]
+        Exactness: with ``bound = max |W| * max |forms| * len(forms)`` (checked once per
+        ``forms``, see :meth:`_masked_entry`) every partial sum of the product is at most
+        ``bound``, and every number after the scaling by ``f`` and the bias at most
+        ``bound * f + max |bias|``. Below ``2**53`` the product and the bias are summed in
+        float64, where every such integer and every partial sum is exact whatever the
+        order of summation; below ``2**62`` in int64; otherwise the product is taken in
+        int64 (when ``bound < 2**62``) and the rest is done with Python ints."""
         entry = self._masked.get(id(forms))
-        if entry is None or entry[0] is not forms or entry[1] != k:
-            w = len(forms)
-            objs = np.empty(w + 1, dtype=object)
-            for i, f in enumerate(forms):
-                objs[i] = f
-            entry = (forms, k, self._int64_arrays(k, Wint, forms), objs, np.arange(w))
-            self._masked[id(forms)] = entry
-            while len(self._masked) > 64:
-                self._masked.pop(next(iter(self._masked)))
-        _, _, arrays, objs, ar = entry
-        if arrays is None:
+        if entry is None or entry[0] is not forms or entry[1] != k or entry[2] != D:
+            srcs = self.layers[k - 1][0]
+            if len(srcs) != 1 or srcs[0][0] != k - 1:
+                return None
+            entry = self._masked_entry(k, forms, D)
+        _, _, _, mode, W, H, L, f, B = entry
+        if mode == _NONE:
             return None
-        W64, H64 = arrays
-        out = tuple(objs[np.where(mask, ar, len(forms))].tolist())
-        vals = (W64 @ (H64 * mask[:, None])).ravel().tolist()  # row i: sum of W[i, j] * forms[j] over active j
-        return out, self._scaled_with_bias(k, vals, E * D)
+        out = tuple([h if m else None for h, m in zip(forms, mask.tolist())])
+        P = W @ (H * mask).T  # row i: sum of W[i, j] * forms[j] over active j (H is transposed)
+        if mode == _FLOAT:
+            if f != 1:
+                P *= f
+            P += B
+            P = P.astype(np.int64)
+        elif mode == _INT:
+            if f != 1:
+                P *= f
+            P[:, -1] += B
+        else:  # _PY; the product's denominator is L / f
+            return out, self._scaled_with_bias(k, P.ravel().tolist(), L // f)
+        return out, self._finish(k, P, L)
 
-    def _int64_arrays(self, k: int, Wint, forms: Sequence[Form | None]) -> tuple | None:
-        """``(W, H)``: layer ``k``'s integer weights and ``forms`` (None as a zero row) as
-        int64 arrays, or None unless every sum of products ``W @ H`` provably fits
-        (``max |W| * max |H| * len(forms) < 2**62``)."""
-        import numpy as np
+    def _masked_entry(self, k: int, forms: Sequence[Form], D: int, H64: np.ndarray | None = None) -> tuple:
+        """Make and cache the data of :meth:`masked_layer_forms` for ``forms`` (denominator
+        ``D``) feeding layer ``k``: ``(forms, k, D, mode, W, H, L, f, B)`` with ``L``, ``f``
+        from :meth:`_tail` and, by mode, ``W``, ``H`` and the bias ``B`` as float64
+        (``_FLOAT``), int64 (``_INT``), or only ``W``, ``H`` as int64 (``_PY``: Python ints
+        after the product), or nothing (``_NONE``). ``H64``, if given, is ``forms`` as an
+        int64 array with entries below ``2**62``."""
+        maxW, W64, Wf = self._maxw.get(k) or self._int64_weights(k)
+        if H64 is not None and W64 is not None:
+            maxH = int(np.maximum.reduce(np.abs(H64), axis=None, initial=0))
+            bound = maxW * maxH * max(len(forms), 1)
+            arrays = (W64, H64, bound, maxH) if bound < _BOUND else None
+        else:
+            arrays = self._int64_arrays(k, forms)
+        if arrays is None:
+            entry = (forms, k, D, _NONE, None, None, 1, 1, None)
+        else:
+            W64, H64, bound, maxH = arrays
+            ED = self.layers[k - 1][0][0][2] * D
+            L, f, B64, Bf, bmax = self._tails.get((k, ED)) or self._tail(k, ED)
+            top = bound * f + bmax
+            if top < _FBOUND and Wf is not None and maxH < _FBOUND and Bf is not None:
+                entry = (forms, k, D, _FLOAT, Wf, H64.T.astype(np.float64, order="C"), L, f, Bf)
+            elif B64 is not None and top < _BOUND:
+                entry = (forms, k, D, _INT, W64, np.ascontiguousarray(H64.T), L, f, B64)
+            else:
+                entry = (forms, k, D, _PY, W64, np.ascontiguousarray(H64.T), L, f, None)
+        masked = self._masked
+        masked[id(forms)] = entry
+        while len(masked) > 64:
+            del masked[next(iter(masked))]
+        return entry
 
-        maxW, W64 = self._int64_weights(k, Wint)
+    def _int64_arrays(self, k: int, forms: Sequence[Form | None]) -> tuple | None:
+        """``(W, H, bound, max |H|)``: the integer weights of layer ``k`` (one source) and
+        ``forms`` (None as a zero row) as int64 arrays, a bound on every partial sum of
+        ``W @ H`` and the largest absolute entry of ``H``; None unless that bound,
+        ``max |W| * max |H| * len(forms)``, is below ``2**62``. Forms whose first live row
+        already breaks the bound are not converted at all."""
+        maxW, W64, _ = self._int64_weights(k)
         if W64 is None:
             return None
         w = len(forms)
-        n1 = self.n + 1
-        zero = (0,) * n1
+        scale = maxW * max(w, 1)
+        for h in forms:
+            if h is not None:
+                if scale * max(map(abs, h), default=0) >= _BOUND:
+                    return None
+                break
+        zero = (0,) * (self.n + 1)
         try:
-            H64 = np.array([zero if h is None else h for h in forms], dtype=np.int64).reshape(w, n1)
+            H64 = np.array([zero if h is None else h for h in forms], dtype=np.int64).reshape(w, self.n + 1)
         except OverflowError:
             return None
         maxH = max(int(H64.max(initial=0)), -int(H64.min(initial=0)))
-        if maxW * maxH * max(w, 1) >= 1 << 62:
+        bound = maxW * maxH * max(w, 1)
+        if bound >= _BOUND:
             return None
-        return W64, H64
+        return W64, H64, bound, maxH
 
-    def _int64_weights(self, k: int, Wint) -> tuple:
-        """``(max |W|, W as int64 or None if it does not fit)`` for layer ``k`` (cached)."""
-        import numpy as np
-
+    def _int64_weights(self, k: int) -> tuple:
+        """``(max |W|, W as int64, W as float64)`` for the weights of layer ``k`` (which has
+        one source), cached; the int64 array is None unless ``max |W| < 2**62``, the
+        float64 one unless ``max |W| < 2**53``."""
         entry = self._maxw.get(k)
         if entry is None:
+            Wint = self.layers[k - 1][0][0][1]
             maxW = max((abs(v) for row in Wint for v in row), default=0)
             shape = (len(Wint), len(Wint[0]) if Wint else 0)
-            W64 = np.array(Wint, dtype=np.int64).reshape(shape) if maxW < 1 << 62 else None
-            entry = self._maxw[k] = (maxW, W64)
+            W64 = np.array(Wint, dtype=np.int64).reshape(shape) if maxW < _BOUND else None
+            Wf = W64.astype(np.float64) if maxW < _FBOUND else None
+            entry = self._maxw[k] = (maxW, W64, Wf)
         return entry
 
     def _fmpz(self, k: int, idx: int, Wint):
