@@ -317,6 +317,16 @@ class IntNet:
             del masked[next(iter(masked))]
         return entry
 
+    def float_rows(self, forms: Sequence[Form]) -> "np.ndarray | None":
+        """``forms`` as a float64 array (one row per form, each entry the double nearest to
+        the integer), when :meth:`masked_layer_forms` already holds them as an int64 or
+        float64 array (no conversion from Python ints); else None. For float proposals."""
+        entry = self._masked.get(id(forms))
+        if entry is None or entry[0] is not forms or entry[5] is None:
+            return None
+        H = entry[5]  # (n + 1) x len(forms)
+        return H.T.astype(np.float64)
+
     def _int64_arrays(self, k: int, forms: Sequence[Form | None]) -> tuple | None:
         """``(W, H, bound, max |H|)``: the integer weights of layer ``k`` (one source) and
         ``forms`` (None as a zero row) as int64 arrays, a bound on every partial sum of

@@ -492,7 +492,7 @@ def _process(st: _State, node: TreeNode, kern: IntNet, net: Network, relu_off, L
             st.forms, st.D = forms, D
             if kern.layers[st.layer - 1][3]:
                 st.pending = list(range(len(forms)))
-                st.forms_f = _float_forms(forms)
+                st.forms_f = _float_forms(forms, kern.float_rows(forms))
             else:
                 st.pending = []
             continue
@@ -670,12 +670,12 @@ def _split_witnesses(w: tuple, form, cpos: Cell, cneg: Cell) -> tuple[tuple, tup
     return (w if zw > 0 else cpos.simple_interior()), (w if zw < 0 else cneg.simple_interior())
 
 
-def _float_forms(forms):
-    """Float proposals of the forms, each row scaled to max |entry| = 1 (proposals only)."""
-    import numpy as np
-
+def _float_forms(forms, F=None):
+    """Float proposals of the forms, each row scaled to max |entry| = 1 (proposals only);
+    ``F``: the forms as float64 already (:meth:`IntNet.float_rows`), if at hand."""
     try:
-        F = np.array(forms, dtype=float)
+        if F is None:
+            F = np.array(forms, dtype=float)
         if np.isfinite(F).all():
             m = np.abs(F).max(axis=1, keepdims=True)
             m[m == 0] = 1.0
