@@ -500,44 +500,48 @@ def _process(st: _State, node: TreeNode, kern: IntNet, net: Network, relu_off, L
         off = relu_off[st.layer - 1]
         pend = st.pending
         forms = st.forms
-        Fv = st.forms_f[pend] @ cell.float_vertices().T
-        mn = Fv.min(axis=1)
-        mx = Fv.max(axis=1)
-        # units whose float values take both signs are very likely unstable: they stay
-        # candidates (confirmed exactly before a split); only the others need exact work here
-        both = (mn < 0) & (mx > 0)
-        work = (~both).nonzero()[0].tolist()
-        mins, maxs = mn.tolist(), mx.tolist()
-        amin = Fv.argmin(axis=1).tolist()
-        amax = Fv.argmax(axis=1).tolist()
+        Ff = st.forms_f
+        Fv = (Ff if len(pend) == len(Ff) else Ff[pend]) @ cell.float_vertices().T
         if n == 2:
-            failed = _stable_decisions_2d(cell, forms, pend, work, mins, maxs, amin, amax, st.D, off,
-                                          node.decisions, st.bits)
+            # one pass in python classifies the units (see _stable_decisions_2d)
+            amin_a = Fv.argmin(axis=1)
+            amax_a = Fv.argmax(axis=1)
+            ar = _arange(len(pend))
+            both, failed = _stable_decisions_2d(cell, forms, pend, Fv[ar, amin_a].tolist(), Fv[ar, amax_a].tolist(),
+                                                amin_a.tolist(), amax_a.tolist(), st.D, off, node.decisions,
+                                                st.bits)
             failed = [k for k in failed if not _decide_exactly(cell, forms[pend[k]], off + pend[k], node, st)]
-            work = ()
+            keep = sorted(both + failed) if failed else both
         else:
+            mn = Fv.min(axis=1)
+            mx = Fv.max(axis=1)
+            # units whose float values take both signs are very likely unstable: they stay
+            # candidates (confirmed exactly before a split); only the others need exact work here
+            both_a = (mn < 0) & (mx > 0)
+            work = (~both_a).nonzero()[0].tolist()
+            mins, maxs = mn.tolist(), mx.tolist()
+            amin = Fv.argmin(axis=1).tolist()
+            amax = Fv.argmax(axis=1).tolist()
             failed = []
             proofs = _stable_proofs(cell, forms, pend, work, mins, maxs, amin, amax, st.D)
-        decisions = node.decisions
-        bits = st.bits
-        for k in work:
-            j = pend[k]
-            u = off + j
-            y = proofs.get(k)
-            if y is not None:
-                if mins[k] > 0:
-                    decisions.append([u, "+", format_multipliers(y)])
-                    bits[u] = 49
-                else:
-                    decisions.append([u, "-", format_multipliers(y)])
-                    bits[u] = 48
-                continue
-            if not _decide_exactly(cell, forms[j], u, node, st):
-                failed.append(k)
-        if failed:
-            keep = sorted(both.nonzero()[0].tolist() + failed)
-        else:
-            keep = both.nonzero()[0].tolist()
+            decisions = node.decisions
+            bits = st.bits
+            for k in work:
+                j = pend[k]
+                u = off + j
+                y = proofs.get(k)
+                if y is not None:
+                    if mins[k] > 0:
+                        decisions.append([u, "+", format_multipliers(y)])
+                        bits[u] = 49
+                    else:
+                        decisions.append([u, "-", format_multipliers(y)])
+                        bits[u] = 48
+                    continue
+                if not _decide_exactly(cell, forms[j], u, node, st):
+                    failed.append(k)
+            both = both_a.nonzero()[0].tolist()
+            keep = sorted(both + failed) if failed else both
         candidates = [pend[k] for k in keep]
         split_on = None
         while candidates:
@@ -614,30 +618,34 @@ def _stable_proofs(cell: Cell, forms, pend: list[int], work: list[int], mins: li
     return proofs
 
 
-def _stable_decisions_2d(cell: Cell, forms, pend: list[int], work: list[int], mins: list[float],
-                         maxs: list[float], amin: list[int], amax: list[int], D: int, off: int,
-                         decisions: list, bits: bytearray) -> list[int]:
-    """2-D: decide the units ``pend[k]`` (``k`` in ``work``) that the floats propose as
-    stable, each at its proposed minimising vertex (of ``form`` or ``-form``), appending
-    ``(unit, sign, evidence)`` to ``decisions`` and setting ``bits``, in ``work`` order.
+def _stable_decisions_2d(cell: Cell, forms, pend: list[int], mins: list[float], maxs: list[float],
+                         amin: list[int], amax: list[int], D: int, off: int, decisions: list,
+                         bits: bytearray) -> tuple[list[int], list[int]]:
+    """2-D: sort the pending units ``pend[k]`` by their float values at the cell's vertices
+    (``mins``/``maxs``, attained at vertices ``amin``/``amax``) and decide the ones the
+    floats propose as stable, each at its proposed minimising vertex (of ``form`` or
+    ``-form``), appending ``[unit, sign, evidence]`` to ``decisions`` and setting ``bits``,
+    in ``k`` order.
 
     At a vertex with two tight rows the evidence is the vertex basis and the exact test is
     :meth:`Cell._sign_proofs_2d`'s, written out for both signs; at any other vertex it is
-    :meth:`Cell.sign_proofs_at`. Returns the ``k`` with no proof there (decide another way).
+    :meth:`Cell.sign_proofs_at`. Returns ``(both, failed)``: the ``k`` whose float values
+    take both signs (split candidates, confirmed exactly before a split) and those with no
+    proof at the proposed vertex (decide another way), each in increasing order.
     """
     failed: list[int] = []
+    both: list[int] = []
     bds = [cell.basis_data(i) for i in range(len(cell.vertices))]
     append = decisions.append
-    for k in work:
-        j = pend[k]
-        g0, g1, h = forms[j]
+    for k, j in enumerate(pend):
         if mins[k] > 0:
             vi, pos = amin[k], True
         elif maxs[k] < 0:
             vi, pos = amax[k], False
         else:
-            failed.append(k)
+            (both if mins[k] < 0 < maxs[k] else failed).append(k)
             continue
+        g0, g1, h = forms[j]
         bd = bds[vi]
         if bd is None:  # a degenerate vertex: the general Farkas vector
             f = (g0, g1, h) if pos else (-g0, -g1, -h)
@@ -657,7 +665,19 @@ def _stable_decisions_2d(cell: Cell, forms, pend: list[int], work: list[int], mi
         else:
             append([off + j, "-", y if bd is not None else format_multipliers(y)])
             bits[off + j] = 48
-    return failed
+    return both, failed
+
+
+_ARANGES: dict[int, np.ndarray] = {}
+
+
+def _arange(n: int) -> np.ndarray:
+    """``np.arange(n)``, cached (read only)."""
+    a = _ARANGES.get(n)
+    if a is None:
+        a = _ARANGES[n] = np.arange(n)
+        a.flags.writeable = False
+    return a
 
 
 def _split_witnesses(w: tuple, form, cpos: Cell, cneg: Cell) -> tuple[tuple, tuple]:
