@@ -299,6 +299,8 @@ class Cell:
         if vals is None:
             vals = self.values(form)
         n = self.n
+        if n == 2:
+            return self._split_2d(form, scale, vals)
         verts = self.vertices
         inc = self.incidence
         pos = [i for i, v in enumerate(vals) if v > 0]
@@ -344,6 +346,63 @@ class Cell:
         cpos = Cell(n, rows_pos, scales, [verts[i] for i in pos] + zero_v + new_verts,
                     [inc[i] for i in pos] + zero_i + new_inc)
         cneg = Cell(n, rows_neg, scales, [verts[i] for i in neg] + zero_v + new_verts,
+                    [inc[i] for i in neg] + zero_i + new_inc)
+        cpos._up = cneg._up = (self._adj, r)
+        return cpos, cneg
+
+    def _split_2d(self, form: Sequence[int], scale: tuple[int, int], vals: list[int]) -> tuple["Cell", "Cell"]:
+        """:meth:`split` in 2-D (the same cells, vertices in the same order).
+
+        Vertices ``p`` (positive) and ``q`` (negative) are adjacent when they share a tight
+        row and no third vertex is tight on all their shared rows; for one shared row ``r``
+        that third vertex exists iff more than two vertices are tight on ``r`` (counted
+        once per split), otherwise the general test is made."""
+        verts = self.vertices
+        inc = self.incidence
+        pos: list[int] = []
+        neg: list[int] = []
+        zero: list[int] = []
+        for i, v in enumerate(vals):
+            (pos if v > 0 else neg if v < 0 else zero).append(i)
+        if not pos or not neg:
+            raise ValueError("split needs vertices strictly on both sides")
+        r = len(self.rows)
+        rset = frozenset((r,))
+        count: dict[int, int] = {}
+        for S in inc:
+            for t in S:
+                count[t] = count.get(t, 0) + 1
+        gcd = math.gcd
+        new_verts: list[HVertex] = []
+        new_inc: list[frozenset[int]] = []
+        for p in pos:
+            Sp = inc[p]
+            (xp0, xp1), Wp = verts[p]
+            vp = vals[p]
+            for q in neg:
+                common = Sp & inc[q]
+                if not common:
+                    continue
+                if len(common) > 1 or count[next(iter(common))] > 2:
+                    if any(t != p and t != q and common <= St for t, St in enumerate(inc)):
+                        continue
+                (xq0, xq1), Wq = verts[q]
+                vq = vals[q]
+                X0 = vp * xq0 - vq * xp0
+                X1 = vp * xq1 - vq * xp1
+                W = vp * Wq - vq * Wp
+                g = gcd(W, X0, X1)
+                new_verts.append(((X0 // g, X1 // g), W // g) if g != 1 else ((X0, X1), W))
+                new_inc.append(common | rset)
+        g0, g1, h = form
+        rows_pos = self.rows + (((-g0, -g1), h),)
+        rows_neg = self.rows + (((g0, g1), -h),)
+        scales = self.scales + (scale,)
+        zero_v = [verts[i] for i in zero]
+        zero_i = [inc[i] | rset for i in zero]
+        cpos = Cell(2, rows_pos, scales, [verts[i] for i in pos] + zero_v + new_verts,
+                    [inc[i] for i in pos] + zero_i + new_inc)
+        cneg = Cell(2, rows_neg, scales, [verts[i] for i in neg] + zero_v + new_verts,
                     [inc[i] for i in neg] + zero_i + new_inc)
         cpos._up = cneg._up = (self._adj, r)
         return cpos, cneg

@@ -23,7 +23,6 @@ Examples
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -683,10 +682,11 @@ def _arange(n: int) -> np.ndarray:
 def _split_witnesses(w: tuple, form, cpos: Cell, cneg: Cell) -> tuple[tuple, tuple]:
     """Witnesses of the two children: the cell's own witness on its side (the checker then
     only tests the sign), otherwise a simple strictly interior point of the child."""
-    Lw = 1
-    for v in w:
-        Lw = Lw * v.denominator // math.gcd(Lw, v.denominator)
-    zw = sum(gi * int(v * Lw) for gi, v in zip(form[:-1], w)) + form[-1] * Lw
+    zw, Q = form[-1], 1  # the form's value at w is zw / Q (Q > 0: the product of w's denominators)
+    for gi, v in zip(form, w):
+        q = v.denominator
+        zw = zw * q + gi * v.numerator * Q
+        Q *= q
     return (w if zw > 0 else cpos.simple_interior()), (w if zw < 0 else cneg.simple_interior())
 
 
