@@ -174,7 +174,10 @@ class Cell:
         if self._vf is None:
             import numpy as np
 
-            self._vf = np.array([[x / W for x in X] + [1.0] for X, W in self.vertices])
+            if self.n == 2:
+                self._vf = np.array([(x0 / W, x1 / W, 1.0) for (x0, x1), W in self.vertices])
+            else:
+                self._vf = np.array([[x / W for x in X] + [1.0] for X, W in self.vertices])
         return self._vf
 
     def farkas_at(self, form: Sequence[int], i: int) -> tuple[dict[int, int], int] | None:

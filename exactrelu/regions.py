@@ -692,14 +692,14 @@ def _split_witnesses(w: tuple, form, cpos: Cell, cneg: Cell) -> tuple[tuple, tup
 
 def _float_forms(forms, F=None):
     """Float proposals of the forms, each row scaled to max |entry| = 1 (proposals only);
-    ``F``: the forms as float64 already (:meth:`IntNet.float_rows`), if at hand."""
+    ``F``: the forms as float64 already (:meth:`IntNet.float_rows`, a fresh array, changed
+    in place), if at hand."""
+    if F is not None:  # the doubles of int64 entries: finite
+        return _scaled_rows(F)
     try:
-        if F is None:
-            F = np.array(forms, dtype=float)
+        F = np.array(forms, dtype=float)
         if np.isfinite(F).all():
-            m = np.abs(F).max(axis=1, keepdims=True)
-            m[m == 0] = 1.0
-            return F / m
+            return _scaled_rows(F)
     except OverflowError:
         pass
     rows = []
@@ -707,6 +707,15 @@ def _float_forms(forms, F=None):
         m = max(abs(v) for v in f) or 1
         rows.append([v / m for v in f])
     return np.array(rows, dtype=float)
+
+
+def _scaled_rows(F: np.ndarray) -> np.ndarray:
+    """``F`` (finite, changed in place) with each row divided by its max |entry| (if not 0)."""
+    m = np.abs(F).max(axis=1, keepdims=True)
+    if not m.all():
+        m[m == 0] = 1.0
+    F /= m
+    return F
 
 
 def _decide_exactly(cell: Cell, form, u: int, node: TreeNode, st: _State, vals=None) -> bool:
