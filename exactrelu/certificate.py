@@ -26,7 +26,7 @@ from typing import Any, Iterable
 from .gcpause import gc_paused
 from .graph import Adjacency, adjacencies
 from .io.native_json import network_to_dict
-from .rationals import format_multipliers, format_vector
+from .rationals import format_multipliers, format_vector, int_str
 from .regions import Partition
 
 __all__ = ["FORMAT", "VERSION", "partition_certificate", "write_certificate", "format_multipliers",
@@ -102,7 +102,7 @@ def partition_certificate(partition: Partition, *, embed_network: bool = True,
         adj = adjacencies(partition) if adjacency is True else adjacency
         nodes_of = [r.node for r in partition.regions]
         cert["adjacency"] = [
-            {"a": nodes_of[e.i], "b": nodes_of[e.j], "hyperplane": [str(v) for v in e.hyperplane[:-1]] + [str(-e.hyperplane[-1])],
+            {"a": nodes_of[e.i], "b": nodes_of[e.j], "hyperplane": [int_str(v) for v in e.hyperplane[:-1]] + [int_str(-e.hyperplane[-1])],
              "witness": format_vector(e.witness), "units": list(e.units)}
             for e in adj
         ]

@@ -24,6 +24,7 @@ Examples
 
 from __future__ import annotations
 
+import itertools
 import math
 from fractions import Fraction
 from functools import cmp_to_key, reduce
@@ -33,7 +34,7 @@ from typing import Any
 import networkx as nx
 
 from .gcpause import gc_paused
-from .rationals import format_rational, format_vector
+from .rationals import format_rational, format_vector, int_str
 from .regions import Partition, Region
 
 __all__ = ["Adjacency", "adjacencies", "region_graph", "linear_pieces", "graph_to_json",
@@ -42,7 +43,9 @@ __all__ = ["Adjacency", "adjacencies", "region_graph", "linear_pieces", "graph_t
 
 class Adjacency(tuple):
     """``(i, j, hyperplane, witness, units)``: regions i < j meet in an (n-1)-piece of
-    ``hyperplane`` (ints ``c_1..c_n, c_0``: ``c.x + c_0 = 0``) around ``witness``."""
+    ``hyperplane`` (ints ``c_1..c_n, c_0``: ``c.x = c_0``, oriented as the facet row
+    ``c.x <= c_0`` of one of the regions; certificates write ``(c, -c_0)``) around
+    ``witness``."""
 
     __slots__ = ()
 
@@ -337,10 +340,35 @@ def _pair_witness(key, rows1, verts1, c1, rows2, verts2, c2, n):
     if _separated(rows1, verts2) or _separated(rows2, verts1):
         return None
     rows = rows1 + rows2
-    for X, W in (c1, c2, _mid(c1, c2), _centroid(verts1 + verts2, n)):
+    mid = _mid(c1, c2)
+    for X, W in itertools.chain(_short_points(key, mid, n), (c1, c2, mid, _centroid(verts1 + verts2, n))):
         if all(sum(map(mul, a, X)) < bi * W for a, bi in rows):
             return tuple(Fraction(x, W) for x in X)
     return _lp_witness(key, rows, n)
+
+
+def _short_points(key, point, n):
+    """Points of the hyperplane ``key = (c, c_0)`` (``c.x = c_0``, as the facet rows
+    ``a.x <= b`` it comes from) near ``point = (X, W)`` with
+    short coordinates: all but the coordinate ``j`` of largest ``|c_j|`` rounded (exactly,
+    in integers) to the nearest multiple of ``2^-p`` for p = 16, 64, 256, then ``x_j``
+    solved for, as homogeneous ``(X', W')`` with ``W' > 0``; the caller tests each point
+    exactly. (Centroids of facets in five dimensions can have denominators of thousands
+    of digits; these have about ``p + bits(c_j)`` bits.)"""
+    c, c0 = key[:-1], key[-1]
+    j = max(range(n), key=lambda i: abs(c[i]))
+    cj = c[j]
+    X, W = point
+    for p in (16, 64, 256):
+        S = 1 << p
+        Y = [(2 * x * S + W) // (2 * W) for x in X]
+        num = c0 * S - sum(c[i] * Y[i] for i in range(n) if i != j)
+        Xh = [y * cj for y in Y]
+        Xh[j] = num
+        Wh = S * cj
+        if Wh < 0:
+            Xh, Wh = [-v for v in Xh], -Wh
+        yield Xh, Wh
 
 
 def _centroid(verts, n):
@@ -438,7 +466,7 @@ def graph_to_json(G: nx.Graph) -> dict[str, Any]:
     return {
         "nodes": [{"id": int(v), **{k: d[k] for k in ("pattern", "witness", "map", "piece") if k in d}}
                   for v, d in G.nodes(data=True)],
-        "edges": [{"a": int(u), "b": int(v), "hyperplane": [str(x) for x in d["hyperplane"]],
+        "edges": [{"a": int(u), "b": int(v), "hyperplane": [int_str(x) for x in d["hyperplane"]],
                    "witness": d["witness"], "units": d["units"], "same_map": d["same_map"]}
                   for u, v, d in G.edges(data=True)],
     }

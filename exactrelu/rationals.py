@@ -47,6 +47,8 @@ __all__ = [
     "format_rational",
     "format_vector",
     "format_multipliers",
+    "int_str",
+    "parse_int",
     "approximate",
     "is_float32_exact",
     "is_float64_exact",
@@ -131,7 +133,7 @@ def to_rational(value: Any) -> Fraction:
 def _parse_string(text: str) -> Fraction:
     m = _RATIO.match(text)
     if m:
-        p, q = int(m.group(1)), int(m.group(2))
+        p, q = parse_int(m.group(1)), parse_int(m.group(2))
         if q == 0:
             raise NumberError(f"zero denominator in {text!r}")
         return Fraction(p, q)
@@ -191,6 +193,49 @@ def parse_rational_list(text: str) -> tuple[Fraction, ...]:
     return tuple(_parse_string(p) for p in parts)
 
 
+_SAFE_BITS = 13_000  # ints below 2**13000 (< 3,914 digits) convert with str()/int() under any digit limit
+_INT_CHUNK = 3_900
+
+
+def int_str(n: int) -> str:
+    """``str(n)`` for an int of any size, also above Python's default limit of 4,300
+    digits for int/str conversion (``sys.set_int_max_str_digits``), which exact
+    certificates can exceed in five and more dimensions. Divide and conquer by a power of
+    ten, so no single conversion is over the limit.
+
+    >>> int_str(-12345), int_str(10 ** 5000) == "1" + "0" * 5000
+    ('-12345', True)
+    """
+    if n.bit_length() <= _SAFE_BITS:
+        return str(n)
+    if n < 0:
+        return "-" + int_str(-n)
+    k = int(n.bit_length() * 0.30102) // 2  # 10**k < n, so the high part is >= 1
+    hi, lo = divmod(n, 10 ** k)
+    return int_str(hi) + int_str(lo).rjust(k, "0")
+
+
+def parse_int(digits: str) -> int:
+    """``int(digits)`` for an ASCII ``[+-]?[0-9]+`` string of any length (see
+    :func:`int_str`).
+
+    >>> parse_int("-" + "9" * 5000) == -(10 ** 5000 - 1)
+    True
+    """
+    if len(digits) <= _INT_CHUNK:
+        return int(digits)
+    body = digits.lstrip("+-")
+    sign = -1 if digits.lstrip()[:1] == "-" else 1
+
+    def conv(t: str) -> int:
+        if len(t) <= _INT_CHUNK:
+            return int(t)
+        h = len(t) // 2
+        return conv(t[:-h]) * 10 ** h + conv(t[-h:])
+
+    return sign * conv(body.strip())
+
+
 def format_rational(q: Fraction) -> str:
     """Format as ``"p/q"`` (or ``"p"`` for integers): the exchange format of exactrelu.
 
@@ -202,6 +247,8 @@ def format_rational(q: Fraction) -> str:
     if type(q) is not Fraction:
         q = Fraction(q)
     n, d = q.numerator, q.denominator
+    if n.bit_length() > _SAFE_BITS or d.bit_length() > _SAFE_BITS:
+        return int_str(n) if d == 1 else f"{int_str(n)}/{int_str(d)}"
     return str(n) if d == 1 else f"{n}/{d}"
 
 
@@ -221,7 +268,7 @@ def format_multipliers(y: Iterable[tuple[int, int, int]]) -> list[list]:
     for r, p, q in y:
         if q < 0:
             p, q = -p, -q
-        out.append([r, f"{p}/{q}" if q != 1 else str(p)])
+        out.append([r, f"{int_str(p)}/{int_str(q)}" if q != 1 else int_str(p)])
     return out
 
 
