@@ -479,6 +479,6 @@ def write_graphml(G: nx.Graph, path) -> None:
         H.add_node(v, pattern=d["pattern"], witness=",".join(d["witness"]), map=d["map"],
                    piece=int(d.get("piece", -1)))
     for u, v, d in G.edges(data=True):
-        H.add_edge(u, v, hyperplane=",".join(str(x) for x in d["hyperplane"]), witness=",".join(d["witness"]),
+        H.add_edge(u, v, hyperplane=",".join(int_str(x) for x in d["hyperplane"]), witness=",".join(d["witness"]),
                    units=",".join(str(x) for x in d["units"]), same_map=bool(d["same_map"]))
     nx.write_graphml(H, str(path))
