@@ -225,7 +225,7 @@ def _pairs_nd(key, plus, minus, n) -> list[Adjacency]:
         pts = [tuple(Fraction(x, W) for x in X) for X, W in verts]
         lo = [min(p[i] for p in pts) for i in range(n)]
         hi = [max(p[i] for p in pts) for i in range(n)]
-        return reg, verts, rows, lo, hi, _centroid(verts, n)
+        return reg, verts, rows, lo, hi, None  # (the centroid, computed only if needed)
 
     P = [prep(r, v) for r, _, v in plus]
     M = [prep(r, v) for r, _, v in minus]
@@ -295,7 +295,7 @@ def _tree_pairs(partition: Partition, groups, tree, n) -> list[Adjacency]:
             start = sp["neg"] if side_pos else sp["pos"]
             verts = [reg.cell.vertices[v] for v in vids]
             rowsp = [(a, bi) for a, bi in reg.cell.rows if any(a) and _key(a, bi)[0] != key]
-            cp = _centroid(verts, n)
+            cp = None  # (the centroid, computed only if needed)
             stack = [start]
             while stack:
                 k = stack.pop()
@@ -307,7 +307,7 @@ def _tree_pairs(partition: Partition, groups, tree, n) -> list[Adjacency]:
                     rm, vids_m = hit
                     vm = [rm.cell.vertices[v] for v in vids_m]
                     rowsm = [(a, bi) for a, bi in rm.cell.rows if any(a) and _key(a, bi)[0] != key]
-                    w = _pair_witness(key, rowsp, verts, cp, rowsm, vm, _centroid(vm, n), n)
+                    w = _pair_witness(key, rowsp, verts, cp, rowsm, vm, None, n)
                     if w is not None:
                         out.append(_edge(reg, rm, key, w))
                     continue
@@ -332,36 +332,52 @@ def _in_subtree(nodes, k: int, root: int) -> bool:
 def _pair_witness(key, rows1, verts1, c1, rows2, verts2, c2, n):
     """A point of the hyperplane ``key`` in the relative interior of both facets, or None.
 
-    Facet i has vertices ``verts_i`` (homogeneous ints), centroid ``c_i`` and its region's
-    other rows ``rows_i``. A row of one region that holds with ``>=`` at every vertex of the
-    other facet separates them; otherwise the centroids, their midpoint and the joint
-    centroid are tried exactly, and an exact LP decides the rest.
+    Facet i has vertices ``verts_i`` (homogeneous ints), centroid ``c_i`` (None: computed
+    here when needed) and its region's other rows ``rows_i``. A row of one region that
+    holds with ``>=`` at every vertex of the other facet separates them. Otherwise short
+    points of the hyperplane near the midpoint of the two facets' centroids (placed in
+    float, :func:`_short_points`) are tried, then the exact centroids, their midpoint and
+    the joint centroid (whose coordinates can have thousands of digits in five
+    dimensions), each tested exactly, and an exact LP decides the rest.
     """
     if _separated(rows1, verts2) or _separated(rows2, verts1):
         return None
     rows = rows1 + rows2
-    mid = _mid(c1, c2)
-    for X, W in itertools.chain(_short_points(key, mid, n), (c1, c2, mid, _centroid(verts1 + verts2, n))):
-        if all(sum(map(mul, a, X)) < bi * W for a, bi in rows):
+
+    def inside(X, W) -> bool:
+        return all(sum(map(mul, a, X)) < bi * W for a, bi in rows)
+
+    approx = [(a + b) / 2 for a, b in zip(_float_centroid(verts1, n), _float_centroid(verts2, n))]
+    for X, W in _short_points(key, approx, n):
+        if inside(X, W):
+            return tuple(Fraction(x, W) for x in X)
+    c1 = _centroid(verts1, n) if c1 is None else c1
+    c2 = _centroid(verts2, n) if c2 is None else c2
+    for X, W in (c1, c2, _mid(c1, c2), _centroid(verts1 + verts2, n)):
+        if inside(X, W):
             return tuple(Fraction(x, W) for x in X)
     return _lp_witness(key, rows, n)
 
 
-def _short_points(key, point, n):
+def _float_centroid(verts, n) -> list[float]:
+    """The average of homogeneous integer points in float (a proposal only)."""
+    return [sum(X[i] / W for X, W in verts) / len(verts) for i in range(n)]
+
+
+def _short_points(key, approx, n):
     """Points of the hyperplane ``key = (c, c_0)`` (``c.x = c_0``, as the facet rows
-    ``a.x <= b`` it comes from) near ``point = (X, W)`` with
-    short coordinates: all but the coordinate ``j`` of largest ``|c_j|`` rounded (exactly,
-    in integers) to the nearest multiple of ``2^-p`` for p = 16, 64, 256, then ``x_j``
-    solved for, as homogeneous ``(X', W')`` with ``W' > 0``; the caller tests each point
+    ``a.x <= b`` it comes from) near the float point ``approx`` with short coordinates:
+    all but the coordinate ``j`` of largest ``|c_j|`` rounded to the nearest multiple of
+    ``2^-p`` for p = 16, 32, 48, then ``x_j`` solved for exactly, as homogeneous
+    ``(X', W')`` with ``W' > 0``. Floats only place the candidates; the caller tests each
     exactly. (Centroids of facets in five dimensions can have denominators of thousands
     of digits; these have about ``p + bits(c_j)`` bits.)"""
     c, c0 = key[:-1], key[-1]
     j = max(range(n), key=lambda i: abs(c[i]))
     cj = c[j]
-    X, W = point
-    for p in (16, 64, 256):
+    for p in (16, 32, 48):
         S = 1 << p
-        Y = [(2 * x * S + W) // (2 * W) for x in X]
+        Y = [round(v * S) for v in approx]
         num = c0 * S - sum(c[i] * Y[i] for i in range(n) if i != j)
         Xh = [y * cj for y in Y]
         Xh[j] = num
