@@ -31,6 +31,7 @@ from .domain import Polytope
 from .errors import ModelError
 from .evaluation import evaluate
 from .network import Activation, Layer, Network
+from .rationals import format_vector
 from .regions import Partition, enumerate_regions
 
 __all__ = ["difference_network", "EquivalenceResult", "equivalent", "equivalence_certificate"]
@@ -111,7 +112,7 @@ def equivalence_certificate(a: Network, b: Network, domain: Polytope, result: Eq
     if res.equivalent is not True:
         if res.equivalent is False:
             raise ExactReluError("the networks differ; there is no equivalence certificate "
-                                 f"(they differ at {[str(v) for v in res.counterexample]})")
+                                 f"(they differ at {format_vector(res.counterexample)})")
         raise ExactReluError("equivalence was not decided within the limits")
     cert = partition_certificate(res.partition, adjacency=False)
     cert["claim"] = "equivalence"
