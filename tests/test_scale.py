@@ -183,9 +183,11 @@ def _cli(*args, **kw):
 
 @pytest.fixture(scope="module")
 def big(tmp_path_factory):
-    """A net whose stream run takes a few seconds, its file, and the serial stream."""
+    """A net whose stream run takes a few seconds (about 4 s with 2 workers here; the
+    48-48-48 net used before finished in 1.2 s once enumeration got faster), its file,
+    and the serial stream."""
     d = tmp_path_factory.mktemp("big")
-    net = random_network([48, 48, 48], seed=11)
+    net = random_network([96, 96, 96], seed=11)
     save_json(net, d / "net.json")
     _, stream = _serial(net)
     return d / "net.json", stream
@@ -244,7 +246,11 @@ def test_ctrl_c_stops_cleanly_and_resumes(big, tmp_path):
     out = tmp_path / "c.jsonl"
     args = ["regions", model, "--box=-1:1", "--stream", out, "--workers", "2", "--no-progress", "--json"]
     proc = _cli(*args)
-    time.sleep(1.2)  # after imports and start-up, well before the end (about 2-4 s)
+    deadline = time.time() + 30  # interrupt once the stream has started (start-up is over)
+    while time.time() < deadline and not (out.exists() and out.stat().st_size > 0):
+        time.sleep(0.01)
+    time.sleep(0.3)  # well before the end (about 4 s)
+    assert proc.poll() is None, "the run ended before it could be interrupted"
     proc.send_signal(signal.SIGINT)
     so, se = proc.communicate(timeout=60)
     assert proc.returncode == 130, se
