@@ -216,8 +216,9 @@ def _pairs_nd(key, plus, minus, n) -> list[Adjacency]:
 
     For each pair with overlapping bounding boxes: (1) a row of one region that is >= its
     bound at every vertex of the other facet separates them (not adjacent); (2) a few exact
-    candidate points of the hyperplane (facet centroids and their midpoint) strictly inside
-    every other row of both regions prove adjacency; (3) otherwise an exact LP decides.
+    candidate points of the hyperplane (short points, then facet centroids and their
+    midpoint) strictly inside every other row of both regions prove adjacency; (3)
+    otherwise an exact LP decides.
     """
     def prep(reg, vids):
         verts = [reg.cell.vertices[v] for v in vids]
@@ -225,16 +226,16 @@ def _pairs_nd(key, plus, minus, n) -> list[Adjacency]:
         pts = [tuple(Fraction(x, W) for x in X) for X, W in verts]
         lo = [min(p[i] for p in pts) for i in range(n)]
         hi = [max(p[i] for p in pts) for i in range(n)]
-        return reg, verts, rows, lo, hi, None  # (the centroid, computed only if needed)
+        return reg, verts, rows, lo, hi
 
     P = [prep(r, v) for r, _, v in plus]
     M = [prep(r, v) for r, _, v in minus]
     out = []
-    for rp, vp, rowsp, plo, phi, cp in P:
-        for rm, vm, rowsm, mlo, mhi, cm in M:
+    for rp, vp, rowsp, plo, phi in P:
+        for rm, vm, rowsm, mlo, mhi in M:
             if any(phi[i] < mlo[i] or mhi[i] < plo[i] for i in range(n)):
                 continue
-            w = _pair_witness(key, rowsp, vp, cp, rowsm, vm, cm, n)
+            w = _pair_witness(key, rowsp, vp, rowsm, vm, n)
             if w is not None:
                 out.append(_edge(rp, rm, key, w))
     return out
@@ -295,7 +296,6 @@ def _tree_pairs(partition: Partition, groups, tree, n) -> list[Adjacency]:
             start = sp["neg"] if side_pos else sp["pos"]
             verts = [reg.cell.vertices[v] for v in vids]
             rowsp = [(a, bi) for a, bi in reg.cell.rows if any(a) and _key(a, bi)[0] != key]
-            cp = None  # (the centroid, computed only if needed)
             stack = [start]
             while stack:
                 k = stack.pop()
@@ -307,7 +307,7 @@ def _tree_pairs(partition: Partition, groups, tree, n) -> list[Adjacency]:
                     rm, vids_m = hit
                     vm = [rm.cell.vertices[v] for v in vids_m]
                     rowsm = [(a, bi) for a, bi in rm.cell.rows if any(a) and _key(a, bi)[0] != key]
-                    w = _pair_witness(key, rowsp, verts, cp, rowsm, vm, None, n)
+                    w = _pair_witness(key, rowsp, verts, rowsm, vm, n)
                     if w is not None:
                         out.append(_edge(reg, rm, key, w))
                     continue
@@ -329,11 +329,11 @@ def _in_subtree(nodes, k: int, root: int) -> bool:
     return False
 
 
-def _pair_witness(key, rows1, verts1, c1, rows2, verts2, c2, n):
+def _pair_witness(key, rows1, verts1, rows2, verts2, n):
     """A point of the hyperplane ``key`` in the relative interior of both facets, or None.
 
-    Facet i has vertices ``verts_i`` (homogeneous ints), centroid ``c_i`` (None: computed
-    here when needed) and its region's other rows ``rows_i``. A row of one region that
+    Facet i has vertices ``verts_i`` (homogeneous ints) and its region's other rows
+    ``rows_i``. A row of one region that
     holds with ``>=`` at every vertex of the other facet separates them. Otherwise short
     points of the hyperplane near the midpoint of the two facets' centroids (placed in
     float, :func:`_short_points`) are tried, then the exact centroids, their midpoint and
@@ -351,8 +351,7 @@ def _pair_witness(key, rows1, verts1, c1, rows2, verts2, c2, n):
     for X, W in _short_points(key, approx, n):
         if inside(X, W):
             return tuple(Fraction(x, W) for x in X)
-    c1 = _centroid(verts1, n) if c1 is None else c1
-    c2 = _centroid(verts2, n) if c2 is None else c2
+    c1, c2 = _centroid(verts1, n), _centroid(verts2, n)
     for X, W in (c1, c2, _mid(c1, c2), _centroid(verts1 + verts2, n)):
         if inside(X, W):
             return tuple(Fraction(x, W) for x in X)

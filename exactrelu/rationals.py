@@ -48,7 +48,6 @@ __all__ = [
     "format_vector",
     "format_multipliers",
     "int_str",
-    "parse_int",
     "approximate",
     "is_float32_exact",
     "is_float64_exact",
@@ -130,10 +129,21 @@ def to_rational(value: Any) -> Fraction:
     raise NumberError(f"not a number: {value!r}")
 
 
+def _parse_int(digits: str) -> int:
+    """``int(digits)`` for an ASCII ``[+-]?[0-9]+`` string of any length: beyond Python's
+    4,300-digit int/str limit through the checker's divide-and-conquer ``parse_int``
+    (imported only then, to keep it out of start-up)."""
+    if len(digits) <= 4_000:
+        return int(digits)
+    from .checker.network import parse_int
+
+    return parse_int(digits)
+
+
 def _parse_string(text: str) -> Fraction:
     m = _RATIO.match(text)
     if m:
-        p, q = parse_int(m.group(1)), parse_int(m.group(2))
+        p, q = _parse_int(m.group(1)), _parse_int(m.group(2))
         if q == 0:
             raise NumberError(f"zero denominator in {text!r}")
         return Fraction(p, q)
@@ -193,8 +203,7 @@ def parse_rational_list(text: str) -> tuple[Fraction, ...]:
     return tuple(_parse_string(p) for p in parts)
 
 
-_SAFE_BITS = 13_000  # ints below 2**13000 (< 3,914 digits) convert with str()/int() under any digit limit
-_INT_CHUNK = 3_900
+_SAFE_BITS = 13_000  # ints below 2**13000 (< 3,914 digits) convert with str() under any digit limit
 
 
 def int_str(n: int) -> str:
@@ -213,27 +222,6 @@ def int_str(n: int) -> str:
     k = int(n.bit_length() * 0.30102) // 2  # 10**k < n, so the high part is >= 1
     hi, lo = divmod(n, 10 ** k)
     return int_str(hi) + int_str(lo).rjust(k, "0")
-
-
-def parse_int(digits: str) -> int:
-    """``int(digits)`` for an ASCII ``[+-]?[0-9]+`` string of any length (see
-    :func:`int_str`).
-
-    >>> parse_int("-" + "9" * 5000) == -(10 ** 5000 - 1)
-    True
-    """
-    if len(digits) <= _INT_CHUNK:
-        return int(digits)
-    body = digits.lstrip("+-")
-    sign = -1 if digits.lstrip()[:1] == "-" else 1
-
-    def conv(t: str) -> int:
-        if len(t) <= _INT_CHUNK:
-            return int(t)
-        h = len(t) // 2
-        return conv(t[:-h]) * 10 ** h + conv(t[-h:])
-
-    return sign * conv(body.strip())
 
 
 def format_rational(q: Fraction) -> str:

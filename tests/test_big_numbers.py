@@ -14,7 +14,8 @@ from exactrelu.checker import check_certificate
 from exactrelu.domain import box
 from exactrelu.graph import adjacencies
 from exactrelu.random_nets import random_network
-from exactrelu.rationals import format_rational, int_str, parse_int, to_rational
+from exactrelu.checker.network import parse_int
+from exactrelu.rationals import format_rational, int_str, to_rational
 
 
 @pytest.mark.parametrize("digits", [1, 3_000, 4_301, 9_000, 25_000])
