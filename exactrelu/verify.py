@@ -289,6 +289,12 @@ def verify(net: Network, prop: Property, *, time_limit: float | None = None, max
         raise ExactReluError(f"the property is for {prop.n_inputs} inputs / {prop.n_outputs} outputs, the network "
                              f"has {net.n_inputs} / {net.n_outputs}")
     t0 = time.perf_counter()
+    if not prop.disjuncts:
+        return VerificationResult("holds", seconds=time.perf_counter() - t0,
+                                  reason="no disjunct can be met: each one has a constant contradiction (after "
+                                  "substituting the fixed inputs), so the property holds vacuously")
+    if not prop.free_inputs:
+        return _decide_point(net, prop, t0)
     deadline = None if time_limit is None else t0 + time_limit
     rng = random.Random(seed)
     small = prop.restrict(net)
@@ -325,6 +331,19 @@ def verify(net: Network, prop: Property, *, time_limit: float | None = None, max
                                   reason="a candidate counterexample failed the exact re-check", stats=stats)
     return VerificationResult("holds", partitions=parts, regions=stats["regions"], seconds=time.perf_counter() - t0,
                               stats=stats)
+
+
+def _decide_point(net: Network, prop: Property, t0: float) -> VerificationResult:
+    """A property that fixes every input: its only input is one point, evaluated exactly
+    (the certificate of ``holds`` has no partition; the checker evaluates the point itself,
+    rule ``property-point``)."""
+    x = prop.full_input(())
+    res = _confirm(net, prop, x, "exact evaluation")
+    if res is None:
+        res = VerificationResult("holds", reason="every input is fixed: the network was evaluated exactly at that "
+                                 "point and no disjunct is met")
+    res.seconds = time.perf_counter() - t0
+    return res
 
 
 @dataclass

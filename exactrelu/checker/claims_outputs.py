@@ -15,7 +15,9 @@ Claims (see ``proofs/rules/`` for statements and soundness proofs):
   leaf's recomputed affine map) are infeasible, by a Farkas vector (``property-farkas``);
   the network is restricted to fixed inputs by the checker itself. A partition may be
   incomplete when every open node carries a pruning proof (``prune-*`` rules,
-  :mod:`.claims_prune`); an open node without one fails ``property-complete``.
+  :mod:`.claims_prune`); an open node without one fails ``property-complete``. A property
+  that fixes every input has one input point and no partition: the checker evaluates the
+  network there and requires that no disjunct is met (``property-point``).
 * ``counterexample`` — a point that violates a property, re-evaluated exactly
   (``counterexample-point``).
 """
@@ -38,7 +40,7 @@ __all__ = ["check_equivalence", "check_bounds", "check_property", "check_counter
 
 OUTPUT_RULES = ("equivalence-network", "equivalence-complete", "equivalence-leaf", "bounds-witness",
                 "bounds-farkas", "bounds-complete", "property-farkas", "property-complete", "property-coverage",
-                "counterexample-point")
+                "property-point", "counterexample-point")
 
 
 # ------------------------------------------------------------------------ network JSON
@@ -263,10 +265,43 @@ def _atom_form(a, c, b, outs, n) -> tuple:
     return tuple(int(x * L) for x in acc), L
 
 
+def _disjunct_met(num, reg: Any, cons: list, u: list, y: list) -> bool:
+    """Exact: ``u`` lies in the input region ``reg`` and ``(u, y)`` meets every constraint."""
+    A, b = _get(reg, "A", list, "input region"), _get(reg, "b", list, "input region")
+    if len(A) != len(b) or any(not isinstance(row, list) or len(row) != len(u) for row in A):
+        raise CertificateMalformed(f"an input region's rows must have {len(u)} entries, one 'b' entry each")
+    if not all(sum(Fraction(*num(aij)) * xj for aij, xj in zip(row, u)) <= Fraction(*num(bi))
+               for row, bi in zip(A, b)):
+        return False
+    for a, c, bb, strict in cons:
+        lhs = sum(ai * ui for ai, ui in zip(a, u)) + sum(ci * yi for ci, yi in zip(c, y))
+        if not (lhs < bb if strict else lhs <= bb):
+            return False
+    return True
+
+
+def property_point(ctx: Context, fixed: dict, inputs: list, disjuncts: list) -> dict:
+    """Rule ``property-point``: a property that fixes every input has one input point; the
+    checker evaluates the network there exactly and requires that no disjunct is met."""
+    if _get(ctx.cert, "partitions", list, "certificate"):
+        raise CertificateMalformed("the property fixes every input: there is nothing to partition "
+                                   "('partitions' must be empty)")
+    x = [fixed[i] for i in range(ctx.n)]
+    y = evaluate(ctx.net, x)
+    for k, (idx, cons) in enumerate(disjuncts):
+        if _disjunct_met(ctx.num, inputs[idx], cons, [], y):
+            raise _invalid("property-point", f"the fixed input point meets disjunct {k}: it is a counterexample",
+                           disjunct=k)
+    ctx.counts["leaves"] = 0
+    return ctx.counts
+
+
 def check_property(ctx: Context) -> dict:
     cert, num = ctx.cert, ctx.num
     m = ctx.net.layers[-1].width
     fixed, inputs, disjuncts = _parse_property(num, cert.get("property"), ctx.n, m)
+    if len(fixed) == ctx.n:
+        return property_point(ctx, fixed, inputs, disjuncts)
     small = restrict_network_json(cert["network"], fixed) if fixed else cert["network"]
     parts = _get(cert, "partitions", list, "certificate")
     covered: dict[int, dict] = {}
@@ -333,19 +368,7 @@ def check_counterexample(ctx: Context) -> dict:
     u = [x[i] for i in range(ctx.n) if i not in fixed]
     y = evaluate(ctx.net, x)
     for idx, cons in disjuncts:
-        reg = inputs[idx]
-        A, b = reg["A"], reg["b"]
-        inside = all(sum(Fraction(*num(aij)) * xj for aij, xj in zip(row, u)) <= Fraction(*num(bi))
-                     for row, bi in zip(A, b))
-        if not inside:
-            continue
-        ok = True
-        for a, c, bb, strict in cons:
-            lhs = sum(ai * ui for ai, ui in zip(a, u)) + sum(ci * yi for ci, yi in zip(c, y))
-            if not (lhs < bb if strict else lhs <= bb):
-                ok = False
-                break
-        if ok:
+        if _disjunct_met(num, inputs[idx], cons, u, y):
             ctx.counts["leaves"] = 0
             return ctx.counts
     raise _invalid("counterexample-point", "the point satisfies no disjunct of the property")
