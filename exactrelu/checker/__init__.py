@@ -36,6 +36,7 @@ from . import claims_lattice  # noqa: F401  (registers the lattice claim)
 from .core import (CLAIMS, FORMAT, RULES, VERSION, CertificateInvalid, CertificateMalformed,
                    CheckerError, CheckReport, Context, Leaf, check_certificate, check_partition,
                    farkas_holds, prepare, walk)
+from .vnnlib import PinInputError
 
 
 def run(argv: "list[str] | None" = None, extra_pins: "list | None" = None) -> int:
@@ -46,5 +47,5 @@ def run(argv: "list[str] | None" = None, extra_pins: "list | None" = None) -> in
 
 
 __all__ = ["check_certificate", "CheckReport", "CheckerError", "CertificateInvalid",
-           "CertificateMalformed", "RULES", "CLAIMS", "FORMAT", "VERSION", "run", "Context", "Leaf",
+           "CertificateMalformed", "PinInputError", "RULES", "CLAIMS", "FORMAT", "VERSION", "run", "Context", "Leaf",
            "prepare", "walk", "check_partition", "farkas_holds"]

@@ -82,7 +82,9 @@ def run(argv: list[str] | None = None, extra_pins: list | None = None) -> int:
                 say(f"  data: {json.dumps(exc.data, default=str)[:2000]}")
         return 1
     except PinInputError as exc:
-        return unusable(exc.message)
+        say(json.dumps({"valid": False, "error": "malformed", "message": exc.message}) if args.json
+            else f"error: unusable {exc.message}", err=not args.json)
+        return 2
     except CertificateMalformed as exc:
         return unusable(exc.message)
     if problem:

@@ -245,6 +245,22 @@ def _number(text: str, where: str) -> Fraction:
 def parse_box(spec: str, n: int) -> list[tuple]:
     """``"lo:hi"`` (every input) or ``"lo:hi,lo:hi,..."`` (one per input) as rows
     ``(a, b)``: ``x_i <= hi`` and ``-x_i <= -lo``. Each ``lo`` must be below its ``hi``."""
+    bounds = _intervals(spec)
+    if len(bounds) == 1:
+        bounds = bounds * n
+    if len(bounds) != n:
+        raise PinInputError(f"--box: {len(bounds)} intervals for {n} inputs")
+    rows = []
+    for i, (lo, hi) in enumerate(bounds):
+        e = [Fraction(0)] * n
+        e[i] = Fraction(1)
+        rows.append((tuple(e), hi))
+        e[i] = Fraction(-1)
+        rows.append((tuple(e), -lo))
+    return rows
+
+
+def _intervals(spec: str) -> list[tuple[Fraction, Fraction]]:
     parts = spec.split(",")
     bounds = []
     for part in parts:
@@ -252,20 +268,10 @@ def parse_box(spec: str, n: int) -> list[tuple]:
         if not colon or ":" in hi:
             raise PinInputError(f"--box: malformed interval {part[:40]!r} (expected lo:hi)")
         bounds.append((_number(lo, "--box"), _number(hi, "--box")))
-    if len(bounds) == 1:
-        bounds = bounds * n
-    if len(bounds) != n:
-        raise PinInputError(f"--box has {len(bounds)} intervals, the certificate's network has {n} inputs")
-    rows = []
     for i, (lo, hi) in enumerate(bounds):
         if not lo < hi:
             raise PinInputError(f"--box: the interval of input {i} is empty or a point ({lo} >= {hi})")
-        e = [Fraction(0)] * n
-        e[i] = Fraction(1)
-        rows.append((tuple(e), hi))
-        e[i] = Fraction(-1)
-        rows.append((tuple(e), -lo))
-    return rows
+    return bounds
 
 
 def read_domain_file(path: "str | Path") -> list[tuple]:
@@ -322,12 +328,11 @@ class PinRequest:
     def __init__(self, vnnlib: str | None = None, box: str | None = None, domain: str | None = None,
                  extra: list | None = None) -> None:
         if box is not None and domain is not None:
-            raise PinInputError("give either --box or --domain, not both")
+            raise PinInputError("--box and --domain: give one of them, not both")
         self.vnnlib_path = vnnlib
         self.prop = _read(read_vnnlib_file, vnnlib, f"--vnnlib file {vnnlib}") if vnnlib is not None else None
         self.box = box
-        if box is not None:  # syntax now; the number of inputs comes with the certificate
-            _read(lambda b: parse_box(b, len(b.split(","))), box, "--box")
+        self.intervals = _read(_intervals, box, "--box") if box is not None else None  # n: from the certificate
         self.domain_path = domain
         self.domain_rows = _read(read_domain_file, domain, f"--domain file {domain}") if domain is not None else None
         self.extra: list[tuple[str, Callable]] = list(extra or [])
@@ -367,10 +372,12 @@ class PinRequest:
         num = number_reader()
         dom = cert["domain"]
         got = [(tuple(Fraction(*num(v)) for v in row), Fraction(*num(bi))) for row, bi in zip(dom["A"], dom["b"])]
-        n = len(got[0][0]) if got else network_object(cert, base_dir)["inputs"]
+        n = network_object(cert, base_dir)["inputs"]
+        if self.intervals is not None and len(self.intervals) not in (1, n):
+            return f"the --box has {len(self.intervals)} intervals, the certificate's network has {n} inputs"
         want = parse_box(self.box, n) if self.box is not None else self.domain_rows
-        if got and want and len(want[0][0]) != n:
-            return f"the domain given has dimension {len(want[0][0])}, the certificate's {n}"
+        if len(want[0][0]) != n:
+            return f"the domain given has dimension {len(want[0][0])}, the certificate's network {n} inputs"
         if canonical_rows(got) != canonical_rows(want):
             return f"the certificate's domain is not the one given ({'--box' if self.box else self.domain_path})"
         return None
