@@ -654,6 +654,9 @@ def _input_region(inputs: list[LinearAtom], free: list[int], k: int, strict: boo
         return PointRegion()
     if not inputs:
         raise PropertyError(f"disjunct {k} has no input constraints (unbounded input)")
+    fast = _box_region(inputs, len(free))
+    if fast is not None:
+        return fast
     try:
         return polytope([atom.a for atom in inputs], [atom.b for atom in inputs])
     except DomainError as exc:
@@ -664,6 +667,32 @@ def _input_region(inputs: list[LinearAtom], free: list[int], k: int, strict: boo
             raise PropertyError(f"disjunct {k}: the input region is lower-dimensional, or empty with its strict "
                                 "constraints") from exc
         raise PropertyError(f"disjunct {k}: input constraints: {msg}") from exc
+
+
+def _box_region(inputs: list[LinearAtom], n: int) -> Polytope | None:
+    """The input region when its rows bound one input each and leave every input an
+    interval ``lo < hi``: the Polytope :func:`~exactrelu.domain.polytope` would build (the
+    same rows, the ``2^n`` corners as vertices, the centre), without a vertex enumeration
+    (cdd takes about 45 s for a 14-D box); None otherwise."""
+    lo: list = [None] * n
+    hi: list = [None] * n
+    for atom in inputs:
+        nz = [i for i, v in enumerate(atom.a) if v]
+        if len(nz) != 1:
+            return None
+        i = nz[0]
+        bound = atom.b / atom.a[i]
+        if atom.a[i] > 0:
+            hi[i] = bound if hi[i] is None else min(hi[i], bound)
+        else:
+            lo[i] = bound if lo[i] is None else max(lo[i], bound)
+    if any(l is None or h is None or not l < h for l, h in zip(lo, hi)):
+        return None  # unbounded, empty or lower-dimensional: polytope() says which
+    corners: list[tuple] = [()]
+    for l, h in zip(lo, hi):
+        corners = [c + (v,) for c in corners for v in (l, h)]
+    centre = tuple((l + h) / 2 for l, h in zip(lo, hi))
+    return Polytope(tuple(atom.a for atom in inputs), tuple(atom.b for atom in inputs), tuple(sorted(corners)), centre)
 
 
 def load_vnnlib(path: "str | Path", n_inputs: int | None = None, n_outputs: int | None = None) -> Property:
