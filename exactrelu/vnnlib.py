@@ -667,6 +667,9 @@ def _input_region(inputs: list[LinearAtom], free: list[int], k: int, strict: boo
             raise PropertyError(f"disjunct {k}: the input region is lower-dimensional, or empty with its strict "
                                 "constraints") from exc
         raise PropertyError(f"disjunct {k}: input constraints: {msg}") from exc
+    except ValueError as exc:  # pycddlib converts through str: numbers beyond 4,300 digits fail there
+        raise PropertyError(f"disjunct {k}: input constraints with numbers too long for the vertex enumeration "
+                            f"({str(exc)[:60]})") from exc
 
 
 def _box_region(inputs: list[LinearAtom], n: int) -> Polytope | None:

@@ -625,3 +625,54 @@ def test_box_regions_are_the_polytopes_cdd_builds(n, rng):
     slow = polytope([a.a for a in atoms], [a.b for a in atoms])
     assert (fast.A, fast.b, fast.vertices, fast.interior_point, fast.is_box) == \
         (slow.A, slow.b, slow.vertices, slow.interior_point, slow.is_box)
+
+
+def test_mutated_files_never_split_the_readers():
+    """Random edits of real and hand-written files (inserted tokens, deletions, copies):
+    whenever exactrelu reads a file, the checker reads the same canonical property; when the
+    checker refuses, so does exactrelu (a refusal by exactrelu alone is one of its
+    normal-form rules: regions and pins)."""
+    import gzip
+    import random
+
+    from exactrelu.errors import ExactReluError
+
+    seeds = ["(declare-const X_0 Real)(declare-const Y_0 Real)(assert (<= -1 X_0 1))"
+             "(assert (or (and (< Y_0 (- 2)) (>= X_0 0)) (> (* 2 Y_0) (/ X_0 3))))",
+             D2 + "(assert (= X_1 0.5)) (assert (<= 0 X_0 1)) (assert (or (< X_0 0.25) (>= Y_0 1e-1)))"]
+    prop6 = BENCH / "vnncomp2022" / "acasxu" / "vnnlib" / "prop_6.vnnlib.gz"
+    if prop6.exists():
+        seeds.append(gzip.decompress(prop6.read_bytes()).decode())
+    pieces = ["(", ")", " ", ";", "\n", '"', "|", "X_0", "Y_0", "X_1", "0", "-", "+", "*", "/", "and", "or",
+              "<=", "<", "=", ".", "e", "1e5", "(- 1)", "assert", "declare-const", "Real", "(= X_0 0.5)", "\t",
+              "\r", "#x1", "00", "X_00"]
+    rng = random.Random(19)
+    agreed = 0
+    for _ in range(1500):
+        t = rng.choice(seeds)
+        i = rng.randrange(len(t) + 1)
+        op = rng.random()
+        if op < 0.4:
+            t = t[:i] + rng.choice(pieces) + t[i:]
+        elif op < 0.8:
+            t = t[:i] + t[i + rng.randint(1, 5):]
+        else:
+            j = rng.randrange(len(t) + 1)
+            t = t[:i] + t[j:j + 10] + t[i:]
+        try:
+            mine = parse_vnnlib(t)
+        except ExactReluError as exc:
+            mine, why = None, str(exc)
+        try:
+            theirs = read_vnnlib_text(t)
+        except PinInputError:
+            assert mine is None, t
+            continue
+        if mine is None:
+            assert re.search(r"disjunct \d+|pins X_", why), (why, t)
+            continue
+        n, m = mine.n_inputs, mine.n_outputs
+        a = canonical_property(n, m, certificate_property({"property": property_to_json(mine)}, n, m))
+        assert a == canonical_property(theirs.n_inputs, theirs.n_outputs, theirs.disjuncts), t
+        agreed += 1
+    assert agreed > 200

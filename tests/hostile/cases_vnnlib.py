@@ -131,7 +131,8 @@ BAD: dict[str, tuple] = {
                     r"too large in disjunctive normal form", r"more than 100000 disjuncts"),
 }
 
-# refused by exactrelu's normal form only (the checker reads them: nothing to pin against)
+# refused by exactrelu's normal form only (the checker reads them: nothing to pin against);
+# optionally the network (default NET)
 PRODUCT_ONLY: dict[str, tuple] = {
     "unbounded-input": (D + "(assert (>= X_0 -1))\n(assert (>= Y_0 0.5))\n", r"disjunct 0: input constraints: "
                         r"domain is unbounded"),
@@ -144,6 +145,9 @@ PRODUCT_ONLY: dict[str, tuple] = {
                                  "(assert (>= Y_0 2))\n", r"disjunct 0 pins X_0 = 1/2 but not every disjunct"),
     "pinned-to-different-values": (D + "(assert (or (= X_0 0) (= X_0 1)))\n(assert (>= Y_0 2))\n",
                                    r"disjunct 0 pins X_0 = 0 but not every disjunct"),
+    "long-number-in-a-polytope": ("(declare-const X_0 Real)\n(declare-const X_1 Real)\n(declare-const Y_0 Real)\n"
+                                  "(assert (<= -1 X_0 1)) (assert (<= -1 X_1 1)) (assert (<= (+ X_0 X_1) 1e5000))\n",
+                                  r"numbers too long for the vertex enumeration", NET2),
     "two-inputs-for-one": ("(declare-const X_0 Real)\n(declare-const X_1 Real)\n(declare-const Y_0 Real)\n" + BOX
                            + "(assert (>= X_1 0))\n(assert (<= X_1 1))\n", r"the property has 2 inputs, the network 1"),
     "two-outputs-for-one": (D + "(declare-const Y_1 Real)\n" + BOX, r"the property has 2 outputs, the network 1"),
@@ -160,10 +164,10 @@ def _bad_cases() -> list[Case]:
                         ("check", "{c.json}", "--vnnlib", "{p.vnnlib}"), 2,
                         r"^error: unusable --vnnlib file .*" + check_re, "PinInputError",
                         api=lambda p: read_vnnlib_file(p["p.vnnlib"])))
-    for name, (content, verify_re) in PRODUCT_ONLY.items():
-        out.append(Case(f"vnnlib/verify/{name}", {"net.json": NET, "p.vnnlib": content},
+    for name, (content, verify_re, *net) in PRODUCT_ONLY.items():
+        out.append(Case(f"vnnlib/verify/{name}", {"net.json": net[0] if net else NET, "p.vnnlib": content},
                         ("verify", "{net.json}", "{p.vnnlib}"), 2, r"^exactrelu: error: .*" + verify_re,
-                        "PropertyError", api=lambda p: load_vnnlib(p["p.vnnlib"], 1, 1)))
+                        "PropertyError", api=lambda p, k=2 if net else 1: load_vnnlib(p["p.vnnlib"], k, 1)))
     return out
 
 
