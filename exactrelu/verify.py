@@ -21,6 +21,13 @@ Procedure (floats propose, exact arithmetic decides):
    cell of every input region is a region proved empty or a pruned cell; ``unknown`` when a
    limit stops the walk.
 
+Strict input constraints (``X_0 < 1``) are constraints of their disjuncts, beside the closed
+input region: a counterexample meets them strictly (the exact re-check), and a region where
+only the excluded boundary reaches the unsafe set is proved empty by a Motzkin vector. A
+property that fixes every input is decided by one exact evaluation at that point (its
+``holds`` certificate has no partition: rule ``property-point``); one whose disjuncts are
+all contradictory holds vacuously (``result.reason`` says so).
+
 The certificate (claim ``"property"``) holds the property in exact JSON form, one
 splitting tree per input region, the per-leaf Farkas vectors and, for pruned cells (open
 nodes of an incomplete tree), the relaxation evidence (``proofs/rules/prune.md``).

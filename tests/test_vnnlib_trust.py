@@ -676,3 +676,16 @@ def test_mutated_files_never_split_the_readers():
         assert a == canonical_property(theirs.n_inputs, theirs.n_outputs, theirs.disjuncts), t
         agreed += 1
     assert agreed > 200
+
+
+def test_counterexample_files_follow_the_name_and_number_rules():
+    """``exactrelu/cex.py`` (float verifiers' counterexamples): ``X_00`` was read as ``X_0``;
+    Unicode digits were numbers; the exponent limit is the shared 100,000."""
+    from exactrelu.cex import CounterexampleFormatError, parse_counterexample
+
+    for text in ("((X_00 0.5))", "((X_0 0.5) (Y_01 1))", "((X_\u0661 0.5))", "((X_0 \u0661))", "((X_0 1e100001))",
+                 "((X_0 1/0))", "((X_0 " + "1" * 1_000_001 + "))"):
+        with pytest.raises(CounterexampleFormatError):
+            parse_counterexample(text)
+    c = parse_counterexample("((X_0 1e-5000) (X_1 " + "3" * 5000 + "/7))")
+    assert c.inputs == {0: F(1, 10 ** 5000), 1: F((10 ** 5000 - 1) // 3, 7)}
