@@ -81,6 +81,7 @@ __all__ = ["LinearAtom", "Disjunct", "Property", "PointRegion", "parse_vnnlib", 
 
 MAX_DISJUNCTS = 100_000  # disjuncts of the normal form (of any subformula)
 MAX_ATOMS = 10_000_000  # atoms of the normal form, summed over its disjuncts
+MAX_BOX_DIMENSION = 18  # free inputs of a box input region (2^18 vertices: about 1 s; cdd took 45 s at 14)
 MAX_LITERAL_CHARS = 1_000_000  # the shared number limits (also enforced by rationals.to_rational)
 MAX_LITERAL_EXPONENT = 100_000
 
@@ -691,6 +692,9 @@ def _box_region(inputs: list[LinearAtom], n: int) -> Polytope | None:
             lo[i] = bound if lo[i] is None else max(lo[i], bound)
     if any(l is None or h is None or not l < h for l, h in zip(lo, hi)):
         return None  # unbounded, empty or lower-dimensional: polytope() says which
+    if n > MAX_BOX_DIMENSION:
+        raise PropertyError(f"an input box with {n} free inputs has 2^{n} vertices; exactrelu's input regions "
+                            f"carry their vertices, so at most {MAX_BOX_DIMENSION} free inputs")
     corners: list[tuple] = [()]
     for l, h in zip(lo, hi):
         corners = [c + (v,) for c in corners for v in (l, h)]

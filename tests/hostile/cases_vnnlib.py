@@ -23,6 +23,8 @@ NET = json.dumps({"format": "exactrelu-network", "version": 1, "inputs": 1, "lay
 NET2 = json.dumps({"format": "exactrelu-network", "version": 1, "inputs": 2, "layers": [
     {"activation": "relu", "bias": ["0"], "inputs": [{"source": 0, "weight": [["1", "1"]]}]},
     {"activation": "identity", "bias": ["0"], "inputs": [{"source": 1, "weight": [["1"]]}]}]})
+NET784 = json.dumps({"format": "exactrelu-network", "version": 1, "inputs": 784, "layers": [
+    {"activation": "relu", "bias": ["0"], "inputs": [{"source": 0, "weight": [["1"] * 784]}]}]})
 # relu(x) on [-1, 1], counterexamples y >= 1/2; the point 1 is one (a valid certificate)
 CERT = json.dumps({"format": "exactrelu-certificate", "version": 1, "claim": "counterexample",
                    "network": json.loads(NET),
@@ -173,6 +175,11 @@ def _bad_cases() -> list[Case]:
 
 PIN = "(declare-const X_0 Real)\n(declare-const X_1 Real)\n(declare-const Y_0 Real)\n"
 CASES = _bad_cases() + [
+    # a 784-input box (MNIST-like): refused at once, not 2^784 vertices (cdd used to run forever)
+    Case("vnnlib/verify/784-dimensional-box", {"net.json": NET784, "p.vnnlib": "".join(
+         f"(declare-const X_{i} Real)\n(assert (<= 0 X_{i} 1))\n" for i in range(784)) + "(declare-const Y_0 Real)\n"},
+         ("verify", "{net.json}", "{p.vnnlib}"), 2, r"^exactrelu: error: an input box with 784 free inputs has 2\^784",
+         "PropertyError", api=lambda p: load_vnnlib(p["p.vnnlib"])),
     # every input pinned: a single point, decided exactly (relu(x0 + x1) at (1/4, 1/4) is 1/2)
     Case("vnnlib/verify/pin-every-input-violated", {"net.json": NET2, "p.vnnlib": PIN + "(assert (= X_0 0.25))\n"
          "(assert (<= X_1 0.25))\n(assert (>= X_1 0.25))\n(assert (>= Y_0 0.5))\n"},
