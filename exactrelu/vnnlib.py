@@ -571,11 +571,12 @@ def parse_vnnlib(text: str, n_inputs: int | None = None, n_outputs: int | None =
 def _normal_form(dnf: list[list], nx: int, ny: int, source: str) -> Property:
     """DNF of atoms -> the property (see "Normal form" in the module docstring)."""
     conjs: list[list[tuple]] = []
+    zero = Fraction(0)
     for conj in dnf:
         atoms = []
         for lin, strict in conj:
-            a = tuple(lin.coef.get(("X", i), Fraction(0)) for i in range(nx))
-            c = tuple(lin.coef.get(("Y", j), Fraction(0)) for j in range(ny))
+            a = tuple(lin.coef.get(("X", i), zero) for i in range(nx))
+            c = tuple(lin.coef.get(("Y", j), zero) for j in range(ny))
             atoms.append((a, c, -lin.const, strict))
         atoms = _decide_constants(atoms)
         if atoms is not None:
@@ -597,7 +598,8 @@ def _normal_form(dnf: list[list], nx: int, ny: int, source: str) -> Property:
                 inputs.append(LinearAtom(a, c, b) if strict else atom)
             if strict or not atom.is_input_only:
                 others.append(atom)
-        key = tuple(sorted((atom.a, atom.b) for atom in inputs))
+        # disjuncts with the same input rows share one region (no key needed for one disjunct)
+        key = tuple(sorted((atom.a, atom.b) for atom in inputs)) if len(conjs) > 1 else ()
         if key not in cache:
             cache[key] = _input_region(inputs, free, k, any(c.is_input_only for c in others))
         disjuncts.append(Disjunct(cache[key], tuple(others)))
