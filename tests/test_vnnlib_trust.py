@@ -689,3 +689,20 @@ def test_counterexample_files_follow_the_name_and_number_rules():
             parse_counterexample(text)
     c = parse_counterexample("((X_0 1e-5000) (X_1 " + "3" * 5000 + "/7))")
     assert c.inputs == {0: F(1, 10 ** 5000), 1: F((10 ** 5000 - 1) // 3, 7)}
+
+
+def test_mismatch_messages_with_huge_numbers(tmp_path, capsys):
+    """A mismatch is described without converting 5,000-digit numbers to text (Python's
+    int/str limit would raise): ``invalid: pinned: ...`` and exit 1."""
+    f = tmp_path / "p.vnnlib"
+    f.write_text(D1 + "(assert (>= X_0 -1)) (assert (<= X_0 1)) (assert (>= Y_0 1e-5000))")
+    assert pin(DATA / "strict_old_violated.json", f) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("invalid: pinned:") and "digits>" in out
+    d = tmp_path / "d.json"
+    d.write_text(json.dumps({"A": [["1"], ["-1"]], "b": ["1" + "0" * 5000, "1"]}))
+    cert = tmp_path / "c.json"
+    assert main(["regions", str(DATA / "relu.json"), "--box=-1:1", "--certificate", str(cert)]) == 0
+    assert checker_run([str(cert), "--domain", str(d)]) == 1
+    assert checker_run([str(cert), "--box=1" + "0" * 5000 + ":1"]) == 2
+    assert "digits>" in capsys.readouterr().err

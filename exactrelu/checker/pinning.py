@@ -28,6 +28,8 @@ Examples
 (1, 1, (((-1, 0, 0, False), (0, -2, -1, False), (1, 0, 1, False)),))
 >>> canonical_rows(parse_box("0:1", 1)) == canonical_rows([((Fraction(2),), Fraction(2)), ((Fraction(-1),), 0)])
 True
+>>> canonical_rows(parse_box("0:1", 1))
+(((-1, 0), (1, 1)), False)
 """
 
 from __future__ import annotations
@@ -119,16 +121,24 @@ def canonical_property(n: int, m: int, disjuncts: list[list[Atom]]) -> tuple:
 
 
 def canonical_rows(rows: list[tuple]) -> tuple:
-    """Rows ``(a, b)`` meaning ``a.x <= b`` as the sorted set of their primitive integer
-    vectors; true rows ``0 <= b`` are dropped, a false one is kept as ``("empty",)``."""
+    """Rows ``(a, b)`` meaning ``a.x <= b`` as ``(sorted set of their primitive integer
+    vectors, whether a false row 0 <= b < 0 is present)``; true rows ``0 <= b`` are dropped."""
     out = set()
+    false_row = False
     for a, b in rows:
         if not any(a):
-            if b < 0:
-                out.add(("empty",))
+            false_row = false_row or b < 0
             continue
         out.add(_primitive([Fraction(v) for v in a] + [Fraction(b)]))
-    return tuple(sorted(out, key=repr))
+    return tuple(sorted(out)), false_row
+
+
+def _short(v: "int | Fraction") -> str:
+    """A number for a message (huge ones summarised: no int/str conversion limit)."""
+    q = Fraction(v)
+    if max(abs(q.numerator).bit_length(), q.denominator.bit_length()) > 2000:
+        return f"<a number of about {int(abs(q.numerator).bit_length() * 0.30103)} digits>"
+    return str(q)
 
 
 def describe_atom(t: tuple, n: int) -> str:
@@ -138,9 +148,9 @@ def describe_atom(t: tuple, n: int) -> str:
     for k, v in enumerate(coef):
         if v:
             name = f"x{k}" if k < n else f"y{k - n}"
-            parts.append(("-" if v < 0 else "+") + ("" if abs(v) == 1 else f"{abs(v)}*") + name)
+            parts.append(("-" if v < 0 else "+") + ("" if abs(v) == 1 else f"{_short(abs(v))}*") + name)
     lhs = " ".join(parts).lstrip("+") or "0"
-    text = f"{lhs} {'<' if strict else '<='} {b}"
+    text = f"{lhs} {'<' if strict else '<='} {_short(b)}"
     return text if len(text) < 120 else text[:117] + "..."
 
 
@@ -270,7 +280,7 @@ def _intervals(spec: str) -> list[tuple[Fraction, Fraction]]:
         bounds.append((_number(lo, "--box"), _number(hi, "--box")))
     for i, (lo, hi) in enumerate(bounds):
         if not lo < hi:
-            raise PinInputError(f"--box: the interval of input {i} is empty or a point ({lo} >= {hi})")
+            raise PinInputError(f"--box: the interval of input {i} is empty or a point ({_short(lo)} >= {_short(hi)})")
     return bounds
 
 
