@@ -156,7 +156,14 @@ def describe_atom(t: tuple, n: int) -> str:
 
 # ----------------------------------------------------------------------------- certificates
 def certificate_property(cert: dict, n: int, m: int) -> list[list[Atom]]:
-    """The disjuncts of a (checked) certificate's ``property`` as atoms over all ``n`` inputs."""
+    """The disjuncts of a (checked) certificate's ``property`` as atoms over all ``n`` inputs
+    (fixed inputs as the two atoms ``x_i <= v``, ``-x_i <= -v``).
+
+    >>> prop = {"fixed_inputs": {"1": "1/2"}, "inputs": [{"A": [["1"]], "b": ["1"]}],
+    ...         "disjuncts": [{"input": 0, "constraints": [{"a": ["0"], "c": ["-1"], "b": "0", "strict": True}]}]}
+    >>> [(a, c, str(b), s) for a, c, b, s in certificate_property({"property": prop}, 2, 1)[0]][2:]
+    [((Fraction(1, 1), Fraction(0, 1)), (Fraction(0, 1),), '1', False), ((Fraction(0, 1), Fraction(0, 1)), (Fraction(-1, 1),), '0', True)]
+    """
     num = number_reader()
 
     def q(s: Any) -> Fraction:
@@ -254,7 +261,15 @@ def _number(text: str, where: str) -> Fraction:
 
 def parse_box(spec: str, n: int) -> list[tuple]:
     """``"lo:hi"`` (every input) or ``"lo:hi,lo:hi,..."`` (one per input) as rows
-    ``(a, b)``: ``x_i <= hi`` and ``-x_i <= -lo``. Each ``lo`` must be below its ``hi``."""
+    ``(a, b)``: ``x_i <= hi`` and ``-x_i <= -lo``. Each ``lo`` must be below its ``hi``.
+
+    >>> parse_box("-1:1/2", 1)
+    [((Fraction(1, 1),), Fraction(1, 2)), ((Fraction(-1, 1),), Fraction(1, 1))]
+    >>> parse_box("0:1,2:2", 2)
+    Traceback (most recent call last):
+    ...
+    exactrelu.checker.vnnlib.PinInputError: --box: the interval of input 1 is empty or a point (2 >= 2)
+    """
     bounds = _intervals(spec)
     if len(bounds) == 1:
         bounds = bounds * n
