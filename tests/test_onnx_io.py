@@ -41,8 +41,9 @@ def ort_session(model_or_bytes):
     return ort.InferenceSession(data, so, providers=["CPUExecutionProvider"])
 
 
-def make_model(nodes, in_shape, inits=None, elem=D, opset=13, out_name="y", in_name="x"):
-    """A one-input one-output model; initializers given as numpy arrays (cast to elem)."""
+def make_model(nodes, in_shape, inits=None, elem=D, opset=13, out_name="y", in_name="x", out_shape=None):
+    """A one-input one-output model; initializers given as numpy arrays (cast to elem); the
+    output shape is inferred unless given."""
     dt = np.float64 if elem == D else np.float32
     tensors = []
     for name, arr in (inits or {}).items():
@@ -51,10 +52,18 @@ def make_model(nodes, in_shape, inits=None, elem=D, opset=13, out_name="y", in_n
             arr = arr.astype(dt)
         tensors.append(numpy_helper.from_array(arr, name))
     g = helper.make_graph(nodes, "t", [helper.make_tensor_value_info(in_name, elem, in_shape)],
-                          [helper.make_tensor_value_info(out_name, elem, None)], initializer=tensors)
+                          [helper.make_tensor_value_info(out_name, elem, out_shape)], initializer=tensors)
     m = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)])
     m.ir_version = 8
-    return m
+    return m if out_shape is not None else shaped(m)
+
+
+def shaped(m):
+    """``m`` with its graph outputs' shapes filled in by ONNX shape inference (the checker needs them)."""
+    try:
+        return onnx.shape_inference.infer_shapes(m, strict_mode=True, data_prop=True)
+    except Exception:  # noqa: BLE001 - deliberately broken graphs keep their unshaped outputs
+        return m
 
 
 def dyadic(rng, shape, scale=8, lim=16):
@@ -431,7 +440,7 @@ def test_concat_slice_pad_shape_gather():
              "axs": np.array([1], dtype=np.int64), "stp": np.array([2], dtype=np.int64),
              "pads": np.array([0, 1, 0, 2], dtype=np.int64), "pv": np.array(0.25),
              "i1": np.array([1], dtype=np.int64), "one": np.array([1], dtype=np.int64)}
-    net = check_against_ort(make_model(nodes, [1, 3], inits), [1, 3], n_points=5)
+    net = check_against_ort(make_model(nodes, [1, 3], inits, out_shape=[1, 6]), [1, 3], n_points=5)
     assert net.n_outputs == 6 and net.describe()["relu_layers"] == [3]
 
 
@@ -447,6 +456,9 @@ def test_symbolic_batch_dimension_and_declared_shape_override():
                            [helper.make_tensor_value_info("x", D, ["N", "C", 2])],
                            [helper.make_tensor_value_info("y", D, None)])
     m2 = helper.make_model(g2, opset_imports=[helper.make_opsetid("", 13)])
+    m2.graph.output[0].type.tensor_type.shape.SetInParent()
+    m2.graph.output[0].type.tensor_type.shape.dim.add().dim_param = "N"
+    m2.graph.output[0].type.tensor_type.shape.dim.add().dim_param = "M"
     with pytest.raises(Exception, match="symbolic dimension"):
         load_onnx(m2.SerializeToString())
     assert load_onnx(m2.SerializeToString(), input_shape=[1, 4, 2]).n_inputs == 8
@@ -514,7 +526,7 @@ def test_external_data_is_read_only_next_to_a_file(tmp_path):
     w = numpy_helper.from_array((np.arange(40, dtype=np.float32) / 8).reshape(2, 20), "W")
     g = helper.make_graph([helper.make_node("Gemm", ["x", "W"], ["y"], transB=1)], "g",
                           [helper.make_tensor_value_info("x", F, [1, 20])],
-                          [helper.make_tensor_value_info("y", F, None)], initializer=[w])
+                          [helper.make_tensor_value_info("y", F, [1, 2])], initializer=[w])
     onnx.save_model(helper.make_model(g), str(tmp_path / "m.onnx"), save_as_external_data=True,
                     all_tensors_to_one_file=True, location="w.bin", size_threshold=0)
     net = load_onnx(tmp_path / "m.onnx")
