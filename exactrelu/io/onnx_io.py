@@ -960,7 +960,7 @@ class _Graph:
         finite = np.isfinite(a64)
         if not finite.all():
             bad = tuple(int(i) for i in np.argwhere(~finite)[0])
-            raise ModelFormatError(f"tensor {name!r} contains a non-finite value {a64[bad]!r} at index {list(bad)}")
+            raise ModelFormatError(f"tensor {name!r} contains a non-finite value {float(a64[bad])} at index {list(bad)}")
         flat = [Fraction(x) for x in a64.ravel().tolist()]
         return _Const(_obj_array(flat, a64.shape))
 
@@ -2288,7 +2288,10 @@ def _run_onnx_checker(model: Any) -> None:
     try:
         onnx.checker.check_model(model, full_check=True)
     except Exception as exc:  # ValidationError, InferenceError, ...
-        raise ModelFormatError(f"the ONNX checker rejects the model: {_first_line(exc)}") from None
+        text = " ".join(str(exc).split()) or type(exc).__name__
+        if len(text) > 300:
+            text = text[:297] + "..."
+        raise ModelFormatError(f"the ONNX checker rejects the model: {text}") from None
 
 
 def import_onnx(source: "str | Path | bytes | Any", *, input_shape: Sequence[int] | None = None,
