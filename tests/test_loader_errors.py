@@ -595,3 +595,33 @@ def test_input_shape_may_only_fill_symbolic_dimensions():
         load_onnx(m.SerializeToString(), input_shape=[1, 2, 2])
     with pytest.raises(ModelFormatError, match="has no output 'z'"):
         load_onnx(m.SerializeToString(), output="z")
+
+
+# --------------------------------------------------------------------------------------
+# bit flips: a flipped model loads into exactly the network an independent interpreter
+# computes, or is refused with one clean line
+# --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("n_bits", [1, 2, 4])
+def test_bit_flipped_models_load_exactly_as_the_oracle_says_or_fail_cleanly(n_bits):
+    from fractions import Fraction
+
+    from hostile.cases_onnx import BASE, POINT, Invalid, exact_onnx_oracle, flip_bits
+
+    points = [POINT, [Fraction(-3, 2), Fraction(5, 4), Fraction(0)]]
+    accepted = 0
+    for seed in range(150):
+        data = flip_bits(BASE, 7919 * seed + n_bits, n_bits)
+        try:
+            net = load_onnx(data)
+        except ExactReluError as exc:
+            assert one_line(exc), f"seed {seed}: {exc}"
+            continue
+        accepted += 1
+        for x in points:
+            try:
+                want = exact_onnx_oracle(data, x)
+            except Invalid as exc:
+                pytest.fail(f"seed {seed}: the loader accepted a model the oracle refuses ({exc})")
+            assert list(evaluate(net, x)) == want, f"seed {seed}: a silently different model"
+    if n_bits <= 2:
+        assert accepted >= 20  # the test compares real networks, not only refusals

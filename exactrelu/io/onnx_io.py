@@ -791,6 +791,7 @@ class _Graph:
         """Single assignment, every tensor defined, graph outputs produced, no cycle,
         initializers consistent (the whole graph, not only the part that is executed)."""
         g = self.graph
+        self._check_text(g)
         if len(g.sparse_initializer):
             raise ModelFormatError("the model has sparse initializers, which are not supported")
         where: dict[str, str] = {}
@@ -849,6 +850,26 @@ class _Graph:
         if done != len(deps):
             stuck = [self._nname(g.node[k]) for k, c in enumerate(count) if c > 0][:4]
             raise ModelFormatError(f"the graph has a cycle (through nodes {', '.join(repr(s) for s in stuck)})")
+
+    @staticmethod
+    def _check_text(g: Any) -> None:
+        """Names, operator types and domains must be text (protobuf hands invalid UTF-8 over as bytes)."""
+        def text(v: Any, what: str) -> None:
+            if not isinstance(v, str):
+                raise ModelFormatError(f"{what} is not valid UTF-8 text (corrupt file?)")
+
+        for vi in list(g.input) + list(g.output) + list(g.value_info):
+            text(vi.name, "a graph input/output name")
+        for t in g.initializer:
+            text(t.name, "an initializer name")
+        for node in g.node:
+            for v, what in ((node.op_type, "an operator type"), (node.domain, "an operator domain"),
+                            (node.name, "a node name")):
+                text(v, what)
+            for name in list(node.input) + list(node.output):
+                text(name, f"a tensor name of node {node.name!r}")
+            for a in node.attribute:
+                text(a.name, f"an attribute name of node {node.name!r}")
 
     # ---- inputs/outputs -------------------------------------------------------------
     def _choose_io(self, input_shape: Sequence[int] | None, output: str | None) -> None:
@@ -920,7 +941,9 @@ class _Graph:
                 raise ModelFormatError(f"input {vi.name!r} has no shape; pass input_shape=")
             shape = []
             for k, d in enumerate(declared):
-                if d.HasField("dim_value") and d.dim_value > 0:
+                if d.HasField("dim_value") and d.dim_value <= 0:
+                    raise ShapeError(f"input {vi.name!r} declares dimension {k} as {d.dim_value}")
+                if d.HasField("dim_value"):
                     shape.append(int(d.dim_value))
                 elif k == 0:
                     shape.append(1)  # symbolic or unset batch dimension
@@ -2343,7 +2366,8 @@ def import_onnx(source: "str | Path | bytes | Any", *, input_shape: Sequence[int
         raise ModelError("bn_max_denominator must be a positive integer")
     g = _Graph(model, input_shape, output, approximate_bn, bn_max_denominator)
     props = {p.key: p.value for p in model.metadata_props}
-    net = g.run(props.get("exactrelu.network_name", model.graph.name or ""))
+    name = props.get("exactrelu.network_name", model.graph.name or "")
+    net = g.run(name if isinstance(name, str) else "")
     _run_onnx_checker(model)  # last: the loader's own checks give the more precise messages
     if g.notes:
         warnings.warn("ONNX import approximated: " + "; ".join(g.notes), stacklevel=2)
