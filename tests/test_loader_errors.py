@@ -354,6 +354,17 @@ REFUSALS = [
     ("cast-constant-out-of-int-range", mk([N("Cast", ["c"], ["h"], to=TensorProto.INT8), N("Cast", ["h"], ["hf"], to=F32),
                                            N("Add", ["x", "hf"], ["y"])], {"c": f32(300.5)}), MFE,
      "casting 601/2 to INT8 is out of range"),
+    ("cast-of-float-arithmetic", mk([N("Div", ["one", "three"], ["q"]), N("Cast", ["q"], ["h"], to=F16),
+                                     N("Cast", ["h"], ["hf"], to=F32), N("Add", ["x", "hf"], ["y"])],
+                                    {"one": f32(1), "three": f32(3)}), UNS,
+     "cast of a constant computed with float arithmetic"),
+    ("cast-to-int-of-a-sum-of-products", mk([N("MatMul", ["a", "b"], ["p"]), N("Cast", ["p"], ["i"], to=TensorProto.INT64),
+                                             N("Cast", ["i"], ["pf"], to=F32), N("Add", ["x", "pf"], ["y"])],
+                                            {"a": np.ones((1, 2), np.float32), "b": np.ones((2, 4), np.float32)}), UNS,
+     "cast of a constant computed with float arithmetic"),
+    ("cast-of-a-cancelled-input", mk([N("Sub", ["x", "x"], ["z"]), N("Cast", ["z"], ["i"], to=TensorProto.INT64),
+                                      N("Cast", ["i"], ["y"], to=F32)]), UNS,
+     "cast of an input-dependent float32 tensor to INT64"),  # x - x still reads the input
     # -- products, divisions
     ("product-of-computed", mk(X4 + [N("Mul", ["r", "x"], ["y"])]), UNS, "product of two input-dependent tensors"),
     ("matmul-of-computed", mk([N("Reshape", ["x", "s"], ["c"]), N("MatMul", ["x", "c"], ["y"])], {"s": ints(4, 1)}), UNS,

@@ -439,6 +439,13 @@ for o in (15, 19, 21, 23, 24, 25):
              [N("CastLike", ["c", "like"], ["c1"], round_mode="up", **extra), N("Cast", ["c1"], ["c2"], to=D),
               N("Add", ["x", "c2"], ["y"])], [10], {"c": consts64, "like": arr([0], np.float16)}, o, D, ref=False,
              oracle=lambda x: fractions_of(np.asarray(x, np.float64) + consts64.astype(np.float16).astype(np.float64)))
+for o in (9, 13, 19):  # shape arithmetic in float, as exporters write it (exact here, so the casts are modelled)
+    case(f"Cast-opset{o}-float-shape-arithmetic",
+         [N("Shape", ["x"], ["s"]), N("Cast", ["s"], ["sf"], to=F), N("Mul", ["sf", "half"], ["h"]),
+          N("Cast", ["h"], ["hi"], to=I64), N("Cast", ["hi"], ["hf"], to=F), N("Relu", ["x"], ["r"]),
+          N("Flatten", ["r"], ["fr"], axis=0), N("Unsqueeze", ["hf", "ax0"], ["h2"]) if o >= 13 else
+          N("Unsqueeze", ["hf"], ["h2"], axes=[0]), N("Concat", ["fr", "h2"], ["y"], axis=1)],
+         [2, 6], {"half": arr(0.5), **({"ax0": i64(0)} if o >= 13 else {})}, o, points=1)
 case("float16-weights-subnormal-and-max", [N("Cast", ["x"], ["xd"], to=D), N("Mul", ["xd", "w"], ["y"])], [4],
      {"w": np.array([2.0 ** -24, 2.0 ** -14 * 0.5, 65504.0, -2.0 ** -20], np.float16).astype(np.float64)},
      13, H, out_elem=D)

@@ -438,12 +438,20 @@ def _obj_array(items: Sequence[Any], shape: tuple[int, ...]) -> np.ndarray:
 # tensor values during symbolic execution
 # --------------------------------------------------------------------------------------
 class _Const:
-    """A constant tensor: object array of Fractions (float) or a numpy integer/bool array."""
+    """A constant tensor: object array of Fractions (float) or a numpy integer/bool array.
 
-    __slots__ = ("a",)
+    ``fexact`` says that a float runtime holds exactly these values too: true for
+    initializers, ``Constant`` outputs, integer results, and whatever only moves, compares
+    or exactly rounds such values; false after float arithmetic that may round (sums of
+    products, or results not representable in the tensor's type) and for input-dependent
+    values that cancelled to a constant.  A rounding ``Cast`` is only modelled when it is true.
+    """
 
-    def __init__(self, a: np.ndarray) -> None:
+    __slots__ = ("a", "fexact")
+
+    def __init__(self, a: np.ndarray, fexact: bool = True) -> None:
         self.a = a
+        self.fexact = fexact
 
     @property
     def is_float(self) -> bool:
@@ -499,7 +507,13 @@ def _wrap_result(arr: np.ndarray) -> "_Const | _Sym":
     flat = arr.ravel().tolist()
     if any(isinstance(v, _Aff) and v.t for v in flat):
         return _Sym(_obj_array([v if isinstance(v, _Aff) else _Aff({}, _scalar(v)) for v in flat], arr.shape))
-    return _Const(_obj_array([v.c if isinstance(v, _Aff) else _scalar(v) for v in flat], arr.shape))
+    return _Const(_obj_array([v.c if isinstance(v, _Aff) else _scalar(v) for v in flat], arr.shape), fexact=False)
+
+
+def _representable(vals: Iterable[Fraction], elem_type: int | None) -> bool:
+    """Every value is a value of the float type (so one correctly rounded operation gives it)."""
+    t = elem_type if elem_type in _FLOAT_FORMATS else _T_FLOAT
+    return all(round_to_float(q, t) == q for q in vals)
 
 
 def _isqrt_exact(q: Fraction) -> Fraction | None:
@@ -1282,7 +1296,7 @@ class _Graph:
 
     @staticmethod
     def _same_kind(x, arr: np.ndarray):
-        return _Sym(arr) if isinstance(x, _Sym) else _Const(arr)
+        return _Sym(arr) if isinstance(x, _Sym) else _Const(arr, x.fexact)
 
     @staticmethod
     def _scalar_value(c: _Const, what: str) -> Fraction:
@@ -1334,6 +1348,10 @@ class _Graph:
             dst = _FLOAT_TYPES.get(to) or _type_name(to)
             raise UnsupportedOperatorError(op, nname, f"cast of an input-dependent {src} tensor to {dst} rounds "
                                            "its values: a step function, not piecewise linear")
+        lossless = to == frm or (frm, to) in _WIDENING
+        if not x.fexact and not lossless:
+            raise UnsupportedOperatorError(op, nname, "cast of a constant computed with float arithmetic: a float "
+                                           "runtime rounds it first, so its rounding step may fall elsewhere")
         if to in _FLOAT_TYPES:
             vals = []
             for q in x.frac().ravel().tolist():
@@ -1342,7 +1360,7 @@ class _Graph:
                     raise ModelFormatError(f"node {nname!r} ({op}): the constant {format_rational(q)} overflows "
                                            f"{_FLOAT_TYPES[to]} (becomes infinity)")
                 vals.append(r)
-            return _Const(_obj_array(vals, x.shape))
+            return _Const(_obj_array(vals, x.shape), x.fexact)
         if to == _T_BOOL:
             vals = [v != 0 for v in (x.frac() if x.is_float else x.a).ravel().tolist()]
             return _Const(np.asarray(vals, dtype=np.bool_).reshape(x.shape))
@@ -1494,7 +1512,7 @@ class _Graph:
         if all(isinstance(v, _Const) for v in xs):
             if all(not v.is_float for v in xs):
                 return [_Const(np.concatenate([v.a for v in xs], axis=axis))]
-            return [_Const(np.concatenate([v.frac() for v in xs], axis=axis))]
+            return [_Const(np.concatenate([v.frac() for v in xs], axis=axis), all(v.fexact for v in xs))]
         return [_Sym(np.concatenate([_aff_array(v) for v in xs], axis=axis))]
 
     def _op_Gather(self, node, nname, inputs, attrs):
@@ -1601,6 +1619,7 @@ class _Graph:
         if mode not in modes:
             raise ModelFormatError(f"node {nname!r} (Pad-{self.v}): unknown mode {mode!r} (expected {', '.join(modes)})")
         r = len(x.shape)
+        value_exact = True
         if self.v == 2:
             pads = [int(v) for v in attrs["pads"]]
             value = Fraction(float(attrs.get("value", 0.0)))
@@ -1609,7 +1628,8 @@ class _Graph:
             pads = self._int_list(inputs, 1, "Pad", nname, "pads")
             value = _ZERO
             if len(inputs) > 2 and inputs[2] is not None:
-                value = self._scalar_value(self._const(inputs[2], "Pad", nname, "constant_value"), "constant_value")
+                cv = self._const(inputs[2], "Pad", nname, "constant_value")
+                value, value_exact = self._scalar_value(cv, "constant_value"), cv.fexact
             axes_in = self._int_list(inputs, 3, "Pad", nname, "axes", required=False) if self.v >= 18 else None
             axes = list(range(r)) if axes_in is None else self._axes(axes_in, r, "Pad axis")
         na = len(axes)
@@ -1642,6 +1662,7 @@ class _Graph:
             fill: Any = _Aff({}, value)
         elif x.is_float:
             fill = value
+            value_exact = value_exact and x.fexact
         else:
             if value.denominator != 1:
                 raise ModelFormatError(f"node {nname!r} (Pad): constant_value of an integer tensor must be an integer")
@@ -1649,7 +1670,9 @@ class _Graph:
         out = _obj_array([fill] * n, out_shape)
         inner = tuple(slice(b, b + arr.shape[k]) for k, (b, e) in enumerate(width))
         out[inner] = arr
-        return [self._same_kind(x, out)]
+        if isinstance(x, _Sym):
+            return [_Sym(out)]
+        return [_Const(out, value_exact)]
 
     # ---- affine operators ------------------------------------------------------------
     @staticmethod
@@ -1667,8 +1690,11 @@ class _Graph:
                 if int_fn is None:
                     raise ModelFormatError("this operator is not defined on integer tensors")
                 return _Const(self._int_binary(a.a, b.a, int_fn))
-            res = fn(a.frac(), b.frac())
-            return _Const(np.asarray(res, dtype=object).reshape(np.shape(res)))
+            res = np.asarray(fn(a.frac(), b.frac()), dtype=object)
+            res = res.reshape(np.shape(res))
+            # one correctly rounded operation per element: exact in float iff the result is representable
+            exact = a.fexact and b.fexact and _representable(res.ravel().tolist(), self.in_types[0] if self.in_types else None)
+            return _Const(res, exact)
         A = a.a if isinstance(a, _Sym) else a.frac()
         B = b.a if isinstance(b, _Sym) else b.frac()
         _check_size(np.broadcast_shapes(A.shape, B.shape), "the result of a broadcast")
@@ -1716,12 +1742,17 @@ class _Graph:
         acc = xs[0]
         for v in xs[1:]:
             acc = self._binary(acc, v, np.add, np.add)
+        if isinstance(acc, _Const) and acc.is_float and len(xs) > 2:
+            acc = _Const(acc.a, False)  # the runtime's summation order is unknown
         return [acc]
 
     def _op_Mean(self, node, nname, inputs, attrs):
         xs = self._variadic("Mean", inputs)
         acc = self._op_Sum(node, nname, xs, attrs)[0]
-        return [self._binary(acc, _Const(_obj_array([Fraction(len(xs))], ())), np.true_divide)]
+        out = self._binary(acc, _Const(_obj_array([Fraction(len(xs))], ())), np.true_divide)
+        if isinstance(out, _Const) and len(xs) > 1:
+            out = _Const(out.a, False)  # a sum, then a division: two roundings
+        return [out]
 
     def _matmul(self, a, b):
         if isinstance(a, _Sym) and isinstance(b, _Sym):
@@ -1732,7 +1763,7 @@ class _Graph:
             if not a.is_float and not b.is_float:
                 return _Const(self._int_binary(a.a, b.a, np.matmul))
             res = np.matmul(a.frac(), b.frac())
-            return _Const(np.asarray(res, dtype=object).reshape(np.shape(res)))
+            return _Const(np.asarray(res, dtype=object).reshape(np.shape(res)), False)  # sums of products
         a_sym = isinstance(a, _Sym)
         A = a.a if a_sym else a.frac()
         B = b.a if not a_sym else b.frac()
@@ -1930,7 +1961,8 @@ class _Graph:
             self._note_change(worst, f"BatchNormalization {nname!r}: 1/sqrt(var+eps) approximated")
         m = _Const(_obj_array(mult, bshape))
         s = _Const(_obj_array(shift, bshape))
-        return [self._binary(self._binary(x, m, np.multiply), s, np.add)]
+        y = self._binary(self._binary(x, m, np.multiply), s, np.add)
+        return [_Const(y.a, False) if isinstance(y, _Const) else y]  # the runtime rounds several times
 
     def _bn_fold(self, scale, bias, mean, var, eps, op, nname):
         """Exact (or approximated, if allowed) per-channel multiplier and shift."""
@@ -1961,7 +1993,7 @@ class _Graph:
         if isinstance(x, _Const):
             if not x.is_float:
                 return [_Const(np.maximum(x.a, 0))]
-            return [_Const(_obj_array([max(v, _ZERO) for v in x.a.ravel().tolist()], x.shape))]
+            return [_Const(_obj_array([max(v, _ZERO) for v in x.a.ravel().tolist()], x.shape), x.fexact)]
         r = self.relu(list(x.a.ravel()), node.name)
         return [_Sym(_obj_array(r, x.shape))]
 
@@ -1969,7 +2001,8 @@ class _Graph:
         """``a x + (1 - a) relu(x)`` elementwise (exact ONNX LeakyRelu/PRelu for any slope a)."""
         if isinstance(x, _Const):
             vals = [v if v >= 0 else a * v for v, a in zip(x.frac().ravel().tolist(), slopes.ravel().tolist())]
-            return _Const(_obj_array(vals, x.shape))
+            exact = x.fexact and _representable(vals, self.in_types[0] if self.in_types else None)
+            return _Const(_obj_array(vals, x.shape), exact)
         forms = list(x.a.ravel())
         aa = slopes.ravel().tolist()
         if all(a == 1 for a in aa):
@@ -2019,7 +2052,8 @@ class _Graph:
                 vals = [min(v, hi) for v in vals]
             if not x.is_float:
                 return [_Const(np.asarray([int(v) for v in vals], dtype=np.int64).reshape(x.shape))]
-            return [_Const(_obj_array(vals, x.shape))]
+            bounds_exact = all(isinstance(v, _Const) and v.fexact for v in inputs[1:3] if v is not None)
+            return [_Const(_obj_array(vals, x.shape), x.fexact and bounds_exact)]
         forms = list(x.a.ravel())
         if lo is None and hi is None:
             return [x]
@@ -2041,7 +2075,7 @@ class _Graph:
         x = self._need(inputs, 0, "Abs", nname)
         if isinstance(x, _Const):
             return [_Const(np.abs(x.a)) if not x.is_float else
-                    _Const(_obj_array([abs(v) for v in x.a.ravel().tolist()], x.shape))]
+                    _Const(_obj_array([abs(v) for v in x.a.ravel().tolist()], x.shape), x.fexact)]
         forms = list(x.a.ravel())
         n = len(forms)
         r = self.relu(forms + [-f for f in forms], node.name)
@@ -2058,7 +2092,7 @@ class _Graph:
                 if not acc.is_float and not v.is_float:
                     acc = _Const(np.asarray(vals, dtype=np.int64).reshape(A.shape))
                 else:
-                    acc = _Const(_obj_array(vals, A.shape))
+                    acc = _Const(_obj_array(vals, A.shape), acc.fexact and v.fexact)
                 continue
             A, B = np.broadcast_arrays(_aff_array(acc), _aff_array(v))
             _check_size(A.shape, "the result of a broadcast")
@@ -2117,7 +2151,7 @@ class _Graph:
             out = np.empty((N, C) + tuple(out_sp), dtype=object)
             for g, w in zip(groups, where):
                 out[w] = max(f.c for f in g)
-            return _Const(out)
+            return _Const(out, x.fexact)
         res = self._max_tree(groups, name)
         out = np.empty((N, C) + tuple(out_sp), dtype=object)
         for f, w in zip(res, where):
