@@ -30,7 +30,9 @@ exactly (round-half-even to float16/bfloat16/float32/float64, truncation toward 
 integer types, integer overflow wraps as the spec says; float overflow and out-of-range
 float-to-integer casts are refused); on an input-dependent tensor a widening float cast
 (float16 -> float32 -> float64, bfloat16 -> float32) is the identity, and a narrowing or
-integer cast is refused (it is a step function, not piecewise linear).
+integer cast is refused (it is a step function, not piecewise linear).  A rounding cast of a
+constant that float arithmetic computed (a sum of products, or a result the tensor's type
+cannot hold) is refused too: a float runtime rounds that constant before the cast.
 
 *Refused, with the reason in the message:* opsets outside ``MIN_OPSET..MAX_OPSET`` (7..28;
 opsets 1-6 have different broadcasting and training semantics), operator versions not in
@@ -1649,8 +1651,7 @@ class _Graph:
                                                    f"size {dim} is not modelled")
             out_shape = [d + b + e for d, (b, e) in zip(x.shape, width)]
             _check_size(out_shape, f"the output of node {nname!r} (Pad)")
-            arr = x.a if isinstance(x, _Sym) or not x.is_float else x.a
-            return [self._same_kind(x, np.pad(arr, width, mode=mode))]
+            return [self._same_kind(x, np.pad(x.a, width, mode=mode))]
         crop = [(max(-b, 0), max(-e, 0)) for b, e in width]
         if any(cb + ce > d for (cb, ce), d in zip(crop, x.shape)):
             raise ShapeError(f"Pad: negative pads {pads} remove more than the shape {list(x.shape)}")
