@@ -92,6 +92,24 @@ def product_certificates() -> dict:
     out["partition-incomplete"] = ("json", partition_certificate(enumerate_regions(net, D, max_regions=3)))
     out["stream"] = ("stream", list(partition_stream_lines(part)))
     out["stream-incomplete"] = ("stream", list(partition_stream_lines(enumerate_regions(net, D, max_regions=3))))
+    # the command line's stream writer (exactrelu.parallel), complete and stopped by a limit
+    import contextlib
+    import io
+    import tempfile
+
+    from exactrelu.cli import main as cli
+    from exactrelu.io.native_json import save_json
+
+    with tempfile.TemporaryDirectory() as tmp:
+        save_json(net, Path(tmp) / "net.json")
+        save_json(random_network([64, 64, 64], seed=5), Path(tmp) / "big.json")  # (limits act per task)
+        for name, model, extra in (("stream-cli", "net.json", []),
+                                   ("stream-cli-stopped", "big.json", ["--max-regions", "5"])):
+            s = Path(tmp) / f"{name}.jsonl"
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+                cli(["regions", str(Path(tmp) / model), "--box=-1:1", "--stream", str(s), "--no-progress", *extra])
+            out[name] = ("stream", s.read_text().splitlines(keepends=True))
+    assert json.loads(out["stream-cli-stopped"][1][-1])["complete"] is False
     out["bounds"] = ("json", bounds_certificate(output_bounds(net, D)))
     a = _named(random_network([3, 3], seed=42))
     out["equivalence"] = ("json", equivalence_certificate(a, a, D))
@@ -144,7 +162,8 @@ def write_product(name: str, tmp: Path) -> Path:
     return p
 
 
-PRODUCT = ["partition", "partition-network-ref", "partition-incomplete", "stream", "stream-incomplete", "bounds",
+PRODUCT = ["partition", "partition-network-ref", "partition-incomplete", "stream", "stream-incomplete", "stream-cli",
+           "stream-cli-stopped", "bounds",
            "equivalence", "equivalence-compress", "equivalence-representation", "lattice", "lattice-combination",
            "lattice-network-ref", "property", "property-pruned", "property-two-disjuncts", "property-fixed-input",
            "counterexample"]
