@@ -274,7 +274,8 @@ def main() -> None:
     write("malformed", "fields--lattice--cover-with-split-and-term",
           mutate(refined, lambda c: c["lattice"]["leaves"][split_leaf]["cover"].update(term=0, farkas=[])), "malformed")
     unknown_fields("lattice", refined, {
-        "certificate": lambda c: c, "lattice": lambda c: c["lattice"], "lattice-leaf": lambda c: c["lattice"]["leaves"][0],
+        "certificate": lambda c: c, "lattice": lambda c: c["lattice"],
+        "lattice-leaf": lambda c: c["lattice"]["leaves"][0],
         "cover-term": lambda c: next(e["cover"] for e in c["lattice"]["leaves"] if "term" in e["cover"]),
         "cover-split": lambda c: c["lattice"]["leaves"][split_leaf]["cover"],
         "cover-split-child": lambda c: c["lattice"]["leaves"][split_leaf]["cover"]["pos"],
