@@ -78,9 +78,9 @@ def _check(name: str, **kw: Any) -> Callable[[dict], Any]:
     return lambda p: check_certificate(p[name], **kw)
 
 
-def _invalid(name: str, files: dict, rule: str) -> Case:
-    return Case(f"certificates/{name}", files, ("check", "{c.json}"), 1, rf"^invalid: {rule}: ", "CertificateInvalid",
-                api=_check("c.json"), tags=("checker",))
+def _invalid(name: str, files: dict, rule: str, fname: str = "c.json") -> Case:
+    return Case(f"certificates/{name}", files, ("check", "{" + fname + "}"), 1, rf"^invalid: {rule}",
+                "CertificateInvalid", api=_check(fname), tags=("checker",))
 
 
 def _malformed(name: str, files: dict, message: str, fname: str = "c.json", **kw: Any) -> Case:
@@ -152,6 +152,10 @@ CASES = [
     _malformed("number-over-a-million-characters", {"c.json.gz": lambda _t: gzip.compress(json.dumps(dict(
         _load("net-2d.json"), root_witness=["0", "1/1" + "0" * 1_000_000])).encode(), mtime=0)},
                "a number of 1000003 characters", fname="c.json.gz"),
+    _malformed("absurd-declared-input-count", {"c.json": cert("net-2d.json", lambda c: c["network"].__setitem__(
+        "inputs", 10 ** 18))}, "need 1000000000000000000 entries"),
+    _invalid("stream-end-line-absurd-node-count", {"c.jsonl": stream(lambda o: o[-1].__setitem__("nodes", 10 ** 18))},
+             "tree-structure: the end line counts", fname="c.jsonl"),
     # the command line reads the 64 MiB (under its 4 GiB limit) and finds no JSON; with a 1 MiB
     # limit the library stops reading at 1 MiB
     _malformed("gzip-bomb", {"c.json.gz": _bomb}, "malformed JSON", fname="c.json.gz", max_bytes=1 << 20),
