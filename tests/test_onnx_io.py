@@ -41,8 +41,9 @@ def ort_session(model_or_bytes):
     return ort.InferenceSession(data, so, providers=["CPUExecutionProvider"])
 
 
-def make_model(nodes, in_shape, inits=None, elem=D, opset=13, out_name="y", in_name="x"):
-    """A one-input one-output model; initializers given as numpy arrays (cast to elem)."""
+def make_model(nodes, in_shape, inits=None, elem=D, opset=13, out_name="y", in_name="x", out_shape=None):
+    """A one-input one-output model; initializers given as numpy arrays (cast to elem); the
+    output shape is inferred unless given."""
     dt = np.float64 if elem == D else np.float32
     tensors = []
     for name, arr in (inits or {}).items():
@@ -51,10 +52,18 @@ def make_model(nodes, in_shape, inits=None, elem=D, opset=13, out_name="y", in_n
             arr = arr.astype(dt)
         tensors.append(numpy_helper.from_array(arr, name))
     g = helper.make_graph(nodes, "t", [helper.make_tensor_value_info(in_name, elem, in_shape)],
-                          [helper.make_tensor_value_info(out_name, elem, None)], initializer=tensors)
+                          [helper.make_tensor_value_info(out_name, elem, out_shape)], initializer=tensors)
     m = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)])
     m.ir_version = 8
-    return m
+    return m if out_shape is not None else shaped(m)
+
+
+def shaped(m):
+    """``m`` with its graph outputs' shapes filled in by ONNX shape inference (the checker needs them)."""
+    try:
+        return onnx.shape_inference.infer_shapes(m, strict_mode=True, data_prop=True)
+    except Exception:  # noqa: BLE001 - deliberately broken graphs keep their unshaped outputs
+        return m
 
 
 def dyadic(rng, shape, scale=8, lim=16):
@@ -431,7 +440,7 @@ def test_concat_slice_pad_shape_gather():
              "axs": np.array([1], dtype=np.int64), "stp": np.array([2], dtype=np.int64),
              "pads": np.array([0, 1, 0, 2], dtype=np.int64), "pv": np.array(0.25),
              "i1": np.array([1], dtype=np.int64), "one": np.array([1], dtype=np.int64)}
-    net = check_against_ort(make_model(nodes, [1, 3], inits), [1, 3], n_points=5)
+    net = check_against_ort(make_model(nodes, [1, 3], inits, out_shape=[1, 6]), [1, 3], n_points=5)
     assert net.n_outputs == 6 and net.describe()["relu_layers"] == [3]
 
 
@@ -447,6 +456,9 @@ def test_symbolic_batch_dimension_and_declared_shape_override():
                            [helper.make_tensor_value_info("x", D, ["N", "C", 2])],
                            [helper.make_tensor_value_info("y", D, None)])
     m2 = helper.make_model(g2, opset_imports=[helper.make_opsetid("", 13)])
+    m2.graph.output[0].type.tensor_type.shape.SetInParent()
+    m2.graph.output[0].type.tensor_type.shape.dim.add().dim_param = "N"
+    m2.graph.output[0].type.tensor_type.shape.dim.add().dim_param = "M"
     with pytest.raises(Exception, match="symbolic dimension"):
         load_onnx(m2.SerializeToString())
     assert load_onnx(m2.SerializeToString(), input_shape=[1, 4, 2]).n_inputs == 8
@@ -514,10 +526,191 @@ def test_external_data_is_read_only_next_to_a_file(tmp_path):
     w = numpy_helper.from_array((np.arange(40, dtype=np.float32) / 8).reshape(2, 20), "W")
     g = helper.make_graph([helper.make_node("Gemm", ["x", "W"], ["y"], transB=1)], "g",
                           [helper.make_tensor_value_info("x", F, [1, 20])],
-                          [helper.make_tensor_value_info("y", F, None)], initializer=[w])
+                          [helper.make_tensor_value_info("y", F, [1, 2])], initializer=[w])
     onnx.save_model(helper.make_model(g), str(tmp_path / "m.onnx"), save_as_external_data=True,
                     all_tensors_to_one_file=True, location="w.bin", size_threshold=0)
     net = load_onnx(tmp_path / "m.onnx")
     assert net.layers[0].inputs[0][1][1][:2] == (Fraction(20, 8), Fraction(21, 8))
     with pytest.raises(Exception, match="external data"):
         load_onnx((tmp_path / "m.onnx").read_bytes())
+
+
+# --------------------------------------------------------------------------------------
+# regressions (issue 19): each of these loaded into a wrong exact network, or a malformed
+# file loaded at all, before the loader checked what it reads
+# --------------------------------------------------------------------------------------
+from onnx.reference import ReferenceEvaluator  # noqa: E402
+
+from exactrelu.errors import ModelFormatError  # noqa: E402
+
+
+def _ref(model, x):
+    return [Fraction(float(v)) for v in np.asarray(ReferenceEvaluator(model).run(None, {"x": x})[0], np.float64).ravel()]
+
+
+def test_regression_cast_to_float16_and_back_of_a_computed_tensor_is_refused():
+    nodes = [helper.make_node("Relu", ["x"], ["r"]), helper.make_node("Cast", ["r"], ["h"], to=TensorProto.FLOAT16),
+             helper.make_node("Cast", ["h"], ["y"], to=F)]
+    m = make_model(nodes, [1, 1], elem=F)
+    x = np.array([[1 + 2.0 ** -20]], np.float32)  # a float32 value that float16 rounds to 1
+    assert _ref(m, x) == [1]  # the reference rounds; the old loader modelled the identity (1 + 2^-20)
+    with pytest.raises(UnsupportedOperatorError, match="float32 tensor to float16 rounds its values: a step function"):
+        load_onnx(m.SerializeToString())
+
+
+def test_regression_batchnorm_of_opset_6_runs_in_training_mode_and_is_refused():
+    # BatchNormalization-6 without is_test=1 uses the batch statistics; the old loader used the given ones
+    node = helper.make_node("BatchNormalization", ["x", "s", "b", "m", "v"], ["y"], epsilon=0.25)
+    inits = {"s": np.ones(2), "b": np.zeros(2), "m": np.zeros(2), "v": np.full(2, 0.75)}
+    m = make_model([node], [2, 2], inits, opset=6, out_shape=[2, 2])
+    with pytest.raises(ModelFormatError, match="opset 6 of the default ONNX domain is not supported"):
+        load_onnx(m.SerializeToString())
+
+
+def _cast_const_model(values, to, via=None, elem=D, opset=13):
+    nodes = [helper.make_node("Cast", ["c"], ["c1"], to=to)]
+    last = "c1"
+    if via is not None:
+        nodes.append(helper.make_node("Cast", ["c1"], ["c2"], to=via))
+        last = "c2"
+    nodes.append(helper.make_node("Add", ["x", last], ["y"]))
+    g = helper.make_graph(nodes, "t", [helper.make_tensor_value_info("x", elem, [len(values)])],
+                          [helper.make_tensor_value_info("y", elem, [len(values)])],
+                          initializer=[numpy_helper.from_array(np.asarray(values), "c")])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)])
+
+
+def test_regression_constant_casts_round_exactly():
+    zero = np.zeros(3)
+    # to bfloat16 (the old loader did not round at all)
+    m = _cast_const_model(np.array([1 / 3, 1.00390625, -1e-3]), TensorProto.BFLOAT16, D)
+    assert evaluate(load_onnx(m.SerializeToString()), [0, 0, 0]) == tuple(_ref(m, zero))
+    assert _ref(m, zero)[0] == Fraction(171, 512)
+    # int64 to float32 (the old loader kept 2^24 + 1)
+    m = _cast_const_model(np.array([2 ** 24 + 1, 2 ** 24 + 3, -(2 ** 40) - 1], np.int64), F, D)
+    assert evaluate(load_onnx(m.SerializeToString()), [0, 0, 0]) == (2 ** 24, 2 ** 24 + 4, -(2 ** 40))
+    # int64 to int8 wraps around (the old loader kept 200)
+    m = _cast_const_model(np.array([200, -200, 127], np.int64), TensorProto.INT8, D)
+    assert evaluate(load_onnx(m.SerializeToString()), [0, 0, 0]) == (-56, 56, 127) == tuple(_ref(m, zero))
+
+
+def test_regression_castlike_rounds_to_the_type_of_its_target():
+    nodes = [helper.make_node("CastLike", ["c", "like"], ["c1"]), helper.make_node("Cast", ["c1"], ["c2"], to=D),
+             helper.make_node("Add", ["x", "c2"], ["y"])]
+    g = helper.make_graph(nodes, "t", [helper.make_tensor_value_info("x", D, [2])], [helper.make_tensor_value_info("y", D, [2])],
+                          initializer=[numpy_helper.from_array(np.array([0.1, 1 / 3]), "c"),
+                                       numpy_helper.from_array(np.zeros(1, np.float16), "like")])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 15)])
+    want = [Fraction(float(np.float16(0.1))), Fraction(float(np.float16(1 / 3)))]
+    # the old loader rounded to float32 whatever the target's type
+    assert list(evaluate(load_onnx(m.SerializeToString()), [0, 0])) == want == _ref(m, np.zeros(2))
+
+
+def test_regression_slice_with_a_negative_step_clamps_its_start_as_the_spec_says():
+    # starts=-5 on an axis of 4 with step -1: the start clamps to 0, the end (-10 + 4) to -1: one element.
+    nodes = [helper.make_node("Slice", ["x", "s", "e", "a", "st"], ["y"])]
+    m = make_model(nodes, [1, 4], {"s": _i64(-5), "e": _i64(-10), "a": _i64(1), "st": _i64(-1)}, out_shape=[1, 1])
+    net = check_against_ort(m, [1, 4])  # the old loader gave an empty tensor here
+    assert evaluate(net, [3, 1, 4, 1]) == (3,)
+
+
+def test_regression_misspelt_or_missing_attributes_are_not_ignored():
+    w = np.array([[1.0, 2.0], [3.0, 4.0]])
+    m = make_model([helper.make_node("Gemm", ["x", "W"], ["y"], transb=1)], [1, 2], {"W": w}, out_shape=[1, 2])
+    with pytest.raises(ModelFormatError, match="unknown attribute 'transb'"):
+        load_onnx(m.SerializeToString())  # the old loader ignored it and used transB=0
+    m = make_model([helper.make_node("Cast", ["x"], ["y"])], [1, 2], out_shape=[1, 2])
+    with pytest.raises(ModelFormatError, match="missing the required attribute 'to'"):
+        load_onnx(m.SerializeToString())  # the old loader assumed to=FLOAT
+
+
+def test_regression_dropout_in_training_mode_is_refused():
+    nodes = [helper.make_node("Dropout", ["x", "r", "t"], ["y"])]
+    m = make_model(nodes, [1, 4], {"r": np.array(0.5), "t": np.array(True)}, out_shape=[1, 4])
+    with pytest.raises(UnsupportedOperatorError, match="training_mode is true"):
+        load_onnx(m.SerializeToString())  # the old loader modelled the identity
+
+
+def test_regression_float16_weights_stored_out_of_range_are_refused():
+    t = TensorProto(name="W", data_type=TensorProto.FLOAT16, dims=[2])
+    t.int32_data.extend([15360, 70000])  # 70000 is no float16 bit pattern; numpy wraps it to 6.6e-4
+    nodes = [helper.make_node("Cast", ["W"], ["Wd"], to=D), helper.make_node("Add", ["x", "Wd"], ["y"])]
+    m = make_model(nodes, [2], out_shape=[2])
+    m.graph.initializer.append(t)
+    with pytest.raises(ModelFormatError, match="stored value outside \\[0, 65535\\]"):
+        load_onnx(m.SerializeToString())
+
+
+def test_regression_float16_weights_are_exact_including_subnormals():
+    w = np.array([2.0 ** -24, -(2.0 ** -15) * 3, 65504.0, 0.1], np.float16)
+    nodes = [helper.make_node("Mul", ["x", "W"], ["y"])]
+    m = make_model(nodes, [4], {"W": w.astype(np.float64)}, out_shape=[4])
+    m.graph.initializer[0].CopyFrom(numpy_helper.from_array(w, "W"))
+    m.graph.input[0].type.tensor_type.elem_type = TensorProto.FLOAT16
+    m.graph.output[0].type.tensor_type.elem_type = TensorProto.FLOAT16
+    net = load_onnx(m.SerializeToString())
+    assert evaluate(net, [1, 1, 1, 1]) == (Fraction(1, 2 ** 24), Fraction(-3, 2 ** 15), 65504, Fraction(1638, 16384))
+
+
+def test_regression_a_file_truncated_after_its_graph_is_refused(tmp_path):
+    m = make_model([helper.make_node("Relu", ["x"], ["y"])], [1, 2])
+    data = m.SerializeToString()
+    head = onnx.ModelProto()
+    head.CopyFrom(m)
+    del head.opset_import[:]
+    cut = len(head.SerializeToString())  # fields are written in number order: graph (7) before opset_import (8)
+    assert data[:cut] == head.SerializeToString()[:cut]
+    with pytest.raises(ModelFormatError, match="declares no opset for the default ONNX domain"):
+        load_onnx(data[:cut])  # the old loader ran it as opset 1
+
+
+def test_regression_clip_6_on_float64_clips_at_float32_max():
+    nodes = [helper.make_node("Mul", ["x", "k"], ["b"]), helper.make_node("Clip", ["b"], ["y"], min=0.0)]
+    m = make_model(nodes, [1, 2], {"k": np.array(2.0 ** 127)}, opset=7, out_shape=[1, 2])
+    x = np.array([[4.0, 0.5]])
+    got = list(evaluate(load_onnx(m.SerializeToString()), [4, Fraction(1, 2)]))
+    assert got == _ref(m, x) == [Fraction(float(np.finfo(np.float32).max)), Fraction(2) ** 126]
+
+
+def test_regression_tensors_produced_twice_are_refused():
+    nodes = [helper.make_node("Relu", ["x"], ["W"], name="a"), helper.make_node("Add", ["x", "W"], ["y"])]
+    m = make_model(nodes, [1, 2], {"W": np.ones((1, 2))}, out_shape=[1, 2])
+    with pytest.raises(ModelFormatError, match="tensor 'W' is produced twice \\(an initializer and node 'a'\\)"):
+        load_onnx(m.SerializeToString())
+
+
+def test_regression_batchnorm_spatial_0_needs_per_activation_statistics():
+    node = helper.make_node("BatchNormalization", ["x", "s", "b", "m", "v"], ["y"], spatial=0, epsilon=0.25)
+    inits = {k: np.full(2, 0.75) for k in "sbmv"}
+    m = make_model([node], [1, 2, 2, 2], inits, opset=7, out_shape=[1, 2, 2, 2])
+    with pytest.raises(ShapeError, match="expected \\[2, 2, 2\\] \\(spatial=0\\)"):
+        load_onnx(m.SerializeToString())  # the old loader used them per channel; onnxruntime refuses the model
+
+
+@pytest.mark.parametrize("node, shape, inits, match", [
+    (helper.make_node("Conv", ["x", "W"], ["y"], pads=[-1, 0, 0, 0]), [1, 1, 4, 4], {"W": np.ones((1, 1, 2, 2))},
+     "negative entry"),
+    (helper.make_node("Gemm", ["x", "W", "C"], ["y"]), [1, 2], {"W": np.eye(2), "C": np.ones((3, 2))}, "does not broadcast"),
+    (helper.make_node("Max", ["x", "c"], ["y"]), [1, 2], {"c": np.ones(1)}, "no broadcasting"),
+])
+def test_regression_malformed_shapes_are_refused(node, shape, inits, match):
+    opset = 7 if node.op_type == "Max" else 13
+    m = make_model([node], shape, inits, opset=opset, out_shape=shape)
+    with pytest.raises(ShapeError, match=match):
+        load_onnx(m.SerializeToString())
+
+
+def test_regression_integer_arithmetic_on_constants_is_exact():
+    nodes = [helper.make_node("Div", ["a", "b"], ["q"]), helper.make_node("Cast", ["q"], ["qd"], to=D),
+             helper.make_node("Add", ["x", "qd"], ["y"])]
+    m = make_model(nodes, [2], {"a": np.array([2 ** 60 - 1, -7], np.int64), "b": np.array([2 ** 30, 2], np.int64)},
+                   out_shape=[2])
+    # integer Div truncates toward zero; the old loader divided in float64, where 2^60 - 1 is 2^60
+    assert evaluate(load_onnx(m.SerializeToString()), [0, 0]) == (2 ** 30 - 1, -3) == tuple(_ref(m, np.zeros(2)))
+
+
+def test_regression_unknown_opsets_are_refused():
+    for opset in (5, 29):
+        m = make_model([helper.make_node("Relu", ["x"], ["y"])], [1, 2], opset=opset, out_shape=[1, 2])
+        with pytest.raises(ModelFormatError, match=f"opset {opset} of the default ONNX domain is not supported"):
+            load_onnx(m.SerializeToString())

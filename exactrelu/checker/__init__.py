@@ -29,13 +29,23 @@ Examples
 ... except CertificateInvalid as exc:
 ...     print(exc.rule)
 region-map
+
+Every field is verified or refused: a field the format does not define is never ignored.
+
+>>> from exactrelu.checker import CertificateMalformed
+>>> cert["regions"][1].update(C=[["0"]], note="trust me")
+>>> try:
+...     check_certificate(cert)
+... except CertificateMalformed as exc:
+...     print(exc.message)
+unknown field 'note' at region entry 1 (a region has only: C, d, node, pattern)
 """
 
 from . import claims_outputs  # noqa: F401  (registers the equivalence/bounds/property claims)
 from . import claims_lattice  # noqa: F401  (registers the lattice claim)
-from .core import (CLAIMS, FORMAT, RULES, VERSION, CertificateInvalid, CertificateMalformed,
+from .core import (CLAIMS, FORMAT, MAX_BYTES, RULES, SCHEMA, VERSION, CertificateInvalid, CertificateMalformed,
                    CheckerError, CheckReport, Context, Leaf, check_certificate, check_partition,
-                   farkas_holds, prepare, walk)
+                   farkas_holds, fields, partition_leaves, prepare, walk)
 from .vnnlib import PinInputError
 
 
@@ -48,4 +58,4 @@ def run(argv: "list[str] | None" = None, extra_pins: "list | None" = None) -> in
 
 __all__ = ["check_certificate", "CheckReport", "CheckerError", "CertificateInvalid",
            "CertificateMalformed", "PinInputError", "RULES", "CLAIMS", "FORMAT", "VERSION", "run", "Context", "Leaf",
-           "prepare", "walk", "check_partition", "farkas_holds"]
+           "prepare", "walk", "partition_leaves", "check_partition", "farkas_holds", "SCHEMA", "fields", "MAX_BYTES"]

@@ -17,7 +17,7 @@ leaf's rows:
   ``j in S_t`` is ``<= f`` at each point: the max is ``<= f``).
 
 Certificate fields (besides the partition header and ``nodes``; ``regions`` optional and
-checked as for ``partition``; no ``adjacency``)::
+checked as for ``partition``; no ``adjacency``; every piece is used by some term)::
 
     "lattice": {
       "output": k,
@@ -41,8 +41,8 @@ import math
 from typing import Any
 
 from . import core
-from .core import (CertificateMalformed, Context, _farkas_vector, _get, _invalid, _vector, farkas_holds,
-                   region_list, region_map, region_pattern, walk)
+from .core import (CertificateMalformed, Context, _farkas_vector, _get, _invalid, _vector, farkas_holds, fields,
+                   partition_leaves)
 
 __all__ = ["check_lattice", "LATTICE_RULES", "lattice_complete", "lattice_terms", "lattice_leaves", "lattice_lower",
            "lattice_upper"]
@@ -78,7 +78,9 @@ def lattice_complete(ctx: Context) -> None:
 
 def lattice_terms(ctx: Context, lat: dict) -> tuple[int, list[Form], list[list[int]]]:
     """Rule ``lattice-terms``: the output exists, every piece has ``n + 1`` numbers, every
-    term is a non-empty list of distinct indices of pieces."""
+    term is a non-empty list of distinct indices of pieces, and every piece is used by a
+    term (a piece no term uses would be a field that asserts nothing)."""
+    fields(lat, "lattice", "lattice")
     out = lat.get("output")
     if type(out) is not int:
         raise CertificateMalformed("lattice: 'output' must be an integer")
@@ -105,6 +107,10 @@ def lattice_terms(ctx: Context, lat: dict) -> tuple[int, list[Form], list[list[i
             raise _invalid("lattice-terms", f"term {t} uses piece {bad[0]}, there are {len(pieces)}", term=t,
                            piece=bad[0])
         terms.append(term)
+    unused = set(range(len(pieces))).difference(*terms)
+    if unused:
+        j = min(unused)
+        raise _invalid("lattice-terms", f"piece {j} is used by no term", piece=j)
     return out, pieces, terms
 
 
@@ -114,7 +120,8 @@ def lattice_leaves(ctx: Context, lat: dict) -> dict[int, dict]:
     during and after the walk."""
     raw = _get(lat, "leaves", list, "lattice")
     index: dict[int, dict] = {}
-    for e in raw:
+    for i, e in enumerate(raw):
+        fields(e, "lattice leaf", f"lattice leaf entry {i}")
         k = _get(e, "leaf", int, "lattice leaf entry")
         if k in index:
             raise _invalid("lattice-leaves", f"two lattice entries for node {k}", node=k)
@@ -138,6 +145,7 @@ def lattice_lower(ctx: Context, leaf: Any, entry: dict, f: Form, pieces: list[Fo
             raise CertificateMalformed(f"{where}: more than a million sub-cells")
         if not isinstance(cover, dict):
             raise CertificateMalformed(f"{where}: a cover must be an object")
+        fields(cover, "lattice cover split" if "split" in cover else "lattice cover term", where)
         if "split" in cover:
             h = _vector(ctx.num, cover["split"], ctx.n + 1, f"{where}: split hyperplane")
             pos = _get(cover, "pos", dict, where)
@@ -204,30 +212,19 @@ def lattice_upper(ctx: Context, leaf: Any, entry: dict, f: Form, pieces: list[Fo
 def check_lattice(ctx: Context) -> dict:
     """The ``lattice`` claim (see the module docstring and proofs/rules/lattice.md)."""
     lat = _get(ctx.cert, "lattice", dict, "certificate")
-    if ctx.cert.get("adjacency"):
-        raise CertificateMalformed("a lattice certificate carries no adjacency evidence")
     lattice_complete(ctx)
     out, pieces, terms = lattice_terms(ctx, lat)
     entries = lattice_leaves(ctx, lat)
-    regions = region_list(ctx, None)
     counts = ctx.counts
-    for leaf in walk(ctx):
+    for leaf in partition_leaves(ctx):  # (the tree, region-list/-pattern/-map)
         if leaf.is_open:  # pragma: no cover - tree-structure refuses open cells in a complete certificate
             raise _invalid("lattice-complete", f"node {leaf.id} is open", node=leaf.id)
-        counts["leaves"] += 1
-        entry = region_list(ctx, regions, leaf.id)
-        if entry is not None:
-            region_pattern(entry, leaf)
-            region_map(ctx, entry, leaf)
         e = entries.pop(leaf.id, None)
         if e is None:
             raise _invalid("lattice-leaves", f"leaf {leaf.id} has no lattice entry", node=leaf.id)
         f = leaf.output_forms()[out]
         lattice_lower(ctx, leaf, e, f, pieces, terms)
         lattice_upper(ctx, leaf, e, f, pieces, terms)
-    if regions:
-        k = min(regions)
-        raise _invalid("region-list", f"region entry for node {k}, which is not a leaf", node=k)
     if entries:
         k = min(entries)
         raise _invalid("lattice-leaves", f"lattice entry for node {k}, which is not a leaf", node=k)

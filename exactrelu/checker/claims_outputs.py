@@ -30,10 +30,10 @@ from operator import mul
 from typing import Any
 
 from . import core
-from .core import (CertificateMalformed, Context, _farkas_vector, _get, _int, _invalid, _point,
-                   farkas_holds, prepare, walk)
+from .core import (CertificateMalformed, Context, _farkas_vector, _get, _int, _invalid,
+                   _point, domain_rows, farkas_holds, fields, partition_leaves, read_network, read_tree)
 from .claims_prune import PRUNE_RULES, check_pruned_cell
-from .network import NetworkFormatError, evaluate, network_number, parse_network
+from .network import NetworkFormatError, canonical_sha256, evaluate, network_number
 
 __all__ = ["check_equivalence", "check_bounds", "check_property", "check_counterexample",
            "difference_network_json", "restrict_network_json"]
@@ -138,21 +138,28 @@ def _combination_positive(rows: list, y: list, strict: frozenset = frozenset()) 
     return acc[-1] > 0 or (acc[-1] == 0 and any(i in strict and p > 0 for i, p, _ in y))
 
 
-def _complete_leaves(ctx: Context, rule: str, incomplete: str, counts: dict, where: str = ""):
-    """The leaves of a tree that must be complete: rule ``rule`` fails for an incomplete
-    certificate (checked now) or an open node (checked during the walk); leaves are counted
-    into ``counts``."""
+def _complete_leaves(ctx: Context, rule: str, incomplete: str, where: str = ""):
+    """The leaves of a tree that must be complete (:func:`~.core.partition_leaves`: the
+    tree, region and adjacency rules): rule ``rule`` fails for an incomplete certificate
+    (checked now) or an open node (checked during the walk)."""
     if not ctx.complete:
         raise _invalid(rule, incomplete)
 
     def leaves():
-        for leaf in walk(ctx):
+        for leaf in partition_leaves(ctx):
             if leaf.is_open:
                 raise _invalid(rule, f"{where}node {leaf.id} is open", node=leaf.id)
-            counts["leaves"] += 1
             yield leaf
 
     return leaves()
+
+
+def _unused(rule: str, what: str, left: dict) -> None:
+    """Reject (rule ``rule``) the first evidence entry that no leaf or cell used."""
+    if left:
+        key = min(left)
+        raise _invalid(rule, f"{what} {key} proves nothing: no such leaf (or output/disjunct) needs it",
+                       entry=list(key) if isinstance(key, tuple) else key)
 
 
 # ------------------------------------------------------------------------ equivalence
@@ -160,22 +167,18 @@ def check_equivalence(ctx: Context) -> dict:
     cert = ctx.cert
     a = _get(cert, "network_a", dict, "certificate")
     b = _get(cert, "network_b", dict, "certificate")
-    try:
-        parse_network(a)
-        parse_network(b)
-    except NetworkFormatError as exc:
-        raise CertificateMalformed(f"network_a/network_b: {exc}") from None
+    read_network(a, "network_a")
+    read_network(b, "network_b")
     if "network" not in cert:
         raise CertificateMalformed("an equivalence certificate embeds its difference network")
     if _normal(difference_network_json(a, b)) != _normal(cert["network"]):
         raise _invalid("equivalence-network", "'network' is not the difference network of network_a and network_b")
-    counts = ctx.counts
-    for leaf in _complete_leaves(ctx, "equivalence-complete", "an incomplete tree proves no equivalence", counts):
+    for leaf in _complete_leaves(ctx, "equivalence-complete", "an incomplete tree proves no equivalence"):
         for k, (v, _) in enumerate(leaf.output_forms()):
             if any(v):
                 raise _invalid("equivalence-leaf", f"on leaf {leaf.id} the networks differ: output {k} of A - B "
                                "is not identically zero", node=leaf.id, output=k)
-    return counts
+    return ctx.counts
 
 
 # ------------------------------------------------------------------------ bounds
@@ -185,9 +188,12 @@ def check_bounds(ctx: Context) -> dict:
     m = ctx.net.layers[-1].width
     parsed = []
     for i, bd in enumerate(bounds):
+        fields(bd, "bound", f"bounds[{i}]")
         k = _int(_get(bd, "output", int, f"bounds[{i}]"), f"bounds[{i}].output")
         if not 0 <= k < m:
             raise CertificateMalformed(f"bounds[{i}]: output {k} does not exist")
+        if any(e["k"] == k for e in parsed):
+            raise CertificateMalformed(f"bounds[{i}]: a second entry for output {k}")
         entry = {"k": k}
         for side in ("max", "min"):
             p, q = num(_get(bd, side, str, f"bounds[{i}]"))
@@ -203,54 +209,75 @@ def check_bounds(ctx: Context) -> dict:
         parsed.append(entry)
     proofs: dict = {}
     for i, pr in enumerate(_get(cert, "proofs", list, "certificate")):
+        fields(pr, "bounds proof", f"proofs[{i}]")
         node = _int(_get(pr, "node", int, f"proofs[{i}]"), "node")
         k = _int(_get(pr, "output", int, f"proofs[{i}]"), "output")
+        if (node, k) in proofs:
+            raise _invalid("bounds-farkas", f"proofs[{i}]: a second proof for output {k} on node {node}",
+                           node=node, output=k)
         proofs[(node, k)] = pr
-    counts = ctx.counts
-    for leaf in _complete_leaves(ctx, "bounds-complete", "bounds need a complete partition", counts):
+    for leaf in _complete_leaves(ctx, "bounds-complete", "bounds need a complete partition"):
         outs = leaf.output_forms()
         nrows = len(leaf.rows)
         for e in parsed:
             k = e["k"]
-            pr = proofs.get((leaf.id, k))
+            pr = proofs.pop((leaf.id, k), None)
             if pr is None:
                 raise _invalid("bounds-farkas", f"no proof for output {k} on leaf {leaf.id}", node=leaf.id)
             for side, sign in (("max", 1), ("min", -1)):
-                y = _farkas_vector(num, pr.get(side), nrows, "bounds-farkas", node=leaf.id)
+                y = _farkas_vector(num, _get(pr, side, list, f"proof of output {k} on leaf {leaf.id}"), nrows,
+                                   "bounds-farkas", node=leaf.id)
                 form = _form_minus_const(outs[k], *e[side])
                 if not farkas_holds(list(leaf.rows), sign, form, y):
                     raise _invalid("bounds-farkas", f"the Farkas vector for the {side} of output {k} on leaf "
                                    f"{leaf.id} does not prove it", node=leaf.id, output=k)
-    return counts
+    _unused("bounds-farkas", "the proof for (node, output)", proofs)
+    return ctx.counts
 
 
 # ------------------------------------------------------------------------ properties
-def _parse_property(num, prop: Any, n_full: int, m: int):
-    if not isinstance(prop, dict):
-        raise CertificateMalformed("'property' must be an object")
+def _parse_property(num, prop: Any, net: Any):
+    """The property object: ``(fixed inputs, input regions as row forms, disjuncts)``.
+
+    ``n_inputs`` and ``n_outputs`` must be the network's; every input region is a domain
+    over the free inputs and is the input of some disjunct; every constraint has one
+    coefficient per free input and per output."""
+    fields(prop, "property", "property")
+    n_full, m = net.n_inputs, net.n_outputs
+    for key, want in (("n_inputs", n_full), ("n_outputs", m)):
+        got = _int(_get(prop, key, int, "property"), f"property {key}")
+        if got != want:
+            raise CertificateMalformed(f"property: {key!r} is {got}, the network has {want}")
     fixed_raw = _get(prop, "fixed_inputs", dict, "property")
     fixed = {}
     for key, v in fixed_raw.items():
-        if not key.isdigit() or not 0 <= int(key) < n_full:
-            raise CertificateMalformed(f"property: bad fixed input {key[:20]!r}")
+        if not (key.isascii() and key.isdigit() and str(int(key)) == key and int(key) < n_full):
+            raise CertificateMalformed(f"property: bad fixed input {key[:20]!r} (an input index 0..{n_full - 1})")
         p, q = num(v)
         fixed[int(key)] = Fraction(p, q)
     n = n_full - len(fixed)
-    inputs = _get(prop, "inputs", list, "property")
+    raw_inputs = _get(prop, "inputs", list, "property")
+    inputs = [domain_rows(num, reg, n, f"property input region {i}") for i, reg in enumerate(raw_inputs)]
     disjuncts = []
     for i, dj in enumerate(_get(prop, "disjuncts", list, "property")):
+        fields(dj, "disjunct", f"disjunct {i}")
         idx = _int(_get(dj, "input", int, f"disjunct {i}"), "input")
         if not 0 <= idx < len(inputs):
             raise CertificateMalformed(f"disjunct {i}: no input region {idx}")
         cons = []
-        for c in _get(dj, "constraints", list, f"disjunct {i}"):
-            a = [Fraction(*num(v)) for v in _get(c, "a", list, "constraint")]
-            cc = [Fraction(*num(v)) for v in _get(c, "c", list, "constraint")]
+        for j, c in enumerate(_get(dj, "constraints", list, f"disjunct {i}")):
+            where = f"disjunct {i} constraint {j}"
+            fields(c, "constraint", where)
+            a = [Fraction(*num(v)) for v in _get(c, "a", list, where)]
+            cc = [Fraction(*num(v)) for v in _get(c, "c", list, where)]
             if len(a) != n or len(cc) != m:
                 raise CertificateMalformed(f"disjunct {i}: constraint of the wrong length")
-            cons.append((a, cc, Fraction(*num(_get(c, "b", str, "constraint"))), _get(c, "strict", bool, "constraint")))
+            cons.append((a, cc, Fraction(*num(_get(c, "b", str, where))), _get(c, "strict", bool, where)))
         disjuncts.append((idx, cons))
-    return fixed, inputs, disjuncts
+    unused = set(range(len(inputs))) - {idx for idx, _ in disjuncts}
+    if unused:
+        raise CertificateMalformed(f"property: input region {min(unused)} is the input of no disjunct")
+    return fixed, raw_inputs, inputs, disjuncts
 
 
 def _atom_form(a, c, b, outs, n) -> tuple:
@@ -265,31 +292,30 @@ def _atom_form(a, c, b, outs, n) -> tuple:
     return tuple(int(x * L) for x in acc), L
 
 
-def _disjunct_met(num, reg: Any, cons: list, u: list, y: list) -> bool:
-    """Exact: ``u`` lies in the input region ``reg`` and ``(u, y)`` meets every constraint."""
-    A, b = _get(reg, "A", list, "input region"), _get(reg, "b", list, "input region")
-    if len(A) != len(b) or any(not isinstance(row, list) or len(row) != len(u) for row in A):
-        raise CertificateMalformed(f"an input region's rows must have {len(u)} entries, one 'b' entry each")
-    if not all(sum(Fraction(*num(aij)) * xj for aij, xj in zip(row, u)) <= Fraction(*num(bi))
-               for row, bi in zip(A, b)):
-        return False
-    for a, c, bb, strict in cons:
-        lhs = sum(ai * ui for ai, ui in zip(a, u)) + sum(ci * yi for ci, yi in zip(c, y))
-        if not (lhs < bb if strict else lhs <= bb):
-            return False
-    return True
+def _claims_whole_property(ctx: Context, rule: str | None) -> None:
+    """The top-level ``complete`` of a property or counterexample certificate is ``true``
+    (what the checker reports when it accepts)."""
+    if _get(ctx.cert, "complete", bool, "certificate") is not True:
+        if rule is None:
+            raise CertificateMalformed("a counterexample certificate has 'complete': true")
+        raise _invalid(rule, "the certificate says it is incomplete; a property certificate proves the whole "
+                       "property")
 
 
 def property_point(ctx: Context, fixed: dict, inputs: list, disjuncts: list) -> dict:
     """Rule ``property-point``: a property that fixes every input has one input point; the
-    checker evaluates the network there exactly and requires that no disjunct is met."""
+    checker evaluates the network there exactly and requires that no disjunct is met
+    (``partitions`` must be empty: there is nothing to partition)."""
     if _get(ctx.cert, "partitions", list, "certificate"):
         raise CertificateMalformed("the property fixes every input: there is nothing to partition "
                                    "('partitions' must be empty)")
-    x = [fixed[i] for i in range(ctx.n)]
-    y = evaluate(ctx.net, x)
+    y = evaluate(ctx.net, [fixed[i] for i in range(ctx.n)])
     for k, (idx, cons) in enumerate(disjuncts):
-        if _disjunct_met(ctx.num, inputs[idx], cons, [], y):
+        # no free inputs: a region row is a constant form (-b_i,), violated when positive
+        if any(v[-1] > 0 for v, _ in inputs[idx]):
+            continue
+        if all((sum(ci * yi for ci, yi in zip(c, y)) < bb) if strict else (sum(ci * yi for ci, yi in zip(c, y)) <= bb)
+               for _, c, bb, strict in cons):
             raise _invalid("property-point", f"the fixed input point meets disjunct {k}: it is a counterexample",
                            disjunct=k)
     ctx.counts["leaves"] = 0
@@ -298,57 +324,71 @@ def property_point(ctx: Context, fixed: dict, inputs: list, disjuncts: list) -> 
 
 def check_property(ctx: Context) -> dict:
     cert, num = ctx.cert, ctx.num
-    m = ctx.net.layers[-1].width
-    fixed, inputs, disjuncts = _parse_property(num, cert.get("property"), ctx.n, m)
+    _claims_whole_property(ctx, "property-complete")
+    fixed, raw_inputs, inputs, disjuncts = _parse_property(num, cert.get("property"), ctx.net)
     if len(fixed) == ctx.n:
         return property_point(ctx, fixed, inputs, disjuncts)
     small = restrict_network_json(cert["network"], fixed) if fixed else cert["network"]
+    small_net = read_network(small, "network") if fixed else ctx.net
+    small_sha = canonical_sha256(small) if fixed else ctx.network_sha256
     parts = _get(cert, "partitions", list, "certificate")
     covered: dict[int, dict] = {}
     counts = ctx.counts
     for pi, part in enumerate(parts):
-        idx = _int(_get(part, "input", int, f"partitions[{pi}]"), "input")
-        if not 0 <= idx < len(inputs) or idx in covered:
-            raise CertificateMalformed(f"partitions[{pi}]: bad or repeated input index")
-        sub = {"format": cert["format"], "version": cert["version"], "claim": "partition", "network": small,
-               "domain": inputs[idx], "root_witness": part.get("root_witness"), "complete": part.get("complete"),
-               "nodes": part.get("nodes"), "regions": part.get("regions", [])}
-        sctx = prepare(sub, ctx.base_dir)
+        where = f"partitions[{pi}]"
+        fields(part, "property partition", where)
+        idx = _int(_get(part, "input", int, where), "input")
+        if not 0 <= idx < len(raw_inputs) or idx in covered:
+            raise CertificateMalformed(f"{where}: bad or repeated input index")
+        sctx = Context(num)
+        sctx.claim, sctx.cert, sctx.base_dir, sctx.max_bytes = "partition", cert, ctx.base_dir, ctx.max_bytes
+        sctx.net, sctx.network_sha256, sctx.n = small_net, small_sha, small_net.n_inputs
+        read_tree(sctx, part, raw_inputs[idx], where, dom_where=f"property input region {idx}")
         proofs = {}
-        for j, pr in enumerate(_get(part, "proofs", list, f"partitions[{pi}]")):
-            proofs[(_int(_get(pr, "node", int, "proof"), "node"), _int(_get(pr, "disjunct", int, "proof"), "d"))] = pr
+        for j, pr in enumerate(_get(part, "proofs", list, where)):
+            fields(pr, "property proof", f"{where} proof {j}")
+            key = (_int(_get(pr, "node", int, "proof"), "node"), _int(_get(pr, "disjunct", int, "proof"), "d"))
+            if key in proofs:
+                raise _invalid("property-farkas", f"{where}: a second proof for disjunct {key[1]} on node {key[0]}",
+                               node=key[0], disjunct=key[1])
+            proofs[key] = pr
         pruned: dict[int, Any] = {}
-        for pr in _get(part, "prune", list, f"partitions[{pi}]") if "prune" in part else []:
+        for j, pr in enumerate(_get(part, "prune", list, where) if "prune" in part else []):
+            fields(pr, "prune entry", f"{where} prune entry {j}")
             key = _int(_get(pr, "node", int, "prune"), "prune node")
             if key in pruned:
-                raise CertificateMalformed(f"partitions[{pi}]: two prune entries for node {key}")
+                raise CertificateMalformed(f"{where}: two prune entries for node {key}")
             pruned[key] = pr
         mine = [(k, cons) for k, (i, cons) in enumerate(disjuncts) if i == idx]
-        for leaf in walk(sctx):
+        for leaf in partition_leaves(sctx):
             if leaf.is_open:
                 # an open cell is allowed only with a pruning proof for every disjunct (prune.md)
-                ev = pruned.get(leaf.id)
+                ev = pruned.pop(leaf.id, None)
                 if ev is None:
                     raise _invalid("property-complete", f"partition {pi}: node {leaf.id} is open and not pruned",
                                    node=leaf.id)
                 check_pruned_cell(num, sctx.net, leaf, mine, ev)
-                counts["open_nodes"] += 1
                 counts["pruned"] = counts.get("pruned", 0) + 1
                 continue
-            counts["leaves"] += 1
             outs = leaf.output_forms()
             for k, cons in mine:
-                pr = proofs.get((leaf.id, k))
+                pr = proofs.pop((leaf.id, k), None)
                 if pr is None:
                     raise _invalid("property-farkas", f"partition {pi}: no proof for disjunct {k} on leaf {leaf.id}",
                                    node=leaf.id, disjunct=k)
                 rows = list(leaf.rows) + [_atom_form(a, c, b, outs, sctx.n) for a, c, b, _ in cons]
                 strict = frozenset(len(leaf.rows) + i for i, con in enumerate(cons) if con[3])
-                y = _farkas_vector(num, pr.get("farkas"), len(rows), "property-farkas", node=leaf.id)
+                y = _farkas_vector(num, _get(pr, "farkas", list, f"proof of disjunct {k} on leaf {leaf.id}"),
+                                   len(rows), "property-farkas", node=leaf.id)
                 if not _combination_positive(rows, y, strict):
                     raise _invalid("property-farkas", f"partition {pi}: the Farkas vector for disjunct {k} on leaf "
                                    f"{leaf.id} does not prove infeasibility", node=leaf.id, disjunct=k)
-        for key in ("nodes", "splits", "stable_decisions"):
+        _unused("property-farkas", f"partition {pi}: the proof for (node, disjunct)", proofs)
+        if pruned:
+            k = min(pruned)
+            raise _invalid("property-complete", f"partition {pi}: prune entry for node {k}, which is not an open "
+                           "node", node=k)
+        for key in ("nodes", "splits", "stable_decisions", "leaves", "open_nodes", "adjacency_pairs"):
             counts[key] += sctx.counts[key]
         covered[idx] = part
     for k, (idx, _) in enumerate(disjuncts):
@@ -359,16 +399,26 @@ def check_property(ctx: Context) -> dict:
 
 def check_counterexample(ctx: Context) -> dict:
     cert, num = ctx.cert, ctx.num
-    m = ctx.net.layers[-1].width
-    fixed, inputs, disjuncts = _parse_property(num, cert.get("property"), ctx.n, m)
+    _claims_whole_property(ctx, None)
+    fixed, _, inputs, disjuncts = _parse_property(num, cert.get("property"), ctx.net)
     w = _point(num, _get(cert, "point", list, "certificate"), ctx.n, "point")
     x = [Fraction(c, w[-1]) for c in w[:-1]]
     if any(x[i] != v for i, v in fixed.items()):
         raise _invalid("counterexample-point", "the point does not have the property's fixed input values")
-    u = [x[i] for i in range(ctx.n) if i not in fixed]
+    # the free inputs as a point (U_1 .. U_k, P): the sign of a region row at u is one dot product
+    u = tuple(w[i] for i in range(ctx.n) if i not in fixed) + (w[-1],)
+    free = [x[i] for i in range(ctx.n) if i not in fixed]
     y = evaluate(ctx.net, x)
     for idx, cons in disjuncts:
-        if _disjunct_met(num, inputs[idx], cons, u, y):
+        if any(sum(map(mul, v, u)) > 0 for v, _ in inputs[idx]):
+            continue
+        ok = True
+        for a, c, bb, strict in cons:
+            lhs = sum(ai * ui for ai, ui in zip(a, free)) + sum(ci * yi for ci, yi in zip(c, y))
+            if not (lhs < bb if strict else lhs <= bb):
+                ok = False
+                break
+        if ok:
             ctx.counts["leaves"] = 0
             return ctx.counts
     raise _invalid("counterexample-point", "the point satisfies no disjunct of the property")

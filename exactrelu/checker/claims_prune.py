@@ -44,7 +44,7 @@ from fractions import Fraction
 from operator import mul
 from typing import Any, Callable
 
-from .core import CertificateMalformed, _farkas_vector, _get, _int, _invalid, farkas_proves
+from .core import CertificateMalformed, _farkas_vector, _get, _int, _invalid, farkas_proves, fields
 
 __all__ = ["PRUNE_RULES", "Relaxation", "check_pruned_cell", "relaxation_from_evidence", "check_disjunct_proofs",
            "constraint_form", "current_layer"]
@@ -657,8 +657,11 @@ def relaxation_from_evidence(num: Callable, net: Any, leaf: Any, ev: Any) -> Rel
     how = ev.get("bounds", "forward")
     if how not in ("forward", "backward"):
         raise CertificateMalformed(f"prune evidence of node {node}: 'bounds' must be 'forward' or 'backward'")
-    return Relaxation(net, leaf._outs, leaf._pre, leaf._bits, box, params, node, rows, bases,
-                      backward_bounds=how == "backward")
+    rel = Relaxation(net, leaf._outs, leaf._pre, leaf._bits, box, params, node, rows, bases,
+                     backward_bounds=how == "backward")
+    for i in range(len(bases)):  # every basis is n distinct rows, nonsingular (used or not: nothing unchecked)
+        rel._basis_inverse(i, None)  # type: ignore[arg-type]
+    return rel
 
 
 def check_disjunct_proofs(num: Callable, rel: Relaxation, leaf: Any, disjuncts: list, ev: Any) -> None:
@@ -667,14 +670,20 @@ def check_disjunct_proofs(num: Callable, rel: Relaxation, leaf: Any, disjuncts: 
     n = rel.net.n_inputs
     rows = list(leaf.rows)
     proofs = {}
-    for pr in _get(ev, "disjuncts", list, f"prune {node}"):
-        proofs[_int(_get(pr, "disjunct", int, "prune disjunct"), "disjunct")] = pr
+    for i, pr in enumerate(_get(ev, "disjuncts", list, f"prune {node}")):
+        fields(pr, "prune disjunct", f"prune evidence of node {node}, disjunct entry {i}")
+        k = _int(_get(pr, "disjunct", int, "prune disjunct"), "disjunct")
+        if k in proofs:
+            raise _invalid("prune-farkas", f"pruned node {node} has two proofs for disjunct {k}", node=node,
+                           disjunct=k)
+        proofs[k] = pr
     for k, cons in disjuncts:
-        pr = proofs.get(k)
+        pr = proofs.pop(k, None)
         if pr is None:
             raise _invalid("prune-farkas", f"pruned node {node} has no proof for disjunct {k}", node=node, disjunct=k)
         nr = len(rows)
-        y = _farkas_vector(num, pr.get("farkas"), nr + len(cons), "prune-farkas", node=node, disjunct=k)
+        y = _farkas_vector(num, _get(pr, "farkas", list, f"prune {node} disjunct {k}"), nr + len(cons),
+                           "prune-farkas", node=node, disjunct=k)
         used = {i for i, p, _ in y if i >= nr}
         zero = (tuple([0] * (n + 1)), 1)
         extra = [constraint_form(rel, a, c, b) if nr + j in used else zero for j, (a, c, b, _) in enumerate(cons)]
@@ -682,3 +691,7 @@ def check_disjunct_proofs(num: Callable, rel: Relaxation, leaf: Any, disjuncts: 
         if not motzkin_positive(rows + extra, y, strict):
             raise _invalid("prune-farkas", f"node {node}: the Farkas vector for disjunct {k} does not prove that "
                            "the relaxed constraints are infeasible on the cell", node=node, disjunct=k)
+    if proofs:
+        k = min(proofs)
+        raise _invalid("prune-farkas", f"pruned node {node} has a proof for disjunct {k}, which is not a disjunct "
+                       "of its input region", node=node, disjunct=k)

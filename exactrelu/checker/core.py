@@ -7,9 +7,16 @@ not a certificate at all (bad JSON, wrong format or version, missing keys, wrong
 JSON floats where numbers must be strings, a missing network file) raises
 :class:`CertificateMalformed`.
 
-Reading order: :func:`prepare` (header rules), :func:`walk` (the splitting tree; yields
-every leaf and open cell), :func:`check_partition` (the ``partition`` claim), the
-``CLAIMS`` registry and :func:`check_certificate`.
+Every field is verified or refused: :data:`SCHEMA` lists, for every kind of object a
+certificate holds, the fields it may carry, and :func:`fields` refuses any other
+(``unknown field X at Y``, :class:`CertificateMalformed`); each listed field is read and
+checked by a rule.
+
+Reading order: :data:`SCHEMA` and :func:`fields`, :func:`prepare` (header rules),
+:func:`walk` (the splitting tree; yields every leaf and open cell),
+:func:`partition_leaves` (the walk plus the region and adjacency lists),
+:func:`check_partition` (the ``partition`` claim), the ``CLAIMS`` registry and
+:func:`check_certificate`.
 
 Numbers: a point is a tuple ``(X_1, .., X_n, P)`` of ints with ``P > 0`` meaning ``X / P``;
 an affine form is ``(v, d)`` (see :mod:`.network`), and a cell row ``(v, d)`` stands for
@@ -31,17 +38,20 @@ from os import PathLike
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from .network import (Network, NetworkFormatError, canonical_sha256, input_forms, parse_int,
-                      parse_network)
+from .network import (MAX_NUMBER_CHARS, Network, NetworkFormatError, canonical_sha256, input_forms,
+                      parse_int, parse_network)
 
-__all__ = ["FORMAT", "VERSION", "RULES", "CLAIMS", "CheckerError", "CertificateMalformed",
-           "CertificateInvalid", "CheckReport", "Context", "Leaf", "load_certificate", "prepare",
-           "walk", "check_partition", "check_certificate", "farkas_holds"]
+__all__ = ["FORMAT", "VERSION", "RULES", "CLAIMS", "SCHEMA", "MAX_BYTES", "MAX_NUMBER_CHARS", "CheckerError",
+           "CertificateMalformed", "CertificateInvalid", "CheckReport", "Context", "Leaf", "fields",
+           "load_certificate", "prepare", "read_tree", "walk", "partition_leaves", "check_partition",
+           "check_certificate", "farkas_holds"]
 
 FORMAT = "exactrelu-certificate"
 VERSION = 1
 RULES = ("network-hash", "domain-witness", "tree-structure", "decision-order", "stable-farkas",
          "split-witness", "region-pattern", "region-map", "region-list", "adjacency")
+
+MAX_BYTES = 4 << 30  # 4 GiB: a certificate or network file larger than this (after gunzip) is refused
 
 Point = tuple  # (X_1, .., X_n, P): ints, P > 0
 Form = tuple  # (v, d): v a tuple of n + 1 ints, d > 0
@@ -81,6 +91,79 @@ def _fmt(num: int, den: int = 1) -> str:
     return str(num) if den == 1 else f"{num}/{den}"
 
 
+# ============================================================================ schema
+_HEAD = ("format", "version", "claim", "network", "network_ref")
+_TREE = ("domain", "root_witness", "complete", "nodes", "regions", "adjacency")
+#: The fields each kind of object may carry (proofs/certificate-format.md, "Fields"). A
+#: field outside its kind's set is refused by :func:`fields`; every field inside is read
+#: and verified by a rule (or is a number/shape the rules use). Required fields are
+#: enforced where they are read.
+SCHEMA: dict[str, frozenset] = {k: frozenset(v) for k, v in {
+    # certificates, one kind per claim
+    "partition certificate": _HEAD + _TREE,
+    "bounds certificate": _HEAD + _TREE + ("bounds", "proofs"),
+    "equivalence certificate": _HEAD + _TREE + ("network_a", "network_b"),
+    "lattice certificate": _HEAD + _TREE[:-1] + ("lattice",),  # no adjacency evidence
+    "property certificate": ("format", "version", "claim", "network", "property", "complete", "partitions"),
+    "counterexample certificate": ("format", "version", "claim", "network", "property", "complete", "point"),
+    # the network (embedded, referenced, network_a/network_b): names are part of the hashed object
+    "network_ref": ("path", "sha256"),
+    "network": ("format", "version", "inputs", "layers", "name", "input_names", "output_names"),
+    "network layer": ("activation", "bias", "inputs", "name"),
+    "network layer input": ("source", "weight"),
+    # the partition tree
+    "domain": ("A", "b"),
+    "node": ("id", "parent", "side", "decisions", "split", "open"),
+    "split": ("unit", "pos", "neg", "witness_pos", "witness_neg"),
+    "region": ("node", "pattern", "C", "d"),
+    "adjacency entry": ("a", "b", "hyperplane", "witness", "units"),
+    # the stream form (JSON Lines)
+    "stream header": ("format", "version", "claim", "network", "network_ref", "domain", "root_witness", "regions"),
+    "stream node": ("side", "decisions", "split", "open", "region"),
+    "stream split": ("unit", "witness_pos", "witness_neg"),
+    "stream region": ("pattern", "C", "d"),
+    "stream end line": ("end", "complete", "nodes", "leaves"),
+    # claim bounds
+    "bound": ("output", "min", "max", "argmin", "argmax"),
+    "bounds proof": ("node", "output", "max", "min"),
+    # claims property and counterexample
+    "property": ("n_inputs", "n_outputs", "fixed_inputs", "inputs", "disjuncts"),
+    "disjunct": ("input", "constraints"),
+    "constraint": ("a", "c", "b", "strict"),
+    "property partition": ("input", "root_witness", "complete", "nodes", "regions", "adjacency", "proofs", "prune"),
+    "property proof": ("node", "disjunct", "farkas"),
+    "prune entry": ("node", "box", "box_farkas", "bases", "relu", "disjuncts", "bounds"),
+    "prune disjunct": ("disjunct", "farkas"),
+    # claim lattice
+    "lattice": ("output", "pieces", "terms", "leaves"),
+    "lattice leaf": ("leaf", "cover", "upper"),
+    "lattice cover term": ("term", "farkas"),
+    "lattice cover split": ("split", "pos", "neg"),
+}.items()}
+
+
+def fields(obj: Any, kind: str, where: str) -> dict:
+    """The schema check: ``obj`` is a JSON object whose fields are all allowed for its
+    ``kind`` (:data:`SCHEMA`); returns it, else raises :class:`CertificateMalformed`.
+
+    >>> fields({"A": [], "b": []}, "domain", "domain")
+    {'A': [], 'b': []}
+    >>> try:
+    ...     fields({"A": [], "b": [], "note": "trust me"}, "domain", "domain")
+    ... except CertificateMalformed as exc:
+    ...     print(exc.message)
+    unknown field 'note' at domain (a domain has only: A, b)
+    """
+    if not isinstance(obj, dict):
+        raise CertificateMalformed(f"{where}: expected a JSON object")
+    allowed = SCHEMA[kind]
+    if obj.keys() <= allowed:
+        return obj
+    extra = min(str(k) for k in obj if k not in allowed)
+    raise CertificateMalformed(f"unknown field {extra[:40]!r} at {where} (a {kind} has only: "
+                               f"{', '.join(sorted(allowed))})")
+
+
 # ============================================================================ reading
 def _no_duplicate_keys(pairs: list) -> dict:
     d = dict(pairs)
@@ -91,17 +174,31 @@ def _no_duplicate_keys(pairs: list) -> dict:
     return d
 
 
-def load_json(path: Path) -> Any:
-    """Read a JSON (or gzip-compressed JSON) file; duplicate object keys are refused."""
+def _too_big(path: Path, max_bytes: int) -> CertificateMalformed:
+    return CertificateMalformed(f"{path.name}: more than {max_bytes} bytes (after decompression); refused "
+                                "(the checker's limit max_bytes)")
+
+
+def load_json(path: Path, max_bytes: int = MAX_BYTES) -> Any:
+    """Read a JSON (or gzip-compressed JSON) file; duplicate object keys are refused, and so
+    is a file of more than ``max_bytes`` bytes after decompression (read at most that far:
+    a gzip bomb costs at most ``max_bytes`` of work)."""
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as fh:
+            gz = fh.read(2) == b"\x1f\x8b"
+            fh.seek(0)
+            if not gz:
+                raw = fh.read(max_bytes + 1)
     except OSError as exc:
         raise CertificateMalformed(f"cannot read {str(path)[:200]}: {exc.strerror or exc}") from None
-    if raw[:2] == b"\x1f\x8b":
+    if gz:
         try:
-            raw = gzip.decompress(raw)
+            with gzip.open(path, "rb") as g:
+                raw = g.read(max_bytes + 1)
         except (OSError, EOFError, zlib.error) as exc:
             raise CertificateMalformed(f"{path.name}: broken gzip data ({exc})") from None
+    if len(raw) > max_bytes:
+        raise _too_big(path, max_bytes)
     try:
         return json.loads(raw.decode("utf-8"), object_pairs_hook=_no_duplicate_keys)
     except UnicodeDecodeError:
@@ -110,11 +207,11 @@ def load_json(path: Path) -> Any:
         raise CertificateMalformed(f"{path.name}: malformed JSON ({str(exc)[:200]})") from None
 
 
-def load_certificate(cert: Any, base_dir: Any = None) -> tuple[Any, Path]:
+def load_certificate(cert: Any, base_dir: Any = None, max_bytes: int = MAX_BYTES) -> tuple[Any, Path]:
     """``(certificate object, directory that network_ref paths are relative to)``."""
     if isinstance(cert, (str, PathLike)):
         path = Path(cert)
-        return load_json(path), Path(base_dir) if base_dir is not None else path.parent
+        return load_json(path, max_bytes), Path(base_dir) if base_dir is not None else path.parent
     if isinstance(cert, dict):
         return cert, Path(base_dir) if base_dir is not None else Path.cwd()
     raise CertificateMalformed(f"expected a certificate dict or a path, got {type(cert).__name__}")
@@ -144,7 +241,8 @@ CACHE_LIMIT = 100_000
 
 def number_reader() -> Callable[[Any], tuple[int, int]]:
     """A parser of certificate numbers (``"p/q"`` or ``"p"`` strings: ASCII digits, an
-    optional leading minus, a positive denominator) into ``(p, q)``, with its own cache."""
+    optional leading minus, a positive denominator, at most :data:`MAX_NUMBER_CHARS`
+    characters) into ``(p, q)``, with its own cache."""
     cache: dict[str, tuple[int, int]] = {}
     get = cache.get
 
@@ -155,6 +253,8 @@ def number_reader() -> Callable[[Any], tuple[int, int]]:
         r = get(s)
         if r is not None:
             return r
+        if len(s) > MAX_NUMBER_CHARS:
+            raise CertificateMalformed(f"a number of {len(s)} characters (more than {MAX_NUMBER_CHARS}): refused")
         p, slash, q = s.partition("/")
         # all ASCII; p is digits with an optional leading minus; q (after a slash) is digits
         if not (s.isascii() and (p.isdigit() or (p[:1] == "-" and p[1:].isdigit()))
@@ -193,12 +293,18 @@ def _vector(num: Callable, v: Any, n: int, where: str) -> tuple[tuple[int, ...],
 
 # ============================================================================ context
 class Context:
-    """The parsed header of a certificate: network, domain, witness, nodes, counters."""
+    """The parsed header of a certificate: network, domain, witness, nodes, counters.
 
-    def __init__(self) -> None:
+    ``tree`` is the object holding the tree's fields (``nodes``, ``regions``,
+    ``adjacency``): the certificate itself, or one partition of a ``property`` certificate.
+    """
+
+    def __init__(self, num: "Callable | None" = None) -> None:
         self.cert: dict = {}
+        self.tree: dict = {}
         self.claim = ""
         self.base_dir = Path(".")
+        self.max_bytes = MAX_BYTES
         self.net: Network
         self.network_sha256 = ""
         self.n = 0
@@ -207,14 +313,16 @@ class Context:
         self.complete = True
         self.nodes: list = []
         self.stream: "_StreamReader | None" = None  # stream form: nodes come line by line
+        self.stream_regions = False  # stream form: the header promises a region entry on every leaf
         self.trailer: dict | None = None
-        self.num = number_reader()
+        self.num = num or number_reader()
         self.counts = {"nodes": 0, "leaves": 0, "open_nodes": 0, "stable_decisions": 0, "splits": 0,
                        "adjacency_pairs": 0}
 
 
-def network_hash(ref: Any, base_dir: Path) -> Any:
+def network_hash(ref: Any, base_dir: Path, max_bytes: int = MAX_BYTES) -> Any:
     """Rule ``network-hash``: a referenced network file's canonical SHA-256 matches."""
+    fields(ref, "network_ref", "network_ref")
     path = _get(ref, "path", str, "network_ref")
     want = _get(ref, "sha256", str, "network_ref")
     if not re.fullmatch(r"[0-9a-fA-F]{64}", want):
@@ -225,12 +333,21 @@ def network_hash(ref: Any, base_dir: Path) -> Any:
     full = base_dir / p
     if not full.is_file():
         raise CertificateMalformed(f"network_ref: network file {path[:200]!r} not found (or not a regular file)")
-    obj = load_json(full)
+    obj = load_json(full, max_bytes)
     got = canonical_sha256(obj)
     if got != want.lower():
         raise _invalid("network-hash", f"network file {path[:200]!r} has SHA-256 {got}, the certificate says {want}",
                        path=path, expected=want, actual=got)
     return obj
+
+
+def read_network(obj: Any, where: str) -> Network:
+    """A network object (its fields checked with :func:`fields`), parsed and compiled."""
+    try:
+        return parse_network(obj, fields)
+    except NetworkFormatError as exc:
+        msg = str(exc)
+        raise CertificateMalformed(msg if where == "network" else f"{where}: {msg}") from None
 
 
 def domain_witness(ctx: Context) -> None:
@@ -241,48 +358,73 @@ def domain_witness(ctx: Context) -> None:
             raise _invalid("domain-witness", f"root witness is not strictly inside domain row {i}", row=i)
 
 
-def prepare(cert: Any, base_dir: Path) -> Context:
-    """Parse the header (format, version, claim, network, domain, root witness, nodes)."""
+def domain_rows(num: Callable, dom: Any, n: int, where: str) -> list[Form]:
+    """The rows of a domain ``{"A": [...], "b": [...]}`` over ``n`` inputs: row ``i`` is the
+    form of ``a_i . x - b_i`` (``<= 0`` on the domain)."""
+    fields(dom, "domain", where)
+    A = _get(dom, "A", list, where)
+    b = _get(dom, "b", list, where)
+    if len(A) != len(b):
+        raise CertificateMalformed(f"{where}: 'A' and 'b' have different lengths")
+    rows = []
+    for i, (row, bi) in enumerate(zip(A, b)):
+        # row i: a.x - b <= 0, as one integer vector over a common denominator
+        ints, den = _vector(num, row + [bi] if isinstance(row, list) else None, n + 1, f"{where} row {i}")
+        rows.append((ints[:-1] + (-ints[-1],), den))
+    return rows
+
+
+def read_tree(ctx: Context, obj: dict, dom: Any, where: str, stream: bool = False,
+              dom_where: str = "domain") -> None:
+    """Read a tree's header from ``obj`` (the certificate, a stream header or one partition
+    of a property certificate) over the domain object ``dom``: rows, root witness (rule
+    ``domain-witness``), ``complete`` and ``nodes`` (not in a stream header)."""
+    ctx.tree = obj
+    ctx.domain_rows = domain_rows(ctx.num, dom, ctx.n, dom_where)
+    ctx.root_witness = _point(ctx.num, _get(obj, "root_witness", list, where), ctx.n, "root_witness")
+    if stream:
+        ctx.complete, ctx.nodes = False, []  # the end line says (checked after the walk)
+    else:
+        ctx.complete = _get(obj, "complete", bool, where)
+        ctx.nodes = _get(obj, "nodes", list, where)
+    domain_witness(ctx)
+
+
+def prepare(cert: Any, base_dir: Path, max_bytes: int = MAX_BYTES, stream: bool = False) -> Context:
+    """Parse the header (format, version, claim, network, domain, root witness, nodes);
+    with ``stream``, ``cert`` is the header line of a stream certificate."""
     ctx = Context()
+    ctx.max_bytes = max_bytes
     if not isinstance(cert, dict):
         raise CertificateMalformed("a certificate is a JSON object")
-    if cert.get("format") != FORMAT:
-        raise CertificateMalformed(f"'format' must be {FORMAT!r}")
+    want = STREAM_FORMAT if stream else FORMAT
+    if cert.get("format") != want:
+        raise CertificateMalformed(f"'format' must be {want!r}" + (" on the first line of a stream" if stream else ""))
     if type(cert.get("version")) is not int or cert["version"] != VERSION:
         raise CertificateMalformed(f"unsupported certificate version {str(cert.get('version'))[:20]!r} "
                                    f"(this checker reads version {VERSION})")
     ctx.cert, ctx.base_dir = cert, base_dir
-    ctx.claim = _get(cert, "claim", str, "certificate")
+    where = "stream header" if stream else "certificate"
+    ctx.claim = _get(cert, "claim", str, where)
+    if stream and ctx.claim != "partition":
+        raise CertificateMalformed("the stream form carries 'partition' claims only")
     if ctx.claim not in CLAIMS:
         raise CertificateMalformed(f"unknown claim {ctx.claim[:40]!r} (known: {', '.join(sorted(CLAIMS))})")
+    fields(cert, "stream header" if stream else f"{ctx.claim} certificate", where)
     if ("network" in cert) == ("network_ref" in cert):
         raise CertificateMalformed("exactly one of 'network' and 'network_ref' must be present")
     if "network" in cert:
         net_obj = cert["network"]
     else:
-        net_obj = network_hash(cert["network_ref"], base_dir)
-    try:
-        ctx.net = parse_network(net_obj)
-    except NetworkFormatError as exc:
-        raise CertificateMalformed(str(exc)) from None
+        net_obj = network_hash(cert["network_ref"], base_dir, max_bytes)
+    ctx.net = read_network(net_obj, "network")
     ctx.network_sha256 = canonical_sha256(net_obj)
-    n = ctx.n = ctx.net.n_inputs
-    num = ctx.num
+    ctx.n = ctx.net.n_inputs
     if ctx.claim in CLAIMS_WITHOUT_TREE:  # the claim carries its own domains and trees
         return ctx
-    dom = _get(cert, "domain", dict, "certificate")
-    A = _get(dom, "A", list, "domain")
-    b = _get(dom, "b", list, "domain")
-    if len(A) != len(b):
-        raise CertificateMalformed("domain: 'A' and 'b' have different lengths")
-    for i, (row, bi) in enumerate(zip(A, b)):
-        # row i: a.x - b <= 0, as one integer vector over a common denominator
-        ints, den = _vector(num, row + [bi] if isinstance(row, list) else None, n + 1, f"domain row {i}")
-        ctx.domain_rows.append((ints[:-1] + (-ints[-1],), den))
-    ctx.root_witness = _point(num, _get(cert, "root_witness", list, "certificate"), n, "root_witness")
-    ctx.complete = _get(cert, "complete", bool, "certificate")
-    ctx.nodes = _get(cert, "nodes", list, "certificate")
-    domain_witness(ctx)
+    if stream:
+        ctx.stream_regions = _get(cert, "regions", bool, where)
+    read_tree(ctx, cert, _get(cert, "domain", dict, where), where, stream)
     return ctx
 
 
@@ -576,6 +718,7 @@ def tree_structure(ctx: Context, k: int, expected: int, parent: int | None, side
                        node=parent, child=k)
     node = nodes[k]
     where = f"node {k}"
+    fields(node, "node", where)
     if _get(node, "id", int, where) != k:
         raise _invalid("tree-structure", f"nodes[{k}] has id {node['id']}", node=k)
     p = node.get("parent")
@@ -586,6 +729,8 @@ def tree_structure(ctx: Context, k: int, expected: int, parent: int | None, side
         raise _invalid("tree-structure", f"node {k}: side is {str(s)[:20]!r}, the tree says {side!r}", node=k)
     decisions = _get(node, "decisions", list, where)
     split = _get(node, "split", (dict, type(None)), where)
+    if split is not None:
+        fields(split, "split", f"{where}: split")
     is_open = node.get("open", False)
     if not isinstance(is_open, bool):
         raise CertificateMalformed(f"{where}: 'open' must be a boolean")
@@ -638,6 +783,7 @@ class _StreamReader:
         if not isinstance(obj, dict) or obj.get("end") is not True:
             raise _invalid("tree-structure", f"node lines after the end of the tree (line {self.lineno})",
                            node=nodes)
+        fields(obj, "stream end line", "end line")
         complete = _get(obj, "complete", bool, "end line")
         n = _int(_get(obj, "nodes", int, "end line"), "end line 'nodes'")
         _int(_get(obj, "leaves", int, "end line"), "end line 'leaves'")
@@ -646,20 +792,22 @@ class _StreamReader:
         for extra in self.lines:
             if extra.strip():
                 raise CertificateMalformed(f"{self.name}: data after the end line")
-        obj["complete"] = complete
-        return obj
+        return {"complete": complete, "nodes": n, "leaves": obj["leaves"]}
 
 
 def _stream_node(ctx: Context, k: int, expected: int, side: str | None) -> tuple:
     """Rule ``tree-structure`` for the next node line of a stream (ids are implied)."""
     node = ctx.stream.node(expected)  # type: ignore[union-attr]
     where = f"node {expected}"
+    fields(node, "stream node", where)
     s = node.get("side")
     if s != side:
         raise _invalid("tree-structure", f"node {expected}: side is {str(s)[:20]!r}, the tree says {side!r}",
                        node=expected)
     decisions = _get(node, "decisions", list, where)
     split = _get(node, "split", (dict, type(None)), where)
+    if split is not None:
+        fields(split, "stream split", f"{where}: split")
     is_open = node.get("open", False)
     if not isinstance(is_open, bool):
         raise CertificateMalformed(f"{where}: 'open' must be a boolean")
@@ -667,17 +815,24 @@ def _stream_node(ctx: Context, k: int, expected: int, side: str | None) -> tuple
         raise _invalid("tree-structure", f"node {expected} is open but has a split", node=expected)
     if "region" in node and (is_open or split is not None):
         raise _invalid("region-list", f"node {expected} is not a leaf but has a region entry", node=expected)
-    node["id"] = expected
     return node, decisions, split, is_open
 
 
-def open_text_lines(path: Path) -> Iterator[str]:
-    """The text lines of a (possibly gzip-compressed) file, read lazily."""
+def open_text_lines(path: Path, max_bytes: int = MAX_BYTES) -> Iterator[str]:
+    """The text lines of a (possibly gzip-compressed) file, read lazily; more than
+    ``max_bytes`` bytes in all (after decompression) are refused, without reading further."""
     with open(path, "rb") as fh:
         gz = fh.read(2) == b"\x1f\x8b"
-    fh2 = gzip.open(path, "rt", encoding="utf-8") if gz else open(path, "r", encoding="utf-8")
-    with fh2:
-        yield from fh2
+    total = 0
+    with (gzip.open(path, "rb") if gz else open(path, "rb")) as fh2:
+        while True:
+            line = fh2.readline(max_bytes - total + 1)
+            if not line:
+                return
+            total += len(line)
+            if total > max_bytes:
+                raise _too_big(path, max_bytes)
+            yield line.decode("utf-8")
 
 
 def is_stream(path: Path) -> bool:
@@ -693,22 +848,16 @@ def is_stream(path: Path) -> bool:
     return STREAM_FORMAT.encode() in head.split(b"\n", 1)[0][:4096]
 
 
-def prepare_stream(path: Path, base_dir: Path) -> Context:
+def prepare_stream(path: Path, base_dir: Path, max_bytes: int = MAX_BYTES) -> Context:
     """Parse a stream certificate's header line; the nodes are read by :func:`walk`."""
-    lines = open_text_lines(path)
+    lines = open_text_lines(path, max_bytes)
     reader = _StreamReader(lines, path.name)
     reader.lineno = 0
     head = reader._next()
     if not isinstance(head, dict) or head.get("format") != STREAM_FORMAT:
         raise CertificateMalformed(f"'format' must be {STREAM_FORMAT!r} on the first line of a stream")
-    if head.get("claim") != "partition":
-        raise CertificateMalformed("the stream form carries 'partition' claims only")
-    regions = _get(head, "regions", bool, "stream header")
-    cert = {k: v for k, v in head.items() if k not in ("format", "regions")}
-    cert.update(format=FORMAT, complete=False, nodes=[])
-    ctx = prepare(cert, base_dir)
+    ctx = prepare(head, base_dir, max_bytes, stream=True)
     ctx.stream = reader
-    ctx.cert["stream_regions"] = regions
     return ctx
 
 
@@ -879,13 +1028,14 @@ def region_list(ctx: Context, regions: dict | None, node_id: int | None = None) 
         if entry is None:
             raise _invalid("region-list", f"leaf {node_id} has no region entry", node=node_id)
         return entry
-    raw = ctx.cert.get("regions")
+    raw = ctx.tree.get("regions")
     if raw is None:
         return None
     if not isinstance(raw, list):
         raise CertificateMalformed("'regions' must be a list")
     index: dict = {}
-    for entry in raw:
+    for i, entry in enumerate(raw):
+        fields(entry, "region", f"region entry {i}")
         k = _int(_get(entry, "node", int, "region"), "region node")
         if k in index:
             raise _invalid("region-list", f"two region entries for node {k}", node=k)
@@ -905,12 +1055,14 @@ class _Adjacency:
 
 
 def _parse_adjacency(ctx: Context) -> list[_Adjacency]:
-    raw = ctx.cert.get("adjacency", [])
+    raw = ctx.tree.get("adjacency", [])
     if not isinstance(raw, list):
         raise CertificateMalformed("'adjacency' must be a list")
     out = []
+    seen: set = set()
     for i, e in enumerate(raw):
         where = f"adjacency entry {i}"
+        fields(e, "adjacency entry", where)
         a = _get(e, "a", int, where)
         b = _get(e, "b", int, where)
         h, _ = _vector(ctx.num, _get(e, "hyperplane", list, where), ctx.n + 1, f"{where}: hyperplane")
@@ -922,6 +1074,10 @@ def _parse_adjacency(ctx: Context) -> list[_Adjacency]:
             raise _invalid("adjacency", f"{where} joins leaf {a} to itself", entry=i)
         if not any(h[:-1]):
             raise _invalid("adjacency", f"{where}: the hyperplane has c = 0", entry=i)
+        pair = (a, b) if a < b else (b, a)
+        if pair in seen:  # one entry per pair: the reported count is the number of adjacent pairs
+            raise _invalid("adjacency", f"{where}: the pair ({a}, {b}) is listed twice", entry=i)
+        seen.add(pair)
         out.append(_Adjacency(i, a, b, h, w, units))
     return out
 
@@ -995,8 +1151,15 @@ def adjacency(ctx: Context, e: _Adjacency, leaf: Leaf | None = None, patterns: d
                        entry=e.i)
 
 
-def check_partition(ctx: Context) -> dict:
-    """The ``partition`` claim: every rule of the tree, the regions and the adjacency."""
+def partition_leaves(ctx: Context) -> Iterator[Leaf]:
+    """:func:`walk`, plus the region and adjacency lists of the tree (rules
+    ``region-list``, ``region-pattern``, ``region-map``, ``adjacency``): yields every leaf
+    and open cell (a leaf after its region entry and adjacency halves are checked) and,
+    once the walk is over, checks what is left (region entries of non-leaves, the
+    adjacency patterns, the stream's end line, ``complete`` against the open cells).
+    Counts leaves, open cells and adjacency pairs into ``ctx.counts``. Every claim with a
+    tree walks it through here, so a region or adjacency entry is verified in every claim.
+    """
     stream = ctx.stream is not None
     regions = None if stream else region_list(ctx, None)
     adj = [] if stream else _parse_adjacency(ctx)
@@ -1009,12 +1172,15 @@ def check_partition(ctx: Context) -> dict:
     for leaf in walk(ctx):
         if leaf.is_open:
             counts["open_nodes"] += 1
+            yield leaf
             continue
         counts["leaves"] += 1
         if stream:
             entry = leaf.node.get("region")
-            if entry is None and ctx.cert["stream_regions"]:
+            if entry is None and ctx.stream_regions:
                 raise _invalid("region-list", f"leaf {leaf.id} has no region entry", node=leaf.id)
+            if entry is not None:
+                fields(entry, "stream region", f"region of node {leaf.id}")
         else:
             entry = region_list(ctx, regions, leaf.id)
         if entry is not None:
@@ -1024,6 +1190,7 @@ def check_partition(ctx: Context) -> dict:
             patterns[leaf.id] = leaf.pattern
             for e in at[leaf.id]:
                 adjacency(ctx, e, leaf=leaf)
+        yield leaf
     if stream:
         end = ctx.trailer or {}
         ctx.complete = end["complete"]
@@ -1033,13 +1200,21 @@ def check_partition(ctx: Context) -> dict:
         if ctx.complete and counts["open_nodes"]:
             raise _invalid("tree-structure", f"the stream claims to be complete but has {counts['open_nodes']} "
                            "open nodes")
+    if not ctx.complete and not counts["open_nodes"]:
+        raise _invalid("tree-structure", "the certificate says it is incomplete, but no node is open")
     if regions:
         k = min(regions)
         raise _invalid("region-list", f"region entry for node {k}, which is not a leaf", node=k)
     for e in adj:
         adjacency(ctx, e, patterns=patterns)
     counts["adjacency_pairs"] = len(adj)
-    return counts
+
+
+def check_partition(ctx: Context) -> dict:
+    """The ``partition`` claim: every rule of the tree, the regions and the adjacency."""
+    for _ in partition_leaves(ctx):
+        pass
+    return ctx.counts
 
 
 CLAIMS: dict[str, Callable[[Context], dict]] = {"partition": check_partition}
@@ -1082,21 +1257,24 @@ class CheckReport:
                 f"{self.seconds:.3f} s")
 
 
-def check_certificate(cert: Any, base_dir: Any = None) -> CheckReport:
+def check_certificate(cert: Any, base_dir: Any = None, *, max_bytes: int = MAX_BYTES) -> CheckReport:
     """Check a certificate (a dict, or a path to ``.json`` / ``.json.gz``).
 
     Returns a :class:`CheckReport`; raises :class:`CertificateInvalid` (a rule fails) or
     :class:`CertificateMalformed` (not a usable certificate). ``network_ref`` paths are
     relative to ``base_dir`` (default: the certificate file's directory, or the current
-    directory for a dict).
+    directory for a dict). A file (certificate or referenced network) of more than
+    ``max_bytes`` bytes after decompression (default :data:`MAX_BYTES`, 4 GiB) is refused
+    without reading further.
     """
     t0 = time.perf_counter()
     try:
         if isinstance(cert, (str, PathLike)) and is_stream(Path(cert)):
-            ctx = prepare_stream(Path(cert), Path(base_dir) if base_dir is not None else Path(cert).parent)
+            ctx = prepare_stream(Path(cert), Path(base_dir) if base_dir is not None else Path(cert).parent,
+                                 max_bytes)
         else:
-            obj, base = load_certificate(cert, base_dir)
-            ctx = prepare(obj, base)
+            obj, base = load_certificate(cert, base_dir, max_bytes)
+            ctx = prepare(obj, base, max_bytes)
         counts = CLAIMS[ctx.claim](ctx)
     except CheckerError:
         raise

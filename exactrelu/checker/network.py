@@ -9,8 +9,12 @@ Network JSON (version 1, see ``exactrelu/io/native_json.py``)::
                  "inputs": [{"source": s, "weight": [[...], ...]}, ...]}, ...]}
 
 Numbers are JSON integers or strings (``"p/q"``, ``"p"``, decimals such as ``"-0.25"`` or
-``"1e-3"``), all read exactly; JSON floats are refused. Source 0 is the input ``x``,
-source ``k >= 1`` the output of layer ``k < the reading layer``. Names are ignored.
+``"1e-3"``; at most :data:`MAX_NUMBER_CHARS` characters, a decimal exponent at most
+:data:`MAX_EXPONENT`), all read exactly; JSON floats are refused. Source 0 is the input
+``x``, source ``k >= 1`` the output of layer ``k < the reading layer``. The optional names
+(``name``, ``input_names``, ``output_names``, a layer's ``name``) do not enter the
+arithmetic; they are checked to be strings (one per input, resp. output) and are part of
+the hashed network object (the report's ``network_sha256``).
 
 Affine forms
 ------------
@@ -28,9 +32,10 @@ import re
 from fractions import Fraction
 from itertools import chain
 from operator import mul
+from typing import Any, Callable
 
 __all__ = ["NetworkFormatError", "Network", "parse_network", "canonical_sha256", "parse_int",
-           "input_forms", "reduce_form", "evaluate"]
+           "input_forms", "reduce_form", "evaluate", "MAX_NUMBER_CHARS", "MAX_EXPONENT"]
 
 
 class NetworkFormatError(ValueError):
@@ -60,6 +65,7 @@ def parse_int(digits: str) -> int:
 _RATIO = re.compile(r"\s*([+-]?[0-9]+)\s*/\s*([+-]?[0-9]+)\s*")
 _DECIMAL = re.compile(r"\s*([+-]?)([0-9]*)(?:\.([0-9]*))?(?:[eE]([+-]?[0-9]+))?\s*")
 MAX_EXPONENT = 100_000  # a decimal exponent beyond this is refused (it would take gigabytes)
+MAX_NUMBER_CHARS = 1_000_000  # a longer number string is refused before it is converted
 
 
 def network_number(v: object, where: str) -> Fraction:
@@ -72,6 +78,8 @@ def network_number(v: object, where: str) -> Fraction:
         raise NetworkFormatError(f"{where}: JSON float refused; write numbers as 'p/q' strings")
     if not isinstance(v, str):
         raise NetworkFormatError(f"{where}: expected a number string, got {type(v).__name__}")
+    if len(v) > MAX_NUMBER_CHARS:
+        raise NetworkFormatError(f"{where}: a number of {len(v)} characters (more than {MAX_NUMBER_CHARS})")
     m = _RATIO.fullmatch(v)
     if m:
         q = parse_int(m.group(2))
@@ -276,14 +284,35 @@ def _field(d: dict, key: str, where: str) -> object:
     return d[key]
 
 
-def parse_network(d: object) -> Network:
-    """Validate and compile a native network object (raises NetworkFormatError)."""
+def _names(d: dict, key: str, count: int, where: str) -> None:
+    """An optional list of ``count`` name strings (``input_names``, ``output_names``)."""
+    if key in d:
+        v = d[key]
+        if not isinstance(v, list) or len(v) != count or not all(isinstance(x, str) for x in v):
+            raise NetworkFormatError(f"{where}: {key!r} must be a list of {count} strings")
+
+
+def _name(d: dict, where: str) -> None:
+    if "name" in d and not isinstance(d["name"], str):
+        raise NetworkFormatError(f"{where}: 'name' must be a string")
+
+
+def parse_network(d: object, fields: "Callable[[Any, str, str], Any] | None" = None) -> Network:
+    """Validate and compile a native network object (raises NetworkFormatError).
+
+    ``fields(obj, kind, where)``, if given, is called on the network, each layer and each
+    layer input (kinds ``"network"``, ``"network layer"``, ``"network layer input"``): the
+    certificate checker's schema check (:func:`exactrelu.checker.core.fields`).
+    """
     if not isinstance(d, dict):
         raise NetworkFormatError("network: expected a JSON object")
+    if fields is not None:
+        fields(d, "network", "network")
     if d.get("format") != "exactrelu-network":
         raise NetworkFormatError("network: 'format' is not 'exactrelu-network'")
-    if d.get("version") != 1 or isinstance(d.get("version"), bool):
+    if type(d.get("version")) is not int or d.get("version") != 1:
         raise NetworkFormatError("network: unsupported version (this checker reads version 1)")
+    _name(d, "network")
     n = _field(d, "inputs", "network")
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise NetworkFormatError("network: 'inputs' must be a positive integer")
@@ -296,6 +325,9 @@ def parse_network(d: object) -> Network:
         where = f"network layer {k}"
         if not isinstance(ld, dict):
             raise NetworkFormatError(f"{where}: expected an object")
+        if fields is not None:
+            fields(ld, "network layer", where)
+        _name(ld, where)
         act = _field(ld, "activation", where)
         if not isinstance(act, str) or act.lower() not in ("relu", "identity"):
             raise NetworkFormatError(f"{where}: activation must be 'relu' or 'identity'")
@@ -311,6 +343,8 @@ def parse_network(d: object) -> Network:
         for item in ins:
             if not isinstance(item, dict):
                 raise NetworkFormatError(f"{where}: each input must be an object")
+            if fields is not None:
+                fields(item, "network layer input", f"{where} input")
             s = _field(item, "source", where)
             if not isinstance(s, int) or isinstance(s, bool) or not 0 <= s < k:
                 raise NetworkFormatError(f"{where}: source must be an integer in 0..{k - 1}")
@@ -334,6 +368,8 @@ def parse_network(d: object) -> Network:
                           b[j].numerator * (e // b[j].denominator), e))
         layers.append(Layer(act.lower(), sources, len(b), units))
         widths.append(len(b))
+    _names(d, "input_names", n, "network")
+    _names(d, "output_names", widths[-1], "network")
     return Network(n, layers)
 
 

@@ -842,6 +842,6 @@ if __name__ == "__main__":
     # the claim-specific corpora live in their own scripts; this one clears the folders first
     import runpy
 
-    for extra in ("make_outputs_corpus.py", "make_lattice_corpus.py"):
+    for extra in ("make_outputs_corpus.py", "make_lattice_corpus.py", "make_fields_corpus.py"):
         if (HERE / extra).exists():
             runpy.run_path(str(HERE / extra), run_name="__main__")
