@@ -36,12 +36,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import InvalidOperation
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, Sequence
 
-from .errors import PropertyError
+from .errors import NumberError, PropertyError
 
 __all__ = [
     "Counterexample",
@@ -53,14 +53,15 @@ __all__ = [
 ]
 
 _TOKEN = re.compile(r"\(|\)|[^\s()]+")
-_NAME = re.compile(r"^([XY])_(\d+)$")
-_RATIO = re.compile(r"^[+-]?\d+/[+-]?\d+$")
-_DECIMAL = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE]([+-]?\d+))?$")
+_NAME = re.compile(r"^([XY])_(0|[1-9][0-9]*)$")  # canonical indices only: X_00 is not X_0
+_RATIO = re.compile(r"^[+-]?[0-9]+/[+-]?[0-9]+$")  # ASCII digits only
+_DECIMAL = re.compile(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE]([+-]?[0-9]+))?$")
 _NONFINITE = {"nan": "NaN", "+nan": "NaN", "-nan": "NaN", "inf": "infinite", "+inf": "infinite",
               "-inf": "infinite", "infinity": "infinite", "+infinity": "infinite", "-infinity": "infinite"}
 _CLAIMS_SAT = ("sat", "violated", "counterexample")
 _CLAIMS_OTHER = ("unsat", "holds", "timeout", "unknown", "error", "unsafe", "safe")
-_MAX_EXPONENT = 4000  # 1e-4000 is exact but anything wilder is an attack, not a number
+_MAX_EXPONENT = 100_000  # the shared number limits: 1e-100000 is exact, beyond that is refused
+_MAX_CHARS = 1_000_000
 _MAX_INDEX = 10**7
 
 
@@ -113,24 +114,32 @@ class Counterexample:
 
 def _number(tok: str, name: str) -> Fraction:
     t = tok.strip()
+    if len(t) > _MAX_CHARS:
+        raise CounterexampleFormatError(f"{name}: a number of {len(t)} characters (at most {_MAX_CHARS:,})")
     low = t.lower()
     if low in _NONFINITE:
         raise CounterexampleFormatError(
             f"{name} is {_NONFINITE[low]}, not a number: a counterexample needs finite values")
     if _RATIO.match(t):
-        p, q = t.split("/")
-        if int(q) == 0:
-            raise CounterexampleFormatError(f"{name}: zero denominator in {t!r}")
-        return Fraction(int(p), int(q))
+        if not t.split("/")[1].strip("+-0"):
+            raise CounterexampleFormatError(f"{name}: zero denominator in {t[:40]!r}")
+        return _exact(t, name)  # digits beyond Python's 4,300-digit int/str limit too
     m = _DECIMAL.match(t)
     if m:
-        if m.group(3) is not None and abs(int(m.group(3))) > _MAX_EXPONENT:
-            raise CounterexampleFormatError(f"{name}: exponent of {t!r} is out of range")
-        try:
-            return Fraction(Decimal(t))
-        except (InvalidOperation, ValueError):  # pragma: no cover - the regex guards
-            raise CounterexampleFormatError(f"{name}: malformed number {t!r}") from None
+        e = m.group(3)
+        if e is not None and (len(e.lstrip("+-").lstrip("0")) > 7 or abs(int(e)) > _MAX_EXPONENT):
+            raise CounterexampleFormatError(f"{name}: exponent of {t[:40]!r} is out of range")
+        return _exact(t, name)
     raise CounterexampleFormatError(f"{name}: malformed number {t!r} (expected a decimal, p/q, (- v) or (/ p q))")
+
+
+def _exact(t: str, name: str) -> Fraction:
+    from .rationals import to_rational
+
+    try:
+        return to_rational(t)
+    except (NumberError, InvalidOperation, ValueError) as exc:  # pragma: no cover - the regexes guard
+        raise CounterexampleFormatError(f"{name}: malformed number {t[:40]!r} ({exc})") from None
 
 
 def _value(e: Any, name: str) -> Fraction:

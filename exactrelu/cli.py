@@ -229,107 +229,54 @@ def _regions_stream(args, net, D) -> int:
 
 
 def cmd_check(args) -> int:
+    """``check CERT [--model M] [--model-b B] [--vnnlib P] [--box B | --domain F]``: the
+    checker's command line; the property and domain are pinned by the checker's own readers
+    (``proofs/rules/pinning.md``), the models here (they need exactrelu's loaders)."""
     from .checker import run
 
     argv = [args.certificate]
     if args.json:
         argv.append("--json")
-    rc = run(argv)
-    if rc != 0 or not (args.model or args.box or args.domain or args.vnnlib or args.model_b):
-        return rc
-    problem = _pin_mismatch(args)
-    if problem:
-        print(f"invalid: pinned: {problem}")
-        return 1
-    print("pinned: the certificate's network, domain and property are the ones given")
-    return 0
+    for flag in ("vnnlib", "box", "domain"):
+        value = getattr(args, flag)
+        if value is not None:
+            argv.append(f"--{flag}={value}")
+    return run(argv, extra_pins=_model_pins(args))
 
 
-def _pin_mismatch(args) -> str | None:
-    """Compare what a (valid) certificate is about with the model/domain/property the user names."""
-    from .domain import load_domain, parse_box
-    from .io.files import maybe_gunzip
+def _model_pins(args) -> list:
+    """``(what, check)`` pins for ``--model`` / ``--model-b``. The models are loaded now, so
+    an unusable one fails (exit 2) before anything is checked; ``check(certificate,
+    directory)`` runs on the checked certificate and returns a mismatch or None."""
+    pins = []
+    if args.model:
+        want = _load(args.model)
+        pins.append(("network", lambda cert, base: _pin_mismatch(cert, base, want, args.model, False)))
+    if args.model_b:
+        want_b = _load(args.model_b)
+        pins.append(("second network", lambda cert, base: _pin_mismatch(cert, base, want_b, args.model_b, True)))
+    return pins
+
+
+def _pin_mismatch(cert: dict, base_dir: Path, want, name: str, second: bool) -> str | None:
+    """Compare a (valid) certificate's network with the model ``want`` (read from ``name``):
+    network A of an equivalence certificate, its network B when ``second``."""
     from .io.native_json import network_from_dict
 
-    from .checker.core import is_stream
-
-    if is_stream(Path(args.certificate)):  # the header line says what the stream is about
-        from .io.files import open_text
-
-        with open_text(args.certificate) as fh:
-            cert = json.loads(fh.readline())
-    else:
-        cert = json.loads(maybe_gunzip(Path(args.certificate).read_bytes()))
     claim = cert.get("claim")
-    if "network_ref" in cert:
-        ref = Path(args.certificate).parent / cert["network_ref"]["path"]
-        cert_net = network_from_dict(json.loads(ref.read_text()))
-    else:
-        cert_net = network_from_dict(cert["network"])
-    def same(a, b) -> bool:
-        return a.n_inputs == b.n_inputs and a.layers == b.layers
-    if args.model:
-        key = "network_a" if claim == "equivalence" else None
-        want = _load(args.model)
-        got = network_from_dict(cert[key]) if key else cert_net
-        if not same(want, got):
-            return f"the certificate's network is not {args.model}"
-    if args.model_b:
+    if second:
         if claim != "equivalence":
             return "--model-b applies to equivalence certificates"
-        if not same(_load(args.model_b), network_from_dict(cert["network_b"])):
-            return f"the certificate's second network is not {args.model_b}"
-    if args.box or args.domain:
-        if claim in ("property", "counterexample"):
-            return "property certificates carry their input regions: pin them with --vnnlib"
-        D = load_domain(args.domain) if args.domain else parse_box(args.box, n_inputs=cert_net.n_inputs)
-        from .domain import polytope
-
-        C = polytope(cert["domain"]["A"], cert["domain"]["b"])
-        if _rows_key(C) != _rows_key(D):
-            return "the certificate's domain is not the one given"
-    if args.vnnlib:
-        if claim not in ("property", "counterexample"):
-            return "--vnnlib applies to property and counterexample certificates"
-        from .verify import property_to_json
-        from .vnnlib import load_vnnlib
-
-        want = property_to_json(load_vnnlib(args.vnnlib, cert_net.n_inputs, cert_net.n_outputs))
-        if _canon(want) != _canon(cert["property"]):
-            return f"the certificate's property is not {args.vnnlib}"
+        got = network_from_dict(cert["network_b"])
+    elif claim == "equivalence":
+        got = network_from_dict(cert["network_a"])
+    elif "network_ref" in cert:
+        got = network_from_dict(json.loads((base_dir / cert["network_ref"]["path"]).read_text()))
+    else:
+        got = network_from_dict(cert["network"])
+    if not (want.n_inputs == got.n_inputs and want.layers == got.layers):
+        return f"the certificate's {'second ' if second else ''}network is not {name}"
     return None
-
-
-def _rows_key(P) -> list:
-    from fractions import Fraction
-    from math import gcd
-
-    out = []
-    for a, b in zip(P.A, P.b):
-        L = 1
-        for v in list(a) + [b]:
-            L = L * v.denominator // gcd(L, v.denominator)
-        ints = [int(v * L) for v in list(a) + [b]]
-        g = 0
-        for v in ints:
-            g = gcd(g, v)
-        out.append(tuple(v // (g or 1) for v in ints))
-    return sorted(set(out))
-
-
-def _canon(obj):
-    from .rationals import format_rational, to_rational
-
-    if isinstance(obj, dict):
-        return {k: _canon(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_canon(v) for v in obj]
-    if isinstance(obj, str):
-        try:
-            return format_rational(to_rational(obj))
-        except Exception:
-            return obj
-    return obj
 
 
 def cmd_demo(args) -> int:

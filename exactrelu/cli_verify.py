@@ -80,6 +80,8 @@ def cmd_verify(args) -> int:
                       "(exact arithmetic does)")
         elif res.verdict == "unknown":
             print(f"({res.reason}; {res.regions} regions examined)", file=sys.stderr)
+        elif res.reason:
+            print(f"({res.reason})", file=sys.stderr)
     return EXIT_CODES[res.verdict]
 
 

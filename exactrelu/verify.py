@@ -21,6 +21,13 @@ Procedure (floats propose, exact arithmetic decides):
    cell of every input region is a region proved empty or a pruned cell; ``unknown`` when a
    limit stops the walk.
 
+Strict input constraints (``X_0 < 1``) are constraints of their disjuncts, beside the closed
+input region: a counterexample meets them strictly (the exact re-check), and a region where
+only the excluded boundary reaches the unsafe set is proved empty by a Motzkin vector. A
+property that fixes every input is decided by one exact evaluation at that point (its
+``holds`` certificate has no partition: rule ``property-point``); one whose disjuncts are
+all contradictory holds vacuously (``result.reason`` says so).
+
 The certificate (claim ``"property"``) holds the property in exact JSON form, one
 splitting tree per input region, the per-leaf Farkas vectors and, for pruned cells (open
 nodes of an incomplete tree), the relaxation evidence (``proofs/rules/prune.md``).
@@ -289,6 +296,12 @@ def verify(net: Network, prop: Property, *, time_limit: float | None = None, max
         raise ExactReluError(f"the property is for {prop.n_inputs} inputs / {prop.n_outputs} outputs, the network "
                              f"has {net.n_inputs} / {net.n_outputs}")
     t0 = time.perf_counter()
+    if not prop.disjuncts:
+        return VerificationResult("holds", seconds=time.perf_counter() - t0,
+                                  reason="no disjunct can be met: each one has a constant contradiction (after "
+                                  "substituting the fixed inputs), so the property holds vacuously")
+    if not prop.free_inputs:
+        return _decide_point(net, prop, t0)
     deadline = None if time_limit is None else t0 + time_limit
     rng = random.Random(seed)
     small = prop.restrict(net)
@@ -325,6 +338,19 @@ def verify(net: Network, prop: Property, *, time_limit: float | None = None, max
                                   reason="a candidate counterexample failed the exact re-check", stats=stats)
     return VerificationResult("holds", partitions=parts, regions=stats["regions"], seconds=time.perf_counter() - t0,
                               stats=stats)
+
+
+def _decide_point(net: Network, prop: Property, t0: float) -> VerificationResult:
+    """A property that fixes every input: its only input is one point, evaluated exactly
+    (the certificate of ``holds`` has no partition; the checker evaluates the point itself,
+    rule ``property-point``)."""
+    x = prop.full_input(())
+    res = _confirm(net, prop, x, "exact evaluation")
+    if res is None:
+        res = VerificationResult("holds", reason="every input is fixed: the network was evaluated exactly at that "
+                                 "point and no disjunct is met")
+    res.seconds = time.perf_counter() - t0
+    return res
 
 
 @dataclass

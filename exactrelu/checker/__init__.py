@@ -5,7 +5,7 @@ it recomputes every affine map from the weights with exact integer/rational arit
 checks the evidence (witness points, Farkas vectors). It imports nothing from the rest of
 exactrelu, so the package directory can be copied and run on its own::
 
-    python -m exactrelu.checker CERT.json[.gz] [--quiet] [--json]
+    python -m exactrelu.checker CERT.json[.gz] [--vnnlib P] [--box B | --domain F] [--quiet] [--json]
 
 Examples
 --------
@@ -46,15 +46,16 @@ from . import claims_lattice  # noqa: F401  (registers the lattice claim)
 from .core import (CLAIMS, FORMAT, MAX_BYTES, RULES, SCHEMA, VERSION, CertificateInvalid, CertificateMalformed,
                    CheckerError, CheckReport, Context, Leaf, check_certificate, check_partition,
                    farkas_holds, fields, partition_leaves, prepare, walk)
+from .vnnlib import PinInputError
 
 
-def run(argv: "list[str] | None" = None) -> int:
+def run(argv: "list[str] | None" = None, extra_pins: "list | None" = None) -> int:
     """The command line (see ``__main__``): returns the exit status 0, 1 or 2."""
     from .__main__ import run as _run
 
-    return _run(argv)
+    return _run(argv, extra_pins)
 
 
 __all__ = ["check_certificate", "CheckReport", "CheckerError", "CertificateInvalid",
-           "CertificateMalformed", "RULES", "CLAIMS", "FORMAT", "VERSION", "run", "Context", "Leaf",
+           "CertificateMalformed", "PinInputError", "RULES", "CLAIMS", "FORMAT", "VERSION", "run", "Context", "Leaf",
            "prepare", "walk", "partition_leaves", "check_partition", "farkas_holds", "SCHEMA", "fields", "MAX_BYTES"]

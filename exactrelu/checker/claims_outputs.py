@@ -15,7 +15,9 @@ Claims (see ``proofs/rules/`` for statements and soundness proofs):
   leaf's recomputed affine map) are infeasible, by a Farkas vector (``property-farkas``);
   the network is restricted to fixed inputs by the checker itself. A partition may be
   incomplete when every open node carries a pruning proof (``prune-*`` rules,
-  :mod:`.claims_prune`); an open node without one fails ``property-complete``.
+  :mod:`.claims_prune`); an open node without one fails ``property-complete``. A property
+  that fixes every input has one input point and no partition: the checker evaluates the
+  network there and requires that no disjunct is met (``property-point``).
 * ``counterexample`` — a point that violates a property, re-evaluated exactly
   (``counterexample-point``).
 """
@@ -38,7 +40,7 @@ __all__ = ["check_equivalence", "check_bounds", "check_property", "check_counter
 
 OUTPUT_RULES = ("equivalence-network", "equivalence-complete", "equivalence-leaf", "bounds-witness",
                 "bounds-farkas", "bounds-complete", "property-farkas", "property-complete", "property-coverage",
-                "counterexample-point")
+                "property-point", "counterexample-point")
 
 
 # ------------------------------------------------------------------------ network JSON
@@ -300,10 +302,32 @@ def _claims_whole_property(ctx: Context, rule: str | None) -> None:
                        "property")
 
 
+def property_point(ctx: Context, fixed: dict, inputs: list, disjuncts: list) -> dict:
+    """Rule ``property-point``: a property that fixes every input has one input point; the
+    checker evaluates the network there exactly and requires that no disjunct is met
+    (``partitions`` must be empty: there is nothing to partition)."""
+    if _get(ctx.cert, "partitions", list, "certificate"):
+        raise CertificateMalformed("the property fixes every input: there is nothing to partition "
+                                   "('partitions' must be empty)")
+    y = evaluate(ctx.net, [fixed[i] for i in range(ctx.n)])
+    for k, (idx, cons) in enumerate(disjuncts):
+        # no free inputs: a region row is a constant form (-b_i,), violated when positive
+        if any(v[-1] > 0 for v, _ in inputs[idx]):
+            continue
+        if all((sum(ci * yi for ci, yi in zip(c, y)) < bb) if strict else (sum(ci * yi for ci, yi in zip(c, y)) <= bb)
+               for _, c, bb, strict in cons):
+            raise _invalid("property-point", f"the fixed input point meets disjunct {k}: it is a counterexample",
+                           disjunct=k)
+    ctx.counts["leaves"] = 0
+    return ctx.counts
+
+
 def check_property(ctx: Context) -> dict:
     cert, num = ctx.cert, ctx.num
     _claims_whole_property(ctx, "property-complete")
-    fixed, raw_inputs, _, disjuncts = _parse_property(num, cert.get("property"), ctx.net)
+    fixed, raw_inputs, inputs, disjuncts = _parse_property(num, cert.get("property"), ctx.net)
+    if len(fixed) == ctx.n:
+        return property_point(ctx, fixed, inputs, disjuncts)
     small = restrict_network_json(cert["network"], fixed) if fixed else cert["network"]
     small_net = read_network(small, "network") if fixed else ctx.net
     small_sha = canonical_sha256(small) if fixed else ctx.network_sha256

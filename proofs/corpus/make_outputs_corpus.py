@@ -24,6 +24,7 @@ from exactrelu.checker import check_certificate  # noqa: E402
 from make_corpus import expect  # noqa: E402  (the corpus scripts share one acceptance test)
 from exactrelu.domain import box  # noqa: E402
 from exactrelu.equivalence import difference_network, equivalence_certificate  # noqa: E402
+from exactrelu.evaluation import evaluate  # noqa: E402
 from exactrelu.io.native_json import network_to_dict  # noqa: E402
 from exactrelu.network import mlp  # noqa: E402
 from exactrelu.random_nets import random_network  # noqa: E402
@@ -114,7 +115,29 @@ def main() -> None:
     bad = copy.deepcopy(cert)
     bad["point"] = ["0", "0"] if cert["point"] != ["0", "0"] else ["1/2", "1/2"]
     write("invalid/counterexample-point", "not_a_counterexample", bad, "counterexample-point")
+    point_property(net)
     print("output-claim corpus written")
+
+
+def point_property(net) -> None:
+    """A property that fixes every input (one point, rule ``property-point``): ``holds``
+    with no partition, and single mutations that put the point in the unsafe set."""
+    x = (F(1, 4), F(-1, 2))
+    y = evaluate(net, x)[0]
+    text = ("(declare-const X_0 Real) (declare-const X_1 Real) (declare-const Y_0 Real)"
+            f"(assert (= X_0 0.25)) (assert (= X_1 -0.5)) (assert (> Y_0 (/ {y.numerator} {y.denominator})))")
+    prop = parse_vnnlib(text)
+    cert = property_certificate(net, prop, verify(net, prop))
+    write("valid", "property_point", cert)
+    bad = copy.deepcopy(cert)
+    bad["property"]["disjuncts"][0]["constraints"][0]["strict"] = False  # y >= f(x): met at the point
+    write("invalid/property-point", "strictness_dropped", bad, "property-point")
+    bad = copy.deepcopy(cert)
+    bad["property"]["fixed_inputs"]["1"] = "-1/4"  # another point, where y > f(1/4, -1/2) is met
+    if evaluate(net, (F(1, 4), F(-1, 4)))[0] <= y:
+        bad["property"]["disjuncts"][0]["constraints"][0]["b"] = str(y + 1)
+        bad["property"]["disjuncts"][0]["constraints"][0]["c"] = ["1"]  # y < f(x) + 1 instead
+    write("invalid/property-point", "other_point", bad, "property-point")
 
 
 def pruned_property(hdr: str, D) -> None:
