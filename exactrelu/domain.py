@@ -4,7 +4,9 @@ Build one with :func:`box`, :func:`parse_box`, :func:`polytope`, :func:`load_dom
 JSON file ``{"A": [[...]], "b": [...]}``) or from the input part of a VNN-LIB file
 (:mod:`exactrelu.vnnlib`). Every constructor validates exactly (via the cdd.gmp vertex
 enumeration in :mod:`exactrelu.lp`): empty, unbounded and lower-dimensional domains are
-refused with :class:`~exactrelu.errors.DomainError`.
+refused with :class:`~exactrelu.errors.DomainError`, and so are domains of more than
+:data:`~exactrelu.limits.MAX_DOMAIN_DIMENSION` (20) dimensions, before any vertex is
+enumerated (a box in ``n`` dimensions has ``2**n`` vertices).
 
 Examples
 --------
@@ -28,6 +30,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from .errors import DomainError, NumberError
+from .limits import MAX_DOMAIN_DIMENSION
 from .rationals import format_rational, to_rational, to_rational_matrix, to_rational_vector
 
 __all__ = ["Polytope", "polytope", "box", "parse_box", "load_domain", "affine_rank"]
@@ -79,20 +82,38 @@ class Polytope:
                 "b": [format_rational(v) for v in self.b]}
 
 
+def _too_many_dimensions(n: int) -> DomainError:
+    return DomainError(f"domain has {n:,} dimensions; exactrelu enumerates a domain's vertices exactly "
+                       f"(a box in n dimensions has 2**n) and takes at most {MAX_DOMAIN_DIMENSION}")
+
+
 def polytope(A: Any, b: Any, *, _is_box: bool = False) -> Polytope:
-    """Validate ``{x : A x <= b}``: rational, bounded, non-empty and full-dimensional."""
+    """Validate ``{x : A x <= b}``: rational, bounded, non-empty and full-dimensional (and
+    at most :data:`~exactrelu.limits.MAX_DOMAIN_DIMENSION`-dimensional).
+
+    >>> polytope([["1"], ["-1"]], ["1", "0"]).vertices
+    ((Fraction(0, 1),), (Fraction(1, 1),))
+    >>> polytope([[1] * 21], [1])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    exactrelu.errors.DomainError: domain has 21 dimensions; ... takes at most 20
+    """
     from .lp import vertices_and_rays
 
+    if isinstance(A, (list, tuple)) and A and isinstance(A[0], (list, tuple)) and len(A[0]) > MAX_DOMAIN_DIMENSION:
+        raise _too_many_dimensions(len(A[0]))
     try:
         Am = to_rational_matrix(A)
         bv = to_rational_vector(b)
     except NumberError as exc:
-        raise DomainError(f"domain: {exc}") from exc
+        raise DomainError(f"domain: {exc}") from None
     if not Am or len(Am) != len(bv):
         raise DomainError("domain: A and b must be non-empty with one b entry per row of A")
     n = len(Am[0])
     if n == 0:
         raise DomainError("domain: zero-dimensional")
+    if n > MAX_DOMAIN_DIMENSION:
+        raise _too_many_dimensions(n)
     rows, rhs = [], []
     for a, bi in zip(Am, bv):
         if all(v == 0 for v in a):
@@ -146,14 +167,17 @@ def affine_rank(points: Sequence[Sequence[Fraction]]) -> int:
 
 
 def box(lower: Sequence[Any], upper: Sequence[Any]) -> Polytope:
-    """The box ``lower <= x <= upper`` (each lower strictly below its upper)."""
+    """The box ``lower <= x <= upper`` (each lower strictly below its upper; at most
+    :data:`~exactrelu.limits.MAX_DOMAIN_DIMENSION` inputs)."""
     try:
         lo = to_rational_vector(lower)
         hi = to_rational_vector(upper)
     except NumberError as exc:
-        raise DomainError(f"box: {exc}") from exc
+        raise DomainError(f"box: {exc}") from None
     if len(lo) != len(hi) or not lo:
         raise DomainError("box: lower and upper must be non-empty and of equal length")
+    if len(lo) > MAX_DOMAIN_DIMENSION:
+        raise _too_many_dimensions(len(lo))
     for i, (l, h) in enumerate(zip(lo, hi)):
         if not l < h:
             raise DomainError(f"box: lower bound {format_rational(l)} is not below upper bound "
@@ -186,16 +210,24 @@ def parse_box(spec: str, n_inputs: int | None = None) -> Polytope:
     ...
     exactrelu.errors.DomainError: box: malformed interval '2' (expected lo:hi)
     """
+    from .rationals import _clip
+
+    if not isinstance(spec, str) or not spec.strip():
+        raise DomainError("box: empty (expected lo:hi, or lo:hi,lo:hi,... with one interval per input)")
     parts = [p.strip() for p in spec.split(",")]
+    if len(parts) > MAX_DOMAIN_DIMENSION:
+        raise _too_many_dimensions(len(parts))
+    if n_inputs is not None and len(parts) == 1 and n_inputs > MAX_DOMAIN_DIMENSION:
+        raise _too_many_dimensions(n_inputs)
     bounds = []
     for p in parts:
         if p.count(":") != 1:
-            raise DomainError(f"box: malformed interval {p!r} (expected lo:hi)")
+            raise DomainError(f"box: malformed interval {_clip(p)} (expected lo:hi)")
         lo, hi = p.split(":")
         try:
             bounds.append((to_rational(lo.strip()), to_rational(hi.strip())))
         except NumberError as exc:
-            raise DomainError(f"box: {exc}") from exc
+            raise DomainError(f"box: {exc}") from None
     if len(bounds) == 1 and n_inputs is not None:
         bounds = bounds * n_inputs
     if n_inputs is not None and len(bounds) != n_inputs:
@@ -203,15 +235,37 @@ def parse_box(spec: str, n_inputs: int | None = None) -> Polytope:
     return box([l for l, _ in bounds], [h for _, h in bounds])
 
 
-def load_domain(path: "str | Path") -> Polytope:
-    """Read a JSON H-polytope ``{"A": [[...]], "b": [...]}`` (numbers as strings or ints)."""
-    try:
-        d = json.loads(Path(path).read_text())
-    except (OSError, json.JSONDecodeError) as exc:
-        raise DomainError(f"cannot read domain file {path}: {exc}") from exc
+def load_domain(path: "str | Path", max_bytes: int | None = None) -> Polytope:
+    """Read a JSON H-polytope ``{"A": [[...]], "b": [...]}`` (numbers as strings or ints).
+
+    The file may be gzipped; it (and its decompressed content) is at most ``max_bytes``
+    (default :func:`~exactrelu.limits.max_input_bytes`, 64 MiB). Every failure is a
+    :class:`~exactrelu.errors.DomainError` naming the file: not a regular file, too large,
+    not UTF-8 JSON, NaN/Infinity, JSON floats, duplicate keys, wrong types, and every
+    geometric reason of :func:`polytope`.
+    """
+    from .io.files import parse_json, read_text
+
+    text = read_text(path, DomainError, "domain file ", limit=max_bytes, kind="input")
+    d = parse_json(text, DomainError, f"domain file {path}")
     if not isinstance(d, dict) or "A" not in d or "b" not in d:
         raise DomainError(f"{path}: a domain file needs keys 'A' and 'b'")
-    for v in [x for row in d["A"] for x in row] + list(d["b"]):
+    extra = sorted(set(d) - {"A", "b"})
+    if extra:
+        raise DomainError(f"{path}: unexpected keys {[k[:40] for k in extra[:5]]} (a domain file has 'A' and 'b')")
+    A, b = d["A"], d["b"]
+    if not isinstance(A, list) or not all(isinstance(row, list) for row in A):
+        raise DomainError(f"{path}: 'A' must be a list of rows (lists of numbers)")
+    if not isinstance(b, list):
+        raise DomainError(f"{path}: 'b' must be a list of numbers")
+    if A and len(A[0]) > MAX_DOMAIN_DIMENSION:
+        raise _too_many_dimensions(len(A[0]))
+    for v in [x for row in A for x in row] + b:
         if isinstance(v, float):
             raise DomainError(f"{path}: JSON float {v!r} refused; write numbers as 'p/q' strings")
-    return polytope(d["A"], d["b"])
+        if isinstance(v, bool) or not isinstance(v, (int, str)):
+            raise DomainError(f"{path}: expected numbers as strings or integers, got a {type(v).__name__}")
+    try:
+        return polytope(A, b)
+    except DomainError as exc:
+        raise DomainError(f"{path}: {exc}") from None
