@@ -550,6 +550,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     debug = os.environ.get("EXACTRELU_DEBUG", "").strip() not in ("", "0")
+    import warnings
+
+    # float proposals near the float64 limit overflow to inf/nan by design (exact arithmetic
+    # decides); their RuntimeWarnings would only add lines to the one-line contract
+    warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"exactrelu(\.|$)")
+    warnings.filterwarnings("ignore", category=RuntimeWarning,
+                            message=r"(overflow|invalid value|divide by zero|underflow) encountered")
     try:
         return int(args.func(args) or 0)
     except ExactReluError as exc:

@@ -35,12 +35,25 @@ def _types():
     return NONNEG, POSITIVE, SECONDS
 
 
+def _check_float_range(net) -> None:
+    """crosscheck runs float implementations: every weight and bias must be a finite float64."""
+    from .errors import ModelError
+    from .limits import MAX_DOMAIN_COORDINATE as FLOAT64_MAX
+
+    for k, layer in enumerate(net.layers, start=1):
+        for v in [v for _, w in layer.inputs for row in w for v in row] + list(layer.bias):
+            if abs(v) > FLOAT64_MAX:
+                raise ModelError(f"layer {k} has a weight or bias beyond the float64 range (|v| <= 1.8e308): "
+                                 "no float implementation of this network exists to cross-check")
+
+
 def cmd_crosscheck(args) -> int:
     from .crosscheck import STRATEGIES, crosscheck
     from .domain import load_domain, parse_box
     from .errors import DomainError, ExactReluError
 
     net = _load(args.model)
+    _check_float_range(net)
     given = [f"--{o}" for o in ("box", "domain", "vnnlib") if getattr(args, o)]
     if len(given) > 1:
         raise DomainError(f"give one of --box, --domain and --vnnlib, not {' and '.join(given)}")

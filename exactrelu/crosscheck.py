@@ -72,7 +72,7 @@ import numpy as np
 from .domain import Polytope
 from .errors import BackendUnavailableError, ExactReluError, PointError, PropertyError
 from .network import Network, NetworkBuilder
-from .rationals import format_rational, format_vector
+from .rationals import format_rational, format_vector, to_float
 
 __all__ = [
     "STRATEGIES",
@@ -126,7 +126,7 @@ def _weight_change(net: Network, dtype) -> Fraction:
     worst = _ZERO
     for layer in net.layers:
         vals = [v for _, w in layer.inputs for row in w for v in row] + list(layer.bias)
-        arr = np.array([float(v) for v in vals], dtype=np.float64).astype(dtype)
+        arr = np.array([to_float(v) for v in vals], dtype=np.float64).astype(dtype)  # overflow: inf
         for v, f in zip(vals, arr.tolist()):
             if not math.isfinite(f):
                 return Fraction(10) ** 400  # overflow: reported as huge
@@ -1053,7 +1053,8 @@ class _Search:
         step = np.spacing(np.maximum(np.abs(base).astype(dt), floor.astype(dt))).astype(np.float64)
         forms = anchor.forms
         if forms:
-            normal = np.array([float(v) for v in forms[0][0]])
+            big = max((abs(v) for v in forms[0][0]), default=0) or 1  # a direction: scaled exactly into [-1, 1]
+            normal = np.array([float(v / big) for v in forms[0][0]])
         elif anchor.direction is not None:
             normal = anchor.direction.astype(np.float64)
         else:

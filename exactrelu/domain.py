@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from .errors import DomainError, NumberError
-from .limits import MAX_DOMAIN_DIMENSION
+from .limits import MAX_DOMAIN_COORDINATE, MAX_DOMAIN_DIMENSION
 from .rationals import format_rational, to_rational, to_rational_matrix, to_rational_vector
 
 __all__ = ["Polytope", "polytope", "box", "parse_box", "load_domain", "affine_rank"]
@@ -82,6 +82,23 @@ class Polytope:
                 "b": [format_rational(v) for v in self.b]}
 
 
+def _check_range(values, what: str) -> None:
+    """Refuse a vertex coordinate beyond the float64 range (the search's float proposals
+    evaluate the network at the vertices)."""
+    for v in values:
+        if abs(v) > MAX_DOMAIN_COORDINATE:
+            raise DomainError(f"{what} {'-' if v < 0 else ''}{_magnitude(v)} is beyond the float64 range "
+                              "(|x| <= 1.8e308), which the search's float proposals need")
+
+
+def _magnitude(v: Fraction) -> str:
+    """``|v|`` for a message: exactly if short, else its order of magnitude."""
+    s = format_rational(abs(v))
+    if len(s) <= 24:
+        return s
+    return f"about 10^{int((abs(v.numerator) // v.denominator).bit_length() * 0.30103)}"
+
+
 def _too_many_dimensions(n: int) -> DomainError:
     return DomainError(f"domain has {n:,} dimensions; exactrelu enumerates a domain's vertices exactly "
                        f"(a box in n dimensions has 2**n) and takes at most {MAX_DOMAIN_DIMENSION}")
@@ -129,6 +146,7 @@ def polytope(A: Any, b: Any, *, _is_box: bool = False) -> Polytope:
         raise DomainError("domain is empty")
     if rays or lin:
         raise DomainError("domain is unbounded; give a bounded polytope (e.g. a box)")
+    _check_range((c for v in verts for c in v), "domain vertex coordinate")
     if affine_rank(verts) < n:
         raise DomainError(f"domain is lower-dimensional (affine dimension {affine_rank(verts)} < {n})")
     k = len(verts)
@@ -182,6 +200,7 @@ def box(lower: Sequence[Any], upper: Sequence[Any]) -> Polytope:
         if not l < h:
             raise DomainError(f"box: lower bound {format_rational(l)} is not below upper bound "
                               f"{format_rational(h)} for input {i}")
+    _check_range(lo + hi, "box bound")
     n = len(lo)
     A, b = [], []
     for i in range(n):

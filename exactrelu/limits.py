@@ -13,13 +13,16 @@ decompressed size of a gzip stream                      ``max_bytes`` argument o
 properties, domains, counterexamples   64 MiB           ``EXACTRELU_MAX_INPUT_BYTES`` or
 (and their decompressed size)                           ``max_bytes``
 dimension of an input domain           20               :data:`MAX_DOMAIN_DIMENSION`
+coordinates of a domain's vertices     float64 range    :data:`MAX_DOMAIN_COORDINATE`
 =====================================  ===============  ========================================
 
 A number literal is a JSON string or integer, a VNN-LIB or ``.nnet`` token, an element of
 an ``.npz`` string array, an entry of a domain file or a CLI ``--box``/``--point`` value.
 Integers longer than Python's 4,300-digit int/str limit are read (and written) exactly
 up to the character limit.  A domain is at most 20-dimensional because exactrelu
-enumerates its vertices exactly (a box in ``n`` dimensions has ``2**n``).  The checker
+enumerates its vertices exactly (a box in ``n`` dimensions has ``2**n``), and its
+vertices lie within the float64 range (``|x| <= 1.797...e308``) because the float
+proposals of the search evaluate the network there (nothing is decided on them).  The checker
 (:mod:`exactrelu.checker`) keeps its own copy of the number limits (it imports nothing
 from exactrelu).
 
@@ -34,15 +37,19 @@ True
 from __future__ import annotations
 
 import os
+import sys
+from fractions import Fraction
 
 __all__ = ["MAX_NUMBER_CHARS", "MAX_EXPONENT", "MAX_MODEL_BYTES", "MAX_INPUT_BYTES", "MAX_DOMAIN_DIMENSION",
-           "ENV_MODEL_BYTES", "ENV_INPUT_BYTES", "max_model_bytes", "max_input_bytes", "format_bytes"]
+           "MAX_DOMAIN_COORDINATE", "ENV_MODEL_BYTES", "ENV_INPUT_BYTES", "max_model_bytes", "max_input_bytes",
+           "format_bytes"]
 
 MAX_NUMBER_CHARS = 1_000_000
 MAX_EXPONENT = 100_000
 MAX_MODEL_BYTES = 2 * 1024 ** 3
 MAX_INPUT_BYTES = 64 * 1024 ** 2
 MAX_DOMAIN_DIMENSION = 20
+MAX_DOMAIN_COORDINATE = Fraction(sys.float_info.max)  # exactly the largest float64
 
 ENV_MODEL_BYTES = "EXACTRELU_MAX_MODEL_BYTES"
 ENV_INPUT_BYTES = "EXACTRELU_MAX_INPUT_BYTES"

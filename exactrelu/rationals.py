@@ -52,6 +52,7 @@ __all__ = [
     "is_float32_exact",
     "is_float64_exact",
     "bit_size",
+    "to_float",
     "to_fmpq_mat",
     "from_fmpq_mat",
     "common_denominator",
@@ -312,6 +313,19 @@ def approximate(values: Sequence[Fraction], max_denominator: int) -> tuple[list[
     out = [Fraction(v).limit_denominator(max_denominator) for v in values]
     change = max((abs(a - b) for a, b in zip(out, values)), default=Fraction(0))
     return out, change
+
+
+def to_float(q: Fraction) -> float:
+    """``float(q)`` rounded to nearest, with IEEE overflow: ``±inf`` beyond the float64
+    range instead of ``OverflowError`` (for float proposals only; nothing is decided on it).
+
+    >>> to_float(Fraction(1, 3)) == 1 / 3, to_float(Fraction(10) ** 400), to_float(-Fraction(10) ** 400)
+    (True, inf, -inf)
+    """
+    try:
+        return float(q)
+    except OverflowError:
+        return math.inf if q > 0 else -math.inf
 
 
 def is_float64_exact(q: Fraction) -> bool:
