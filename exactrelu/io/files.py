@@ -114,20 +114,21 @@ def decode_text(raw: bytes, error: type[Exception], name: str, limit: int | None
 def regular_file(path: "str | Path", error: type[Exception], what: str = "") -> Path:
     """``Path(path)`` if it names a readable regular file, else ``error`` with one line
     (no such file, a directory, a FIFO or device, a NUL byte in the name, ...)."""
-    text = os.fspath(path)
-    if "\x00" in str(text):
-        raise error(f"cannot read {what}{text!r}: a file name cannot contain a NUL byte")
+    text = str(os.fspath(path))
+    shown = text if len(text) <= 300 else text[:150] + f"...({len(text):,} characters)"
+    if "\x00" in text:
+        raise error(f"cannot read {what}{shown!r}: a file name cannot contain a NUL byte")
     p = Path(path)
     try:
         st = p.stat()
     except FileNotFoundError:
-        raise error(f"cannot read {what}{p}: no such file") from None
+        raise error(f"cannot read {what}{shown}: no such file") from None
     except OSError as exc:
-        raise error(f"cannot read {what}{p}: {exc.strerror or exc}") from None
+        raise error(f"cannot read {what}{shown}: {exc.strerror or exc}") from None
     if stat.S_ISDIR(st.st_mode):
-        raise error(f"cannot read {what}{p}: is a directory, not a file")
+        raise error(f"cannot read {what}{shown}: is a directory, not a file")
     if not stat.S_ISREG(st.st_mode):
-        raise error(f"cannot read {what}{p}: not a regular file (a pipe, socket or device)")
+        raise error(f"cannot read {what}{shown}: not a regular file (a pipe, socket or device)")
     return p
 
 

@@ -160,6 +160,8 @@ def network_from_dict(d: Any) -> Network:
         bias = ld.get("bias")
         if not isinstance(bias, list):
             raise ModelFormatError(f"layer {k}: 'bias' must be a list")
+        if not bias:
+            raise ModelFormatError(f"layer {k} has no units (an empty 'bias')")
         ins = ld.get("inputs")
         if not isinstance(ins, list) or not ins:
             raise ModelFormatError(f"layer {k}: 'inputs' must be a non-empty list")

@@ -151,6 +151,7 @@ def _check_members(p: Path, zf: zipfile.ZipFile, limit: int) -> None:
         try:
             with zf.open(info) as fh:
                 shape, dtype = _npy_header(fh)
+                stored = info.file_size - fh.tell()  # the bytes after the header
         except (ValueError, OSError, EOFError, SyntaxError, zipfile.BadZipFile, RuntimeError, NotImplementedError) as exc:
             raise ModelFormatError(f"{p}: array {key!r} has a malformed header ({str(exc)[:200]})") from None
         if dtype.hasobject:
@@ -159,9 +160,9 @@ def _check_members(p: Path, zf: zipfile.ZipFile, limit: int) -> None:
         count = 1
         for d in shape:
             count *= d
-        if count * dtype.itemsize > info.file_size:
+        if count * dtype.itemsize > stored:
             raise ModelFormatError(f"{p}: array {key!r} declares shape {list(shape)} ({count * dtype.itemsize:,} "
-                                   f"bytes) but stores {info.file_size:,} bytes (truncated or forged header)")
+                                   f"bytes) but stores {stored:,} bytes (truncated or forged header)")
 
 
 def load_npz(path: "str | Path", max_bytes: int | None = None) -> Network:

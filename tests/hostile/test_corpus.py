@@ -149,12 +149,47 @@ def _execute(case: Case, paths: dict[str, str], argv: list[str], fds: bool) -> d
     return res
 
 
+_WARM: list = []
+
+
+def _warm() -> None:
+    """Import, once, what the CLI imports lazily, so that each forked child does not pay for
+    it again (the children's imports die with them)."""
+    if _WARM:
+        return
+    import importlib
+
+    for name in ("exactrelu.cli", "exactrelu.cli_verify", "exactrelu.cli_crosscheck", "exactrelu.cli_shallow",
+                 "exactrelu.io", "exactrelu.io.loader", "exactrelu.io.files", "exactrelu.domain", "exactrelu.lp",
+                 "exactrelu.regions", "exactrelu.graph", "exactrelu.certificate", "exactrelu.evaluation",
+                 "exactrelu.vnnlib", "exactrelu.verify", "exactrelu.cex", "exactrelu.crosscheck", "exactrelu.bounds",
+                 "exactrelu.checker", "exactrelu.shallow", "onnx", "flint", "cdd", "cdd.gmp", "numpy.lib.format"):
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
+    from exactrelu.cli import _register_extras
+
+    _register_extras()
+    _WARM.append(True)
+
+
 def _in_child(case: Case, paths: dict[str, str], argv: list[str]) -> dict:
     """:func:`_execute` in a forked child under a kill timeout and a memory cap."""
     import resource
 
+    _warm()
+
+    import gc
+
     r, w = os.pipe()
-    pid = os.fork()
+    pid = -1
+    gc.freeze()  # the child's collections skip everything already alive: no copy-on-write of the heap
+    try:
+        pid = os.fork()
+    finally:
+        if pid != 0:
+            gc.unfreeze()
     if pid == 0:  # child: never returns into pytest
         code = 0
         try:
