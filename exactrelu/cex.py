@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, Sequence
@@ -54,13 +53,10 @@ __all__ = [
 
 _TOKEN = re.compile(r"\(|\)|[^\s()]+")
 _NAME = re.compile(r"^([XY])_(\d+)$")
-_RATIO = re.compile(r"^[+-]?\d+/[+-]?\d+$")
-_DECIMAL = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE]([+-]?\d+))?$")
 _NONFINITE = {"nan": "NaN", "+nan": "NaN", "-nan": "NaN", "inf": "infinite", "+inf": "infinite",
               "-inf": "infinite", "infinity": "infinite", "+infinity": "infinite", "-infinity": "infinite"}
 _CLAIMS_SAT = ("sat", "violated", "counterexample")
 _CLAIMS_OTHER = ("unsat", "holds", "timeout", "unknown", "error", "unsafe", "safe")
-_MAX_EXPONENT = 4000  # 1e-4000 is exact but anything wilder is an attack, not a number
 _MAX_INDEX = 10**7
 
 
@@ -112,25 +108,25 @@ class Counterexample:
 
 
 def _number(tok: str, name: str) -> Fraction:
+    from .errors import NumberError
+    from .rationals import to_rational
+
     t = tok.strip()
     low = t.lower()
     if low in _NONFINITE:
         raise CounterexampleFormatError(
             f"{name} is {_NONFINITE[low]}, not a number: a counterexample needs finite values")
-    if _RATIO.match(t):
-        p, q = t.split("/")
-        if int(q) == 0:
-            raise CounterexampleFormatError(f"{name}: zero denominator in {t!r}")
-        return Fraction(int(p), int(q))
-    m = _DECIMAL.match(t)
-    if m:
-        if m.group(3) is not None and abs(int(m.group(3))) > _MAX_EXPONENT:
-            raise CounterexampleFormatError(f"{name}: exponent of {t!r} is out of range")
-        try:
-            return Fraction(Decimal(t))
-        except (InvalidOperation, ValueError):  # pragma: no cover - the regex guards
-            raise CounterexampleFormatError(f"{name}: malformed number {t!r}") from None
-    raise CounterexampleFormatError(f"{name}: malformed number {t!r} (expected a decimal, p/q, (- v) or (/ p q))")
+    try:  # the documented number limits (exactrelu.limits), checked on the text first
+        return to_rational(t)
+    except NumberError as exc:
+        msg = str(exc)
+        if msg.startswith("malformed number"):
+            shown = t if len(t) <= 40 else t[:20] + f"...({len(t):,} characters)"
+            raise CounterexampleFormatError(f"{name}: malformed number {shown!r} (expected a decimal, p/q, "
+                                            "(- v) or (/ p q))") from None
+        if "beyond the limit" in msg or "refused" in msg:
+            raise CounterexampleFormatError(f"{name}: value out of range: {msg}") from None
+        raise CounterexampleFormatError(f"{name}: {msg}") from None
 
 
 def _value(e: Any, name: str) -> Fraction:
@@ -251,6 +247,8 @@ def format_exact_decimal(q: Fraction) -> str:
     >>> format_exact_decimal(Fraction(3, 8)), format_exact_decimal(Fraction(1, 3)), format_exact_decimal(Fraction(-2))
     ('0.375', '1/3', '-2')
     """
+    from .rationals import int_str
+
     q = Fraction(q)
     d = q.denominator
     a = b = 0
@@ -261,12 +259,12 @@ def format_exact_decimal(q: Fraction) -> str:
         d //= 5
         b += 1
     if d != 1:
-        return f"{q.numerator}/{q.denominator}"
+        return f"{int_str(q.numerator)}/{int_str(q.denominator)}"
     k = max(a, b)
     if k == 0:
-        return str(q.numerator)
+        return int_str(q.numerator)
     scaled = abs(q.numerator) * (10 ** k // q.denominator)
-    s = str(scaled).rjust(k + 1, "0")
+    s = int_str(scaled).rjust(k + 1, "0")
     s = (s[:-k] + "." + s[-k:]).rstrip("0").rstrip(".")
     return ("-" if q < 0 else "") + s
 

@@ -1480,18 +1480,18 @@ class RecheckResult:
             f"real counterexample: {'YES' if self.is_counterexample else 'NO'}",
             f"input inside the property's input region: {'yes' if self.in_input_region else 'no'}"
             + ("" if self.in_input_region else f" (outside by {format_rational(self.input_violation)}"
-               f" ~ {float(self.input_violation):.3g})"),
+               f" ~ {to_float(self.input_violation):.3g})"),
         ]
         if self.margin is not None:
             lines.append(f"exact margin of the output constraints: {format_rational(self.margin)} "
-                         f"(~ {float(self.margin):.6g}; >= 0 means violated)")
+                         f"(~ {to_float(self.margin):.6g}; >= 0 means violated)")
         if self.claimed_output is None:
             lines.append("claimed outputs: not given in the file")
         else:
             lines.append(f"claimed outputs match the exact ones: {'yes' if self.outputs_match else 'no'}"
                          + ("" if self.outputs_match else
                             f" (largest difference {format_rational(self.max_output_error)}"
-                            f" ~ {float(self.max_output_error):.3g})"))
+                            f" ~ {to_float(self.max_output_error):.3g})"))
             lines.append(f"claimed outputs would make it a counterexample: "
                          f"{'yes' if self.claimed_is_counterexample else 'no'}")
         if self.float32_is_counterexample is not None:

@@ -233,7 +233,7 @@ def parse_box(spec: str, n_inputs: int | None = None) -> Polytope:
 
     if not isinstance(spec, str) or not spec.strip():
         raise DomainError("box: empty (expected lo:hi, or lo:hi,lo:hi,... with one interval per input)")
-    parts = [p.strip() for p in spec.split(",")]
+    parts = [p.strip(_ASCII_SPACE) for p in spec.split(",")]
     if len(parts) > MAX_DOMAIN_DIMENSION:
         raise _too_many_dimensions(len(parts))
     if n_inputs is not None and len(parts) == 1 and n_inputs > MAX_DOMAIN_DIMENSION:
@@ -244,7 +244,7 @@ def parse_box(spec: str, n_inputs: int | None = None) -> Polytope:
             raise DomainError(f"box: malformed interval {_clip(p)} (expected lo:hi)")
         lo, hi = p.split(":")
         try:
-            bounds.append((to_rational(lo.strip()), to_rational(hi.strip())))
+            bounds.append((to_rational(lo.strip(_ASCII_SPACE)), to_rational(hi.strip(_ASCII_SPACE))))
         except NumberError as exc:
             raise DomainError(f"box: {exc}") from None
     if len(bounds) == 1 and n_inputs is not None:
@@ -252,6 +252,9 @@ def parse_box(spec: str, n_inputs: int | None = None) -> Polytope:
     if n_inputs is not None and len(bounds) != n_inputs:
         raise DomainError(f"box has {len(bounds)} intervals, the network has {n_inputs} inputs")
     return box([l for l, _ in bounds], [h for _, h in bounds])
+
+
+_ASCII_SPACE = " \t\r\n\f\v"  # as in number literals (rationals): no Unicode spaces
 
 
 def load_domain(path: "str | Path", max_bytes: int | None = None) -> Polytope:
