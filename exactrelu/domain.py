@@ -5,8 +5,10 @@ JSON file ``{"A": [[...]], "b": [...]}``) or from the input part of a VNN-LIB fi
 (:mod:`exactrelu.vnnlib`). Every constructor validates exactly (via the cdd.gmp vertex
 enumeration in :mod:`exactrelu.lp`): empty, unbounded and lower-dimensional domains are
 refused with :class:`~exactrelu.errors.DomainError`, and so are domains of more than
-:data:`~exactrelu.limits.MAX_DOMAIN_DIMENSION` (20) dimensions, before any vertex is
-enumerated (a box in ``n`` dimensions has ``2**n`` vertices).
+:data:`~exactrelu.limits.MAX_DOMAIN_DIMENSION` (20) dimensions or
+:data:`~exactrelu.limits.MAX_DOMAIN_ROWS` (10,000) rows, before any vertex is enumerated
+(a box in ``n`` dimensions has ``2**n`` vertices), and domains reaching beyond the
+float64 range (the search's float proposals evaluate the network at the vertices).
 
 Examples
 --------
@@ -30,7 +32,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from .errors import DomainError, NumberError
-from .limits import MAX_DOMAIN_COORDINATE, MAX_DOMAIN_DIMENSION
+from .limits import MAX_DOMAIN_COORDINATE, MAX_DOMAIN_DIMENSION, MAX_DOMAIN_ROWS
 from .rationals import format_rational, to_rational, to_rational_matrix, to_rational_vector
 
 __all__ = ["Polytope", "polytope", "box", "parse_box", "load_domain", "affine_rank"]
@@ -119,6 +121,9 @@ def polytope(A: Any, b: Any, *, _is_box: bool = False) -> Polytope:
 
     if isinstance(A, (list, tuple)) and A and isinstance(A[0], (list, tuple)) and len(A[0]) > MAX_DOMAIN_DIMENSION:
         raise _too_many_dimensions(len(A[0]))
+    if hasattr(A, "__len__") and len(A) > MAX_DOMAIN_ROWS:
+        raise DomainError(f"domain has {len(A):,} rows; exactrelu takes at most {MAX_DOMAIN_ROWS:,} (cddlib's "
+                          "vertex enumeration grows quadratically with them)")
     try:
         Am = to_rational_matrix(A)
         bv = to_rational_vector(b)

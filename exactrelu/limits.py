@@ -13,6 +13,7 @@ decompressed size of a gzip stream                      ``max_bytes`` argument o
 properties, domains, counterexamples   64 MiB           ``EXACTRELU_MAX_INPUT_BYTES`` or
 (and their decompressed size)                           ``max_bytes``
 dimension of an input domain           20               :data:`MAX_DOMAIN_DIMENSION`
+rows (constraints) of an input domain  10,000           :data:`MAX_DOMAIN_ROWS`
 coordinates of a domain's vertices     float64 range    :data:`MAX_DOMAIN_COORDINATE`
 =====================================  ===============  ========================================
 
@@ -20,7 +21,8 @@ A number literal is a JSON string or integer, a VNN-LIB or ``.nnet`` token, an e
 an ``.npz`` string array, an entry of a domain file or a CLI ``--box``/``--point`` value.
 Integers longer than Python's 4,300-digit int/str limit are read (and written) exactly
 up to the character limit.  A domain is at most 20-dimensional because exactrelu
-enumerates its vertices exactly (a box in ``n`` dimensions has ``2**n``), and its
+enumerates its vertices exactly (a box in ``n`` dimensions has ``2**n``; cddlib takes
+about a second for 10,000 rows and grows quadratically), and its
 vertices lie within the float64 range (``|x| <= 1.797...e308``) because the float
 proposals of the search evaluate the network there (nothing is decided on them).  The checker
 (:mod:`exactrelu.checker`) keeps its own copy of the number limits (it imports nothing
@@ -41,7 +43,7 @@ import sys
 from fractions import Fraction
 
 __all__ = ["MAX_NUMBER_CHARS", "MAX_EXPONENT", "MAX_MODEL_BYTES", "MAX_INPUT_BYTES", "MAX_DOMAIN_DIMENSION",
-           "MAX_DOMAIN_COORDINATE", "ENV_MODEL_BYTES", "ENV_INPUT_BYTES", "max_model_bytes", "max_input_bytes",
+           "MAX_DOMAIN_ROWS", "MAX_DOMAIN_COORDINATE", "ENV_MODEL_BYTES", "ENV_INPUT_BYTES", "max_model_bytes", "max_input_bytes",
            "format_bytes"]
 
 MAX_NUMBER_CHARS = 1_000_000
@@ -49,6 +51,7 @@ MAX_EXPONENT = 100_000
 MAX_MODEL_BYTES = 2 * 1024 ** 3
 MAX_INPUT_BYTES = 64 * 1024 ** 2
 MAX_DOMAIN_DIMENSION = 20
+MAX_DOMAIN_ROWS = 10_000
 MAX_DOMAIN_COORDINATE = Fraction(sys.float_info.max)  # exactly the largest float64
 
 ENV_MODEL_BYTES = "EXACTRELU_MAX_MODEL_BYTES"

@@ -44,7 +44,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..errors import ExactReluError, NumberError
-from ..limits import format_bytes, max_input_bytes, max_model_bytes
+from ..limits import MAX_NUMBER_CHARS, format_bytes, max_input_bytes, max_model_bytes
+from ..rationals import _parse_int
 
 __all__ = ["GZIP_MAGIC", "maybe_gunzip", "gunzip_bounded", "decode_text", "read_bytes", "read_text",
            "open_text", "regular_file", "parse_json", "json_int"]
@@ -192,9 +193,8 @@ def json_int(text: str) -> int:
     >>> json_int("-" + "1" * 5000) < 0
     True
     """
-    from ..limits import MAX_NUMBER_CHARS
-    from ..rationals import _parse_int
-
+    if len(text) <= 4_000:
+        return int(text)
     if len(text) > MAX_NUMBER_CHARS:
         raise NumberError(f"integer of {len(text):,} digits refused (the limit is {MAX_NUMBER_CHARS:,} characters)")
     return _parse_int(text)
