@@ -55,8 +55,10 @@ def _count(least: int, most: int | None = None) -> Callable[[str], int]:
     def parse(text: str) -> int:
         t = text.strip()
         body = t[1:] if t[:1] in "+-" else t
-        if not body.isascii() or not body.isdigit() or len(body) > 18:
+        if not body.isascii() or not body.isdigit():
             raise argparse.ArgumentTypeError(f"expected an integer, got {text[:40]!r}")
+        if len(body.lstrip("0")) > 18:
+            raise argparse.ArgumentTypeError(f"{text[:20]}... ({len(body)} digits) is too large")
         v = int(t)
         if v < least or (most is not None and v > most):
             rng = f">= {least}" if most is None else f"from {least} to {most}"
@@ -329,10 +331,20 @@ def cmd_check(args) -> int:
     argv = [args.certificate]
     if args.json:
         argv.append("--json")
-    rc = run(argv)
-    if rc != 0 or not (args.model or args.box or args.domain or args.vnnlib or args.model_b):
+    pins = bool(args.model or args.box or args.domain or args.vnnlib or args.model_b)
+    if not pins:
+        return run(argv)
+    import contextlib
+    import io
+
+    report = io.StringIO()  # the checker's verdict is printed once the pinned inputs have been read:
+    with contextlib.redirect_stdout(report):  # an unusable pinned file is then the one line
+        rc = run(argv)
+    if rc != 0:
+        print(report.getvalue(), end="")
         return rc
     problem = _pin_mismatch(args)
+    print(report.getvalue(), end="")
     if problem:
         print(f"invalid: pinned: {problem}")
         return ExitCode.INVALID
@@ -569,10 +581,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("exactrelu: interrupted", file=sys.stderr)
         return int(ExitCode.INTERRUPTED)
-    except FileNotFoundError as exc:
-        _say(f"file not found: {exc.filename}")
-        return int(ExitCode.UNUSABLE)
-    except OSError as exc:  # a file exactrelu was asked to write, a full disk, ...
+    except OSError as exc:  # a file exactrelu was asked to write (in a missing directory), a full disk, ...
         if debug:
             raise
         name = f"{exc.filename}: " if getattr(exc, "filename", None) else ""

@@ -119,6 +119,8 @@ def regular_file(path: "str | Path", error: type[Exception], what: str = "") -> 
     shown = text if len(text) <= 300 else text[:150] + f"...({len(text):,} characters)"
     if "\x00" in text:
         raise error(f"cannot read {what}{shown!r}: a file name cannot contain a NUL byte")
+    if not text:
+        raise error(f"cannot read {what.strip() or 'a file'}: the file name is empty")
     p = Path(path)
     try:
         st = p.stat()
