@@ -166,18 +166,10 @@ def cmd_info(args) -> int:
     return ExitCode.OK
 
 
-def _float64(q) -> float:
-    """``float(q)``, or the float64 overflow value ``±inf`` (the float run's input, not a decision)."""
-    try:
-        return float(q)
-    except OverflowError:
-        return math.inf if q > 0 else -math.inf
-
-
 def cmd_eval(args) -> int:
     from .evaluation import activation_pattern, evaluate, evaluate_float
-    from .rationals import format_vector, parse_rational_list
     from .errors import NumberError
+    from .rationals import format_vector, parse_rational_list, to_float
 
     net = _load(args.model)
     try:
@@ -196,7 +188,7 @@ def cmd_eval(args) -> int:
 
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
-            fl = [float(v) for v in evaluate_float(net, [[_float64(v) for v in x]])[0]]
+            fl = [float(v) for v in evaluate_float(net, [[to_float(v) for v in x]])[0]]  # overflow: inf
     if args.json:
         out: dict[str, Any] = {"input": format_vector(x), "output": format_vector(y), "pattern": pat}
         if fl is not None:
@@ -557,6 +549,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     (exit 2 for unusable input, or the error's own code); an unexpected exception prints
     ``exactrelu: internal error: ...`` and returns 70 (``EXACTRELU_DEBUG=1`` re-raises it,
     with its traceback).  argparse usage errors exit 2 with one line as well.
+
+    >>> import contextlib, io
+    >>> err = io.StringIO()
+    >>> with contextlib.redirect_stderr(err):
+    ...     code = main(["info", "/nonexistent/model.json"])
+    >>> code, err.getvalue()
+    (2, 'exactrelu: error: cannot read /nonexistent/model.json: no such file\\n')
     """
     _register_extras()
     parser = build_parser()

@@ -71,7 +71,11 @@ def _from_env(name: str, default: int) -> int:
 
 def max_model_bytes() -> int:
     """Largest model or certificate file (and decompressed gzip stream) read, in bytes:
-    ``EXACTRELU_MAX_MODEL_BYTES`` if set, else 2 GiB."""
+    ``EXACTRELU_MAX_MODEL_BYTES`` if set, else 2 GiB.
+
+    >>> os.environ.get(ENV_MODEL_BYTES) is not None or max_model_bytes() == 2 * 1024 ** 3
+    True
+    """
     return _from_env(ENV_MODEL_BYTES, MAX_MODEL_BYTES)
 
 

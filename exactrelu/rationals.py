@@ -36,6 +36,7 @@ from fractions import Fraction
 from typing import Any, Iterable, Sequence
 
 from .errors import NumberError
+from .limits import MAX_EXPONENT, MAX_NUMBER_CHARS
 
 __all__ = [
     "Fraction",
@@ -159,10 +160,8 @@ def _parse_int(digits: str) -> int:
     return int(flint.fmpz(digits.lstrip("+")))
 
 
-def _exponent(text: str, whole: str) -> int:
+def _exponent(text: str) -> int:
     """The decimal exponent ``text`` (``[+-]?[0-9]+``), refused beyond :data:`~exactrelu.limits.MAX_EXPONENT`."""
-    from .limits import MAX_EXPONENT
-
     body = text.lstrip("+-").lstrip("0") or "0"
     if len(body) > len(str(MAX_EXPONENT)) or int(body) > MAX_EXPONENT:
         shown = body if len(body) <= 20 else body[:10] + f"...({len(body):,} digits)"
@@ -172,8 +171,6 @@ def _exponent(text: str, whole: str) -> int:
 
 
 def _parse_string(text: str) -> Fraction:
-    from .limits import MAX_NUMBER_CHARS
-
     if len(text) > MAX_NUMBER_CHARS:
         raise NumberError(f"number literal of {len(text):,} characters refused (the limit is {MAX_NUMBER_CHARS:,})")
     m = _RATIO.fullmatch(text)
@@ -186,7 +183,7 @@ def _parse_string(text: str) -> Fraction:
     if m and (m.group(2) or m.group(3)):
         sign, whole, frac, exp = m.groups()
         frac = frac or ""
-        e = (_exponent(exp, text) if exp is not None else 0) - len(frac)
+        e = (_exponent(exp) if exp is not None else 0) - len(frac)
         n = _parse_int((whole + frac).lstrip("0") or "0")
         if sign == "-":
             n = -n

@@ -114,7 +114,13 @@ def decode_text(raw: bytes, error: type[Exception], name: str, limit: int | None
 
 def regular_file(path: "str | Path", error: type[Exception], what: str = "") -> Path:
     """``Path(path)`` if it names a readable regular file, else ``error`` with one line
-    (no such file, a directory, a FIFO or device, a NUL byte in the name, ...)."""
+    (no such file, a directory, a FIFO or device, a NUL byte in the name, ...).
+
+    >>> regular_file("/dev/zero", ValueError, "model ")
+    Traceback (most recent call last):
+    ...
+    ValueError: cannot read model /dev/zero: not a regular file (a pipe, socket or device)
+    """
     text = str(os.fspath(path))
     shown = text if len(text) <= 300 else text[:150] + f"...({len(text):,} characters)"
     if "\x00" in text:
@@ -139,7 +145,23 @@ def read_bytes(path: "str | Path", error: type[Exception], what: str = "", limit
                gunzip: bool = False, kind: str = "model") -> bytes:
     """The bytes of a regular file, at most ``limit`` (default by ``kind``: ``"model"``
     2 GiB, ``"input"`` 64 MiB, see :mod:`exactrelu.limits`), gunzipped (bounded by the
-    same limit) when ``gunzip`` and the content starts with the gzip magic bytes."""
+    same limit) when ``gunzip`` and the content starts with the gzip magic bytes.
+
+    >>> import os, shutil, tempfile
+    >>> d = tempfile.mkdtemp()
+    >>> p = os.path.join(d, "x.gz")
+    >>> with open(p, "wb") as fh:
+    ...     _ = fh.write(gzip.compress(b"0" * 1000))
+    >>> len(read_bytes(p, ValueError, gunzip=True))
+    1000
+    >>> try:
+    ...     read_bytes(p, ValueError, gunzip=True, limit=100)
+    ... except ValueError as exc:
+    ...     print(str(exc).split(": ", 1)[1])
+    ... finally:
+    ...     shutil.rmtree(d)
+    decompressed content is larger than the limit of 100 bytes (set EXACTRELU_MAX_MODEL_BYTES to a larger number of bytes to read it)
+    """
     limit_fn = max_model_bytes if kind == "model" else max_input_bytes
     if limit is None:
         limit = limit_fn()
@@ -165,6 +187,11 @@ def read_text(path: "str | Path", error: type[Exception], what: str = "", limit:
     ``kind`` as in :func:`read_bytes`); failures raise ``error``.
 
     ``what`` names the kind of file in the message (``"counterexample "``).
+
+    >>> read_text("nope.vnnlib", ValueError, "property ")
+    Traceback (most recent call last):
+    ...
+    ValueError: cannot read property nope.vnnlib: no such file
     """
     raw = read_bytes(path, error, what, limit=limit, gunzip=True, kind=kind)
     try:
