@@ -212,6 +212,22 @@ def test_input_names_must_be_strings():
         Network(1, net.layers, input_names=(5,))
 
 
+def test_counterexample_numbers_of_any_length():
+    """Bugs: the counterexample reader had its own parser (a raw ValueError on a 5,000-digit
+    p/q, its own exponent limit) and format_exact_decimal called str() on huge ints."""
+    from exactrelu.cex import CounterexampleFormatError, format_exact_decimal, parse_counterexample
+    from exactrelu.rationals import to_rational
+
+    den = 10 ** 5000 + 1
+    assert parse_counterexample(f"((X_0 1/{den}))").inputs[0] == Fraction(1, den)
+    assert parse_counterexample("((X_0 1e-5000))").inputs[0] == Fraction(1, 10 ** 5000)  # was refused (limit 4,000)
+    with pytest.raises(CounterexampleFormatError, match="value out of range"):
+        parse_counterexample("((X_0 1e100001))")
+    text = format_exact_decimal(Fraction(1, 2 ** 20_000))
+    assert text.startswith("0.") and len(text) == 20_002 and to_rational(text) == Fraction(1, 2 ** 20_000)
+    assert format_exact_decimal(Fraction(1, 3 ** 9000)).startswith("1/")
+
+
 def test_npz_long_double_is_read_exactly(tmp_path):
     """Bug: float128 arrays were rounded to float64 before the exact conversion."""
     from exactrelu.io.numpy_io import load_npz
