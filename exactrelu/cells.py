@@ -145,6 +145,8 @@ class Cell:
         verts = self.vertices
         k = len(verts)
         avg = [sum([X[c] / W for X, W in verts]) / k for c in range(self.n)]
+        if not all(abs(v) < 1e300 for v in avg):  # no float proposal near the float64 limit (or inf)
+            return self.witness()
         rows = self.rows
         for p in (8, 16, 24, 32, 48):
             W = 1 << p

@@ -1,22 +1,99 @@
 """The ``exactrelu`` command line.
 
-Every subcommand prints a one-line error (no traceback) and exits non-zero on bad input:
-exit 2 for unusable input, 1 for an invalid certificate (``check``), other codes as
-documented per command.
+Every path ends in one line and an exit code of the one table
+(:class:`~exactrelu.errors.ExitCode`): an error prints ``exactrelu: error: <message>`` on
+one line on stderr and exits 2 for unusable input (argument errors included), 3 for an
+exact-backend failure; 1 is an invalid certificate (``check``), 10 a violated property,
+20 an incomplete run, 130 an interruption.  An unexpected exception is a bug: one line
+``exactrelu: internal error: ...`` and exit 70; ``EXACTRELU_DEBUG=1`` shows its traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
 import sys
 import time
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, NoReturn, Sequence
 
-from .errors import ExactReluError
+from .errors import DomainError, ExactReluError, ExitCode, PointError
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "MAX_WORKERS"]
+
+MAX_WORKERS = 1024
+"""Largest ``--workers`` accepted (each worker is a process)."""
+
+_MAX_MESSAGE = 2000  # characters of one error line (messages quote user input; a line stays readable)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: ``exactrelu: error: regions: argument --workers: ...``
+    (exit 2), instead of a usage block and the error."""
+
+    def error(self, message: str) -> NoReturn:
+        where = self.prog.split(" ", 1)[1] + ": " if " " in self.prog else ""
+        _say(f"{where}{message} (see {self.prog} --help)")
+        sys.exit(int(ExitCode.UNUSABLE))
+
+
+def _one_line(text: str) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= _MAX_MESSAGE else text[:_MAX_MESSAGE] + f"... ({len(text):,} characters)"
+
+
+def _say(message: str, kind: str = "error") -> None:
+    print(f"exactrelu: {kind}: {_one_line(message)}", file=sys.stderr)
+
+
+# --- argument types: every option that takes a value is checked by argparse --------------
+
+def _count(least: int, most: int | None = None) -> Callable[[str], int]:
+    """An argparse type: an integer in ``[least, most]``."""
+    def parse(text: str) -> int:
+        t = text.strip()
+        body = t[1:] if t[:1] in "+-" else t
+        if not body.isascii() or not body.isdigit():
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text[:40]!r}")
+        if len(body.lstrip("0")) > 18:
+            raise argparse.ArgumentTypeError(f"{text[:20]}... ({len(body)} digits) is too large")
+        v = int(t)
+        if v < least or (most is not None and v > most):
+            rng = f">= {least}" if most is None else f"from {least} to {most}"
+            raise argparse.ArgumentTypeError(f"expected an integer {rng}, got {v}")
+        return v
+    parse.__name__ = "integer"
+    return parse
+
+
+def _seconds(zero_ok: bool = False) -> Callable[[str], float]:
+    """An argparse type: a finite number of seconds, positive (or zero when ``zero_ok``)."""
+    def parse(text: str) -> float:
+        try:
+            v = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text[:40]!r}") from None
+        if not math.isfinite(v) or v < 0 or (v == 0 and not zero_ok):
+            raise argparse.ArgumentTypeError(f"expected a finite number of seconds {'>= 0' if zero_ok else '> 0'}, "
+                                             f"got {text[:40]!r}")
+        return v
+    parse.__name__ = "seconds"
+    return parse
+
+
+def _nonempty(text: str) -> str:
+    """An argparse type: a non-empty string (a path, an address, a box)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a non-empty value")
+    return text
+
+
+_nonempty.__name__ = "value"
+POSITIVE = _count(1)
+NONNEG = _count(0)
+SECONDS = _seconds()
 
 
 def _load(path: str):
@@ -28,8 +105,9 @@ def _load(path: str):
 def _domain(args, net):
     from .domain import load_domain, parse_box
 
-    if getattr(args, "box", None) and getattr(args, "domain", None):
-        raise ExactReluError("give either --box or --domain, not both")
+    given = [f"--{o}" for o in ("box", "domain", "vnnlib") if getattr(args, o, None)]
+    if len(given) > 1:
+        raise DomainError(f"give one of --box, --domain and --vnnlib, not {' and '.join(given)}")
     if getattr(args, "domain", None):
         D = load_domain(args.domain)
     elif getattr(args, "vnnlib", None):
@@ -41,7 +119,7 @@ def _domain(args, net):
     else:
         raise ExactReluError("a domain is needed: --box=lo:hi (every input) or --box=lo:hi,lo:hi,... or --domain FILE")
     if D.dim != net.n_inputs:
-        raise ExactReluError(f"domain has dimension {D.dim}, the network has {net.n_inputs} inputs")
+        raise DomainError(f"domain has dimension {D.dim}, the network has {net.n_inputs} inputs")
     return D
 
 
@@ -74,7 +152,7 @@ def cmd_info(args) -> int:
     d = net.describe()
     if args.json:
         print(json.dumps(d, indent=1))
-        return 0
+        return ExitCode.OK
     print(f"model      {args.model}")
     print(f"inputs     {d['inputs']}")
     print(f"outputs    {d['outputs']}")
@@ -85,31 +163,42 @@ def cmd_info(args) -> int:
     for l in d["layers"]:
         src = ",".join(str(s) for s in l["sources"])
         print(f"  {l['layer']:3d}  width {l['width']:4d}  {l['activation']:8s}  from {src}{'  (skip)' if l['skip'] else ''}")
-    return 0
+    return ExitCode.OK
 
 
 def cmd_eval(args) -> int:
     from .evaluation import activation_pattern, evaluate, evaluate_float
-    from .rationals import format_vector, parse_rational_list
-    from .errors import PointError, NumberError
+    from .errors import NumberError
+    from .rationals import format_vector, parse_rational_list, to_float
 
     net = _load(args.model)
     try:
         x = parse_rational_list(args.point)
     except NumberError as exc:
-        raise PointError(f"--point: {exc}") from exc
+        raise PointError(f"--point: {exc}") from None
+    if len(x) != net.n_inputs:
+        raise PointError(f"--point has {len(x)} coordinates, the network has {net.n_inputs} inputs")
     y = evaluate(net, x)
     pat = activation_pattern(net, x, ties="mark")
+    fl = None
+    if args.float:
+        import warnings
+
+        import numpy as np
+
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            fl = [float(v) for v in evaluate_float(net, [[to_float(v) for v in x]])[0]]  # overflow: inf
     if args.json:
         out: dict[str, Any] = {"input": format_vector(x), "output": format_vector(y), "pattern": pat}
-        if args.float:
-            out["float64"] = [float(v) for v in evaluate_float(net, [[float(v) for v in x]])[0]]
+        if fl is not None:
+            out["float64"] = [v if math.isfinite(v) else repr(v) for v in fl]
         print(json.dumps(out))
     else:
         print(" ".join(format_vector(y)))
-        if args.float:
-            print("float64:", " ".join(repr(float(v)) for v in evaluate_float(net, [[float(v) for v in x]])[0]))
-    return 0
+        if fl is not None:
+            print("float64:", " ".join(repr(v) for v in fl))
+    return ExitCode.OK
 
 
 def cmd_regions(args) -> int:
@@ -174,7 +263,7 @@ def cmd_regions(args) -> int:
               f"{summary['linear_pieces']} linear pieces; {state}; {seconds:.3f} s")
         if args.certificate:
             print(f"certificate written to {args.certificate}")
-    return 0 if part.complete else 20
+    return ExitCode.OK if part.complete else ExitCode.INCOMPLETE
 
 
 def _regions_stream(args, net, D) -> int:
@@ -224,8 +313,8 @@ def _regions_stream(args, net, D) -> int:
         state = "complete" if out.complete else f"INCOMPLETE (stopped by {out.stopped_by}; --resume continues)"
         print(f"{out.regions} regions; {state}; {out.seconds:.3f} s; stream certificate {out_path}")
     if out.stopped_by == "interrupted":
-        return 130
-    return 0 if out.complete else 20
+        return ExitCode.INTERRUPTED
+    return ExitCode.OK if out.complete else ExitCode.INCOMPLETE
 
 
 def cmd_check(args) -> int:
@@ -286,7 +375,7 @@ def cmd_demo(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="exactrelu", description="Exact analysis of ReLU networks, with certificates.")
+    p = _Parser(prog="exactrelu", description="Exact analysis of ReLU networks, with certificates.")
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("info", help="describe a model: inputs, outputs, layers, skips, bit sizes")
@@ -307,13 +396,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     s.add_argument("--graph", help="write the adjacency graph (.graphml, or .json)")
     s.add_argument("--certificate", help="write the partition certificate (.json or .json.gz)")
-    s.add_argument("--max-regions", type=int, default=None)
-    s.add_argument("--time-limit", type=float, default=None, help="seconds")
+    s.add_argument("--max-regions", type=POSITIVE, default=None)
+    s.add_argument("--time-limit", type=SECONDS, default=None, help="seconds")
     _scale_args(s)
     s.add_argument("--stream", help="write a stream certificate (.jsonl) as regions are found; memory stays "
                    "bounded; checkpoints in STREAM.ckpt")
     s.add_argument("--resume", action="store_true", help="continue an interrupted --stream run from its checkpoint")
-    s.add_argument("--checkpoint-every", type=float, default=10.0, help="seconds between checkpoints (--stream)")
+    s.add_argument("--checkpoint-every", type=SECONDS, default=10.0, help="seconds between checkpoints (--stream)")
     _progress_args(s)
     s.set_defaults(func=cmd_regions)
 
@@ -344,8 +433,9 @@ def _domain_args(s) -> None:
 
 
 def _scale_args(s) -> None:
-    s.add_argument("--workers", type=int, default=1, help="worker processes on this machine (default 1)")
-    s.add_argument("--dask", default=None, metavar="ADDRESS",
+    s.add_argument("--workers", type=_count(1, MAX_WORKERS), default=1,
+                   help=f"worker processes on this machine (default 1, at most {MAX_WORKERS})")
+    s.add_argument("--dask", type=_nonempty, default=None, metavar="ADDRESS",
                    help="run on a Dask cluster: tcp://scheduler:8786, or 'local' for a LocalCluster of --workers "
                    "processes (needs the dask extra)")
 
@@ -374,24 +464,79 @@ def _register_extras() -> None:
         _EXTRA_COMMANDS.append(m.register)
 
 
+def _internal_error(exc: BaseException) -> int:
+    """A bug: one line naming the exception, and how to see its traceback."""
+    where = ""
+    package = str(Path(__file__).resolve().parent)
+    tb = exc.__traceback__
+    while tb is not None:  # the innermost frame in exactrelu's own code
+        name = tb.tb_frame.f_code.co_filename
+        if name.startswith(package):
+            where = f" at {Path(name).relative_to(Path(package).parent)}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    _say(f"{type(exc).__name__}{where}: {exc} (this is a bug in exactrelu; rerun with EXACTRELU_DEBUG=1 "
+         "for the traceback, and please report it)", kind="internal error")
+    return int(ExitCode.INTERNAL)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line ``argv``; return its exit code (:class:`~exactrelu.errors.ExitCode`).
+
+    Every path ends in one line: errors print ``exactrelu: error: <message>`` on stderr
+    (exit 2 for unusable input, or the error's own code); an unexpected exception prints
+    ``exactrelu: internal error: ...`` and returns 70 (``EXACTRELU_DEBUG=1`` re-raises it,
+    with its traceback).  argparse usage errors exit 2 with one line as well.
+
+    >>> import contextlib, io
+    >>> err = io.StringIO()
+    >>> with contextlib.redirect_stderr(err):
+    ...     code = main(["info", "/nonexistent/model.json"])
+    >>> code, err.getvalue()
+    (2, 'exactrelu: error: cannot read /nonexistent/model.json: no such file\\n')
+    """
     _register_extras()
     parser = build_parser()
     args = parser.parse_args(argv)
+    debug = os.environ.get("EXACTRELU_DEBUG", "").strip() not in ("", "0")
+    import warnings
+
+    # float proposals near the float64 limit overflow to inf/nan by design (exact arithmetic
+    # decides); their RuntimeWarnings would only add lines to the one-line contract
+    warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"exactrelu(\.|$)")
+    warnings.filterwarnings("ignore", category=RuntimeWarning,
+                            message=r"(overflow|invalid value|divide by zero|underflow) encountered")
     try:
         return int(args.func(args) or 0)
     except ExactReluError as exc:
-        print(f"exactrelu: error: {exc}", file=sys.stderr)
-        return exc.exit_code
+        if debug:
+            import traceback
+
+            traceback.print_exc()
+        _say(str(exc) or type(exc).__name__)
+        return int(exc.exit_code)
     except KeyboardInterrupt:
         print("exactrelu: interrupted", file=sys.stderr)
-        return 130
-    except FileNotFoundError as exc:
-        print(f"exactrelu: error: file not found: {exc.filename}", file=sys.stderr)
-        return 2
-    except (OSError, RecursionError, MemoryError) as exc:
-        print(f"exactrelu: error: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 2
+        return int(ExitCode.INTERRUPTED)
+    except OSError as exc:  # a file exactrelu was asked to write (in a missing directory), a full disk, ...
+        if debug:
+            raise
+        name = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        _say(f"{name}{exc.strerror or exc}" if isinstance(exc.errno, int) else f"{type(exc).__name__}: {exc}")
+        return int(ExitCode.UNUSABLE)
+    except RecursionError:
+        if debug:
+            raise
+        _say("input nested too deeply to process (RecursionError)")
+        return int(ExitCode.UNUSABLE)
+    except MemoryError:
+        if debug:
+            raise
+        _say("out of memory (the input is too large for this machine)")
+        return int(ExitCode.UNUSABLE)
+    except Exception as exc:  # noqa: BLE001 - a bug: one line and exit 70, not a traceback
+        if debug:
+            raise
+        return _internal_error(exc)
 
 
 if __name__ == "__main__":  # pragma: no cover

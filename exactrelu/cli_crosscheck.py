@@ -18,6 +18,8 @@ from __future__ import annotations
 import json
 import sys
 
+from .errors import ExitCode
+
 __all__ = ["register", "cmd_crosscheck", "cmd_recheck"]
 
 
@@ -27,15 +29,34 @@ def _load(path: str):
     return load_model(path)
 
 
+def _types():
+    from .cli import NONNEG, POSITIVE, SECONDS
+
+    return NONNEG, POSITIVE, SECONDS
+
+
+def _check_float_range(net) -> None:
+    """crosscheck runs float implementations: every weight and bias must be a finite float64."""
+    from .errors import ModelError
+    from .limits import MAX_DOMAIN_COORDINATE as FLOAT64_MAX
+
+    for k, layer in enumerate(net.layers, start=1):
+        for v in [v for _, w in layer.inputs for row in w for v in row] + list(layer.bias):
+            if abs(v) > FLOAT64_MAX:
+                raise ModelError(f"layer {k} has a weight or bias beyond the float64 range (|v| <= 1.8e308): "
+                                 "no float implementation of this network exists to cross-check")
+
+
 def cmd_crosscheck(args) -> int:
     from .crosscheck import STRATEGIES, crosscheck
     from .domain import load_domain, parse_box
-    from .errors import ExactReluError
+    from .errors import DomainError, ExactReluError
 
     net = _load(args.model)
-    given = [o for o in ("box", "domain", "vnnlib") if getattr(args, o)]
+    _check_float_range(net)
+    given = [f"--{o}" for o in ("box", "domain", "vnnlib") if getattr(args, o)]
     if len(given) > 1:
-        raise ExactReluError("give one of --box, --domain, --vnnlib")
+        raise DomainError(f"give one of --box, --domain and --vnnlib, not {' and '.join(given)}")
     prop = None
     domain = None
     if args.vnnlib:
@@ -80,8 +101,8 @@ def cmd_crosscheck(args) -> int:
         if args.report:
             print(f"report written to {args.report}")
     if args.fail_on_flip and (rep.n_pattern_flips or rep.n_decision_flips):
-        return 1
-    return 0
+        return ExitCode.INVALID
+    return ExitCode.OK
 
 
 def cmd_recheck(args) -> int:
@@ -95,11 +116,12 @@ def cmd_recheck(args) -> int:
         print(json.dumps(res.to_dict()))
     else:
         print(res.summary())
-    return 0 if res.is_counterexample else 1
+    return ExitCode.OK if res.is_counterexample else ExitCode.INVALID
 
 
 def register(sub) -> None:
     """Add the ``crosscheck`` and ``recheck`` subcommands to an argparse subparsers object."""
+    NONNEG, POSITIVE, SECONDS = _types()
     s = sub.add_parser(
         "crosscheck",
         help="compare a float implementation with the exact network (errors, pattern and decision flips)",
@@ -111,15 +133,15 @@ def register(sub) -> None:
     s.add_argument("--domain", help="JSON H-polytope file {\"A\": [[...]], \"b\": [...]}")
     s.add_argument("--vnnlib", help="VNN-LIB property: its input region(s), and its output constraints as the decision")
     s.add_argument("--backend", default="numpy32", help="numpy32 (default), numpy64, onnxruntime, torch")
-    s.add_argument("--points", type=int, default=2000, help="inputs to evaluate in total (default 2000)")
-    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--points", type=POSITIVE, default=2000, help="inputs to evaluate in total (default 2000)")
+    s.add_argument("--seed", type=NONNEG, default=0)
     s.add_argument("--strategies", default=None, help="comma-separated subset of random,vertices,facets,ties")
-    s.add_argument("--time-limit", type=float, default=None, help="seconds for the whole run")
+    s.add_argument("--time-limit", type=SECONDS, default=None, help="seconds for the whole run")
     s.add_argument("--decision", default="argmax", choices=["argmax", "argmin"],
                    help="decision rule without --vnnlib (default argmax)")
-    s.add_argument("--max-regions", type=int, default=2000, help="region budget of the structural strategies")
-    s.add_argument("--region-time", type=float, default=None, help="seconds for region enumeration")
-    s.add_argument("--keep", type=int, default=100, help="flips kept with full detail, per kind (default 100)")
+    s.add_argument("--max-regions", type=POSITIVE, default=2000, help="region budget of the structural strategies")
+    s.add_argument("--region-time", type=SECONDS, default=None, help="seconds for region enumeration")
+    s.add_argument("--keep", type=NONNEG, default=100, help="flips kept with full detail, per kind (default 100)")
     s.add_argument("--json", action="store_true", help="print one JSON object")
     s.add_argument("--report", help="write a report: .html (tables + plot for 2 inputs) or .png (plot)")
     s.add_argument("--baseline", action="store_true",

@@ -14,7 +14,8 @@ import json
 import time
 from typing import Any
 
-from .cli import _domain, _domain_args, _load, _progress_args
+from .cli import NONNEG, POSITIVE, SECONDS, _domain, _domain_args, _load, _progress_args
+from .errors import ExitCode, ModelError
 
 __all__ = ["register", "cmd_shallow"]
 
@@ -39,6 +40,8 @@ def cmd_shallow(args) -> int:
 
     t0 = time.perf_counter()
     net = _load(args.model)
+    if args.output >= net.n_outputs:
+        raise ModelError(f"--output {args.output}: the network has {net.n_outputs} outputs (0 to {net.n_outputs - 1})")
     have_domain = bool(getattr(args, "box", None) or getattr(args, "domain", None) or getattr(args, "vnnlib", None))
     D = _domain(args, net) if (have_domain or args.method == "lattice" or args.certificate) else None
     max_terms = args.max_terms if args.max_terms is not None else DEFAULT_MAX_TERMS
@@ -98,7 +101,7 @@ def cmd_shallow(args) -> int:
     summary["seconds"] = round(time.perf_counter() - t0, 4)
     if args.json:
         print(json.dumps(_jsonable(summary)))
-        return 0
+        return ExitCode.OK
     form = "max" if summary.get("form") == "max" else "max P - max Q"
     print(f"{args.method}: {summary['terms']} one-hidden-layer terms ({form}), {summary['hidden_units']} hidden "
           f"units in total, at most {summary['max_units_per_term']} per term")
@@ -120,7 +123,7 @@ def cmd_shallow(args) -> int:
         print(summary["sympy"])
     if "latex" in summary:
         print(summary["latex"])
-    return 0
+    return ExitCode.OK
 
 
 def register(sub) -> None:
@@ -131,10 +134,10 @@ def register(sub) -> None:
     s.add_argument("--method", choices=("lattice", "weights", "tropical"), default="lattice",
                    help="lattice: from the regions (needs a domain); weights: sign split of the weights; "
                         "tropical: F - G (Zhang-Naitzat-Lim)")
-    s.add_argument("--output", type=int, default=0, help="which output coordinate (default 0)")
+    s.add_argument("--output", type=NONNEG, default=0, help="which output coordinate (default 0)")
     s.add_argument("--scheme", choices=("auto", "sign-split", "patterns"), default="auto",
                    help="weights method: sign-split, or patterns (a pure max; needs non-negative deep weights)")
-    s.add_argument("--max-terms", type=int, default=None,
+    s.add_argument("--max-terms", type=POSITIVE, default=None,
                    help="largest number of terms to list (default 100000); counts are exact without listing")
     s.add_argument("--out", help="write the representation as an exact ReLU network (native JSON)")
     s.add_argument("--onnx", help="write the representation's network as ONNX")
@@ -148,8 +151,8 @@ def register(sub) -> None:
     s.add_argument("--relu", choices=("max", "piecewise"), default="max", help="how hidden units are rendered")
     s.add_argument("--expand", action="store_true",
                    help="weights/tropical: list the terms (Max(...) - Max(...)) instead of the compact formula")
-    s.add_argument("--max-regions", type=int, default=None)
-    s.add_argument("--time-limit", type=float, default=None, help="seconds (region enumeration)")
+    s.add_argument("--max-regions", type=POSITIVE, default=None)
+    s.add_argument("--time-limit", type=SECONDS, default=None, help="seconds (region enumeration)")
     s.add_argument("--json", action="store_true")
     _progress_args(s)
     s.set_defaults(func=cmd_shallow)

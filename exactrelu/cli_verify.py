@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import sys
 
-from .cli import _domain, _domain_args, _load, _progress_args, _progress_bar, _scale_args, _want_progress
+from .cli import (NONNEG, POSITIVE, SECONDS, _domain, _domain_args, _load, _progress_args, _progress_bar, _scale_args,
+                  _seconds, _want_progress)
+from .errors import ExitCode
 
 
 def cmd_bounds(args) -> int:
@@ -13,6 +15,10 @@ def cmd_bounds(args) -> int:
     from .certificate import write_certificate
 
     net = _load(args.model)
+    if args.output is not None and args.output >= net.n_outputs:
+        from .errors import ModelError
+
+        raise ModelError(f"--output {args.output}: the network has {net.n_outputs} outputs (0 to {net.n_outputs - 1})")
     D = _domain(args, net)
     bar, cb = _progress_bar(_want_progress(args), "bounds")
     try:
@@ -33,7 +39,7 @@ def cmd_bounds(args) -> int:
                   f"max {d['max']} at ({', '.join(d['argmax'])})")
         print(f"{len(res.partition.regions)} regions, {res.seconds:.3f} s"
               + (f"; certificate {args.certificate}" if args.certificate else ""))
-    return 0
+    return ExitCode.OK
 
 
 def _executor(args):
@@ -110,7 +116,7 @@ def cmd_equiv(args) -> int:
         print("  B:", " ".join(out["output_b"]))
     else:
         print("unknown (limit reached)")
-    return {True: 0, False: 10, None: 20}[res.equivalent]
+    return {True: ExitCode.OK, False: ExitCode.VIOLATED, None: ExitCode.INCOMPLETE}[res.equivalent]
 
 
 def cmd_compress(args) -> int:
@@ -134,18 +140,18 @@ def cmd_compress(args) -> int:
             print(f"  layer {k}: " + ", ".join(f"{len(v)} {kind}" for kind, v in d.items()))
         print("equivalence on the domain: " + ("proved" + (f", certificate {args.certificate}" if args.certificate
                                                         else "") if res.equivalent else "not proved"))
-    return 0
+    return ExitCode.OK
 
 
 def register(sub) -> None:
     s = sub.add_parser("bounds", help="exact min/max of outputs over a domain, with witnesses and a certificate")
     s.add_argument("model")
     _domain_args(s)
-    s.add_argument("--output", type=int, default=None, help="only this output (default: all)")
+    s.add_argument("--output", type=NONNEG, default=None, help="only this output (default: all)")
     s.add_argument("--json", action="store_true")
     s.add_argument("--certificate")
-    s.add_argument("--max-regions", type=int, default=None)
-    s.add_argument("--time-limit", type=float, default=None)
+    s.add_argument("--max-regions", type=POSITIVE, default=None)
+    s.add_argument("--time-limit", type=SECONDS, default=None)
     _scale_args(s)
     _progress_args(s)
     s.set_defaults(func=cmd_bounds)
@@ -154,12 +160,12 @@ def register(sub) -> None:
     s.add_argument("model")
     s.add_argument("property")
     s.add_argument("--certificate")
-    s.add_argument("--time-limit", type=float, default=None)
-    s.add_argument("--max-regions", type=int, default=None)
-    s.add_argument("--samples", type=int, default=2000, help="float-guided falsification samples per input region")
-    s.add_argument("--attack-seconds", type=float, default=2.0,
+    s.add_argument("--time-limit", type=SECONDS, default=None)
+    s.add_argument("--max-regions", type=POSITIVE, default=None)
+    s.add_argument("--samples", type=NONNEG, default=2000, help="float-guided falsification samples per input region")
+    s.add_argument("--attack-seconds", type=_seconds(zero_ok=True), default=2.0,
                    help="gradient and region-descent search for counterexamples before the walk (0: off)")
-    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--seed", type=NONNEG, default=0)
     s.add_argument("--json", action="store_true")
     _progress_args(s)
     _scale_args(s)
@@ -170,8 +176,8 @@ def register(sub) -> None:
     s.add_argument("model_b")
     _domain_args(s)
     s.add_argument("--certificate")
-    s.add_argument("--max-regions", type=int, default=None)
-    s.add_argument("--time-limit", type=float, default=None)
+    s.add_argument("--max-regions", type=POSITIVE, default=None)
+    s.add_argument("--time-limit", type=SECONDS, default=None)
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_equiv)
 
@@ -180,6 +186,6 @@ def register(sub) -> None:
     _domain_args(s)
     s.add_argument("--out", required=True, help="smaller.json or smaller.onnx")
     s.add_argument("--certificate")
-    s.add_argument("--time-limit", type=float, default=None)
+    s.add_argument("--time-limit", type=SECONDS, default=None)
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_compress)

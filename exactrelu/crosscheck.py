@@ -72,7 +72,7 @@ import numpy as np
 from .domain import Polytope
 from .errors import BackendUnavailableError, ExactReluError, PointError, PropertyError
 from .network import Network, NetworkBuilder
-from .rationals import format_rational, format_vector
+from .rationals import format_rational, format_vector, to_float
 
 __all__ = [
     "STRATEGIES",
@@ -126,7 +126,7 @@ def _weight_change(net: Network, dtype) -> Fraction:
     worst = _ZERO
     for layer in net.layers:
         vals = [v for _, w in layer.inputs for row in w for v in row] + list(layer.bias)
-        arr = np.array([float(v) for v in vals], dtype=np.float64).astype(dtype)
+        arr = np.array([to_float(v) for v in vals], dtype=np.float64).astype(dtype)  # overflow: inf
         for v, f in zip(vals, arr.tolist()):
             if not math.isfinite(f):
                 return Fraction(10) ** 400  # overflow: reported as huge
@@ -1053,7 +1053,8 @@ class _Search:
         step = np.spacing(np.maximum(np.abs(base).astype(dt), floor.astype(dt))).astype(np.float64)
         forms = anchor.forms
         if forms:
-            normal = np.array([float(v) for v in forms[0][0]])
+            big = max((abs(v) for v in forms[0][0]), default=0) or 1  # a direction: scaled exactly into [-1, 1]
+            normal = np.array([float(v / big) for v in forms[0][0]])
         elif anchor.direction is not None:
             normal = anchor.direction.astype(np.float64)
         else:
@@ -1479,18 +1480,18 @@ class RecheckResult:
             f"real counterexample: {'YES' if self.is_counterexample else 'NO'}",
             f"input inside the property's input region: {'yes' if self.in_input_region else 'no'}"
             + ("" if self.in_input_region else f" (outside by {format_rational(self.input_violation)}"
-               f" ~ {float(self.input_violation):.3g})"),
+               f" ~ {to_float(self.input_violation):.3g})"),
         ]
         if self.margin is not None:
             lines.append(f"exact margin of the output constraints: {format_rational(self.margin)} "
-                         f"(~ {float(self.margin):.6g}; >= 0 means violated)")
+                         f"(~ {to_float(self.margin):.6g}; >= 0 means violated)")
         if self.claimed_output is None:
             lines.append("claimed outputs: not given in the file")
         else:
             lines.append(f"claimed outputs match the exact ones: {'yes' if self.outputs_match else 'no'}"
                          + ("" if self.outputs_match else
                             f" (largest difference {format_rational(self.max_output_error)}"
-                            f" ~ {float(self.max_output_error):.3g})"))
+                            f" ~ {to_float(self.max_output_error):.3g})"))
             lines.append(f"claimed outputs would make it a counterexample: "
                          f"{'yes' if self.claimed_is_counterexample else 'no'}")
         if self.float32_is_counterexample is not None:

@@ -4,7 +4,11 @@ Build one with :func:`box`, :func:`parse_box`, :func:`polytope`, :func:`load_dom
 JSON file ``{"A": [[...]], "b": [...]}``) or from the input part of a VNN-LIB file
 (:mod:`exactrelu.vnnlib`). Every constructor validates exactly (via the cdd.gmp vertex
 enumeration in :mod:`exactrelu.lp`): empty, unbounded and lower-dimensional domains are
-refused with :class:`~exactrelu.errors.DomainError`.
+refused with :class:`~exactrelu.errors.DomainError`, and so are domains of more than
+:data:`~exactrelu.limits.MAX_DOMAIN_DIMENSION` (20) dimensions or
+:data:`~exactrelu.limits.MAX_DOMAIN_ROWS` (10,000) rows, before any vertex is enumerated
+(a box in ``n`` dimensions has ``2**n`` vertices), and domains reaching beyond the
+float64 range (the search's float proposals evaluate the network at the vertices).
 
 Examples
 --------
@@ -28,6 +32,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from .errors import DomainError, NumberError
+from .limits import MAX_DOMAIN_COORDINATE, MAX_DOMAIN_DIMENSION, MAX_DOMAIN_ROWS
 from .rationals import format_rational, to_rational, to_rational_matrix, to_rational_vector
 
 __all__ = ["Polytope", "polytope", "box", "parse_box", "load_domain", "affine_rank"]
@@ -79,20 +84,58 @@ class Polytope:
                 "b": [format_rational(v) for v in self.b]}
 
 
+def _check_range(values, what: str) -> None:
+    """Refuse a vertex coordinate beyond the float64 range (the search's float proposals
+    evaluate the network at the vertices)."""
+    for v in values:
+        if abs(v) > MAX_DOMAIN_COORDINATE:
+            raise DomainError(f"{what} {'-' if v < 0 else ''}{_magnitude(v)} is beyond the float64 range "
+                              "(|x| <= 1.8e308), which the search's float proposals need")
+
+
+def _magnitude(v: Fraction) -> str:
+    """``|v|`` for a message: exactly if short, else its order of magnitude."""
+    s = format_rational(abs(v))
+    if len(s) <= 24:
+        return s
+    return f"about 10^{int((abs(v.numerator) // v.denominator).bit_length() * 0.30103)}"
+
+
+def _too_many_dimensions(n: int) -> DomainError:
+    return DomainError(f"domain has {n:,} dimensions; exactrelu enumerates a domain's vertices exactly "
+                       f"(a box in n dimensions has 2**n) and takes at most {MAX_DOMAIN_DIMENSION}")
+
+
 def polytope(A: Any, b: Any, *, _is_box: bool = False) -> Polytope:
-    """Validate ``{x : A x <= b}``: rational, bounded, non-empty and full-dimensional."""
+    """Validate ``{x : A x <= b}``: rational, bounded, non-empty and full-dimensional (and
+    at most :data:`~exactrelu.limits.MAX_DOMAIN_DIMENSION`-dimensional).
+
+    >>> polytope([["1"], ["-1"]], ["1", "0"]).vertices
+    ((Fraction(0, 1),), (Fraction(1, 1),))
+    >>> polytope([[1] * 21], [1])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    exactrelu.errors.DomainError: domain has 21 dimensions; ... takes at most 20
+    """
     from .lp import vertices_and_rays
 
+    if isinstance(A, (list, tuple)) and A and isinstance(A[0], (list, tuple)) and len(A[0]) > MAX_DOMAIN_DIMENSION:
+        raise _too_many_dimensions(len(A[0]))
+    if hasattr(A, "__len__") and len(A) > MAX_DOMAIN_ROWS:
+        raise DomainError(f"domain has {len(A):,} rows; exactrelu takes at most {MAX_DOMAIN_ROWS:,} (cddlib's "
+                          "vertex enumeration grows quadratically with them)")
     try:
         Am = to_rational_matrix(A)
         bv = to_rational_vector(b)
     except NumberError as exc:
-        raise DomainError(f"domain: {exc}") from exc
+        raise DomainError(f"domain: {exc}") from None
     if not Am or len(Am) != len(bv):
         raise DomainError("domain: A and b must be non-empty with one b entry per row of A")
     n = len(Am[0])
     if n == 0:
         raise DomainError("domain: zero-dimensional")
+    if n > MAX_DOMAIN_DIMENSION:
+        raise _too_many_dimensions(n)
     rows, rhs = [], []
     for a, bi in zip(Am, bv):
         if all(v == 0 for v in a):
@@ -108,6 +151,7 @@ def polytope(A: Any, b: Any, *, _is_box: bool = False) -> Polytope:
         raise DomainError("domain is empty")
     if rays or lin:
         raise DomainError("domain is unbounded; give a bounded polytope (e.g. a box)")
+    _check_range((c for v in verts for c in v), "domain vertex coordinate")
     if affine_rank(verts) < n:
         raise DomainError(f"domain is lower-dimensional (affine dimension {affine_rank(verts)} < {n})")
     k = len(verts)
@@ -146,18 +190,22 @@ def affine_rank(points: Sequence[Sequence[Fraction]]) -> int:
 
 
 def box(lower: Sequence[Any], upper: Sequence[Any]) -> Polytope:
-    """The box ``lower <= x <= upper`` (each lower strictly below its upper)."""
+    """The box ``lower <= x <= upper`` (each lower strictly below its upper; at most
+    :data:`~exactrelu.limits.MAX_DOMAIN_DIMENSION` inputs)."""
     try:
         lo = to_rational_vector(lower)
         hi = to_rational_vector(upper)
     except NumberError as exc:
-        raise DomainError(f"box: {exc}") from exc
+        raise DomainError(f"box: {exc}") from None
     if len(lo) != len(hi) or not lo:
         raise DomainError("box: lower and upper must be non-empty and of equal length")
+    if len(lo) > MAX_DOMAIN_DIMENSION:
+        raise _too_many_dimensions(len(lo))
     for i, (l, h) in enumerate(zip(lo, hi)):
         if not l < h:
             raise DomainError(f"box: lower bound {format_rational(l)} is not below upper bound "
                               f"{format_rational(h)} for input {i}")
+    _check_range(lo + hi, "box bound")
     n = len(lo)
     A, b = [], []
     for i in range(n):
@@ -186,16 +234,24 @@ def parse_box(spec: str, n_inputs: int | None = None) -> Polytope:
     ...
     exactrelu.errors.DomainError: box: malformed interval '2' (expected lo:hi)
     """
-    parts = [p.strip() for p in spec.split(",")]
+    from .rationals import _clip
+
+    if not isinstance(spec, str) or not spec.strip():
+        raise DomainError("box: empty (expected lo:hi, or lo:hi,lo:hi,... with one interval per input)")
+    parts = [p.strip(_ASCII_SPACE) for p in spec.split(",")]
+    if len(parts) > MAX_DOMAIN_DIMENSION:
+        raise _too_many_dimensions(len(parts))
+    if n_inputs is not None and len(parts) == 1 and n_inputs > MAX_DOMAIN_DIMENSION:
+        raise _too_many_dimensions(n_inputs)
     bounds = []
     for p in parts:
         if p.count(":") != 1:
-            raise DomainError(f"box: malformed interval {p!r} (expected lo:hi)")
+            raise DomainError(f"box: malformed interval {_clip(p)} (expected lo:hi)")
         lo, hi = p.split(":")
         try:
-            bounds.append((to_rational(lo.strip()), to_rational(hi.strip())))
+            bounds.append((to_rational(lo.strip(_ASCII_SPACE)), to_rational(hi.strip(_ASCII_SPACE))))
         except NumberError as exc:
-            raise DomainError(f"box: {exc}") from exc
+            raise DomainError(f"box: {exc}") from None
     if len(bounds) == 1 and n_inputs is not None:
         bounds = bounds * n_inputs
     if n_inputs is not None and len(bounds) != n_inputs:
@@ -203,15 +259,40 @@ def parse_box(spec: str, n_inputs: int | None = None) -> Polytope:
     return box([l for l, _ in bounds], [h for _, h in bounds])
 
 
-def load_domain(path: "str | Path") -> Polytope:
-    """Read a JSON H-polytope ``{"A": [[...]], "b": [...]}`` (numbers as strings or ints)."""
-    try:
-        d = json.loads(Path(path).read_text())
-    except (OSError, json.JSONDecodeError) as exc:
-        raise DomainError(f"cannot read domain file {path}: {exc}") from exc
+_ASCII_SPACE = " \t\r\n\f\v"  # as in number literals (rationals): no Unicode spaces
+
+
+def load_domain(path: "str | Path", max_bytes: int | None = None) -> Polytope:
+    """Read a JSON H-polytope ``{"A": [[...]], "b": [...]}`` (numbers as strings or ints).
+
+    The file may be gzipped; it (and its decompressed content) is at most ``max_bytes``
+    (default :func:`~exactrelu.limits.max_input_bytes`, 64 MiB). Every failure is a
+    :class:`~exactrelu.errors.DomainError` naming the file: not a regular file, too large,
+    not UTF-8 JSON, NaN/Infinity, JSON floats, duplicate keys, wrong types, and every
+    geometric reason of :func:`polytope`.
+    """
+    from .io.files import parse_json, read_text
+
+    text = read_text(path, DomainError, "domain file ", limit=max_bytes, kind="input")
+    d = parse_json(text, DomainError, f"domain file {path}")
     if not isinstance(d, dict) or "A" not in d or "b" not in d:
         raise DomainError(f"{path}: a domain file needs keys 'A' and 'b'")
-    for v in [x for row in d["A"] for x in row] + list(d["b"]):
+    extra = sorted(set(d) - {"A", "b"})
+    if extra:
+        raise DomainError(f"{path}: unexpected keys {[k[:40] for k in extra[:5]]} (a domain file has 'A' and 'b')")
+    A, b = d["A"], d["b"]
+    if not isinstance(A, list) or not all(isinstance(row, list) for row in A):
+        raise DomainError(f"{path}: 'A' must be a list of rows (lists of numbers)")
+    if not isinstance(b, list):
+        raise DomainError(f"{path}: 'b' must be a list of numbers")
+    if A and len(A[0]) > MAX_DOMAIN_DIMENSION:
+        raise _too_many_dimensions(len(A[0]))
+    for v in [x for row in A for x in row] + b:
         if isinstance(v, float):
             raise DomainError(f"{path}: JSON float {v!r} refused; write numbers as 'p/q' strings")
-    return polytope(d["A"], d["b"])
+        if isinstance(v, bool) or not isinstance(v, (int, str)):
+            raise DomainError(f"{path}: expected numbers as strings or integers, got a {type(v).__name__}")
+    try:
+        return polytope(A, b)
+    except DomainError as exc:
+        raise DomainError(f"{path}: {exc}") from None

@@ -1,19 +1,42 @@
-"""The exception hierarchy of exactrelu.
+"""The exception hierarchy of exactrelu, and the one table of exit codes.
 
 Every error the library raises on bad input derives from :class:`ExactReluError`, so a
-caller (and the CLI) can catch one class.  The CLI prints ``str(error)`` on one line and
-exits with :attr:`ExactReluError.exit_code`.
+caller (and the CLI) can catch one class.  The CLI prints ``exactrelu: error: <message>``
+on one line on stderr and exits with :attr:`ExactReluError.exit_code`, a member of
+:class:`ExitCode`, the only place where the command line's exit codes are defined:
+
+===  ==============  ==============================================================
+  0  OK              done; certificate valid; property holds; networks equivalent
+  1  INVALID         certificate invalid; not a counterexample; a flip was found
+                     (``crosscheck --fail-on-flip``); a representation does not match
+  2  UNUSABLE        unusable input or request: malformed, unsafe or too large file,
+                     bad number, bad domain, bad argument (also argparse usage errors)
+  3  BACKEND         the exact LP backend failed to produce a verified answer
+ 10  VIOLATED        property violated / networks differ (with a counterexample)
+ 20  INCOMPLETE      a limit (regions, time, terms) stopped the run; result unknown
+ 70  INTERNAL        a bug in exactrelu (rerun with ``EXACTRELU_DEBUG=1`` for the traceback)
+130  INTERRUPTED     interrupted (Ctrl-C)
+===  ==============  ==============================================================
+
+The independent checker (``python -m exactrelu.checker``) keeps its own copy of 0, 1
+and 2 (it imports nothing from exactrelu); a test asserts the two agree.
 
 Examples
 --------
 >>> from exactrelu.errors import ModelFormatError, ExactReluError
 >>> issubclass(ModelFormatError, ExactReluError)
 True
+>>> int(ModelFormatError.exit_code), int(ExitCode.VIOLATED), EXIT_CODES["incomplete"]
+(2, 10, 20)
 """
 
 from __future__ import annotations
 
+import enum
+
 __all__ = [
+    "ExitCode",
+    "EXIT_CODES",
     "ExactReluError",
     "NumberError",
     "ModelError",
@@ -32,10 +55,27 @@ __all__ = [
 ]
 
 
+class ExitCode(enum.IntEnum):
+    """Exit codes of the ``exactrelu`` command line (see the module docstring)."""
+
+    OK = 0
+    INVALID = 1
+    UNUSABLE = 2
+    BACKEND = 3
+    VIOLATED = 10
+    INCOMPLETE = 20
+    INTERNAL = 70
+    INTERRUPTED = 130
+
+
+EXIT_CODES: dict[str, int] = {m.name.lower(): int(m) for m in ExitCode}
+"""``{"ok": 0, "invalid": 1, "unusable": 2, ...}``: :class:`ExitCode` as a plain dict."""
+
+
 class ExactReluError(Exception):
     """Base class of every error exactrelu raises on bad input or impossible requests."""
 
-    exit_code = 2
+    exit_code: ExitCode = ExitCode.UNUSABLE
 
 
 class NumberError(ExactReluError, ValueError):
@@ -81,13 +121,13 @@ class PointError(ExactReluError, ValueError):
 class LPError(ExactReluError, RuntimeError):
     """The exact LP backend failed to produce a verified answer."""
 
-    exit_code = 3
+    exit_code = ExitCode.BACKEND
 
 
 class LimitReached(ExactReluError):
     """A user-set limit (regions, time) stopped a computation; partial results are marked."""
 
-    exit_code = 20
+    exit_code = ExitCode.INCOMPLETE
 
 
 class PropertyError(ExactReluError, ValueError):

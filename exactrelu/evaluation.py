@@ -239,12 +239,14 @@ def _fmpz_mats(net: "Network"):
 def _numpy_mats(net: "Network", dtype):
     import numpy as np
 
+    from .rationals import to_float
+
     key = ("np_mats", np.dtype(dtype).name)
     if key not in net._cache:
         mats = []
         for layer in net.layers:
-            ws = [(s, np.array([[float(v) for v in row] for row in w], dtype=dtype)) for s, w in layer.inputs]
-            b = np.array([float(v) for v in layer.bias], dtype=dtype)
+            ws = [(s, np.array([[to_float(v) for v in row] for row in w], dtype=dtype)) for s, w in layer.inputs]
+            b = np.array([to_float(v) for v in layer.bias], dtype=dtype)  # beyond float64: inf, as IEEE
             mats.append((ws, b))
         net._cache[key] = mats
     return net._cache[key]

@@ -176,8 +176,8 @@ class DaskExecutor(Executor):
         else:
             try:
                 self.client = distributed.Client(address, timeout=20)
-            except OSError as exc:
-                raise ExactReluError(f"cannot reach the Dask scheduler at {address}: {exc}") from exc
+            except (OSError, ValueError, TypeError) as exc:  # unreachable, or not an address at all
+                raise ExactReluError(f"cannot reach the Dask scheduler at {address[:200]}: {exc}") from None
         self._check_workers(address)
         info = self.client.scheduler_info()
         self.workers = max(1, sum(w.get("nthreads", 1) for w in info.get("workers", {}).values()))

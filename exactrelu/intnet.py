@@ -233,7 +233,8 @@ class IntNet:
         vals = P.ravel().tolist()
         g = math.gcd(L, *vals)
         if g > 1:
-            P //= g
+            if g < 1 << 62:  # (g >= 2**62 only if every entry is 0: then g == L, beyond int64)
+                P //= g
             L //= g
             vals = P.ravel().tolist()
         it = iter(vals)

@@ -23,6 +23,9 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import sys
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Sequence
@@ -32,6 +35,31 @@ from .errors import DomainError, LPError
 __all__ = ["LPResult", "lp_maximize", "vertices_and_rays", "vertices", "farkas_in_cone", "to_cdd_rows"]
 
 Row = Sequence[Fraction]
+
+
+@contextlib.contextmanager
+def _long_ints():
+    """pycddlib converts numbers to and from GMP through decimal strings: lift Python's
+    4,300-digit int/str limit while it runs (a domain or a cell with a 5,000-digit number
+    used to fail with a raw ``ValueError``)."""
+    get = getattr(sys, "get_int_max_str_digits", None)
+    if get is None:  # pragma: no cover - Python without the limit
+        yield
+        return
+    old = get()
+    sys.set_int_max_str_digits(0)
+    try:
+        yield
+    finally:
+        sys.set_int_max_str_digits(old)
+
+
+def _with_long_ints(fn):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with _long_ints():
+            return fn(*args, **kwargs)
+    return wrapper
 
 
 def to_cdd_rows(A: Sequence[Row], b: Sequence[Fraction]) -> list[list[Fraction]]:
@@ -54,6 +82,7 @@ class LPResult:
     dual: dict[int, Fraction] | None = None
 
 
+@_with_long_ints
 def lp_maximize(A: Sequence[Row], b: Sequence[Fraction], c: Sequence[Fraction]) -> LPResult:
     """Maximise ``c . x`` over ``{x : A x <= b}`` exactly; the optimum is verified."""
     import cdd
@@ -96,6 +125,7 @@ def _verify_optimum(A, b, c, x, y, value) -> None:
         raise LPError("cddlib primal and dual values differ")
 
 
+@_with_long_ints
 def vertices_and_rays(A: Sequence[Row], b: Sequence[Fraction]):
     """V-representation of ``{x : A x <= b}``: (vertices, rays, lineality rays), exact."""
     import cdd
@@ -128,6 +158,7 @@ def vertices(A: Sequence[Row], b: Sequence[Fraction]) -> list[tuple[Fraction, ..
     return verts
 
 
+@_with_long_ints
 def farkas_in_cone(normals: Sequence[Row], target: Sequence[Fraction]) -> dict[int, Fraction] | None:
     """Find ``y >= 0`` with ``sum_i y_i normals[i] = target`` exactly, or None.
 

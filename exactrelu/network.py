@@ -115,8 +115,8 @@ class Network:
     _cache: dict = field(default_factory=dict, compare=False, repr=False, hash=False)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.n_inputs, int) or self.n_inputs < 1:
-            raise ModelError(f"a network needs at least one input, got {self.n_inputs!r}")
+        if type(self.n_inputs) is not int or self.n_inputs < 1:
+            raise ModelError(f"a network needs at least one input, got {str(self.n_inputs)[:40]}")
         if not self.layers:
             raise ModelError("a network needs at least one layer")
         widths = [self.n_inputs]
@@ -129,8 +129,8 @@ class Network:
                 raise ModelError(f"layer {k} has no inputs")
             seen = set()
             for s, w in layer.inputs:
-                if not isinstance(s, int) or s < 0 or s >= k:
-                    raise ModelError(f"layer {k} reads from source {s!r}, which is not an earlier layer")
+                if type(s) is not int or s < 0 or s >= k:
+                    raise ModelError(f"layer {k} reads from source {str(s)[:40]}, which is not an earlier layer")
                 if s in seen:
                     raise ModelError(f"layer {k} reads source {s} twice")
                 seen.add(s)
@@ -150,6 +150,12 @@ class Network:
             if list(layer.sources) != sorted(layer.sources):
                 raise ModelError(f"layer {k}: inputs must be sorted by source")
             widths.append(layer.width)
+        for what in ("input_names", "output_names"):
+            names = getattr(self, what)
+            if not isinstance(names, tuple) or not all(isinstance(x, str) for x in names):
+                raise ModelError(f"{what} must be a tuple of strings")
+        if not isinstance(self.name, str):
+            raise ModelError("a network's name must be a string")
         if self.input_names and len(self.input_names) != self.n_inputs:
             raise ModelError("input_names has the wrong length")
         if self.output_names and len(self.output_names) != self.layers[-1].width:

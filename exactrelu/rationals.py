@@ -31,11 +31,12 @@ from __future__ import annotations
 import math
 import numbers as _abc  # stdlib numeric ABCs
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Iterable, Sequence
 
 from .errors import NumberError
+from .limits import MAX_EXPONENT, MAX_NUMBER_CHARS
 
 __all__ = [
     "Fraction",
@@ -52,6 +53,7 @@ __all__ = [
     "is_float32_exact",
     "is_float64_exact",
     "bit_size",
+    "to_float",
     "to_fmpq_mat",
     "from_fmpq_mat",
     "common_denominator",
@@ -59,8 +61,15 @@ __all__ = [
 
 Rational = Fraction
 
-_RATIO = re.compile(r"^\s*([+-]?\d+)\s*/\s*([+-]?\d+)\s*$")
-_DECIMAL = re.compile(r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$")
+_RATIO = re.compile(r"\s*([+-]?[0-9]+)\s*/\s*([+-]?[0-9]+)\s*", re.ASCII)
+_DECIMAL = re.compile(r"\s*([+-]?)([0-9]*)(?:\.([0-9]*))?(?:[eE]([+-]?[0-9]+))?\s*", re.ASCII)
+
+
+def _clip(text: str, width: int = 40) -> str:
+    """``repr(text)``, shortened to about ``width`` characters for an error message."""
+    if len(text) <= width:
+        return repr(text)
+    return repr(text[:width // 2]) + f"...({len(text):,} characters)"
 
 
 def to_rational(value: Any) -> Fraction:
@@ -79,7 +88,10 @@ def to_rational(value: Any) -> Fraction:
     Raises
     ------
     NumberError
-        For NaN, infinities, booleans, empty or malformed strings, zero denominators.
+        For NaN, infinities, booleans, empty or malformed strings, zero denominators, and
+        strings beyond the documented limits (:mod:`exactrelu.limits`: more than 1,000,000
+        characters, or a decimal exponent beyond 100,000 in absolute value), which are
+        refused before any big computation.
 
     Examples
     --------
@@ -89,6 +101,10 @@ def to_rational(value: Any) -> Fraction:
     Traceback (most recent call last):
     ...
     exactrelu.errors.NumberError: not a finite number: nan
+    >>> to_rational("1e999999999")
+    Traceback (most recent call last):
+    ...
+    exactrelu.errors.NumberError: decimal exponent 999999999 is beyond the limit of 100,000 in absolute value
     """
     if isinstance(value, Fraction):
         return value
@@ -109,7 +125,7 @@ def to_rational(value: Any) -> Fraction:
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise NumberError(f"not a finite number: {value!r}")
-        return Fraction(value)
+        return _parse_string(str(value))  # the same limits as for text (1e999999999 would hang)
     if hasattr(value, "dtype") and hasattr(value, "item"):
         kind = value.dtype.kind
         if kind == "b":
@@ -130,29 +146,49 @@ def to_rational(value: Any) -> Fraction:
 
 
 def _parse_int(digits: str) -> int:
-    """``int(digits)`` for an ASCII ``[+-]?[0-9]+`` string of any length: beyond Python's
-    4,300-digit int/str limit through the checker's divide-and-conquer ``parse_int``
-    (imported only then, to keep it out of start-up)."""
+    """``int(digits)`` for an ASCII ``[+-]?[0-9]+`` string of any length (checked by the
+    caller): beyond Python's 4,300-digit int/str limit through python-flint (GMP), which
+    reads a million digits in a few hundredths of a second.
+
+    >>> _parse_int("-" + "9" * 5000) == -(10 ** 5000 - 1)
+    True
+    """
     if len(digits) <= 4_000:
         return int(digits)
-    from .checker.network import parse_int
+    import flint
 
-    return parse_int(digits)
+    return int(flint.fmpz(digits.lstrip("+")))
+
+
+def _exponent(text: str) -> int:
+    """The decimal exponent ``text`` (``[+-]?[0-9]+``), refused beyond :data:`~exactrelu.limits.MAX_EXPONENT`."""
+    body = text.lstrip("+-").lstrip("0") or "0"
+    if len(body) > len(str(MAX_EXPONENT)) or int(body) > MAX_EXPONENT:
+        shown = body if len(body) <= 20 else body[:10] + f"...({len(body):,} digits)"
+        raise NumberError(f"decimal exponent {'-' if text.startswith('-') else ''}{shown} is beyond the limit of "
+                          f"{MAX_EXPONENT:,} in absolute value")
+    return -int(body) if text.startswith("-") else int(body)
 
 
 def _parse_string(text: str) -> Fraction:
-    m = _RATIO.match(text)
+    if len(text) > MAX_NUMBER_CHARS:
+        raise NumberError(f"number literal of {len(text):,} characters refused (the limit is {MAX_NUMBER_CHARS:,})")
+    m = _RATIO.fullmatch(text)
     if m:
         p, q = _parse_int(m.group(1)), _parse_int(m.group(2))
         if q == 0:
-            raise NumberError(f"zero denominator in {text!r}")
+            raise NumberError(f"zero denominator in {_clip(text)}")
         return Fraction(p, q)
-    if _DECIMAL.match(text):
-        try:
-            return Fraction(Decimal(text.strip()))
-        except (InvalidOperation, ValueError) as exc:  # pragma: no cover - regex guards
-            raise NumberError(f"malformed number {text!r}") from exc
-    raise NumberError(f"malformed number {text!r} (expected an integer, a decimal or p/q)")
+    m = _DECIMAL.fullmatch(text)
+    if m and (m.group(2) or m.group(3)):
+        sign, whole, frac, exp = m.groups()
+        frac = frac or ""
+        e = (_exponent(exp) if exp is not None else 0) - len(frac)
+        n = _parse_int((whole + frac).lstrip("0") or "0")
+        if sign == "-":
+            n = -n
+        return Fraction(n * 10 ** e) if e >= 0 else Fraction(n, 10 ** -e)
+    raise NumberError(f"malformed number {_clip(text)} (expected an integer, a decimal or p/q)")
 
 
 def to_rational_vector(values: Iterable[Any]) -> tuple[Fraction, ...]:
@@ -209,19 +245,17 @@ _SAFE_BITS = 13_000  # ints below 2**13000 (< 3,914 digits) convert with str() u
 def int_str(n: int) -> str:
     """``str(n)`` for an int of any size, also above Python's default limit of 4,300
     digits for int/str conversion (``sys.set_int_max_str_digits``), which exact
-    certificates can exceed in five and more dimensions. Divide and conquer by a power of
-    ten, so no single conversion is over the limit.
+    certificates can exceed in five and more dimensions. Large ints are written by
+    python-flint (GMP): a million digits in about 0.1 s.
 
     >>> int_str(-12345), int_str(10 ** 5000) == "1" + "0" * 5000
     ('-12345', True)
     """
     if n.bit_length() <= _SAFE_BITS:
         return str(n)
-    if n < 0:
-        return "-" + int_str(-n)
-    k = int(n.bit_length() * 0.30102) // 2  # 10**k < n, so the high part is >= 1
-    hi, lo = divmod(n, 10 ** k)
-    return int_str(hi) + int_str(lo).rjust(k, "0")
+    import flint
+
+    return str(flint.fmpz(n))
 
 
 def format_rational(q: Fraction) -> str:
@@ -276,6 +310,19 @@ def approximate(values: Sequence[Fraction], max_denominator: int) -> tuple[list[
     out = [Fraction(v).limit_denominator(max_denominator) for v in values]
     change = max((abs(a - b) for a, b in zip(out, values)), default=Fraction(0))
     return out, change
+
+
+def to_float(q: Fraction) -> float:
+    """``float(q)`` rounded to nearest, with IEEE overflow: ``±inf`` beyond the float64
+    range instead of ``OverflowError`` (for float proposals only; nothing is decided on it).
+
+    >>> to_float(Fraction(1, 3)) == 1 / 3, to_float(Fraction(10) ** 400), to_float(-Fraction(10) ** 400)
+    (True, inf, -inf)
+    """
+    try:
+        return float(q)
+    except OverflowError:
+        return math.inf if q > 0 else -math.inf
 
 
 def is_float64_exact(q: Fraction) -> bool:

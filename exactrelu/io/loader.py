@@ -4,9 +4,9 @@
 from the file's first bytes:
 
 ==========================  ===========================================================
-``.json``                   exactrelu's native exact JSON (:mod:`~exactrelu.io.native_json`)
+``.json``, ``.json.gz``     exactrelu's native exact JSON (:mod:`~exactrelu.io.native_json`)
 ``.onnx``, ``.onnx.gz``     ONNX (:func:`~exactrelu.io.onnx_io.load_onnx`)
-``.nnet``                   ACAS Xu text format (:func:`~exactrelu.io.nnet.load_nnet`)
+``.nnet``, ``.nnet.gz``     ACAS Xu text format (:func:`~exactrelu.io.nnet.load_nnet`)
 ``.npz``                    numpy ``W0, b0, ...`` (:func:`~exactrelu.io.numpy_io.load_npz`)
 ``.pt``, ``.pth``, ``.pkl``  refused: :class:`~exactrelu.errors.UnsafeFileError`
 ==========================  ===========================================================
@@ -15,6 +15,10 @@ Pickle-based files are never opened with a deserialiser: loading a pickle can ru
 arbitrary code.  A file whose first bytes are a pickle header (``0x80`` then protocol
 2..5) is refused whatever its name.  Export PyTorch models to ONNX, or convert them in
 Python with :func:`~exactrelu.io.torch_io.from_torch`.
+
+A model path must name a regular file (not a directory, pipe or device) of at most
+:func:`~exactrelu.limits.max_model_bytes` (2 GiB by default, ``EXACTRELU_MAX_MODEL_BYTES``
+or ``max_bytes=``); a gzip stream is bounded by the same limit when decompressed.
 
 Examples
 --------
@@ -48,18 +52,23 @@ def _is_pickle(head: bytes) -> bool:
     return len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5
 
 
-def _check_safe(path: "str | Path") -> tuple[Path, bytes]:
-    """Refuse missing files, directories and pickle-based files; return the first bytes."""
-    p = Path(path)
-    if not p.exists():
-        raise ModelFormatError(f"{p}: no such file")
-    if p.is_dir():
-        raise ModelFormatError(f"{p}: is a directory, not a model file")
+def _check_safe(path: "str | Path", max_bytes: int | None = None) -> tuple[Path, bytes]:
+    """Refuse missing files, directories, non-regular files, files over the size limit and
+    pickle-based files; return the first bytes."""
+    from ..limits import ENV_MODEL_BYTES, format_bytes, max_model_bytes
+    from .files import regular_file
+
+    p = regular_file(path, ModelFormatError)
+    limit = max_model_bytes() if max_bytes is None else max_bytes
     try:
+        size = p.stat().st_size
         with open(p, "rb") as fh:
             head = fh.read(4096)
     except OSError as exc:
-        raise ModelFormatError(f"{p}: cannot read: {exc.strerror or exc}") from None
+        raise ModelFormatError(f"cannot read {p}: {exc.strerror or exc}") from None
+    if size > limit:
+        raise ModelFormatError(f"{p}: the file is larger than the limit of {format_bytes(limit)} "
+                               f"(set {ENV_MODEL_BYTES} to a larger number of bytes to read it)")
     name = p.name.lower()
     if _is_pickle(head):
         raise UnsafeFileError(f"{p}: is a Python pickle; {_UNSAFE_HINT}")
@@ -69,26 +78,36 @@ def _check_safe(path: "str | Path") -> tuple[Path, bytes]:
         try:
             with zipfile.ZipFile(p) as zf:
                 members = zf.namelist()
-        except (zipfile.BadZipFile, OSError):
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError):
             members = []
         if any(m.endswith(".pkl") for m in members):
             raise UnsafeFileError(f"{p}: is a PyTorch checkpoint (a zip with a pickle inside); {_UNSAFE_HINT}")
     return p, head
 
 
-def detect_format(path: "str | Path") -> str:
+def _gunzip_head(head: bytes) -> bytes:
+    """The first decompressed bytes of a gzip stream's first 4 KB (b"" if unreadable)."""
+    import zlib
+
+    try:
+        return zlib.decompressobj(31).decompress(head, 512)
+    except zlib.error:
+        return b""
+
+
+def detect_format(path: "str | Path", max_bytes: int | None = None) -> str:
     """Format name of ``path`` (``"json"``, ``"onnx"``, ``"nnet"``, ``"npz"``).
 
-    Raises :class:`ModelFormatError` for missing/unknown files and
+    Raises :class:`ModelFormatError` for missing/unknown/too large files and
     :class:`UnsafeFileError` for pickle-based ones.
     """
-    p, head = _check_safe(path)
+    p, head = _check_safe(path, max_bytes)
     name = p.name.lower()
-    if name.endswith(".json"):
+    if name.endswith(".json") or name.endswith(".json.gz"):
         return "json"
     if name.endswith(".onnx") or name.endswith(".onnx.gz"):
         return "onnx"
-    if name.endswith(".nnet"):
+    if name.endswith(".nnet") or name.endswith(".nnet.gz"):
         return "nnet"
     if name.endswith(".npz"):
         return "npz"
@@ -96,16 +115,25 @@ def detect_format(path: "str | Path") -> str:
     if head.startswith(b"PK"):
         return "npz"
     if head.startswith(b"\x1f\x8b"):
+        inner = _gunzip_head(head).lstrip()
+        if inner.startswith(b"{"):
+            return "json"
+        if inner.startswith(b"//"):
+            return "nnet"
         return "onnx"
     text = head.lstrip()
     if text.startswith(b"{"):
         return "json"
     if text.startswith(b"//"):
         return "nnet"
+    from ..limits import max_model_bytes
+    from .files import read_bytes
+
+    limit = max_model_bytes() if max_bytes is None else max_bytes
     try:
         import onnx
 
-        model = onnx.load_model_from_string(p.read_bytes())
+        model = onnx.load_model_from_string(read_bytes(p, ModelFormatError, limit=limit))
         if model.HasField("graph") and len(model.graph.node) > 0:
             return "onnx"
     except Exception:
@@ -113,7 +141,8 @@ def detect_format(path: "str | Path") -> str:
     raise ModelFormatError(f"{p}: unknown model format (expected .json, .onnx, .onnx.gz, .nnet or .npz)")
 
 
-def load_model(path: "str | Path", fmt: str | None = None, **options: Any) -> Network:
+def load_model(path: "str | Path", fmt: str | None = None, *, max_bytes: int | None = None,
+               **options: Any) -> Network:
     """Load a network from ``path``.
 
     Parameters
@@ -121,6 +150,9 @@ def load_model(path: "str | Path", fmt: str | None = None, **options: Any) -> Ne
     path : str or Path
     fmt : {"json", "onnx", "nnet", "npz"}, optional
         Force a format instead of detecting it (pickle files are refused regardless).
+    max_bytes : int, optional
+        Largest file (and decompressed gzip content, for JSON and ``.nnet``; total array
+        size for ``.npz``) read; default :func:`~exactrelu.limits.max_model_bytes`.
     **options
         Passed to the format's reader (e.g. ``approximate_bn=True`` for ONNX,
         ``input_normalization="none"`` for ``.nnet``).
@@ -133,31 +165,34 @@ def load_model(path: "str | Path", fmt: str | None = None, **options: Any) -> Ne
         Pickle-based files (``.pt``, ``.pth``, pickles).
     """
     if fmt is None:
-        fmt = detect_format(path)
+        fmt = detect_format(path, max_bytes)
     else:
-        _check_safe(path)
-    fmt = fmt.lower().lstrip(".")
+        _check_safe(path, max_bytes)
+    fmt = str(fmt).lower().lstrip(".")
     if fmt == "json":
         from .native_json import load_json
 
         if options:
             raise ModelFormatError(f"the JSON reader takes no options, got {sorted(options)}")
-        return load_json(path)
+        return load_json(path, max_bytes=max_bytes)
     if fmt in ("onnx", "onnx.gz"):
         from .onnx_io import load_onnx
 
         return load_onnx(path, **options)
     if fmt == "nnet":
-        from .nnet import load_nnet
+        from .nnet import read_nnet
 
-        return load_nnet(path, **options)
+        bad = sorted(set(options) - {"input_normalization", "scale_outputs"})
+        if bad:
+            raise ModelFormatError(f"the .nnet reader takes input_normalization and scale_outputs, got {bad}")
+        return read_nnet(path, max_bytes=max_bytes).to_network(**options)
     if fmt == "npz":
         from .numpy_io import load_npz
 
         if options:
             raise ModelFormatError(f"the .npz reader takes no options, got {sorted(options)}")
-        return load_npz(path)
-    raise ModelFormatError(f"unknown model format {fmt!r} (expected one of {', '.join(FORMATS)})")
+        return load_npz(path, max_bytes=max_bytes)
+    raise ModelFormatError(f"unknown model format {fmt[:40]!r} (expected one of {', '.join(FORMATS)})")
 
 
 def save_model(net: Network, path: "str | Path", fmt: str | None = None, **options: Any) -> Any:

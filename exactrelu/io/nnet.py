@@ -58,7 +58,7 @@ from typing import Any
 
 from ..errors import ModelError, ModelFormatError, NumberError
 from ..network import Activation, Layer, Network
-from ..rationals import to_rational
+from ..rationals import _clip, to_rational
 
 __all__ = ["NNetFile", "read_nnet", "parse_nnet", "nnet_from_text", "load_nnet", "load_nnet_with_domain"]
 
@@ -146,6 +146,12 @@ class NNetFile:
         return net, lo, hi
 
 
+def _why(token: str, exc: Exception) -> str:
+    """``'abc'`` for junk, ``'1e999999999' (decimal exponent ... beyond the limit ...)`` otherwise."""
+    msg = str(exc)
+    return _clip(token) if msg.startswith("malformed number") else f"{_clip(token)} ({msg})"
+
+
 def parse_nnet(text: str, name: str = "", where: str = ".nnet") -> NNetFile:
     """Parse the text of an ``.nnet`` file exactly (raises ModelFormatError)."""
     rows: list[tuple[int, list[str]]] = []
@@ -175,11 +181,15 @@ def parse_nnet(text: str, name: str = "", where: str = ".nnet") -> NNetFile:
         for t in toks:
             try:
                 if kind == "int":
+                    if not t.isascii() or not t.isdigit() or len(t) > 12:
+                        raise ValueError(t)  # a layer size: a plain (not astronomically large) count
                     v = int(t)
                 else:
                     v = to_rational(t)
-            except (ValueError, NumberError):
-                raise ModelFormatError(f"{where}:{lineno}: bad {what} value {t!r}") from None
+            except NumberError as exc:
+                raise ModelFormatError(f"{where}:{lineno}: bad {what} value {_why(t, exc)}") from None
+            except ValueError:
+                raise ModelFormatError(f"{where}:{lineno}: bad {what} value {_clip(t)}") from None
             out.append(v)
         return out
 
@@ -188,7 +198,8 @@ def parse_nnet(text: str, name: str = "", where: str = ".nnet") -> NNetFile:
         raise ModelFormatError(f"{where}: the first line must be 'layers, inputs, outputs, max size'")
     n_layers, n_in, n_out = (int(v) for v in head[:3])
     if n_layers < 1 or n_in < 1 or n_out < 1:
-        raise ModelFormatError(f"{where}: bad header {head[:3]}")
+        raise ModelFormatError(f"{where}: bad header: {n_layers} layers, {n_in} inputs, {n_out} outputs "
+                               "(each must be positive)")
     sizes = take(n_layers + 1, "layer sizes", "int")
     if sizes[0] != n_in or sizes[-1] != n_out or min(sizes) < 1:
         raise ModelFormatError(f"{where}: layer sizes {sizes} do not match {n_in} inputs and {n_out} outputs")
@@ -214,8 +225,8 @@ def parse_nnet(text: str, name: str = "", where: str = ".nnet") -> NNetFile:
     for lineno, t in stream:
         try:
             vals.append(to_rational(t))
-        except NumberError:
-            raise ModelFormatError(f"{where}:{lineno}: bad weight value {t!r}") from None
+        except NumberError as exc:
+            raise ModelFormatError(f"{where}:{lineno}: bad weight value {_why(t, exc)}") from None
     weights, biases = [], []
     i = 0
     for k in range(n_layers):
@@ -227,20 +238,18 @@ def parse_nnet(text: str, name: str = "", where: str = ".nnet") -> NNetFile:
     return NNetFile(sizes, weights, biases, mins, maxes, means, ranges, name)
 
 
-def read_nnet(path: "str | Path") -> NNetFile:
-    """Read an ``.nnet`` file (raises ModelFormatError for missing or malformed files)."""
+def read_nnet(path: "str | Path", max_bytes: int | None = None) -> NNetFile:
+    """Read an ``.nnet`` file (raises ModelFormatError for missing or malformed files, and
+    for files larger than ``max_bytes``, default :func:`~exactrelu.limits.max_model_bytes`)."""
+    from .files import read_bytes
+
     p = Path(path)
-    if not p.exists():
-        raise ModelFormatError(f"{p}: no such file")
-    if p.is_dir():
-        raise ModelFormatError(f"{p}: is a directory, not a model file")
+    raw = read_bytes(p, ModelFormatError, limit=max_bytes, gunzip=True, kind="model")
     try:
-        text = p.read_text()
+        text = raw.decode()
     except UnicodeDecodeError:
         raise ModelFormatError(f"{p}: not a text file, so not an .nnet file") from None
-    except OSError as exc:
-        raise ModelFormatError(f"{p}: cannot read: {exc.strerror or exc}") from None
-    return parse_nnet(text, name=p.name.removesuffix(".nnet"), where=str(p))
+    return parse_nnet(text, name=p.name.removesuffix(".gz").removesuffix(".nnet"), where=str(p))
 
 
 def nnet_from_text(text: str, input_normalization: str = "layer", scale_outputs: bool = True,

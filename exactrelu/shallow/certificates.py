@@ -31,7 +31,7 @@ from fractions import Fraction
 from typing import Any, Sequence
 
 from ..domain import Polytope
-from ..errors import ExactReluError, ModelError
+from ..errors import ExactReluError, ExitCode, ModelError
 from ..network import Layer, Network
 from ..rationals import format_rational, format_vector
 from .lattice import combination_below, exceeding_point
@@ -47,7 +47,7 @@ class RepresentationMismatch(ExactReluError):
     """The representation differs from the network; ``point`` is an exact input where they
     differ and ``values`` the two outputs there (network, representation)."""
 
-    exit_code = 1
+    exit_code = ExitCode.INVALID
 
     def __init__(self, message: str, point: tuple[Fraction, ...] | None = None, values: tuple | None = None) -> None:
         super().__init__(message)

@@ -1,10 +1,11 @@
 """One hostile-input case: files to write, a CLI command, and the clean error it must give.
 
 Every case of the corpus (``cases_*.py`` in this folder, each defining ``CASES``) is run by
-``test_corpus.py`` through the CLI in-process (:func:`exactrelu.cli.main`), under a time
-bound, and must
+``test_corpus.py`` through the CLI in-process (:func:`exactrelu.cli.main`, in a forked child
+of the test process), under a time bound of ``seconds`` and a memory cap, and must
 
-* return exactly ``exit_code`` (no uncaught exception: a traceback fails the case),
+* return exactly ``exit_code`` (no uncaught exception: a traceback fails the case; an
+  internal error, exit 70, always fails: hostile input must never reach a bug),
 * for an unusable input (exit 2, or 3 and above except 10 and 20) print exactly one line,
   on stderr, and nothing on stdout; for a verdict (0, 1 ``invalid: <rule>: ...``, 10, 20) the
   verdict line (the first line for 1, the last otherwise); that line must match the regular
@@ -13,9 +14,12 @@ bound, and must
   in :mod:`exactrelu.errors`, or ``CertificateMalformed``/``CertificateInvalid`` of the checker).
 
 Files are given as ``bytes``/``str`` or as a function ``(tmp_dir) -> bytes`` (for inputs
-built from others, e.g. a truncated copy of a generated ONNX model). In ``argv`` and in
-``api``'s argument, ``{name}`` stands for the path of the case's file ``name``, and
-``{shared}`` for ``../shared/benchmarks`` (cases that need it are skipped without it).
+built from others, e.g. a truncated copy of a generated ONNX model; a function may also
+create the file itself, e.g. a directory or a FIFO, and return ``None``). In ``argv``, in
+``env``'s values and in ``api``'s argument, ``{name}`` stands for the path of the case's
+file ``name``, and ``{shared}`` for ``../shared/benchmarks`` (cases that need it are skipped
+without it). ``env`` sets environment variables for the case (e.g. a tiny
+``EXACTRELU_MAX_MODEL_BYTES``).
 
 Examples
 --------
@@ -50,6 +54,7 @@ class Case:
     needs_shared: bool = False
     note: str = ""
     tags: tuple[str, ...] = field(default_factory=tuple)
+    env: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
@@ -64,9 +69,11 @@ def write_files(case: Case, where: Path) -> dict[str, str]:
     for name in case.files:
         paths[name] = str(where / name)
     for name, content in case.files.items():
-        data = content(where) if callable(content) else content
         target = where / name
         target.parent.mkdir(parents=True, exist_ok=True)
+        data = content(where) if callable(content) else content
+        if data is None:  # the function made the file itself (a directory, a FIFO, ...)
+            continue
         if isinstance(data, str):
             target.write_text(data, encoding="utf-8")
         else:
