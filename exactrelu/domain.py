@@ -84,7 +84,7 @@ class Polytope:
                 "b": [format_rational(v) for v in self.b]}
 
 
-def _check_range(values, what: str) -> None:
+def check_coordinate_range(values, what: str) -> None:
     """Refuse a vertex coordinate beyond the float64 range (the search's float proposals
     evaluate the network at the vertices)."""
     for v in values:
@@ -151,7 +151,7 @@ def polytope(A: Any, b: Any, *, _is_box: bool = False) -> Polytope:
         raise DomainError("domain is empty")
     if rays or lin:
         raise DomainError("domain is unbounded; give a bounded polytope (e.g. a box)")
-    _check_range((c for v in verts for c in v), "domain vertex coordinate")
+    check_coordinate_range((c for v in verts for c in v), "domain vertex coordinate")
     if affine_rank(verts) < n:
         raise DomainError(f"domain is lower-dimensional (affine dimension {affine_rank(verts)} < {n})")
     k = len(verts)
@@ -205,7 +205,7 @@ def box(lower: Sequence[Any], upper: Sequence[Any]) -> Polytope:
         if not l < h:
             raise DomainError(f"box: lower bound {format_rational(l)} is not below upper bound "
                               f"{format_rational(h)} for input {i}")
-    _check_range(lo + hi, "box bound")
+    check_coordinate_range(lo + hi, "box bound")
     n = len(lo)
     A, b = [], []
     for i in range(n):

@@ -72,7 +72,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Sequence
 
-from .domain import Polytope, polytope
+from .domain import Polytope, check_coordinate_range, polytope
+from .limits import MAX_DOMAIN_DIMENSION
 from .errors import DomainError, NumberError, PropertyError
 from .rationals import format_rational, to_rational
 
@@ -81,7 +82,6 @@ __all__ = ["LinearAtom", "Disjunct", "Property", "PointRegion", "parse_vnnlib", 
 
 MAX_DISJUNCTS = 100_000  # disjuncts of the normal form (of any subformula)
 MAX_ATOMS = 10_000_000  # atoms of the normal form, summed over its disjuncts
-MAX_BOX_DIMENSION = 18  # free inputs of a box input region (2^18 vertices: about 1 s; cdd took 45 s at 14)
 MAX_LITERAL_CHARS = 1_000_000  # the shared number limits (also enforced by rationals.to_rational)
 MAX_LITERAL_EXPONENT = 100_000
 
@@ -694,9 +694,13 @@ def _box_region(inputs: list[LinearAtom], n: int) -> Polytope | None:
             lo[i] = bound if lo[i] is None else max(lo[i], bound)
     if any(l is None or h is None or not l < h for l, h in zip(lo, hi)):
         return None  # unbounded, empty or lower-dimensional: polytope() says which
-    if n > MAX_BOX_DIMENSION:
+    if n > MAX_DOMAIN_DIMENSION:
         raise PropertyError(f"an input box with {n} free inputs has 2^{n} vertices; exactrelu's input regions "
-                            f"carry their vertices, so at most {MAX_BOX_DIMENSION} free inputs")
+                            f"carry their vertices, so at most {MAX_DOMAIN_DIMENSION} free inputs")
+    try:
+        check_coordinate_range(lo + hi, "domain vertex coordinate")
+    except DomainError as exc:
+        raise PropertyError(str(exc)) from None
     corners: list[tuple] = [()]
     for l, h in zip(lo, hi):
         corners = [c + (v,) for c in corners for v in (l, h)]

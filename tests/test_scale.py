@@ -272,7 +272,9 @@ def test_cli_stream_refusals(big, tmp_path):
     (tmp_path / "z.jsonl.ckpt").write_text("{}")
     assert main(["regions", str(model), "--box=-1:1", "--stream", str(tmp_path / "z.jsonl")]) == 2  # use --resume
     assert main(["regions", str(model), "--box=-1:1", "--stream", str(tmp_path / "z.jsonl"), "--resume"]) == 2
-    assert main(["regions", str(model), "--box=-1:1", "--workers", "0"]) == 2
+    with pytest.raises(SystemExit) as usage:  # a usage error: argparse's one line and exit 2
+        main(["regions", str(model), "--box=-1:1", "--workers", "0"])
+    assert usage.value.code == 2
 
 
 def test_cli_workers_give_the_serial_certificate(mid, tmp_path):

@@ -179,6 +179,19 @@ def _too_big(path: Path, max_bytes: int) -> CertificateMalformed:
                                 "(the checker's limit max_bytes)")
 
 
+def read_bounded(fh: Any, max_bytes: int) -> bytes:
+    """At most ``max_bytes + 1`` bytes of the open binary file ``fh``, read in 1 MiB chunks
+    (``fh.read(n)`` would allocate all ``n`` bytes first, whatever the file's size)."""
+    parts, total = [], 0
+    while total <= max_bytes:
+        chunk = fh.read(min(1 << 20, max_bytes + 1 - total))
+        if not chunk:
+            break
+        parts.append(chunk)
+        total += len(chunk)
+    return b"".join(parts)
+
+
 def load_json(path: Path, max_bytes: int = MAX_BYTES) -> Any:
     """Read a JSON (or gzip-compressed JSON) file; duplicate object keys are refused, and so
     is a file of more than ``max_bytes`` bytes after decompression (read at most that far:
@@ -188,13 +201,13 @@ def load_json(path: Path, max_bytes: int = MAX_BYTES) -> Any:
             gz = fh.read(2) == b"\x1f\x8b"
             fh.seek(0)
             if not gz:
-                raw = fh.read(max_bytes + 1)
+                raw = read_bounded(fh, max_bytes)
     except OSError as exc:
         raise CertificateMalformed(f"cannot read {str(path)[:200]}: {exc.strerror or exc}") from None
     if gz:
         try:
             with gzip.open(path, "rb") as g:
-                raw = g.read(max_bytes + 1)
+                raw = read_bounded(g, max_bytes)
         except (OSError, EOFError, zlib.error) as exc:
             raise CertificateMalformed(f"{path.name}: broken gzip data ({exc})") from None
     if len(raw) > max_bytes:

@@ -64,6 +64,23 @@ def _env_of(limit_fn: Callable[[], int]) -> str:
     return ENV_MODEL_BYTES if limit_fn is max_model_bytes else ENV_INPUT_BYTES
 
 
+def read_at_most(fh: Any, limit: int) -> bytes:
+    """At most ``limit + 1`` bytes of the open binary file ``fh``, read in 1 MiB chunks
+    (``fh.read(n)`` allocates all ``n`` bytes first, whatever the file's size).
+
+    >>> read_at_most(io.BytesIO(b"abc"), 10), read_at_most(io.BytesIO(b"abc"), 1)
+    (b'abc', b'ab')
+    """
+    parts, total = [], 0
+    while total <= limit:
+        chunk = fh.read(min(1 << 20, limit + 1 - total))
+        if not chunk:
+            break
+        parts.append(chunk)
+        total += len(chunk)
+    return b"".join(parts)
+
+
 def gunzip_bounded(raw: bytes, limit: int, error: type[Exception] = ExactReluError, name: str = "input",
                    env: str = "EXACTRELU_MAX_MODEL_BYTES") -> bytes:
     """Decompress the gzip stream ``raw`` (several members allowed), refusing with
@@ -78,7 +95,7 @@ def gunzip_bounded(raw: bytes, limit: int, error: type[Exception] = ExactReluErr
     """
     try:
         with gzip.GzipFile(fileobj=io.BytesIO(raw)) as g:
-            out = g.read(limit + 1)  # incremental: never more than limit + 1 bytes in memory
+            out = read_at_most(g, limit)  # incremental: never more than limit + 1 bytes in memory
     except (OSError, EOFError, zlib.error) as exc:
         raise error(f"{name}: corrupt gzip: {exc}") from None
     if len(out) > limit:
@@ -171,7 +188,7 @@ def read_bytes(path: "str | Path", error: type[Exception], what: str = "", limit
         if p.stat().st_size > limit:
             raise error(_too_large(f"{what}{p}", "the file", limit, env))
         with open(p, "rb") as fh:
-            raw = fh.read(limit + 1)
+            raw = read_at_most(fh, limit)
     except OSError as exc:
         raise error(f"cannot read {what}{p}: {exc.strerror or exc}") from None
     if len(raw) > limit:  # grew while we read it

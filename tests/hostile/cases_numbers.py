@@ -190,6 +190,11 @@ CASES: list[Case] = [
                                                          "(assert (>= X_1 -1))\n(assert (>= Y_0 100))\n"},
          ("recheck", "{m.json}", "{p.vnnlib}", "{c.txt}"), 1, r"real counterexample: NO",
          note="int() of a 5,000-digit denominator was a raw ValueError"),
+    Case("numbers/vnnlib-5000-digit-number-in-a-polytope",
+         {"m.json": TWO_INPUTS, "p.vnnlib": "(declare-const X_0 Real)\n(declare-const X_1 Real)\n(declare-const Y_0 Real)\n"
+          "(assert (<= -1 X_0 1)) (assert (<= -1 X_1 1)) (assert (<= (+ X_0 X_1) 1e5000))\n"},
+         ("verify", "{m.json}", "{p.vnnlib}"), 10, r"^counterexample|^output|^violated",
+         note="a redundant row with a 5,001-digit number: pycddlib's string conversion used to fail (ValueError)"),
     Case("numbers/vnnlib-bound-5000-digits", {"m.json": TWO_INPUTS, "p.vnnlib":
                                               "(declare-const X_0 Real)\n(declare-const X_1 Real)\n"
                                               "(declare-const Y_0 Real)\n(assert (<= X_0 " + "9" * 5000 + "))\n"

@@ -147,9 +147,6 @@ PRODUCT_ONLY: dict[str, tuple] = {
                                  "(assert (>= Y_0 2))\n", r"disjunct 0 pins X_0 = 1/2 but not every disjunct"),
     "pinned-to-different-values": (D + "(assert (or (= X_0 0) (= X_0 1)))\n(assert (>= Y_0 2))\n",
                                    r"disjunct 0 pins X_0 = 0 but not every disjunct"),
-    "long-number-in-a-polytope": ("(declare-const X_0 Real)\n(declare-const X_1 Real)\n(declare-const Y_0 Real)\n"
-                                  "(assert (<= -1 X_0 1)) (assert (<= -1 X_1 1)) (assert (<= (+ X_0 X_1) 1e5000))\n",
-                                  r"numbers too long for the vertex enumeration", NET2),
     "two-inputs-for-one": ("(declare-const X_0 Real)\n(declare-const X_1 Real)\n(declare-const Y_0 Real)\n" + BOX
                            + "(assert (>= X_1 0))\n(assert (<= X_1 1))\n", r"the property has 2 inputs, the network 1"),
     "two-outputs-for-one": (D + "(declare-const Y_1 Real)\n" + BOX, r"the property has 2 outputs, the network 1"),
