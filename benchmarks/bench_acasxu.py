@@ -4,7 +4,7 @@
                                       [--certify] [--workers 2] [--no-prune]
 
 Reads ``../shared/benchmarks/vnncomp2022/acasxu/instances.csv`` in place, runs
-``exactrelu.verify`` with the per-instance time limit, checks each certificate with the
+``exactrelu.verify.property`` with the per-instance time limit, checks each certificate with the
 independent checker (``--certify``), and prints one line per instance (verdict, seconds,
 regions, pruned cells / pruning attempts, checker seconds) plus totals. ``--no-prune`` walks
 every region (no relaxation).
@@ -22,8 +22,8 @@ from _shared import BENCH  # noqa: E402
 
 from exactrelu.checker import check_certificate
 from exactrelu.io.loader import load_model
-from exactrelu.verify import property_certificate, verify
-from exactrelu.vnnlib import load_vnnlib
+from exactrelu.verify.property import property_certificate, verify
+from exactrelu.domain.vnnlib import load_vnnlib
 
 
 def main() -> None:
@@ -35,12 +35,12 @@ def main() -> None:
     ap.add_argument("--certify", action="store_true")
     ap.add_argument("--shared", default=None)
     ap.add_argument("--no-prune", action="store_true")
-    ap.add_argument("--workers", type=int, default=1, help="process pool per instance (exactrelu.executor)")
+    ap.add_argument("--workers", type=int, default=1, help="process pool per instance (exactrelu.scale.executor)")
     ap.add_argument("--dask", default=None, help="Dask scheduler address, or 'local'")
     args = ap.parse_args()
     executor = None
     if args.workers != 1 or args.dask:
-        from exactrelu.executor import make_executor
+        from exactrelu.scale.executor import make_executor
 
         executor = make_executor(args.workers, args.dask)
     base = BENCH / "vnncomp2022" / "acasxu"

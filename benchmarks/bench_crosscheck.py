@@ -4,7 +4,7 @@
     python benchmarks/bench_crosscheck.py --quick         # fewer properties and points (~1 minute)
     python benchmarks/bench_crosscheck.py --props 1,2 --points 1000 --backends numpy32,onnxruntime
 
-Part 1 (sliver network, :func:`exactrelu.crosscheck.sliver_network`): for a few seeds, the
+Part 1 (sliver network, :func:`exactrelu.crosscheck.crosscheck.sliver_network`): for a few seeds, the
 number of float32 pattern and decision flips found by the search strategies and by random
 sampling alone with the same budget, and their ratio, within one run.
 
@@ -25,8 +25,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _shared import acas, acas_prop  # noqa: E402
 
-from exactrelu.crosscheck import crosscheck, sliver_network  # noqa: E402
-from exactrelu.domain import box  # noqa: E402
+from exactrelu.crosscheck.crosscheck import crosscheck, sliver_network  # noqa: E402
+from exactrelu.domain.polytope import box  # noqa: E402
 
 
 def part_sliver(points: int, seeds: list[int]) -> None:
@@ -59,7 +59,7 @@ def part_sliver(points: int, seeds: list[int]) -> None:
 def part_acas(props: list[int], points: int, backends: list[str], time_limit: float, region_time: float,
               argmin: bool, baseline: bool) -> None:
     from exactrelu.io.loader import load_model
-    from exactrelu.vnnlib import load_vnnlib
+    from exactrelu.domain.vnnlib import load_vnnlib
 
     model = acas(1, 1)
     t = time.perf_counter()

@@ -18,9 +18,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _shared import acas, acas_prop  # noqa: E402
 
-from exactrelu.evaluation import evaluate, evaluate_batch, evaluate_float
+from exactrelu.model.evaluation import evaluate, evaluate_batch, evaluate_float
 from exactrelu.io.loader import load_model
-from exactrelu.vnnlib import load_vnnlib
+from exactrelu.domain.vnnlib import load_vnnlib
 
 
 def main(n_points: int = 1000) -> None:

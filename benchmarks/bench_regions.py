@@ -21,15 +21,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _shared import acas, acas_prop, random_nets  # noqa: E402
 
-from exactrelu.certificate import partition_certificate
+from exactrelu.certificate.partition import partition_certificate
 from exactrelu.checker import check_certificate
-from exactrelu.domain import box
-from exactrelu.float_regions import count_regions_float
-from exactrelu.graph import adjacencies, region_graph
+from exactrelu.domain.polytope import box
+from exactrelu.regions.float_walk import count_regions_float
+from exactrelu.graph.region_graph import adjacencies, region_graph
 from exactrelu.io.loader import load_model
-from exactrelu.network import mlp
-from exactrelu.regions import enumerate_regions
-from exactrelu.vnnlib import load_vnnlib
+from exactrelu.model.network import mlp
+from exactrelu.regions.walk import enumerate_regions
+from exactrelu.domain.vnnlib import load_vnnlib
 
 NETS_2D = [([8, 8], 1), ([16, 16, 16], 2), ([32, 32], 3), ([32, 32, 32], 4), ([64, 64], 5), ([50] * 6, 6)]
 NETS_4D = [([16, 16], 7), ([32, 32, 32], 8)]

@@ -31,15 +31,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _shared import REPO, acas, acas_prop, random_nets  # noqa: E402
 
-from exactrelu.domain import box
-from exactrelu.executor import DaskExecutor, InlineExecutor, PoolExecutor
+from exactrelu.domain.polytope import box
+from exactrelu.scale.executor import DaskExecutor, InlineExecutor, PoolExecutor
 from exactrelu.io.loader import load_model
 from exactrelu.io.native_json import save_json
-from exactrelu.network import mlp
-from exactrelu.parallel import parallel_walk
-from exactrelu.random_nets import random_network
-from exactrelu.regions import enumerate_regions
-from exactrelu.vnnlib import load_vnnlib
+from exactrelu.model.network import mlp
+from exactrelu.scale.parallel import parallel_walk
+from exactrelu.model.random_nets import random_network
+from exactrelu.regions.walk import enumerate_regions
+from exactrelu.domain.vnnlib import load_vnnlib
 
 NETS = [("2-D 32-32-32 s4", 2, [32, 32, 32], 4, None), ("2-D 64-64 s5", 2, [64, 64], 5, None),
         ("2-D 50x6 s6", 2, [50] * 6, 6, None), ("4-D 16-16 s7", 4, [16, 16], 7, None),
@@ -81,7 +81,7 @@ def throughput(name, net, D, limit, dask: bool) -> None:
 def acas_verify(spec: str, limit: float, dask: bool) -> None:
     """Seconds to a verdict for ACAS Xu instances, 1 worker vs a pool of 2 (and Dask)."""
     from exactrelu.checker import check_certificate
-    from exactrelu.verify import property_certificate, verify
+    from exactrelu.verify.property import property_certificate, verify
 
     print("\nACAS Xu verification, seconds to the verdict (same limit for each run):\n")
     print("| instance | verdict | regions | 1 worker | pool 2 | speed-up | dask 2 | speed-up | certificates |")

@@ -45,11 +45,11 @@ SAWTOOTH_DEPTHS = (2, 3, 4, 5, 6)
 
 
 def measure(job: tuple[list[int], int, bool]) -> dict:
-    from exactrelu.domain import box
-    from exactrelu.evaluation import evaluate
-    from exactrelu.graph import linear_pieces, region_graph
-    from exactrelu.random_nets import random_network
-    from exactrelu.regions import enumerate_regions
+    from exactrelu.domain.polytope import box
+    from exactrelu.model.evaluation import evaluate
+    from exactrelu.graph.region_graph import linear_pieces, region_graph
+    from exactrelu.model.random_nets import random_network
+    from exactrelu.regions.walk import enumerate_regions
     from exactrelu.shallow import lattice_form, sign_split, tropical_form
 
     widths, seed, residual = job
@@ -81,7 +81,7 @@ def measure(job: tuple[list[int], int, bool]) -> dict:
 
 def sawtooth(depth: int):
     """The tent map composed ``depth`` times on [0, 1]: 2 units per layer, 2^depth linear pieces."""
-    from exactrelu.network import mlp
+    from exactrelu.model.network import mlp
 
     layers = [([[1], [1]], [0, "-1/2"])] + [([[2, -4], [2, -4]], [0, "-1/2"])] * (depth - 1) + [([[2, -4]], [0])]
     return mlp(1, layers)
@@ -89,11 +89,11 @@ def sawtooth(depth: int):
 
 def measure_structured(job: tuple[str, int]) -> dict:
     """A deep-by-construction family (1-D sawtooth) against random one-hidden-layer nets of the same size."""
-    from exactrelu.domain import box
-    from exactrelu.evaluation import evaluate
-    from exactrelu.graph import linear_pieces, region_graph
-    from exactrelu.random_nets import random_network
-    from exactrelu.regions import enumerate_regions
+    from exactrelu.domain.polytope import box
+    from exactrelu.model.evaluation import evaluate
+    from exactrelu.graph.region_graph import linear_pieces, region_graph
+    from exactrelu.model.random_nets import random_network
+    from exactrelu.regions.walk import enumerate_regions
     from exactrelu.shallow import lattice_form, sign_split, tropical_form
 
     kind, depth = job

@@ -1,22 +1,110 @@
 """exactrelu: exact analysis of ReLU networks with certificates.
 
-The main entry points are re-exported here; see the README for a tour.
+The package is laid out as its pipeline (``ARCHITECTURE.md``): ``numbers`` (exact numbers,
+the LP adapter) → ``model`` (the network) → ``io`` (loaders) → ``domain`` (polytopes,
+VNN-LIB properties) → ``regions`` (the certified splitting tree) → ``graph`` (adjacency)
+→ ``certificate`` → ``scale`` (parallel walks) → ``verify`` → ``shallow`` →
+``crosscheck`` → ``plot`` → ``cli``; ``checker`` is the independent, standard-library-only
+certificate checker and imports nothing from the rest.
+
+The main entry points are re-exported here and imported on first use, so that
+``import exactrelu.checker`` (and ``python -m exactrelu.checker``) loads the checker only.
+
+Examples
+--------
+>>> import exactrelu
+>>> net = exactrelu.mlp(1, [([[1], [-1]], [0, 0]), ([[1, 1]], [0])])   # |x|
+>>> len(exactrelu.enumerate_regions(net, exactrelu.box([-1], [1])).regions)
+2
 """
 
 from __future__ import annotations
 
-from .errors import ExactReluError
-from .network import Network, NetworkBuilder, mlp, residual_block
-from .evaluation import evaluate, evaluate_batch, evaluate_float, activation_pattern, affine_map
-from .domain import Polytope, box, parse_box, polytope, load_domain
-from .regions import enumerate_regions, iter_regions, Partition, Region
-from .graph import region_graph, adjacencies, linear_pieces
-from .certificate import partition_certificate, write_certificate
-from .bounds import output_bounds, bounds_certificate
-from .equivalence import equivalent, equivalence_certificate
-from .compress import compress
-from .vnnlib import load_vnnlib, parse_vnnlib
-from .verify import verify, property_certificate
+import importlib
+import importlib.abc
+import importlib.util
+import sys
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it (imported on first access)
+_API = {
+    "ExactReluError": "errors",
+    "Network": "model.network", "NetworkBuilder": "model.network", "mlp": "model.network",
+    "residual_block": "model.network",
+    "evaluate": "model.evaluation", "evaluate_batch": "model.evaluation", "evaluate_float": "model.evaluation",
+    "activation_pattern": "model.evaluation", "affine_map": "model.evaluation",
+    "Polytope": "domain.polytope", "box": "domain.polytope", "parse_box": "domain.polytope",
+    "polytope": "domain.polytope", "load_domain": "domain.polytope",
+    "enumerate_regions": "regions.walk", "iter_regions": "regions.walk", "Partition": "regions.walk",
+    "Region": "regions.walk",
+    "region_graph": "graph.region_graph", "adjacencies": "graph.region_graph", "linear_pieces": "graph.region_graph",
+    "partition_certificate": "certificate.partition", "write_certificate": "certificate.partition",
+    "output_bounds": "verify.bounds", "bounds_certificate": "verify.bounds",
+    "equivalent": "verify.equivalence", "equivalence_certificate": "verify.equivalence",
+    "compress": "verify.compress",
+    "load_vnnlib": "domain.vnnlib", "parse_vnnlib": "domain.vnnlib",
+    "property_certificate": "verify.property",
+    "load_model": "io.loader",
+    "check_certificate": "checker",
+}
+
+# modules that moved when the package took its pipeline layout, kept importable under
+# their old names (those the documentation and notebooks used to import)
+MOVED = {
+    "exactrelu.network": "exactrelu.model.network",
+    "exactrelu.evaluation": "exactrelu.model.evaluation",
+    "exactrelu.random_nets": "exactrelu.model.random_nets",
+    "exactrelu.rationals": "exactrelu.numbers.rationals",
+    "exactrelu.vnnlib": "exactrelu.domain.vnnlib",
+    "exactrelu.cex": "exactrelu.domain.cex",
+    "exactrelu.float_regions": "exactrelu.regions.float_walk",
+    "exactrelu.executor": "exactrelu.scale.executor",
+    "exactrelu.parallel": "exactrelu.scale.parallel",
+    "exactrelu.bounds": "exactrelu.verify.bounds",
+    "exactrelu.equivalence": "exactrelu.verify.equivalence",
+    "exactrelu.compress": "exactrelu.verify.compress",
+    "exactrelu.report": "exactrelu.crosscheck.report",
+    "exactrelu.demo": "exactrelu.cli.demo",
+}
+
+
+class _MovedFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Imports a moved module under its old name (the same module object)."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name in MOVED:
+            return importlib.util.spec_from_loader(name, self)
+        return None
+
+    def create_module(self, spec):
+        return importlib.import_module(MOVED[spec.name])
+
+    def exec_module(self, module):
+        pass
+
+
+if not any(isinstance(f, _MovedFinder) for f in sys.meta_path):
+    sys.meta_path.append(_MovedFinder())
+
+
+_STAGES = ("numbers", "model", "io", "domain", "regions", "graph", "certificate", "scale", "verify", "shallow",
+           "crosscheck", "plot", "cli", "checker", "errors", "limits")
+
+
+def __getattr__(name: str):
+    if name in _STAGES:  # exactrelu.verify is the stage package, and callable as verify(net, prop)
+        return importlib.import_module(f"{__name__}.{name}")
+    mod = _API.get(name)
+    if mod is None:
+        raise AttributeError(f"module 'exactrelu' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{mod}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(list(globals()) + list(_API))
 
 
 def shallow_representation(net, method="lattice", domain=None, **kw):
@@ -25,30 +113,5 @@ def shallow_representation(net, method="lattice", domain=None, **kw):
 
     return _sr(net, method, domain, **kw)
 
-__version__ = "0.1.0"
 
-
-def load_model(path, fmt=None):
-    """Load a model file (native JSON, ONNX, .nnet, .npz); see :mod:`exactrelu.io.loader`."""
-    from .io.loader import load_model as _load
-
-    return _load(path, fmt) if fmt is not None else _load(path)
-
-
-def check_certificate(cert, base_dir=None):
-    """Run the independent checker (:mod:`exactrelu.checker`)."""
-    from .checker import check_certificate as _check
-
-    return _check(cert, base_dir=base_dir)
-
-
-__all__ = [
-    "ExactReluError", "Network", "NetworkBuilder", "mlp", "residual_block",
-    "evaluate", "evaluate_batch", "evaluate_float", "activation_pattern", "affine_map",
-    "Polytope", "box", "parse_box", "polytope", "load_domain",
-    "enumerate_regions", "iter_regions", "Partition", "Region",
-    "region_graph", "adjacencies", "linear_pieces",
-    "partition_certificate", "write_certificate", "load_model", "check_certificate",
-    "output_bounds", "bounds_certificate", "equivalent", "equivalence_certificate", "compress",
-    "load_vnnlib", "parse_vnnlib", "verify", "property_certificate", "shallow_representation",
-]
+__all__ = sorted(_API) + ["shallow_representation", "verify"]

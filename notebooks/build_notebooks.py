@@ -72,9 +72,9 @@ import math
 
 from exactrelu import (load_model, box, enumerate_regions, region_graph, linear_pieces, evaluate,
                        activation_pattern)
-from exactrelu.demo import example_path
-from exactrelu.random_nets import random_network
-from exactrelu.plot import plot_function_1d, plot_regions_2d, plot_surface_2d
+from exactrelu.cli.demo import example_path
+from exactrelu.model.random_nets import random_network
+from exactrelu.plot.plots import plot_function_1d, plot_regions_2d, plot_surface_2d
 """),
     md(r"""
 ## One input
@@ -242,12 +242,12 @@ form also has a direct certificate of its defining inequalities (`lattice_certif
     code(r"""
 %matplotlib inline
 from exactrelu import load_model, box, enumerate_regions, evaluate, mlp, check_certificate
-from exactrelu.demo import example_path
-from exactrelu.random_nets import random_network
-from exactrelu.equivalence import equivalent
+from exactrelu.cli.demo import example_path
+from exactrelu.model.random_nets import random_network
+from exactrelu.verify.equivalence import equivalent
 from exactrelu.shallow import (sign_split, pattern_applicable, pattern_max, lattice_form, tropical_form,
                                compare, representation_certificate, lattice_certificate)
-from exactrelu.plot import plot_representation_terms_1d, plot_representation_terms_2d
+from exactrelu.plot.plots import plot_representation_terms_1d, plot_representation_terms_2d
 """),
     md(r"""
 ## 1. The weight-level transformation
@@ -459,7 +459,7 @@ import sympy
 from IPython.display import Math, display
 
 from exactrelu import mlp, box, enumerate_regions, evaluate
-from exactrelu.random_nets import random_network
+from exactrelu.model.random_nets import random_network
 from exactrelu.shallow import lattice_form, tropical_form, sign_split, compare
 from exactrelu.shallow.symbolic import piecewise_expression
 """),
@@ -593,7 +593,7 @@ from pathlib import Path
 
 from exactrelu import box, enumerate_regions, partition_certificate, write_certificate, check_certificate
 from exactrelu.checker import CertificateInvalid, CertificateMalformed
-from exactrelu.random_nets import random_network
+from exactrelu.model.random_nets import random_network
 
 net = random_network([3, 2], seed=14)
 part = enumerate_regions(net, box([-1, -1], [1, 1]))
@@ -634,7 +634,7 @@ $y_1$ on row 1. The identity $A^\top y = q$ and the sign condition $b \cdot y + 
 are plain arithmetic:
 """),
     code(r"""
-from exactrelu.certificate import vertex_basis_multipliers
+from exactrelu.certificate.partition import vertex_basis_multipliers
 
 unit, sign, basis = cert["nodes"][0]["decisions"][0]
 layer1 = cert["network"]["layers"][0]
@@ -782,9 +782,9 @@ from fractions import Fraction
 import numpy as np
 
 from exactrelu import mlp, box, enumerate_regions, evaluate, evaluate_float, activation_pattern
-from exactrelu.crosscheck import crosscheck, sliver_network
-from exactrelu.report import format_table, plot_report
-from exactrelu.plot import plot_float_disagreements_2d
+from exactrelu.crosscheck.crosscheck import crosscheck, sliver_network
+from exactrelu.crosscheck.report import format_table, plot_report
+from exactrelu.plot.plots import plot_float_disagreements_2d
 """),
     md(r"""
 ## Cancellation in one line
@@ -882,12 +882,12 @@ from pathlib import Path
 import numpy as np
 
 from exactrelu import load_model, box, evaluate, evaluate_float, check_certificate
-from exactrelu.vnnlib import load_vnnlib
-from exactrelu.verify import verify, property_certificate
-from exactrelu.cex import format_counterexample
-from exactrelu.compress import compress
-from exactrelu.bounds import output_bounds, bounds_certificate
-from exactrelu.random_nets import random_network
+from exactrelu.domain.vnnlib import load_vnnlib
+from exactrelu.verify.property import verify, property_certificate
+from exactrelu.domain.cex import format_counterexample
+from exactrelu.verify.compress import compress
+from exactrelu.verify.bounds import output_bounds, bounds_certificate
+from exactrelu.model.random_nets import random_network
 """),
     md(r"""
 The VNN-COMP 2022 `test` family is read from the shared benchmark folder next to the

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from fractions import Fraction as F
 
-from exactrelu.attack import pgd_candidates
-from exactrelu.evaluation import evaluate
-from exactrelu.network import mlp
-from exactrelu.verify import verify
-from exactrelu.vnnlib import parse_vnnlib
+from exactrelu.verify.attack import pgd_candidates
+from exactrelu.model.evaluation import evaluate
+from exactrelu.model.network import mlp
+from exactrelu.verify.property import verify
+from exactrelu.domain.vnnlib import parse_vnnlib
 
 HDR = ("(declare-const X_0 Real) (declare-const X_1 Real) (declare-const Y_0 Real)\n"
        "(assert (>= X_0 -1)) (assert (<= X_0 1)) (assert (>= X_1 -1)) (assert (<= X_1 1))\n")

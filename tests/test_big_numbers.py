@@ -9,13 +9,13 @@ from fractions import Fraction
 
 import pytest
 
-from exactrelu.certificate import partition_certificate
+from exactrelu.certificate.partition import partition_certificate
 from exactrelu.checker import check_certificate
-from exactrelu.domain import box
-from exactrelu.graph import adjacencies
-from exactrelu.random_nets import random_network
+from exactrelu.domain.polytope import box
+from exactrelu.graph.region_graph import adjacencies
+from exactrelu.model.random_nets import random_network
 from exactrelu.checker.network import parse_int
-from exactrelu.rationals import format_rational, int_str, to_rational
+from exactrelu.numbers.rationals import format_rational, int_str, to_rational
 
 
 @pytest.mark.parametrize("digits", [1, 3_000, 4_301, 9_000, 25_000])
@@ -37,7 +37,7 @@ def test_huge_rationals_format_and_parse():
 
 def test_five_input_certificate_has_short_adjacency_witnesses_and_checks():
     net = random_network([6, 6], seed=3, n_in=5)
-    from exactrelu.regions import enumerate_regions
+    from exactrelu.regions.walk import enumerate_regions
 
     part = enumerate_regions(net, box([-1] * 5, [1] * 5), max_regions=150)
     adj = adjacencies(part)

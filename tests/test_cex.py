@@ -10,15 +10,15 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from exactrelu.cex import (CounterexampleFormatError, format_counterexample, format_exact_decimal,
+from exactrelu.domain.cex import (CounterexampleFormatError, format_counterexample, format_exact_decimal,
                            load_counterexample, parse_counterexample)
-from exactrelu import cli
-from exactrelu.crosscheck import recheck_counterexample
+from exactrelu.cli import app as cli
+from exactrelu.crosscheck.crosscheck import recheck_counterexample
 from exactrelu.errors import ExactReluError, PropertyError
-from exactrelu.evaluation import evaluate
+from exactrelu.model.evaluation import evaluate
 from exactrelu.io.loader import save_model
-from exactrelu.network import mlp
-from exactrelu.vnnlib import parse_vnnlib
+from exactrelu.model.network import mlp
+from exactrelu.domain.vnnlib import parse_vnnlib
 
 # y0 = x0 + x1, y1 = x0 - x1 (a linear net through ReLU pairs, exact)
 NET = mlp(2, [([[1, 1], [-1, -1], [1, -1], [-1, 1]], [0, 0, 0, 0]),

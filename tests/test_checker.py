@@ -331,7 +331,7 @@ def _agree(mutant):
         accepted = False
     assert accepted == reference_accepts(mutant)
     if accepted:  # the claimed maps are the network's, at an interior point of every leaf
-        from exactrelu.evaluation import evaluate
+        from exactrelu.model.evaluation import evaluate
         from exactrelu.io.native_json import network_from_dict
 
         net = network_from_dict(mutant["network"])

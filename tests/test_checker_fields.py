@@ -67,20 +67,20 @@ def product_certificates() -> dict:
     """``{name: (kind, payload)}`` for certificates of every kind the product writes:
     kind ``"json"`` (a dict), ``"stream"`` (the lines of a stream certificate), ``"ref"``
     (a dict with a ``network_ref`` and the network file's text)."""
-    from exactrelu.bounds import bounds_certificate, output_bounds
-    from exactrelu.certificate import partition_certificate
-    from exactrelu.compress import compress
-    from exactrelu.domain import box
-    from exactrelu.equivalence import equivalence_certificate
+    from exactrelu.verify.bounds import bounds_certificate, output_bounds
+    from exactrelu.certificate.partition import partition_certificate
+    from exactrelu.verify.compress import compress
+    from exactrelu.domain.polytope import box
+    from exactrelu.verify.equivalence import equivalence_certificate
     from exactrelu.io.native_json import dumps
-    from exactrelu.network import mlp
-    from exactrelu.random_nets import random_layers, random_network
-    from exactrelu.regions import enumerate_regions
+    from exactrelu.model.network import mlp
+    from exactrelu.model.random_nets import random_layers, random_network
+    from exactrelu.regions.walk import enumerate_regions
     from exactrelu.shallow import lattice_certificate, lattice_form
     from exactrelu.shallow.certificates import representation_certificate
-    from exactrelu.stream import partition_stream_lines
-    from exactrelu.verify import property_certificate, verify
-    from exactrelu.vnnlib import parse_vnnlib
+    from exactrelu.certificate.stream import partition_stream_lines
+    from exactrelu.verify.property import property_certificate, verify
+    from exactrelu.domain.vnnlib import parse_vnnlib
 
     D = box([-1, -1], [1, 1])
     out: dict = {}
@@ -92,12 +92,12 @@ def product_certificates() -> dict:
     out["partition-incomplete"] = ("json", partition_certificate(enumerate_regions(net, D, max_regions=3)))
     out["stream"] = ("stream", list(partition_stream_lines(part)))
     out["stream-incomplete"] = ("stream", list(partition_stream_lines(enumerate_regions(net, D, max_regions=3))))
-    # the command line's stream writer (exactrelu.parallel), complete and stopped by a limit
+    # the command line's stream writer (exactrelu.scale.parallel), complete and stopped by a limit
     import contextlib
     import io
     import tempfile
 
-    from exactrelu.cli import main as cli
+    from exactrelu.cli.app import main as cli
     from exactrelu.io.native_json import save_json
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -397,7 +397,7 @@ def _domain(dom: dict, n: int):
     domain, the library does: an unbounded one is cut by the box ``[-2^20, 2^20]^n``, far
     outside the bounded part of every region of the small corpus networks (so the
     regions, and the extremes of the outputs, are the same). None if refused."""
-    from exactrelu.domain import polytope
+    from exactrelu.domain.polytope import polytope
     from exactrelu.errors import ExactReluError
 
     try:
@@ -414,9 +414,9 @@ def _domain(dom: dict, n: int):
 def _library_partition(net_json: str, dom_json: str):
     """The library's own enumeration: ``{pattern: (C, d)}`` and the adjacent pairs
     ``{frozenset(patterns): hyperplane}``; None if the library refuses the domain."""
-    from exactrelu.graph import adjacencies
+    from exactrelu.graph.region_graph import adjacencies
     from exactrelu.io.native_json import network_from_dict
-    from exactrelu.regions import enumerate_regions
+    from exactrelu.regions.walk import enumerate_regions
 
     net = network_from_dict(json.loads(net_json))
     P = _domain(json.loads(dom_json), net.n_inputs)
@@ -463,7 +463,7 @@ def _tree_truth(net: dict, dom: dict, tree: dict, complete: bool) -> None:
 
 
 def _property(pj: dict):
-    from exactrelu.vnnlib import Disjunct, LinearAtom, Property
+    from exactrelu.domain.vnnlib import Disjunct, LinearAtom, Property
 
     free = pj["n_inputs"] - len(pj["fixed_inputs"])
     regions = [_domain(r, free) for r in pj["inputs"]]
@@ -480,11 +480,11 @@ def independent_truth(cert: dict) -> None:
     computations (no checker code): enumeration for regions and adjacency, ``output_bounds``
     for bounds, ``equivalent`` for equivalence and lattice forms, ``verify`` for
     properties, ``evaluate`` for counterexamples."""
-    from exactrelu.bounds import output_bounds
-    from exactrelu.equivalence import equivalent
-    from exactrelu.evaluation import evaluate
+    from exactrelu.verify.bounds import output_bounds
+    from exactrelu.verify.equivalence import equivalent
+    from exactrelu.model.evaluation import evaluate
     from exactrelu.io.native_json import network_from_dict
-    from exactrelu.verify import verify
+    from exactrelu.verify.property import verify
 
     claim = cert["claim"]
     net = network_from_dict(cert["network"])
@@ -661,7 +661,7 @@ def test_random_single_field_mutations_of_property_claims(data):
 def test_random_single_field_mutations_of_a_stream(data):
     """A stream's line objects mutated one field at a time; an accepted stream, converted by
     the product's ``stream_to_certificate``, is a true partition claim."""
-    from exactrelu.stream import stream_to_certificate
+    from exactrelu.certificate.stream import stream_to_certificate
 
     lines = (CORPUS / "valid" / "stream-2d.jsonl").read_text().splitlines(keepends=True)
     objs = [json.loads(s) for s in lines]

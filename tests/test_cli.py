@@ -12,7 +12,7 @@ import pytest
 
 from conftest import shared_path
 from exactrelu.checker import check_certificate
-from exactrelu.demo import example_path
+from exactrelu.cli.demo import example_path
 
 EXE = [sys.executable, "-m", "exactrelu.cli"]
 EX = str(example_path("mlp_2x8x8.json"))
@@ -35,7 +35,7 @@ def test_eval_json_exact():
     r = run("eval", EX, "--point=-1/2,0.1", "--json")
     d = json.loads(r.stdout)
     from exactrelu import evaluate, load_model
-    from exactrelu.rationals import format_vector
+    from exactrelu.numbers.rationals import format_vector
 
     assert d["output"] == format_vector(evaluate(load_model(EX), ["-1/2", "1/10"]))
     assert set(d["pattern"]) <= set("01=") and len(d["pattern"]) == 16

@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from exactrelu.domain import box, parse_box, polytope, load_domain
+from exactrelu.domain.polytope import box, parse_box, polytope, load_domain
 from exactrelu.errors import DomainError, ModelError, NumberError, PointError, ShapeError
-from exactrelu.evaluation import (activation_pattern, affine_map, evaluate, evaluate_batch,
+from exactrelu.model.evaluation import (activation_pattern, affine_map, evaluate, evaluate_batch,
                                   evaluate_float)
-from exactrelu.network import NetworkBuilder, mlp, residual_block
-from exactrelu.random_nets import random_network
-from exactrelu.rationals import (approximate, format_rational, is_float32_exact, parse_rational_list,
+from exactrelu.model.network import NetworkBuilder, mlp, residual_block
+from exactrelu.model.random_nets import random_network
+from exactrelu.numbers.rationals import (approximate, format_rational, is_float32_exact, parse_rational_list,
                                  to_rational)
 
 
@@ -96,7 +96,7 @@ rationals = st.fractions(min_value=-4, max_value=4, max_denominator=64)
 @settings(max_examples=30, deadline=None)
 @given(st.integers(0, 10**6), st.lists(st.tuples(rationals, rationals), min_size=5, max_size=5))
 def test_evaluation_matches_reference_single_and_batch(seed, pts):
-    from exactrelu.random_nets import random_layers
+    from exactrelu.model.random_nets import random_layers
 
     layers = random_layers([5, 4], seed, n_in=2, n_out=2, denom=7)
     net = mlp(2, layers)

@@ -10,17 +10,17 @@ from fractions import Fraction as F
 import numpy as np
 import pytest
 
-from exactrelu import cli
-from exactrelu.crosscheck import (STRATEGIES, FloatBackend, crosscheck, make_backend, recheck_counterexample,
+from exactrelu.cli import app as cli
+from exactrelu.crosscheck.crosscheck import (STRATEGIES, FloatBackend, crosscheck, make_backend, recheck_counterexample,
                                   sliver_network)
-from exactrelu.cex import format_counterexample
-from exactrelu.domain import box
+from exactrelu.domain.cex import format_counterexample
+from exactrelu.domain.polytope import box
 from exactrelu.errors import BackendUnavailableError, ExactReluError, PointError
-from exactrelu.evaluation import activation_pattern, evaluate, evaluate_float, float_activation_pattern, pre_activations
+from exactrelu.model.evaluation import activation_pattern, evaluate, evaluate_float, float_activation_pattern, pre_activations
 from exactrelu.io.loader import save_model
-from exactrelu.network import mlp
-from exactrelu.rationals import is_float32_exact, is_float64_exact
-from exactrelu.vnnlib import parse_vnnlib
+from exactrelu.model.network import mlp
+from exactrelu.numbers.rationals import is_float32_exact, is_float64_exact
+from exactrelu.domain.vnnlib import parse_vnnlib
 
 from conftest import shared_path
 
@@ -170,7 +170,7 @@ def test_budget_and_time_limit(sliver):
 
 
 def test_polytope_domain_and_float_free_domain(sliver):
-    from exactrelu.domain import polytope
+    from exactrelu.domain.polytope import polytope
 
     T = polytope([[-1, 0], [0, -1], [1, 1]], [0, 0, 1])  # the triangle x, y >= 0, x + y <= 1
     rep = crosscheck(sliver, T, points=200, seed=0)
@@ -302,7 +302,7 @@ def test_bad_requests(sliver):
 
 # --- report ---------------------------------------------------------------------------------
 def test_report_text_html_png(runs, tmp_path):
-    from exactrelu.report import format_table, plot_report, report_html, write_report
+    from exactrelu.crosscheck.report import format_table, plot_report, report_html, write_report
 
     search, rand = runs
     text = format_table(search)
@@ -318,7 +318,7 @@ def test_report_text_html_png(runs, tmp_path):
 
 
 def test_report_without_matplotlib(monkeypatch, runs):
-    from exactrelu.report import format_table, plot_report
+    from exactrelu.crosscheck.report import format_table, plot_report
 
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     with pytest.raises(BackendUnavailableError, match=r"pip install exactrelu\[plot\]"):
@@ -327,7 +327,7 @@ def test_report_without_matplotlib(monkeypatch, runs):
 
 
 def test_plot_needs_two_inputs():
-    from exactrelu.report import plot_report, report_html
+    from exactrelu.crosscheck.report import plot_report, report_html
 
     net = mlp(1, [([[1], [-1]], [0, 0]), ([[1, 1]], [0])])
     rep = crosscheck(net, box([-1], [1]), points=20)
@@ -338,7 +338,7 @@ def test_plot_needs_two_inputs():
 
 # --- CLI -------------------------------------------------------------------------------------
 def test_cli_crosscheck_json_on_the_shipped_example(capsys):
-    from exactrelu.demo import example_path
+    from exactrelu.cli.demo import example_path
 
     assert main(["crosscheck", str(example_path("mlp_2x8x8.json")), "--box=-1:1", "--points", "200",
                  "--json"]) == 0
@@ -381,7 +381,7 @@ def test_cli_missing_backend_exit_2(monkeypatch, sliver, tmp_path, capsys):
 @pytest.mark.slow
 def test_acasxu_float32_cross_check():
     from exactrelu.io.loader import load_model
-    from exactrelu.vnnlib import load_vnnlib
+    from exactrelu.domain.vnnlib import load_vnnlib
 
     model = shared_path("vnncomp2022", "acasxu", "onnx", "ACASXU_run2a_1_1_batch_2000.onnx.gz")
     net = load_model(model)

@@ -1,4 +1,4 @@
-"""The integer kernel (exactrelu.intnet) against plain Fraction arithmetic.
+"""The integer kernel (exactrelu.model.intnet) against plain Fraction arithmetic.
 
 Every path of the next-layer forms -- float64 and int64 sums under their bounds, the int64
 product with a Python-int tail, python-flint -- must give the canonical result: the exact
@@ -14,9 +14,9 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from exactrelu.intnet import _FLOAT, _INT, _NONE, _PY, IntNet, identity_forms
-from exactrelu.network import mlp
-from exactrelu.random_nets import random_network
+from exactrelu.model.intnet import _FLOAT, _INT, _NONE, _PY, IntNet, identity_forms
+from exactrelu.model.network import mlp
+from exactrelu.model.random_nets import random_network
 
 
 def reference(net, k, outs):

@@ -17,9 +17,9 @@ import pytest
 from conftest import shared_path
 from exactrelu.errors import (ExactReluError, ModelFormatError, PointError, ShapeError, UnsafeFileError,
                               UnsupportedOperatorError)
-from exactrelu.evaluation import evaluate
+from exactrelu.model.evaluation import evaluate
 from exactrelu.io import detect_format, load_model, load_onnx, save_model
-from exactrelu.network import mlp
+from exactrelu.model.network import mlp
 
 onnx = pytest.importorskip("onnx")
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
@@ -587,7 +587,7 @@ def test_onnx_refusal_message(name, model, cls, fragment):
 
 
 def test_an_operator_version_not_modelled_is_refused(monkeypatch):
-    import exactrelu.io.onnx_io as onnx_io
+    import exactrelu.io.onnx.onnx_io as onnx_io
 
     versions, attrs = onnx_io.SUPPORTED_OPERATORS["Relu"]
     monkeypatch.setitem(onnx_io.SUPPORTED_OPERATORS, "Relu", (tuple(v for v in versions if v != 14), attrs))

@@ -11,7 +11,7 @@ import pytest
 
 from conftest import shared_path
 from exactrelu.errors import ModelFormatError
-from exactrelu.evaluation import evaluate
+from exactrelu.model.evaluation import evaluate
 from exactrelu.io import load_model, load_nnet, load_nnet_with_domain, load_onnx
 from exactrelu.io.nnet import parse_nnet, read_nnet
 

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from exactrelu.errors import ModelError, ModelFormatError, NumberError, ShapeError, UnsafeFileError, ExportError
-from exactrelu.evaluation import evaluate
+from exactrelu.model.evaluation import evaluate
 from exactrelu.io import from_numpy, load_model, load_npz, save_model
-from exactrelu.network import NetworkBuilder, mlp
+from exactrelu.model.network import NetworkBuilder, mlp
 
 
 def test_floats_convert_exactly_and_activations_default():

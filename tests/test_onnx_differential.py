@@ -2,7 +2,7 @@
 
 Every case is a small graph built with ``onnx.helper`` and validated with
 ``onnx.checker.check_model(full_check=True)``.  The loaded network is evaluated exactly
-(``exactrelu.evaluation.evaluate`` with Fractions) at points whose coordinates are small
+(``exactrelu.model.evaluation.evaluate`` with Fractions) at points whose coordinates are small
 dyadic rationals, and the weights are small dyadic rationals too, so every float
 operation of a float engine is exact there: the test requires ``Fraction(reference) ==
 exact`` element by element, with no tolerance, against
@@ -18,7 +18,7 @@ spec use the given statistics).  ``BatchNormalization`` uses ``var + epsilon`` e
 power of 4, so the reference's square root and division are exact too.
 
 ``test_every_version_and_attribute_is_tested`` checks that the cases cover every
-operator version and every attribute of :data:`~exactrelu.io.onnx_io.SUPPORTED_OPERATORS`,
+operator version and every attribute of :data:`~exactrelu.io.onnx.onnx_io.SUPPORTED_OPERATORS`,
 ``test_operator_table_matches_handlers`` that the module docstring's table, the table the
 loader uses and its handlers agree, and a hypothesis test builds random graphs of the
 supported operators and requires the same exact agreement.
@@ -41,9 +41,9 @@ from hypothesis import strategies as st  # noqa: E402
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 from onnx.reference import ReferenceEvaluator  # noqa: E402
 
-import exactrelu.io.onnx_io as onnx_io  # noqa: E402
-from exactrelu.evaluation import evaluate  # noqa: E402
-from exactrelu.io.onnx_io import SUPPORTED_OPERATORS, load_onnx  # noqa: E402
+import exactrelu.io.onnx.onnx_io as onnx_io  # noqa: E402
+from exactrelu.model.evaluation import evaluate  # noqa: E402
+from exactrelu.io.onnx.onnx_io import SUPPORTED_OPERATORS, load_onnx  # noqa: E402
 
 try:
     import onnxruntime as ort

@@ -2,7 +2,7 @@
 
 The exact side is compared with onnxruntime (a float engine, hence tolerances) and, for
 ACAS Xu, with an independent plain-Fraction forward pass written here from the raw
-initializers (no exactrelu.evaluation involved).
+initializers (no exactrelu.model.evaluation involved).
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
 from conftest import shared_path  # noqa: E402
 from exactrelu.errors import ShapeError, UnsupportedOperatorError  # noqa: E402
-from exactrelu.evaluation import evaluate, evaluate_batch  # noqa: E402
-from exactrelu.io.onnx_io import import_onnx, load_onnx  # noqa: E402
+from exactrelu.model.evaluation import evaluate, evaluate_batch  # noqa: E402
+from exactrelu.io.onnx.onnx_io import import_onnx, load_onnx  # noqa: E402
 
 D = TensorProto.DOUBLE
 F = TensorProto.FLOAT

@@ -1,4 +1,4 @@
-"""exactrelu.plot: figures are produced, have the right artists, and render to PNG."""
+"""exactrelu.plot.plots: figures are produced, have the right artists, and render to PNG."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ pytest.importorskip("matplotlib")
 
 from exactrelu import box, enumerate_regions, mlp, region_graph  # noqa: E402
 from exactrelu.errors import BackendUnavailableError, ModelError  # noqa: E402
-from exactrelu.plot import (plot_float_disagreements_2d, plot_function_1d, plot_regions_2d,  # noqa: E402
+from exactrelu.plot.plots import (plot_float_disagreements_2d, plot_function_1d, plot_regions_2d,  # noqa: E402
                             plot_representation_terms_1d, plot_representation_terms_2d, plot_surface_2d,
                             polygon_2d, region_polygons)
-from exactrelu.random_nets import random_network  # noqa: E402
+from exactrelu.model.random_nets import random_network  # noqa: E402
 
 
 def _gid(ax, gid):
@@ -229,7 +229,7 @@ def test_nothing_is_registered_with_pyplot(part2):
 
 
 def test_missing_matplotlib_is_reported(monkeypatch, part2):
-    import exactrelu.plot as P
+    import exactrelu.plot.plots as P
 
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     with pytest.raises(BackendUnavailableError, match=r"pip install exactrelu\[plot\]"):

@@ -10,15 +10,15 @@ from fractions import Fraction as F
 import pytest
 
 from conftest import shared_path
-from exactrelu.bounds import output_bounds
+from exactrelu.verify.bounds import output_bounds
 from exactrelu.checker import CertificateInvalid, check_certificate
-from exactrelu.domain import box
-from exactrelu.evaluation import evaluate
+from exactrelu.domain.polytope import box
+from exactrelu.model.evaluation import evaluate
 from exactrelu.io.loader import load_model
-from exactrelu.network import mlp
-from exactrelu.random_nets import random_layers
-from exactrelu.verify import property_certificate, verify
-from exactrelu.vnnlib import load_vnnlib, parse_vnnlib
+from exactrelu.model.network import mlp
+from exactrelu.model.random_nets import random_layers
+from exactrelu.verify.property import property_certificate, verify
+from exactrelu.domain.vnnlib import load_vnnlib, parse_vnnlib
 
 HDR = ("(declare-const X_0 Real) (declare-const X_1 Real) (declare-const Y_0 Real) (declare-const Y_1 Real)\n"
        "(assert (>= X_0 -1)) (assert (<= X_0 1)) (assert (>= X_1 -1)) (assert (<= X_1 1))\n")
@@ -129,9 +129,9 @@ def test_verdicts_agree_with_the_unpruned_walk(seed):
 
 @pytest.mark.parametrize("backward", [True, False])
 def test_residual_nets_and_both_bound_modes(backward):
-    from exactrelu.random_nets import random_network
-    from exactrelu.relaxation import Pruner
-    from exactrelu.regions import iter_regions
+    from exactrelu.model.random_nets import random_network
+    from exactrelu.verify.prune import Pruner
+    from exactrelu.regions.walk import iter_regions
 
     pruned = 0
     for seed in range(3):
@@ -182,15 +182,15 @@ def test_unit_choice_is_replayed_by_walks_cut_at_every_node(monkeypatch):
     """The pruner picks which unstable unit to split (a BaBSR-style score); the choice is
     recorded in the cells' paths, so a parallel walk (every cell a task of its own, its
     state replayed from the root without the pruner's floats) builds the same tree."""
-    from exactrelu.executor import InlineExecutor
+    from exactrelu.scale.executor import InlineExecutor
     from exactrelu.io.native_json import network_to_dict
-    from exactrelu.parallel import parallel_walk
-    from exactrelu.regions import iter_regions
-    from exactrelu.relaxation import Pruner
-    from exactrelu.verify import walk_input_region
-    import exactrelu.fragments
+    from exactrelu.scale.parallel import parallel_walk
+    from exactrelu.regions.walk import iter_regions
+    from exactrelu.verify.prune import Pruner
+    from exactrelu.verify.property import walk_input_region
+    import exactrelu.scale.worker
 
-    monkeypatch.setattr(exactrelu.fragments, "STATE_CACHE_SIZE", 0)  # every task replays its path from the root
+    monkeypatch.setattr(exactrelu.scale.worker, "STATE_CACHE_SIZE", 0)  # every task replays its path from the root
     seen_choice = False
     for seed in (1, 2):
         net = mlp(2, random_layers([8, 8, 8], seed, n_in=2, n_out=2, denom=8))
@@ -200,7 +200,7 @@ def test_unit_choice_is_replayed_by_walks_cut_at_every_node(monkeypatch):
         serial = walk_input_region(net, net, prop, 0)
         assert serial.complete
         out = parallel_walk(net, region, InlineExecutor(), mode="objects", budget=0.0,
-                            hooks="exactrelu.verify:verify_hooks",
+                            hooks="exactrelu.verify.property:verify_hooks",
                             params={"net": network_to_dict(net), "prop": prop, "idx": 0, "prune": True})
         assert out.complete and out.fragments == len(serial.partition.nodes)
         assert _tree(out.partition.nodes) == _tree(serial.partition.nodes)
@@ -220,7 +220,7 @@ def test_box_evidence_domain_or_tight(monkeypatch, use_bases):
     """With every relaxed unit bounded at a vertex basis, the evidence's box is the domain's
     own (one-row proofs, made once per pruner); units bounded over the box get the cell's
     tight bounding box. Certificates pass the checker either way."""
-    import exactrelu.relaxation as relaxation
+    import exactrelu.verify.prune as relaxation
 
     seen = []  # (some unit bounded over the box, the evidence's box)
     real_confirm = relaxation.Pruner._confirm
@@ -250,9 +250,9 @@ def test_box_evidence_domain_or_tight(monkeypatch, use_bases):
 def test_box_evidence_on_a_domain_without_coordinate_rows():
     """A diamond domain has no row bounding one input alone: pruned cells get their own
     tight boxes (proved by the checker's prune-box function before they are returned)."""
-    from exactrelu.domain import polytope
-    from exactrelu.regions import iter_regions
-    from exactrelu.relaxation import Pruner
+    from exactrelu.domain.polytope import polytope
+    from exactrelu.regions.walk import iter_regions
+    from exactrelu.verify.prune import Pruner
 
     diamond = polytope([[1, 1], [1, -1], [-1, 1], [-1, -1]], [1, 1, 1, 1])
     net = _net(3)

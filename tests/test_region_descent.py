@@ -10,13 +10,13 @@ import numpy as np
 from hypothesis import given, settings, strategies as st
 
 from conftest import shared_path
-from exactrelu.attack import pgd_candidates
-from exactrelu.evaluation import evaluate, evaluate_float
+from exactrelu.verify.attack import pgd_candidates
+from exactrelu.model.evaluation import evaluate, evaluate_float
 from exactrelu.io.loader import load_model
-from exactrelu.network import mlp
-from exactrelu.region_descent import region_descent, vertex_starts
-from exactrelu.verify import _confirm_float_point, verify
-from exactrelu.vnnlib import load_vnnlib, parse_vnnlib
+from exactrelu.model.network import mlp
+from exactrelu.verify.region_descent import region_descent, vertex_starts
+from exactrelu.verify.property import _confirm_float_point, verify
+from exactrelu.domain.vnnlib import load_vnnlib, parse_vnnlib
 
 HDR1 = "(declare-const X_0 Real) (declare-const Y_0 Real) (assert (>= X_0 -1)) (assert (<= X_0 1))\n"
 HDR3 = ("(declare-const X_0 Real) (declare-const X_1 Real) (declare-const X_2 Real) (declare-const Y_0 Real)\n"

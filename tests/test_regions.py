@@ -8,12 +8,12 @@ from fractions import Fraction as F
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from exactrelu.domain import box, polytope
+from exactrelu.domain.polytope import box, polytope
 from exactrelu.errors import DomainError
-from exactrelu.evaluation import activation_pattern, evaluate
-from exactrelu.network import NetworkBuilder, mlp
-from exactrelu.random_nets import random_layers, random_network
-from exactrelu.regions import enumerate_regions
+from exactrelu.model.evaluation import activation_pattern, evaluate
+from exactrelu.model.network import NetworkBuilder, mlp
+from exactrelu.model.random_nets import random_layers, random_network
+from exactrelu.regions.walk import enumerate_regions
 
 
 def assert_valid_partition(net, D, part, samples=200, seed=0):
@@ -172,9 +172,9 @@ def test_nd_adjacency_fast_path_matches_exact_lp(seed):
     """3-D adjacency: separating rows and centroid witnesses agree with an LP for every pair."""
     from fractions import Fraction
 
-    from exactrelu.certificate import partition_certificate
+    from exactrelu.certificate.partition import partition_certificate
     from exactrelu.checker import check_certificate
-    from exactrelu.graph import _key, _lp_witness, adjacencies
+    from exactrelu.graph.region_graph import _key, _lp_witness, adjacencies
 
     net = random_network([5, 4], seed=seed, n_in=3, denom=4)
     part = enumerate_regions(net, box([-1] * 3, [1] * 3))
@@ -204,8 +204,8 @@ def test_masked_layer_forms_equal_the_general_product():
 
     import numpy as np
 
-    from exactrelu.intnet import IntNet, identity_forms
-    from exactrelu.random_nets import random_network
+    from exactrelu.model.intnet import IntNet, identity_forms
+    from exactrelu.model.random_nets import random_network
 
     rng = random.Random(3)
     for seed in range(6):
@@ -236,7 +236,7 @@ def test_farkas_at_many_equals_farkas_at(seed, n):
     proves its form non-negative on the cell (checked at every vertex); the batched exact
     multipliers (:meth:`Cell.sign_proofs_at`) are exactly ``exact_multipliers`` of them (in
     2-D at a simple vertex: the vertex basis, exactly where a Farkas vector exists)."""
-    from exactrelu.cells import Cell
+    from exactrelu.domain.cells import Cell
 
     rng = random.Random(seed)
     dom = box([-1] * n, [1] * n)
@@ -276,7 +276,7 @@ def test_farkas_at_many_equals_farkas_at(seed, n):
 def test_inverse_2x2_equals_flint_inverse():
     """The python-int 2x2 basis inverse is exactly python-flint's (numerator, least
     denominator), singular bases included."""
-    from exactrelu.cells import _flint_inverse, _inverse_2x2
+    from exactrelu.domain.cells import _flint_inverse, _inverse_2x2
 
     rng = random.Random(5)
     for _ in range(3000):

@@ -12,13 +12,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from oracles import breakpoints1d, polygon2d  # noqa: E402
 
 from conftest import load_random_nets  # noqa: E402
-from exactrelu.certificate import partition_certificate
+from exactrelu.certificate.partition import partition_certificate
 from exactrelu.checker import check_certificate
-from exactrelu.domain import box
-from exactrelu.graph import adjacencies, linear_pieces, region_graph
-from exactrelu.network import mlp
-from exactrelu.random_nets import random_layers
-from exactrelu.regions import enumerate_regions
+from exactrelu.domain.polytope import box
+from exactrelu.graph.region_graph import adjacencies, linear_pieces, region_graph
+from exactrelu.model.network import mlp
+from exactrelu.model.random_nets import random_layers
+from exactrelu.regions.walk import enumerate_regions
 
 BENCH = [([8, 8], 1), ([16, 16, 16], 2), ([32, 32], 3)]
 SLOW = [([32, 32, 32], 4), ([64, 64], 5), ([50] * 6, 6)]  # 50x6: 17,514 regions, about a minute
@@ -88,7 +88,7 @@ def test_1d_matches_breakpoint_oracle(seed):
 
 @pytest.mark.parametrize("widths,seed", BENCH[:2])
 def test_output_range_matches_oracle(widths, seed):
-    from exactrelu.evidence import max_over_region, min_over_region
+    from exactrelu.regions.evidence import max_over_region, min_over_region
 
     layers = load_random_nets().random_net(widths, seed)
     part = enumerate_regions(mlp(2, layers), box([-1, -1], [1, 1]))

@@ -11,10 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from exactrelu.errors import ExportError
-from exactrelu.evaluation import evaluate_batch
+from exactrelu.model.evaluation import evaluate_batch
 from exactrelu.io import export_onnx, load_json, load_model, load_onnx, network_to_onnx, save_json, save_model
 from exactrelu.io.native_json import dumps, loads, network_from_dict, network_to_dict
-from exactrelu.network import Activation, Layer, Network, NetworkBuilder, mlp
+from exactrelu.model.network import Activation, Layer, Network, NetworkBuilder, mlp
 
 ort = pytest.importorskip("onnxruntime")
 

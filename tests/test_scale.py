@@ -20,17 +20,17 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from exactrelu.certificate import partition_certificate
+from exactrelu.certificate.partition import partition_certificate
 from exactrelu.checker import check_certificate
 from exactrelu.checker.core import CertificateInvalid, CertificateMalformed
-from exactrelu.domain import box
+from exactrelu.domain.polytope import box
 from exactrelu.errors import ExactReluError
-from exactrelu.executor import InlineExecutor, PoolExecutor, make_executor
+from exactrelu.scale.executor import InlineExecutor, PoolExecutor, make_executor
 from exactrelu.io.native_json import save_json
-from exactrelu.parallel import load_checkpoint, parallel_walk
-from exactrelu.random_nets import random_network
-from exactrelu.regions import enumerate_regions
-from exactrelu.stream import partition_stream_lines, stream_to_certificate
+from exactrelu.scale.parallel import load_checkpoint, parallel_walk
+from exactrelu.model.random_nets import random_network
+from exactrelu.regions.walk import enumerate_regions
+from exactrelu.certificate.stream import partition_stream_lines, stream_to_certificate
 
 SQ = box([-1, -1], [1, 1])
 
@@ -265,7 +265,7 @@ def test_ctrl_c_stops_cleanly_and_resumes(big, tmp_path):
 
 def test_cli_stream_refusals(big, tmp_path):
     model, _ = big
-    from exactrelu.cli import main
+    from exactrelu.cli.app import main
 
     assert main(["regions", str(model), "--box=-1:1", "--stream", str(tmp_path / "x.jsonl"),
                  "--graph", str(tmp_path / "g.graphml")]) == 2
@@ -278,7 +278,7 @@ def test_cli_stream_refusals(big, tmp_path):
 
 
 def test_cli_workers_give_the_serial_certificate(mid, tmp_path):
-    from exactrelu.cli import main
+    from exactrelu.cli.app import main
 
     net, part, _ = mid
     save_json(net, tmp_path / "m.json")
@@ -308,7 +308,7 @@ def test_make_executor_choices():
 
 
 def test_parallel_bounds_equal_serial_and_check(mid):
-    from exactrelu.bounds import bounds_certificate, output_bounds
+    from exactrelu.verify.bounds import bounds_certificate, output_bounds
 
     net, _, _ = mid
     ser = output_bounds(net, SQ)
@@ -320,7 +320,7 @@ def test_parallel_bounds_equal_serial_and_check(mid):
 
 
 def test_cli_check_pins_a_stream_to_its_model(mid, tmp_path, capsys):
-    from exactrelu.cli import main
+    from exactrelu.cli.app import main
 
     net, _, stream = mid
     save_json(net, tmp_path / "m.json")
@@ -333,8 +333,8 @@ def test_cli_check_pins_a_stream_to_its_model(mid, tmp_path, capsys):
 
 
 def test_parallel_verify_same_verdicts_and_certificates():
-    from exactrelu.verify import property_certificate, verify
-    from exactrelu.vnnlib import parse_vnnlib
+    from exactrelu.verify.property import property_certificate, verify
+    from exactrelu.domain.vnnlib import parse_vnnlib
 
     net = random_network([10, 10], seed=4)
     hdr = ("(declare-const X_0 Real) (declare-const X_1 Real) (declare-const Y_0 Real) "
@@ -364,13 +364,13 @@ def _fails_on_workers():  # what a worker without exactrelu reports
 def test_dask_workers_that_cannot_run_exactrelu_are_refused(monkeypatch):
     pytest.importorskip("distributed")
     import exactrelu
-    import exactrelu.executor
+    import exactrelu.scale.executor
 
     version = exactrelu.__version__
     monkeypatch.setattr(exactrelu, "__version__", "9.9.9")  # the workers run the installed version
     with pytest.raises(ExactReluError, match=f"runs exactrelu {version}, this process 9.9.9"):
         make_executor(1, "local")
     monkeypatch.setattr(exactrelu, "__version__", version)
-    monkeypatch.setattr(exactrelu.executor, "_import_walk_modules", _fails_on_workers)
+    monkeypatch.setattr(exactrelu.scale.executor, "_import_walk_modules", _fails_on_workers)
     with pytest.raises(ExactReluError, match="cannot run exactrelu .*No module named 'exactrelu'"):
         make_executor(1, "local")

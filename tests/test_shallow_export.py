@@ -13,10 +13,10 @@ import pytest
 from exactrelu.checker import check_certificate
 from exactrelu.checker.network import evaluate as checker_evaluate
 from exactrelu.checker.network import parse_network
-from exactrelu.domain import box
-from exactrelu.evaluation import evaluate
+from exactrelu.domain.polytope import box
+from exactrelu.model.evaluation import evaluate
 from exactrelu.io.native_json import load_json, network_to_dict
-from exactrelu.random_nets import random_network
+from exactrelu.model.random_nets import random_network
 from exactrelu.shallow import (RepresentationMismatch, ShallowRepresentation, compare, lattice_form,
                                representation_certificate, shallow_representation, sign_split, tropical_form)
 
@@ -73,7 +73,7 @@ def test_astronomical_form_is_certified_through_its_formula_network():
 @pytest.mark.parametrize("method", ["lattice", "weights"])
 def test_onnx_export_agrees_under_onnxruntime(tmp_path, method):
     ort = pytest.importorskip("onnxruntime")
-    from exactrelu.io.onnx_io import export_onnx
+    from exactrelu.io.onnx.onnx_io import export_onnx
 
     net = random_network([3, 3], seed=5, residual=True)
     rep = shallow_representation(net, method, SQUARE)
@@ -126,8 +126,8 @@ def test_max_network_depth_is_ceil_log2():
 
 
 def test_cli_shallow(tmp_path, capsys):
-    from exactrelu.cli import main
-    from exactrelu.demo import example_path
+    from exactrelu.cli.app import main
+    from exactrelu.cli.demo import example_path
 
     ex = str(example_path("mlp_1x4x4.json"))
     out, cert = tmp_path / "rep.json", tmp_path / "cert.json"

@@ -17,13 +17,13 @@ from hypothesis import strategies as st
 from exactrelu.checker import CertificateInvalid, CertificateMalformed, check_certificate
 from exactrelu.checker.network import evaluate as checker_evaluate
 from exactrelu.checker.network import parse_network
-from exactrelu.domain import box, polytope
+from exactrelu.domain.polytope import box, polytope
 from exactrelu.io.native_json import network_to_dict
-from exactrelu.network import mlp
-from exactrelu.random_nets import random_network
-from exactrelu.regions import enumerate_regions
+from exactrelu.model.network import mlp
+from exactrelu.model.random_nets import random_network
+from exactrelu.regions.walk import enumerate_regions
 from exactrelu.shallow import LatticeForm, RepresentationMismatch, lattice_certificate, lattice_form
-from exactrelu.evaluation import evaluate
+from exactrelu.model.evaluation import evaluate
 
 SQUARE = box([-1, -1], [1, 1])
 

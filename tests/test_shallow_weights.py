@@ -17,12 +17,12 @@ from hypothesis import strategies as st
 
 from exactrelu.checker.network import evaluate as checker_evaluate
 from exactrelu.checker.network import parse_network
-from exactrelu.domain import box
-from exactrelu.evaluation import evaluate
+from exactrelu.domain.polytope import box
+from exactrelu.model.evaluation import evaluate
 from exactrelu.io.native_json import network_to_dict
-from exactrelu.network import NetworkBuilder, mlp
-from exactrelu.random_nets import random_network
-from exactrelu.regions import enumerate_regions
+from exactrelu.model.network import NetworkBuilder, mlp
+from exactrelu.model.random_nets import random_network
+from exactrelu.regions.walk import enumerate_regions
 from exactrelu.shallow import (ShallowRepresentation, TooManyTerms, pattern_applicable, pattern_max, sign_split,
                                tropical_form, weight_representation)
 from exactrelu.shallow.lazy import count

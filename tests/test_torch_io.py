@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from exactrelu.errors import BackendUnavailableError, ShapeError, UnsupportedOperatorError
-from exactrelu.evaluation import evaluate, evaluate_batch
+from exactrelu.model.evaluation import evaluate, evaluate_batch
 
 
 def test_missing_torch_gives_backend_unavailable(monkeypatch):

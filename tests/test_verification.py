@@ -15,17 +15,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from oracles import polygon2d  # noqa: E402
 
 from conftest import load_random_nets, shared_path  # noqa: E402
-from exactrelu.bounds import bounds_certificate, output_bounds
+from exactrelu.verify.bounds import bounds_certificate, output_bounds
 from exactrelu.checker import CertificateInvalid, check_certificate
-from exactrelu.compress import compress, remove_stable_units, stable_units
-from exactrelu.domain import box
-from exactrelu.equivalence import difference_network, equivalence_certificate, equivalent
-from exactrelu.evaluation import evaluate
+from exactrelu.verify.compress import compress, remove_stable_units, stable_units
+from exactrelu.domain.polytope import box
+from exactrelu.verify.equivalence import difference_network, equivalence_certificate, equivalent
+from exactrelu.model.evaluation import evaluate
 from exactrelu.io.loader import load_model
-from exactrelu.network import NetworkBuilder, mlp
-from exactrelu.random_nets import random_layers, random_network
-from exactrelu.verify import property_certificate, verify
-from exactrelu.vnnlib import load_vnnlib, parse_vnnlib
+from exactrelu.model.network import NetworkBuilder, mlp
+from exactrelu.model.random_nets import random_layers, random_network
+from exactrelu.verify.property import property_certificate, verify
+from exactrelu.domain.vnnlib import load_vnnlib, parse_vnnlib
 
 
 # --- bounds ------------------------------------------------------------------------------
@@ -235,8 +235,8 @@ def test_prove_infeasible_agrees_with_the_lp_and_its_proofs_hold(seed):
     closure and meets every atom."""
     import random
 
-    from exactrelu.evidence import _cell_rows, _infeasible_lp, prove_infeasible
-    from exactrelu.regions import enumerate_regions
+    from exactrelu.regions.evidence import _cell_rows, _infeasible_lp, prove_infeasible
+    from exactrelu.regions.walk import enumerate_regions
 
     rng = random.Random(seed)
     part = enumerate_regions(mlp(2, random_layers([4, 4], seed, n_in=2, n_out=1, denom=4)), box([-1, -1], [1, 1]))

@@ -8,7 +8,7 @@
   Motzkin's theorem where only the strict boundary reaches the unsafe set; pruned cells);
 * inputs pinned by the property: all of them (one point, rule ``property-point``), some
   disjuncts only, with a strict bound, an empty input region;
-* both readers -- exactrelu's (``exactrelu/vnnlib.py``) and the checker's own
+* both readers -- exactrelu's (``exactrelu/domain/vnnlib.py``) and the checker's own
   (``exactrelu/checker/vnnlib.py``) -- agree on every VNN-COMP 2022 file at hand and on
   random properties written in varied syntax, and both agree with a third, tiny evaluator
   of the formula text (below) at exact sample points;
@@ -37,11 +37,11 @@ from exactrelu.checker import CertificateInvalid, CertificateMalformed, PinInput
 from exactrelu.checker import run as checker_run
 from exactrelu.checker.pinning import canonical_property, certificate_property
 from exactrelu.checker.vnnlib import read_vnnlib_file, read_vnnlib_text
-from exactrelu.cli import main
+from exactrelu.cli.app import main
 from exactrelu.errors import NumberError, PropertyError
 from exactrelu.io import load_model
-from exactrelu.verify import property_certificate, property_to_json, verify
-from exactrelu.vnnlib import PointRegion, load_vnnlib, parse_vnnlib
+from exactrelu.verify.property import property_certificate, property_to_json, verify
+from exactrelu.domain.vnnlib import PointRegion, load_vnnlib, parse_vnnlib
 
 DATA = Path(__file__).parent / "data" / "false_verdicts"
 RELU = load_model(DATA / "relu.json")
@@ -51,7 +51,7 @@ D2 = "(declare-const X_0 Real)\n(declare-const X_1 Real)\n(declare-const Y_0 Rea
 
 def relu_sum():
     """``relu(x0 + x1)``."""
-    from exactrelu.network import mlp
+    from exactrelu.model.network import mlp
 
     return mlp(2, [([[1, 1]], [0]), ([[1]], [0])])
 
@@ -167,7 +167,7 @@ def test_strict_bound_only_the_boundary_reaches(tmp_path):
 
 def test_strict_constraints_with_pruned_cells():
     """Pruned cells treat a strict row as non-strict (proving more); the checker accepts it."""
-    from exactrelu.random_nets import random_network
+    from exactrelu.model.random_nets import random_network
 
     net = random_network([8, 8], seed=3)
     text = D2 + "(assert (<= -1 X_0 1)) (assert (<= -1 X_1 1)) (assert (< (+ X_0 X_1) 0.5)) (assert (>= Y_0 28))"
@@ -599,7 +599,7 @@ def test_no_code_shared_between_the_two_readers():
         for mod in imports(pkg / "checker" / name):
             assert mod.startswith(".") or mod.split(".")[0] in sys.stdlib_module_names, (name, mod)
             assert "exactrelu" not in mod
-    for name in ("vnnlib.py", "verify.py", "cex.py", "cli_verify.py"):
+    for name in ("domain/vnnlib.py", "verify/property.py", "domain/cex.py", "cli/verify.py"):
         assert not any("checker" in mod for mod in imports(pkg / name)), name
 
 
@@ -607,9 +607,9 @@ def test_no_code_shared_between_the_two_readers():
 @given(st.integers(1, 4), st.randoms(use_true_random=False))
 def test_box_regions_are_the_polytopes_cdd_builds(n, rng):
     """The box fast path (no vertex enumeration; 14-D ACAS-like boxes took 45 s each) builds
-    exactly the Polytope of :func:`exactrelu.domain.polytope`: rows, vertices, centre."""
-    from exactrelu.domain import polytope
-    from exactrelu.vnnlib import LinearAtom, _box_region
+    exactly the Polytope of :func:`exactrelu.domain.polytope.polytope`: rows, vertices, centre."""
+    from exactrelu.domain.polytope import polytope
+    from exactrelu.domain.vnnlib import LinearAtom, _box_region
 
     atoms = []
     for i in range(n):
@@ -679,9 +679,9 @@ def test_mutated_files_never_split_the_readers():
 
 
 def test_counterexample_files_follow_the_name_and_number_rules():
-    """``exactrelu/cex.py`` (float verifiers' counterexamples): ``X_00`` was read as ``X_0``;
+    """``exactrelu/domain/cex.py`` (float verifiers' counterexamples): ``X_00`` was read as ``X_0``;
     Unicode digits were numbers; the exponent limit is the shared 100,000."""
-    from exactrelu.cex import CounterexampleFormatError, parse_counterexample
+    from exactrelu.domain.cex import CounterexampleFormatError, parse_counterexample
 
     for text in ("((X_00 0.5))", "((X_0 0.5) (Y_01 1))", "((X_\u0661 0.5))", "((X_0 \u0661))", "((X_0 1e100001))",
                  "((X_0 1/0))", "((X_0 " + "1" * 1_000_001 + "))"):

@@ -1,6 +1,6 @@
 """The checker's own reader of VNN-LIB property files (standard library only).
 
-Written apart from exactrelu's parser (``exactrelu/vnnlib.py``) and sharing no code with
+Written apart from exactrelu's parser (``exactrelu/domain/vnnlib.py``) and sharing no code with
 it, so that a misreading has to happen twice, independently, to pass pinning
 (``proofs/rules/pinning.md``). It reads the same subset by the same rules:
 

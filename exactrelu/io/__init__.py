@@ -11,7 +11,7 @@ from .loader import detect_format, load_model, save_model
 from .native_json import load_json, save_json
 from .nnet import load_nnet, load_nnet_with_domain
 from .numpy_io import from_numpy, load_npz
-from .onnx_io import export_onnx, import_onnx, load_onnx, network_to_onnx
+from .onnx.onnx_io import export_onnx, import_onnx, load_onnx, network_to_onnx
 from .torch_io import from_torch
 
 __all__ = [

@@ -5,7 +5,7 @@ from the file's first bytes:
 
 ==========================  ===========================================================
 ``.json``, ``.json.gz``     exactrelu's native exact JSON (:mod:`~exactrelu.io.native_json`)
-``.onnx``, ``.onnx.gz``     ONNX (:func:`~exactrelu.io.onnx_io.load_onnx`)
+``.onnx``, ``.onnx.gz``     ONNX (:func:`~exactrelu.io.onnx.onnx_io.load_onnx`)
 ``.nnet``, ``.nnet.gz``     ACAS Xu text format (:func:`~exactrelu.io.nnet.load_nnet`)
 ``.npz``                    numpy ``W0, b0, ...`` (:func:`~exactrelu.io.numpy_io.load_npz`)
 ``.pt``, ``.pth``, ``.pkl``  refused: :class:`~exactrelu.errors.UnsafeFileError`
@@ -23,7 +23,7 @@ or ``max_bytes=``); a gzip stream is bounded by the same limit when decompressed
 Examples
 --------
 >>> import tempfile, os
->>> from exactrelu.network import mlp
+>>> from exactrelu.model.network import mlp
 >>> net = mlp(1, [([["1/3"]], [1])])
 >>> with tempfile.TemporaryDirectory() as d:
 ...     save_model(net, os.path.join(d, "n.json"))
@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ExportError, ModelFormatError, UnsafeFileError
-from ..network import Network
+from ..model.network import Network
 
 __all__ = ["load_model", "save_model", "detect_format", "FORMATS"]
 
@@ -176,7 +176,7 @@ def load_model(path: "str | Path", fmt: str | None = None, *, max_bytes: int | N
             raise ModelFormatError(f"the JSON reader takes no options, got {sorted(options)}")
         return load_json(path, max_bytes=max_bytes)
     if fmt in ("onnx", "onnx.gz"):
-        from .onnx_io import load_onnx
+        from .onnx.onnx_io import load_onnx
 
         return load_onnx(path, **options)
     if fmt == "nnet":
@@ -199,7 +199,7 @@ def save_model(net: Network, path: "str | Path", fmt: str | None = None, **optio
     """Save ``net`` by extension: ``.json`` (exact, native) or ``.onnx`` / ``.onnx.gz``.
 
     ONNX options (``dtype``, ``approximate``, ``dynamic_batch``) are passed on; the
-    return value is then the largest change made (see :func:`~exactrelu.io.onnx_io.export_onnx`).
+    return value is then the largest change made (see :func:`~exactrelu.io.onnx.onnx_io.export_onnx`).
     """
     name = str(path).lower()
     if fmt is None:
@@ -222,7 +222,7 @@ def save_model(net: Network, path: "str | Path", fmt: str | None = None, **optio
             raise ExportError(f"{path}: cannot write: {exc.strerror or exc}") from None
         return None
     if fmt == "onnx":
-        from .onnx_io import export_onnx
+        from .onnx.onnx_io import export_onnx
 
         return export_onnx(net, path, **options)
     if fmt == "npz":

@@ -28,7 +28,7 @@ decompressed content are bounded by :func:`~exactrelu.limits.max_model_bytes`.
 
 Examples
 --------
->>> from exactrelu.network import mlp
+>>> from exactrelu.model.network import mlp
 >>> net = mlp(1, [([["1/3"]], [0])])
 >>> d = network_to_dict(net); d["layers"][0]["inputs"][0]["weight"]
 [['1/3']]
@@ -44,8 +44,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ModelFormatError, NumberError, ModelError
-from ..network import Activation, Layer, Network
-from ..rationals import format_rational, to_rational
+from ..model.network import Activation, Layer, Network
+from ..numbers.rationals import format_rational, to_rational
 
 __all__ = ["FORMAT", "VERSION", "network_to_dict", "network_from_dict", "save_json", "load_json",
            "dumps", "loads"]

@@ -57,8 +57,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ModelError, ModelFormatError, NumberError
-from ..network import Activation, Layer, Network
-from ..rationals import _clip, to_rational
+from ..model.network import Activation, Layer, Network
+from ..numbers.rationals import _clip, to_rational
 
 __all__ = ["NNetFile", "read_nnet", "parse_nnet", "nnet_from_text", "load_nnet", "load_nnet_with_domain"]
 
@@ -291,4 +291,4 @@ def load_nnet_with_domain(path: "str | Path", input_normalization: str = "layer"
     return read_nnet(path).to_network_with_domain(input_normalization, scale_outputs)
 
 
-from ..evaluation import evaluate  # noqa: E402  (doctests)
+from ..model.evaluation import evaluate  # noqa: E402  (doctests)

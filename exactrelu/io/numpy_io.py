@@ -11,7 +11,7 @@ from the array's header, before numpy is asked to read it.  The file, the total 
 its arrays and each array's declared shape (against the bytes actually stored) are
 checked before anything is decompressed or allocated (limit:
 :func:`~exactrelu.limits.max_model_bytes`).  String arrays hold number literals, read
-exactly with the documented limits of :func:`~exactrelu.rationals.to_rational`.
+exactly with the documented limits of :func:`~exactrelu.numbers.rationals.to_rational`.
 
 Examples
 --------
@@ -31,8 +31,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..errors import ModelError, ModelFormatError, NumberError, ShapeError, UnsafeFileError
-from ..network import Activation, Layer, Network
-from ..rationals import to_rational
+from ..model.network import Activation, Layer, Network
+from ..numbers.rationals import to_rational
 
 __all__ = ["from_numpy", "load_npz", "save_npz"]
 
@@ -247,7 +247,7 @@ def save_npz(net: Network, path: "str | Path", dtype: str = "float64") -> None:
     Networks with skip connections cannot be written in this format.
     """
     from ..errors import ExportError
-    from ..rationals import is_float32_exact, is_float64_exact
+    from ..numbers.rationals import is_float32_exact, is_float64_exact
 
     if net.has_skips:
         raise ExportError("the .npz format holds plain MLPs only; this network has skip connections")
@@ -268,4 +268,4 @@ def save_npz(net: Network, path: "str | Path", dtype: str = "float64") -> None:
     np.savez(Path(path), **out)
 
 
-from ..evaluation import evaluate  # noqa: E402  (doctests)
+from ..model.evaluation import evaluate  # noqa: E402  (doctests)

@@ -10,7 +10,7 @@ materialises a ReLU layer and ``+`` of two computed tensors gives a skip connect
 Python-float hyperparameters (``LeakyReLU`` slope, ``BatchNorm`` eps) are used at their
 exact float64 values.  Inference semantics are modelled: ``Dropout`` is the identity and ``BatchNorm`` uses its
 running statistics (exactly only when ``1/sqrt(var + eps)`` is rational, see
-:mod:`exactrelu.io.onnx_io`; ``approximate_bn=True`` rounds it).
+:mod:`exactrelu.io.onnx.onnx_io`; ``approximate_bn=True`` rounds it).
 
 Supported modules: ``Linear``, ``ReLU``, ``LeakyReLU`` (any slope, exact), ``PReLU``,
 ``ReLU6``, ``Hardtanh``, ``Identity``, ``Flatten``, ``Unflatten``, ``Dropout*``,
@@ -35,8 +35,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..errors import BackendUnavailableError, ModelError, ShapeError, UnsupportedOperatorError
-from ..network import Network
-from .onnx_io import _Const, _Graph, _Sym
+from ..model.network import Network
+from .onnx.onnx_io import _Const, _Graph, _Sym
 
 __all__ = ["from_torch"]
 
@@ -356,7 +356,7 @@ def from_torch(module: Any, n_inputs: int | None = None, input_shape: Sequence[i
         Full input tensor shape (e.g. ``(1, 1, 28, 28)`` for convolutional models);
         overrides ``n_inputs``.
     approximate_bn, bn_max_denominator
-        As in :func:`exactrelu.io.onnx_io.import_onnx`.
+        As in :func:`exactrelu.io.onnx.onnx_io.import_onnx`.
 
     Raises
     ------

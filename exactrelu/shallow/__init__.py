@@ -19,11 +19,11 @@ proved equal to the network (:mod:`exactrelu.shallow.certificates`).
 
 Examples
 --------
->>> from exactrelu.random_nets import random_network
->>> from exactrelu.domain import box
+>>> from exactrelu.model.random_nets import random_network
+>>> from exactrelu.domain.polytope import box
 >>> net = random_network([3, 3], seed=1)
 >>> rep = shallow_representation(net, "lattice", box([-1, -1], [1, 1]))
->>> from exactrelu.evaluation import evaluate
+>>> from exactrelu.model.evaluation import evaluate
 >>> rep.evaluate(["1/3", "-1/5"]) == evaluate(net, ["1/3", "-1/5"])[0]
 True
 >>> sorted(shallow_representation(net, "weights").counts())[:4]
@@ -34,9 +34,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..domain import Polytope
+from ..domain.polytope import Polytope
 from ..errors import DomainError, ModelError
-from ..network import Network
+from ..model.network import Network
 from .certificates import (RepresentationMismatch, compare, lattice_certificate, representation_certificate,
                            representation_network, select_output)
 from .lattice import LatticeForm, lattice_form

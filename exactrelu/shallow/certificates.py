@@ -8,14 +8,14 @@ Two kinds, both re-verified by the independent checker (:mod:`exactrelu.checker`
   its pieces is ``<= f`` on the leaf).
 * :func:`representation_certificate` — claim ``"equivalence"``: the representation
   turned back into a ReLU network (:meth:`to_network`, or the formula network of a lazy
-  form) is equivalent to the network (:mod:`exactrelu.equivalence`).
+  form) is equivalent to the network (:mod:`exactrelu.verify.equivalence`).
 
 :func:`compare` decides equality exactly and returns a point where they differ.
 
 Examples
 --------
->>> from exactrelu.network import mlp
->>> from exactrelu.domain import box
+>>> from exactrelu.model.network import mlp
+>>> from exactrelu.domain.polytope import box
 >>> from exactrelu.checker import check_certificate
 >>> from exactrelu.shallow.lattice import lattice_form
 >>> net = mlp(1, [([[1], [-1]], [0, "1/2"]), ([[1, 1]], [0])])
@@ -30,10 +30,10 @@ import math
 from fractions import Fraction
 from typing import Any, Sequence
 
-from ..domain import Polytope
+from ..domain.polytope import Polytope
 from ..errors import ExactReluError, ExitCode, ModelError
-from ..network import Layer, Network
-from ..rationals import format_rational, format_vector
+from ..model.network import Layer, Network
+from ..numbers.rationals import format_rational, format_vector
 from .lattice import combination_below, exceeding_point
 from .representation import Vec
 
@@ -108,7 +108,7 @@ def lattice_certificate(lf: Any, *, embed_network: bool = True, network_path: st
     Parameters
     ----------
     lf : LatticeForm built from a complete partition (``lf.partition``)
-    embed_network, network_path : as for :func:`exactrelu.certificate.partition_certificate`
+    embed_network, network_path : as for :func:`exactrelu.certificate.partition.partition_certificate`
     always_combination : use the LP for the upper-bound evidence even where one piece
         suffices (for tests of that path)
 
@@ -118,7 +118,7 @@ def lattice_certificate(lf: Any, *, embed_network: bool = True, network_path: st
         when the evidence cannot be found (the form is not the network's; the exception
         carries an exact point where they differ when the regions show one).
     """
-    from ..certificate import partition_certificate
+    from ..certificate.partition import partition_certificate
 
     part = lf.partition
     if part is None:
@@ -179,7 +179,7 @@ def _cover_json(node: tuple, pieces: list, terms: list, f: Vec, lf: Any, net: Ne
 
 
 def _mismatch(lf: Any, net: Network, reg: Any, why: str, extra: list | None = None) -> RepresentationMismatch:
-    from ..evaluation import evaluate
+    from ..model.evaluation import evaluate
 
     for x in (extra or []) + [reg.witness] + reg.vertices:
         a = evaluate(net, x)[lf.output]
@@ -207,10 +207,10 @@ def representation_network(rep: Any, max_terms: int | None = None) -> Network:
 def compare(rep: Any, net: Network, domain: Polytope, output: int = 0, **limits: Any):
     """Decide exactly whether ``rep`` equals output ``output`` of ``net`` on ``domain``.
 
-    Returns the :class:`~exactrelu.equivalence.EquivalenceResult` of the network against
+    Returns the :class:`~exactrelu.verify.equivalence.EquivalenceResult` of the network against
     :func:`representation_network` (``.equivalent``, ``.counterexample``, ``.outputs``).
     """
-    from ..equivalence import equivalent
+    from ..verify.equivalence import equivalent
 
     return equivalent(select_output(net, output), representation_network(rep), domain, **limits)
 
@@ -221,7 +221,7 @@ def representation_certificate(rep: Any, net: Network, domain: Polytope, output:
 
     Raises :class:`RepresentationMismatch` (with the point) when they differ.
     """
-    from ..equivalence import equivalence_certificate, equivalent
+    from ..verify.equivalence import equivalence_certificate, equivalent
 
     a = select_output(net, output)
     b = representation_network(rep)

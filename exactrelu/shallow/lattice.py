@@ -31,8 +31,8 @@ one-hidden-layer networks (:meth:`LatticeForm.to_shallow`).
 
 Examples
 --------
->>> from exactrelu.network import mlp
->>> from exactrelu.domain import box
+>>> from exactrelu.model.network import mlp
+>>> from exactrelu.domain.polytope import box
 >>> net = mlp(1, [([[1], [-1]], [0, 0]), ([[1, 1]], [0])])      # |x|
 >>> lf = lattice_form(net, box([-1], [1]))
 >>> lf.pieces, lf.terms
@@ -48,10 +48,10 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Sequence
 
-from ..domain import Polytope
+from ..domain.polytope import Polytope
 from ..errors import LimitReached, ModelError
-from ..network import Network
-from ..regions import Partition, enumerate_regions
+from ..model.network import Network
+from ..regions.walk import Partition, enumerate_regions
 from .representation import HiddenBasis, Representation, ShallowRepresentation, Vec, normalise_unit
 
 __all__ = ["LatticeForm", "lattice_form", "region_sets"]
@@ -269,7 +269,7 @@ def combination_below(cell: Any, pieces: Sequence[Vec], members: Sequence[int], 
     theorem for this bilinear game) such ``mu`` exists iff ``min_{j} l_j <= f`` at every
     point of the cell.
     """
-    from ..lp import lp_maximize
+    from ..numbers.lp import lp_maximize
 
     k = len(members)
     A, b = [], []
@@ -295,7 +295,7 @@ def combination_below(cell: Any, pieces: Sequence[Vec], members: Sequence[int], 
 def exceeding_point(cell: Any, pieces: Sequence[Vec], members: Sequence[int], f: Vec) -> tuple | None:
     """A point of the cell where ``min_{j in members} l_j > f``, or None (exact LP:
     maximise ``s`` with ``s <= l_j - f`` for every member, over the cell)."""
-    from ..lp import lp_maximize
+    from ..numbers.lp import lp_maximize
 
     n = len(f) - 1
     A = [[Fraction(v) for v in a] + [_ZERO] for a, _ in cell.rows]
@@ -326,7 +326,7 @@ def lattice_form(net: Network, domain: Polytope, output: int = 0, *, partition: 
         cut into order-compatible sub-cells (proofs/shallow.md §2.2); ``"always"``: cut
         every region that some piece crosses (for tests; more terms); ``"never"``: the
         textbook construction, unchecked — it can be wrong (for comparison only)
-    max_regions, time_limit : passed to :func:`~exactrelu.regions.enumerate_regions`;
+    max_regions, time_limit : passed to :func:`~exactrelu.regions.walk.enumerate_regions`;
         an incomplete partition raises :class:`~exactrelu.errors.LimitReached`
 
     Notes

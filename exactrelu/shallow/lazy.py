@@ -31,7 +31,7 @@ from ..errors import LimitReached, ModelError
 from .representation import HiddenBasis, Representation
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..network import Network
+    from ..model.network import Network
 
 __all__ = ["TermSet", "SignSplitForm", "TooManyTerms", "DEFAULT_MAX_TERMS", "formula_network", "count", "unit_counts", "max_units", "max_value", "materialise"]
 
@@ -481,7 +481,7 @@ def formula_network(form: SignSplitForm, name: str = "") -> "Network":
     astronomically large representation can be proved equal to the network
     (:func:`exactrelu.shallow.certificates.representation_certificate`).
     """
-    from ..network import NetworkBuilder
+    from ..model.network import NetworkBuilder
     from .representation import _add_layer, _Lin
 
     basis = form.basis

@@ -9,7 +9,7 @@ a term is the vector ``(c_1..c_n, c0, a_1..a_U)`` over the *features*
 equivalently ``max_i min_j (p_i - q_j)``); it is a *pure max* when there is one ``q``
 (then folded into the ``p``'s, and ``minus`` is the single zero term). Every
 representation in :mod:`exactrelu.shallow` evaluates exactly, converts back to an exact
-ReLU :class:`~exactrelu.network.Network` (``max(a, b) = b + relu(a - b)``, a max of k
+ReLU :class:`~exactrelu.model.network.Network` (``max(a, b) = b + relu(a - b)``, a max of k
 terms in ``ceil(log2 k)`` ReLU layers), and renders with sympy.
 
 Examples
@@ -22,7 +22,7 @@ Examples
 >>> rep.counts()["terms"], rep.counts()["hidden_units"], rep.is_pure_max
 (2, 1, True)
 >>> net = rep.to_network()
->>> from exactrelu.evaluation import evaluate
+>>> from exactrelu.model.evaluation import evaluate
 >>> [str(evaluate(net, [v])[0]) for v in (-2, 3)]
 ['2', '3']
 """
@@ -35,7 +35,7 @@ from fractions import Fraction
 from typing import Any, Sequence
 
 from ..errors import ModelError, PointError
-from ..network import Network, NetworkBuilder
+from ..model.network import Network, NetworkBuilder
 
 __all__ = ["Vec", "HiddenBasis", "ShallowRepresentation", "Representation", "max_network", "normalise_unit"]
 
@@ -138,7 +138,7 @@ class Representation:
         return sympy.latex(self.to_sympy(symbols, relu=relu))
 
     def _point(self, point: Any) -> tuple[Fraction, ...]:
-        from ..rationals import to_rational_vector
+        from ..numbers.rationals import to_rational_vector
         from ..errors import NumberError
 
         try:
@@ -445,7 +445,7 @@ def max_network(basis: HiddenBasis, groups: Sequence[tuple[Sequence[Vec], Fracti
     Examples
     --------
     >>> from fractions import Fraction as F
-    >>> from exactrelu.evaluation import evaluate
+    >>> from exactrelu.model.evaluation import evaluate
     >>> net = max_network(HiddenBasis(1), [([(F(1), F(0)), (F(-1), F(0)), (F(0), F(1))], F(1))])
     >>> [str(evaluate(net, [v])[0]) for v in (-3, "1/2", 2)]
     ['3', '1', '2']

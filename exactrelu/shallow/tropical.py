@@ -16,7 +16,7 @@ max of one-hidden-layer networks (the min-of-affine identity on ``-G``).
 
 Examples
 --------
->>> from exactrelu.network import mlp
+>>> from exactrelu.model.network import mlp
 >>> net = mlp(1, [([[1], [-1]], [0, 0]), ([[1, -1]], [0])])   # relu(x) - relu(-x) = x
 >>> t = tropical_form(net)
 >>> c = t.counts(); c["plus_terms"], c["minus_terms"], c["hidden_units"]
@@ -32,7 +32,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from ..errors import ModelError
-from ..network import Activation, Network
+from ..model.network import Activation, Network
 from .lazy import SignSplitForm, TermSet
 from .representation import HiddenBasis
 

@@ -22,7 +22,7 @@ non-base units — a pure max of ``2^N`` shallow networks (N the non-base ReLU u
 
 Examples
 --------
->>> from exactrelu.network import mlp
+>>> from exactrelu.model.network import mlp
 >>> net = mlp(1, [([[1], [-1]], [0, 0]), ([[1, 1], [1, -1]], [0, 0]), ([[1, -1]], [0])])
 >>> rep = sign_split(net)
 >>> c = rep.counts(); c["terms"], c["plus_terms"], c["minus_terms"]
@@ -39,7 +39,7 @@ from fractions import Fraction
 from typing import Any
 
 from ..errors import ModelError
-from ..network import Activation, Network
+from ..model.network import Activation, Network
 from .lazy import DEFAULT_MAX_TERMS, SignSplitForm, TermSet, TooManyTerms, count
 from .representation import HiddenBasis, ShallowRepresentation, Vec
 

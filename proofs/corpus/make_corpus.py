@@ -10,7 +10,7 @@ Layout (see ../README.md)::
 Hand-made certificates come from :class:`MiniProducer`, a deliberately naive exact
 producer for small input dimensions (brute-force vertex enumeration, Farkas vectors by
 solving every n-row basis): it shares no code with exactrelu or with the checker. When
-``exactrelu.certificate.partition_certificate`` exists, certificates from the real
+``exactrelu.certificate.partition.partition_certificate`` exists, certificates from the real
 enumerator on a few small random networks are added, and invalid certificates are derived
 from them by single mutations. Every file is checked as it is written: a valid one must
 pass, an invalid one must fail with the rule of its folder, a malformed one must be
@@ -671,10 +671,10 @@ def canonical_sha256(obj) -> str:
 def enumerator_certificates(seed: int = 7) -> list:
     """(name, certificate) from exactrelu's enumerator, if the certificate module exists."""
     try:
-        from exactrelu.certificate import partition_certificate
-        from exactrelu.domain import box as ebox
+        from exactrelu.certificate.partition import partition_certificate
+        from exactrelu.domain.polytope import box as ebox
         from exactrelu.io.native_json import network_from_dict
-        from exactrelu.regions import enumerate_regions
+        from exactrelu.regions.walk import enumerate_regions
     except ImportError:
         return []
     rng = random.Random(seed)

@@ -34,14 +34,14 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 sys.path.insert(0, str(HERE))
 
-from exactrelu.bounds import bounds_certificate, output_bounds  # noqa: E402
-from exactrelu.certificate import partition_certificate  # noqa: E402
-from exactrelu.domain import box  # noqa: E402
-from exactrelu.equivalence import equivalence_certificate, equivalent  # noqa: E402
+from exactrelu.verify.bounds import bounds_certificate, output_bounds  # noqa: E402
+from exactrelu.certificate.partition import partition_certificate  # noqa: E402
+from exactrelu.domain.polytope import box  # noqa: E402
+from exactrelu.verify.equivalence import equivalence_certificate, equivalent  # noqa: E402
 from exactrelu.io.native_json import network_from_dict  # noqa: E402
-from exactrelu.random_nets import random_network  # noqa: E402
-from exactrelu.regions import enumerate_regions  # noqa: E402
-from exactrelu.stream import partition_stream_lines  # noqa: E402
+from exactrelu.model.random_nets import random_network  # noqa: E402
+from exactrelu.regions.walk import enumerate_regions  # noqa: E402
+from exactrelu.certificate.stream import partition_stream_lines  # noqa: E402
 from make_corpus import expect, net2d  # noqa: E402
 
 COUNT = {"valid": 0, "invalid": 0, "malformed": 0}
@@ -254,7 +254,7 @@ def main() -> None:
                                         "network_b": lambda c: c["network_b"]})
     a = random_network([5, 5], seed=32)
     L1, L2, L3 = a.layers  # (make_outputs_corpus.py's equivalence_duplicated_unit)
-    from exactrelu.network import mlp
+    from exactrelu.model.network import mlp
     W1 = [list(r) for r in L1.inputs[0][1]] + [list(L1.inputs[0][1][0])]
     W2 = [list(r) + [r[0] / 2] for r in L2.inputs[0][1]]
     for r in W2:

@@ -38,9 +38,9 @@ def write(path: Path, obj) -> None:
 
 
 def bases() -> dict[str, dict]:
-    from exactrelu.domain import box, polytope
-    from exactrelu.network import mlp
-    from exactrelu.random_nets import random_network
+    from exactrelu.domain.polytope import box, polytope
+    from exactrelu.model.network import mlp
+    from exactrelu.model.random_nets import random_network
     from exactrelu.shallow import lattice_certificate, lattice_form
 
     out = {}

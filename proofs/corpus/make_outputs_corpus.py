@@ -18,19 +18,19 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 sys.path.insert(0, str(HERE))
 
-from exactrelu.bounds import bounds_certificate, output_bounds  # noqa: E402
-from exactrelu.certificate import partition_certificate  # noqa: E402
+from exactrelu.verify.bounds import bounds_certificate, output_bounds  # noqa: E402
+from exactrelu.certificate.partition import partition_certificate  # noqa: E402
 from exactrelu.checker import check_certificate  # noqa: E402
 from make_corpus import expect  # noqa: E402  (the corpus scripts share one acceptance test)
-from exactrelu.domain import box  # noqa: E402
-from exactrelu.equivalence import difference_network, equivalence_certificate  # noqa: E402
-from exactrelu.evaluation import evaluate  # noqa: E402
+from exactrelu.domain.polytope import box  # noqa: E402
+from exactrelu.verify.equivalence import difference_network, equivalence_certificate  # noqa: E402
+from exactrelu.model.evaluation import evaluate  # noqa: E402
 from exactrelu.io.native_json import network_to_dict  # noqa: E402
-from exactrelu.network import mlp  # noqa: E402
-from exactrelu.random_nets import random_network  # noqa: E402
-from exactrelu.regions import enumerate_regions  # noqa: E402
-from exactrelu.verify import property_certificate, verify  # noqa: E402
-from exactrelu.vnnlib import parse_vnnlib  # noqa: E402
+from exactrelu.model.network import mlp  # noqa: E402
+from exactrelu.model.random_nets import random_network  # noqa: E402
+from exactrelu.regions.walk import enumerate_regions  # noqa: E402
+from exactrelu.verify.property import property_certificate, verify  # noqa: E402
+from exactrelu.domain.vnnlib import parse_vnnlib  # noqa: E402
 
 
 def write(folder: str, name: str, cert: dict, rule: str | None = None) -> None:

@@ -1,7 +1,7 @@
 """One hostile-input case: files to write, a CLI command, and the clean error it must give.
 
 Every case of the corpus (``cases_*.py`` in this folder, each defining ``CASES``) is run by
-``test_corpus.py`` through the CLI in-process (:func:`exactrelu.cli.main`, in a forked child
+``test_corpus.py`` through the CLI in-process (:func:`exactrelu.cli.app.main`, in a forked child
 of the test process), under a time bound of ``seconds`` and a memory cap, and must
 
 * return exactly ``exit_code`` (no uncaught exception: a traceback fails the case; an

@@ -20,11 +20,11 @@ CEX = "sat\n((X_0 0) (X_1 0) (Y_0 1/2))\n"
 
 def _certificate(where: Path) -> None:
     """A valid partition certificate of NET over [-1, 1]^2, written as c.json."""
-    from exactrelu.certificate import partition_certificate, write_certificate
-    from exactrelu.domain import parse_box
-    from exactrelu.graph import adjacencies
+    from exactrelu.certificate.partition import partition_certificate, write_certificate
+    from exactrelu.domain.polytope import parse_box
+    from exactrelu.graph.region_graph import adjacencies
     from exactrelu.io.native_json import loads
-    from exactrelu.regions import enumerate_regions
+    from exactrelu.regions.walk import enumerate_regions
 
     part = enumerate_regions(loads(NET), parse_box("-1:1", 2))
     write_certificate(partition_certificate(part, adjacency=adjacencies(part)), where / "c.json")

@@ -7,10 +7,10 @@ from __future__ import annotations
 import gzip
 import json
 
-from exactrelu.domain import load_domain, parse_box, polytope
-from exactrelu.evaluation import evaluate
+from exactrelu.domain.polytope import load_domain, parse_box, polytope
+from exactrelu.model.evaluation import evaluate
 from exactrelu.io import load_model
-from exactrelu.rationals import parse_rational_list
+from exactrelu.numbers.rationals import parse_rational_list
 
 from hostile.build import deep, directory, fifo, gzip_bomb, net_json, symlink_to_nowhere
 from hostile.case import Case

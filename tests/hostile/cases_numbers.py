@@ -7,7 +7,7 @@ characters and a decimal exponent at most 100,000 in absolute value, checked on 
 before any big computation (``1e999999999`` used to hang the process); integers beyond
 Python's 4,300-digit int/str limit are read exactly up to the character limit (JSON
 integers used to raise a raw ``ValueError``). Each refusal also asserts that
-:func:`exactrelu.rationals.to_rational` raises :class:`~exactrelu.errors.NumberError` on
+:func:`exactrelu.numbers.rationals.to_rational` raises :class:`~exactrelu.errors.NumberError` on
 the literal itself.
 """
 
@@ -17,10 +17,10 @@ import json
 
 import numpy as np
 
-from exactrelu.cex import parse_counterexample
-from exactrelu.domain import load_domain, parse_box
+from exactrelu.domain.cex import parse_counterexample
+from exactrelu.domain.polytope import load_domain, parse_box
 from exactrelu.io import load_model
-from exactrelu.rationals import parse_rational_list, to_rational
+from exactrelu.numbers.rationals import parse_rational_list, to_rational
 
 from hostile.build import net_json, net_text_with, npz_bytes, npz_ok, nnet_with, setp
 from hostile.case import Case

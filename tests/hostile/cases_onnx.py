@@ -22,7 +22,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from exactrelu.io.onnx_io import load_onnx, read_onnx_model
+from exactrelu.io.onnx.onnx_io import load_onnx, read_onnx_model
 
 from hostile.case import Case
 

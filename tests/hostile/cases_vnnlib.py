@@ -13,7 +13,7 @@ import gzip
 import json
 
 from exactrelu.checker.vnnlib import read_vnnlib_file
-from exactrelu.vnnlib import load_vnnlib
+from exactrelu.domain.vnnlib import load_vnnlib
 
 from hostile.case import Case
 

@@ -2,7 +2,7 @@
 exit code, the right error class, no traceback, no internal error, no hang, no memory blow-up.
 
 Each case runs in a forked child of the test process (so the CLI is still called
-in-process, :func:`exactrelu.cli.main`, with everything already imported):
+in-process, :func:`exactrelu.cli.app.main`, with everything already imported):
 
 * the child has a SIGALRM time bound of ``case.seconds`` (a hang in Python code reports
   where it was), and the parent kills it ``KILL_GRACE`` seconds later (a hang inside C
@@ -100,7 +100,7 @@ def _execute(case: Case, paths: dict[str, str], argv: list[str], fds: bool) -> d
     With ``fds``, file descriptors 1 and 2 are redirected to files (what C code prints is
     caught too); otherwise only ``sys.stdout``/``sys.stderr``.
     """
-    from exactrelu.cli import main
+    from exactrelu.cli.app import main
 
     res: dict = {}
     with tempfile.TemporaryFile() as fo, tempfile.TemporaryFile() as fe:
@@ -159,16 +159,16 @@ def _warm() -> None:
         return
     import importlib
 
-    for name in ("exactrelu.cli", "exactrelu.cli_verify", "exactrelu.cli_crosscheck", "exactrelu.cli_shallow",
-                 "exactrelu.io", "exactrelu.io.loader", "exactrelu.io.files", "exactrelu.domain", "exactrelu.lp",
-                 "exactrelu.regions", "exactrelu.graph", "exactrelu.certificate", "exactrelu.evaluation",
-                 "exactrelu.vnnlib", "exactrelu.verify", "exactrelu.cex", "exactrelu.crosscheck", "exactrelu.bounds",
+    for name in ("exactrelu.cli.app", "exactrelu.cli.verify", "exactrelu.cli.crosscheck", "exactrelu.cli.shallow",
+                 "exactrelu.io", "exactrelu.io.loader", "exactrelu.io.files", "exactrelu.domain.polytope", "exactrelu.numbers.lp",
+                 "exactrelu.regions.walk", "exactrelu.graph.region_graph", "exactrelu.certificate.partition", "exactrelu.model.evaluation",
+                 "exactrelu.domain.vnnlib", "exactrelu.verify.property", "exactrelu.domain.cex", "exactrelu.crosscheck.crosscheck", "exactrelu.verify.bounds",
                  "exactrelu.checker", "exactrelu.shallow", "onnx", "flint", "cdd", "cdd.gmp", "numpy.lib.format"):
         try:
             importlib.import_module(name)
         except ImportError:
             pass
-    from exactrelu.cli import _register_extras
+    from exactrelu.cli.app import _register_extras
 
     _register_extras()
     _WARM.append(True)
@@ -254,7 +254,7 @@ def test_case(case: Case, tmp_path, monkeypatch):
         res = _in_child(case, paths, argv)
     assert "killed" not in res, res["killed"]
     assert "hang" not in res, res["hang"]
-    assert "escaped" not in res, f"an exception escaped exactrelu.cli.main:\n{res['escaped']}"
+    assert "escaped" not in res, f"an exception escaped exactrelu.cli.app.main:\n{res['escaped']}"
     out_text, err_text = res["stdout"], res["stderr"]
     text = err_text + out_text
     rc = res["rc"]

@@ -29,7 +29,7 @@ PKG = Path(exactrelu.__file__).parent
 
 
 def run_cli(argv, env=None, monkeypatch=None):
-    from exactrelu.cli import main
+    from exactrelu.cli.app import main
 
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -49,7 +49,7 @@ def test_exit_code_table_values():
 
 def test_every_error_class_exits_with_a_code_of_the_table():
     classes = [c for c in vars(errors).values() if isinstance(c, type) and issubclass(c, ExactReluError)]
-    from exactrelu.cex import CounterexampleFormatError
+    from exactrelu.domain.cex import CounterexampleFormatError
     from exactrelu.shallow.certificates import RepresentationMismatch
     from exactrelu.shallow.lazy import TooManyTerms
 
@@ -59,7 +59,7 @@ def test_every_error_class_exits_with_a_code_of_the_table():
 
 
 def test_verify_exit_codes_are_the_table():
-    from exactrelu.verify import EXIT_CODES as VERIFY
+    from exactrelu.verify.property import EXIT_CODES as VERIFY
 
     assert VERIFY == {"holds": ExitCode.OK, "violated": ExitCode.VIOLATED, "unknown": ExitCode.INCOMPLETE}
 
@@ -74,10 +74,10 @@ def test_cli_modules_return_no_literal_exit_codes():
 
 
 def _certificate(tmp_path: Path) -> Path:
-    from exactrelu.certificate import partition_certificate, write_certificate
-    from exactrelu.domain import parse_box
-    from exactrelu.network import mlp
-    from exactrelu.regions import enumerate_regions
+    from exactrelu.certificate.partition import partition_certificate, write_certificate
+    from exactrelu.domain.polytope import parse_box
+    from exactrelu.model.network import mlp
+    from exactrelu.regions.walk import enumerate_regions
 
     net = mlp(1, [([[1], [-1]], [0, 0]), ([[1, 1]], [0])])
     part = enumerate_regions(net, parse_box("-1:1", 1))
@@ -107,7 +107,7 @@ def test_checker_and_product_agree_on_0_1_2(tmp_path):
 # --- one line on every path -------------------------------------------------------------
 
 def test_internal_error_is_one_line_and_exit_70(monkeypatch, tmp_path):
-    import exactrelu.cli as cli
+    import exactrelu.cli.app as cli
 
     def boom(args):
         raise RuntimeError("kaboom\nsecond line")
@@ -141,7 +141,7 @@ def test_long_messages_are_clipped_to_one_readable_line(tmp_path):
 
 def test_huge_exponent_is_refused_at_once_not_hung():
     """Bug: Fraction(Decimal("1e999999999")) hung the process (JSON, VNN-LIB, npz, domains)."""
-    from exactrelu.rationals import to_rational
+    from exactrelu.numbers.rationals import to_rational
 
     for text in ("1e999999999", "-1e-999999999", "1e100001", "1e" + "9" * 5000):
         t0 = time.perf_counter()
@@ -153,7 +153,7 @@ def test_huge_exponent_is_refused_at_once_not_hung():
 
 
 def test_limits_are_exact_boundaries():
-    from exactrelu.rationals import to_rational
+    from exactrelu.numbers.rationals import to_rational
 
     assert to_rational(f"1e{MAX_EXPONENT}") == 10 ** MAX_EXPONENT
     assert to_rational(f"1e-{MAX_EXPONENT}") == Fraction(1, 10 ** MAX_EXPONENT)
@@ -166,7 +166,7 @@ def test_limits_are_exact_boundaries():
 @given(st.from_regex(r"\A[+-]?([0-9]{1,30}(\.[0-9]{0,30})?|\.[0-9]{1,30})([eE][+-]?[0-9]{1,3})?\Z"))
 def test_decimal_parsing_agrees_with_pythons_decimal(text):
     """Oracle: Fraction(Decimal(text)), which the product used before (and which hangs on huge exponents)."""
-    from exactrelu.rationals import to_rational
+    from exactrelu.numbers.rationals import to_rational
 
     assert to_rational(text) == Fraction(Decimal(text))
 
@@ -174,7 +174,7 @@ def test_decimal_parsing_agrees_with_pythons_decimal(text):
 @pytest.mark.parametrize("digits", [4_001, 4_301, 50_000, 1_000_000])
 def test_long_integers_round_trip_against_the_checkers_parser(digits):
     from exactrelu.checker.network import parse_int
-    from exactrelu.rationals import _parse_int, int_str
+    from exactrelu.numbers.rationals import _parse_int, int_str
 
     text = ("98765432101234567" * (digits // 17 + 1))[:digits]
     n = _parse_int(text)
@@ -186,7 +186,7 @@ def test_long_integers_round_trip_against_the_checkers_parser(digits):
 def test_json_integers_beyond_4300_digits():
     """Bug: json.loads raised a raw ValueError on a 5,000-digit JSON integer."""
     from exactrelu.io.native_json import loads
-    from exactrelu.network import mlp
+    from exactrelu.model.network import mlp
     from exactrelu.io.native_json import network_to_dict
 
     d = network_to_dict(mlp(1, [([[1]], [0])]))
@@ -199,7 +199,7 @@ def test_json_integers_beyond_4300_digits():
 def test_input_names_must_be_strings():
     """Bug: "input_names": 5 raised TypeError."""
     from exactrelu.io.native_json import loads
-    from exactrelu.network import Network, mlp
+    from exactrelu.model.network import Network, mlp
 
     from exactrelu.io.native_json import network_to_dict
 
@@ -215,8 +215,8 @@ def test_input_names_must_be_strings():
 def test_counterexample_numbers_of_any_length():
     """Bugs: the counterexample reader had its own parser (a raw ValueError on a 5,000-digit
     p/q, its own exponent limit) and format_exact_decimal called str() on huge ints."""
-    from exactrelu.cex import CounterexampleFormatError, format_exact_decimal, parse_counterexample
-    from exactrelu.rationals import int_str, to_rational
+    from exactrelu.domain.cex import CounterexampleFormatError, format_exact_decimal, parse_counterexample
+    from exactrelu.numbers.rationals import int_str, to_rational
 
     den = 10 ** 5000 + 1
     assert parse_counterexample(f"((X_0 1/{int_str(den)}))").inputs[0] == Fraction(1, den)
@@ -241,7 +241,7 @@ def test_npz_long_double_is_read_exactly(tmp_path):
 
 def test_cdd_reads_numbers_beyond_4300_digits_and_restores_the_limit():
     """Bug: a domain with a 5,000-digit number failed inside pycddlib with a raw ValueError."""
-    from exactrelu.lp import vertices_and_rays
+    from exactrelu.numbers.lp import vertices_and_rays
 
     big = Fraction(10 ** 5000 + 1, 3)
     before = sys.get_int_max_str_digits()
@@ -252,11 +252,11 @@ def test_cdd_reads_numbers_beyond_4300_digits_and_restores_the_limit():
 
 def test_tiny_weight_region_walk_and_certificate(tmp_path):
     """Bug: a 1e-400 weight crashed intnet (an all-zero int64 block divided by a gcd beyond int64)."""
-    from exactrelu.certificate import partition_certificate
+    from exactrelu.certificate.partition import partition_certificate
     from exactrelu.checker import check_certificate
-    from exactrelu.domain import parse_box
-    from exactrelu.network import mlp
-    from exactrelu.regions import enumerate_regions
+    from exactrelu.domain.polytope import parse_box
+    from exactrelu.model.network import mlp
+    from exactrelu.regions.walk import enumerate_regions
 
     net = mlp(2, [([["1e-400", 1], [1, -1]], [0, 0]), ([[1, 1]], [0])])
     part = enumerate_regions(net, parse_box("-1:1", 2))
@@ -265,11 +265,11 @@ def test_tiny_weight_region_walk_and_certificate(tmp_path):
 
 def test_box_near_the_float64_limit_is_decided_exactly():
     """Bug: simple_interior rounded an infinite float average (OverflowError)."""
-    from exactrelu.certificate import partition_certificate
+    from exactrelu.certificate.partition import partition_certificate
     from exactrelu.checker import check_certificate
-    from exactrelu.domain import parse_box
-    from exactrelu.network import mlp
-    from exactrelu.regions import enumerate_regions
+    from exactrelu.domain.polytope import parse_box
+    from exactrelu.model.network import mlp
+    from exactrelu.regions.walk import enumerate_regions
 
     net = mlp(2, [([[1, -1], [1, 1]], [0, 0]), ([[1, 1]], [0])])
     with np.errstate(all="ignore"):
@@ -300,7 +300,7 @@ def test_gzip_bomb_is_not_decompressed_into_memory(tmp_path):
 def test_limits_from_the_environment(tmp_path, monkeypatch):
     from exactrelu.io import load_model
     from exactrelu.io.native_json import save_json
-    from exactrelu.network import mlp
+    from exactrelu.model.network import mlp
 
     save_json(mlp(1, [([[1]], [0])]), tmp_path / "m.json")
     monkeypatch.setenv("EXACTRELU_MAX_MODEL_BYTES", "50")
@@ -315,7 +315,7 @@ def test_limits_from_the_environment(tmp_path, monkeypatch):
 
 def test_binary_domain_file_is_a_domain_error(tmp_path):
     """Bug: --domain given a binary file raised UnicodeDecodeError."""
-    from exactrelu.domain import load_domain
+    from exactrelu.domain.polytope import load_domain
 
     (tmp_path / "d.json").write_bytes(bytes(range(256)))
     with pytest.raises(DomainError, match="not a text file"):

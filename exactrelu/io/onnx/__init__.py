@@ -1,0 +1,1 @@
+"""exactrelu.io.onnx."""

@@ -1,0 +1,4 @@
+"""The exact network model: an immutable feed-forward ReLU DAG (:mod:`.network`), its exact
+and float evaluation (:mod:`.evaluation`), the integer-scaled affine forms the enumerator
+computes with (:mod:`.intnet`), function-preserving transformations (:mod:`.transform`) and
+reproducible random networks (:mod:`.random_nets`)."""
