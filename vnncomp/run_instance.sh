@@ -51,7 +51,7 @@ trap cleanup EXIT
 trap on_signal TERM INT
 
 rm -f "$RESULT" "$CERT"  # no stale result (or certificate) from an earlier run
-echo "exactrelu: category '$CATEGORY', onnx $ONNX, vnnlib $VNNLIB, result $RESULT, timeout $TIMEOUT s"
+echo "exactrelu: category '$CATEGORY', network $ONNX, property $VNNLIB, result $RESULT, timeout $TIMEOUT s"
 
 if ! [[ "$TIMEOUT" =~ ^[0-9]+([.][0-9]*)?$ ]] || ! awk -v t="$TIMEOUT" 'BEGIN { exit !(t > 0) }'; then
   echo "exactrelu: the timeout must be a positive number of seconds, got '$TIMEOUT'" >&2
