@@ -195,6 +195,20 @@ def test_cli_error_result_and_stale_certificate_removed(small, tmp_path):
     assert only_results(tmp_path) == ["holds.vnnlib", "net.json", "result.txt", "violated.vnnlib"]
 
 
+def test_limit_exception_is_unknown(tmp_path):
+    from exactrelu.cli.vnncomp_result import writing_error_result
+    from exactrelu.errors import LimitReached
+
+    res = tmp_path / "r.txt"
+
+    def stops():
+        raise LimitReached("listing the terms needs more than 100000")
+    with pytest.raises(LimitReached):
+        writing_error_result(res, stops)
+    assert res.read_text() == "unknown\n"
+    assert writing_error_result(res, lambda: 7) == 7 and res.read_text() == "unknown\n"  # untouched on success
+
+
 def test_unknown_and_timeout_results(small, tmp_path):
     net, _, holds, _ = small
     prop = parse_vnnlib(holds.read_text())

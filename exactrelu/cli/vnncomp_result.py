@@ -47,7 +47,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from ..errors import ExactReluError
+from ..errors import ExactReluError, ExitCode
 
 __all__ = [
     "RESULT_WORDS",
@@ -286,7 +286,8 @@ def writing_error_result(path: "str | Path", run: Callable[[], int]) -> int:
     """Return ``run()``; if it raises an exception, write ``error`` to ``path`` and re-raise.
 
     The CLI's usual one-line message and exit code still follow; the harness reads
-    ``error``. An interruption (Ctrl-C) writes ``unknown``.
+    ``error``. A limit raised as an exception (:class:`~exactrelu.errors.LimitReached`,
+    exit 20) and an interruption (Ctrl-C) write ``unknown``.
 
     Examples
     --------
@@ -302,8 +303,8 @@ def writing_error_result(path: "str | Path", run: Callable[[], int]) -> int:
     """
     try:
         return run()
-    except Exception:
-        _write_word(path, "error")
+    except Exception as exc:
+        _write_word(path, "unknown" if getattr(exc, "exit_code", None) == ExitCode.INCOMPLETE else "error")
         raise
     except KeyboardInterrupt:
         _write_word(path, "unknown")
