@@ -264,7 +264,7 @@ def test_acasxu(script_env, tmp_path, net, prop, expected):
     t0 = time.perf_counter()
     r = run_instance(script_env, onnx, vnnlib, res, 116, "acasxu")
     assert r.returncode == 0, r.stderr
-    assert time.perf_counter() - t0 < 60, "an instance chosen to be quick took long"
+    assert time.perf_counter() - t0 < 116, "an instance chosen to be quick took longer than its timeout"
     gz = lambda p: p if p.exists() else Path(str(p) + ".gz")  # noqa: E731
     check_result(res, gz(onnx), gz(vnnlib), expected)
 

@@ -229,9 +229,9 @@ def write_atomic(path: "str | Path", write: Callable[[Path], None]) -> None:
     Examples
     --------
     >>> import tempfile
-    >>> d = Path(tempfile.mkdtemp())
-    >>> write_atomic(d / "r.txt", lambda p: p.write_text("unsat\\n"))
-    >>> (d / "r.txt").read_text(), sorted(q.name for q in d.iterdir())
+    >>> with tempfile.TemporaryDirectory() as t:
+    ...     write_atomic(Path(t) / "r.txt", lambda p: p.write_text("unsat\\n"))
+    ...     (Path(t) / "r.txt").read_text(), sorted(q.name for q in Path(t).iterdir())
     ('unsat\\n', ['r.txt'])
     """
     p = Path(path)
@@ -292,13 +292,13 @@ def writing_error_result(path: "str | Path", run: Callable[[], int]) -> int:
     Examples
     --------
     >>> import tempfile
-    >>> f = Path(tempfile.mkdtemp()) / "r.txt"
     >>> def fails():
     ...     raise ExactReluError("cannot read model.onnx")
-    >>> try:
-    ...     writing_error_result(f, fails)
-    ... except ExactReluError:
-    ...     f.read_text()
+    >>> with tempfile.TemporaryDirectory() as t:
+    ...     try:
+    ...         writing_error_result(Path(t) / "r.txt", fails)
+    ...     except ExactReluError:
+    ...         (Path(t) / "r.txt").read_text()
     'error\\n'
     """
     try:
