@@ -66,8 +66,8 @@ def new_axes(ax: Any = None, projection: str | None = None, figsize: tuple[float
     Examples
     --------
     >>> fig, ax = new_axes(figsize=(3, 2))
-    >>> ax.figure is fig, tuple(fig.get_size_inches())
-    (True, (3.0, 2.0))
+    >>> ax.figure is fig, fig.get_size_inches().tolist()
+    (True, [3.0, 2.0])
     """
     if ax is not None:
         return ax.figure, ax
