@@ -10,7 +10,7 @@ Examples
 >>> net = mlp(1, [([[1], [1]], [0, "-1/2"]), ([[1, -2]], [0])])
 >>> fig = plot_weight_sweep_1d(net, 1, 1, 0, ["0", "1"], box([-1], [1]))
 >>> [ax.get_title() for ax in fig.axes]
-['$w = 0$: 1 regions', '$w = 1$: 2 regions']
+['$w = 0$: 2 regions', '$w = 1$: 3 regions']
 """
 
 from __future__ import annotations
