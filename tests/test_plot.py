@@ -431,4 +431,5 @@ def test_weight_sweep_and_slider():
     except ImportError:
         assert slider is None
     else:
-        assert slider.children[0].options == ("-1", "0", "1")
+        assert [v for _, v in slider.children[0].options] == ["-1", "0", "1"]
+        assert len(slider.children) == 2  # the slider and the output it redraws

@@ -108,7 +108,7 @@ def plot_regions_2d(partition, graph=None, ax=None, color_by: str = "region", sh
     net = partition.network
     require_inputs(net, 2, "plot_regions_2d")
     fig, ax = new_axes(ax)
-    from matplotlib.collections import LineCollection, PolyCollection
+    from matplotlib.collections import PolyCollection
 
     if graph is None and (show_graph or color_by in ("piece", "region")):
         from ..graph.region_graph import region_graph
@@ -129,25 +129,7 @@ def plot_regions_2d(partition, graph=None, ax=None, color_by: str = "region", sh
     ax.add_patch(domain_outline(dpoly))
     wit = {r.index: (float(r.witness[0]), float(r.witness[1])) for r in partition.regions}
     if show_graph and graph is not None:
-        segs, styles = [], []
-        ewit = []
-        for u, v, data in graph.edges(data=True):
-            if u not in wit or v not in wit:
-                continue
-            w = tuple(float(as_fraction(c)) for c in data["witness"])
-            ewit.append(w)
-            segs.append([wit[u], w, wit[v]])
-            styles.append("dashed" if data.get("same_map") else "solid")
-        lc = LineCollection(segs, colors="black", linewidths=0.9, linestyles=styles, zorder=3)
-        lc.set_gid("edges")
-        ax.add_collection(lc)
-        nodes = ax.scatter([p[0] for p in wit.values()], [p[1] for p in wit.values()], s=10, c="black",
-                           zorder=4)
-        nodes.set_gid("nodes")
-        if show_witnesses and ewit:
-            ew = ax.scatter([p[0] for p in ewit], [p[1] for p in ewit], s=12, marker="D", facecolors="white",
-                            edgecolors="black", linewidths=0.6, zorder=5)
-            ew.set_gid("edge_witnesses")
+        _draw_graph(ax, graph, wit, show_witnesses)
     if show_witnesses:
         for i, p in wit.items():
             ax.annotate(str(i), p, fontsize=7, ha="left", va="bottom", xytext=(2, 2), textcoords="offset points",
@@ -172,6 +154,32 @@ def plot_regions_2d(partition, graph=None, ax=None, color_by: str = "region", sh
     return fig
 
 
+
+
+def _draw_graph(ax, graph, wit: dict, show_witnesses: bool) -> None:
+    """The region graph over the polygons: witness(i) -> edge witness -> witness(j) per edge
+    (dashed when the maps agree), a dot per region, and the edge witnesses if asked."""
+    from matplotlib.collections import LineCollection
+
+    segs, styles = [], []
+    ewit = []
+    for u, v, data in graph.edges(data=True):
+        if u not in wit or v not in wit:
+            continue
+        w = tuple(float(as_fraction(c)) for c in data["witness"])
+        ewit.append(w)
+        segs.append([wit[u], w, wit[v]])
+        styles.append("dashed" if data.get("same_map") else "solid")
+    lc = LineCollection(segs, colors="black", linewidths=0.9, linestyles=styles, zorder=3)
+    lc.set_gid("edges")
+    ax.add_collection(lc)
+    nodes = ax.scatter([p[0] for p in wit.values()], [p[1] for p in wit.values()], s=10, c="black",
+                       zorder=4)
+    nodes.set_gid("nodes")
+    if show_witnesses and ewit:
+        ew = ax.scatter([p[0] for p in ewit], [p[1] for p in ewit], s=12, marker="D", facecolors="white",
+                        edgecolors="black", linewidths=0.6, zorder=5)
+        ew.set_gid("edge_witnesses")
 
 
 # ----------------------------------------------------------------------------- points

@@ -180,12 +180,38 @@ def _line_in_box(a: Sequence[float], c: float, box: tuple[float, float, float, f
     return (pts[0], pts[1]) if len(pts) >= 2 else None
 
 
+def _checked_farkas(A, b, q, q0, y):
+    """Exact ``(A, b, q, q0, y, b . y + q0)`` with ``y`` scaled to ``A^T y = q``, or a ValueError
+    / ModelError saying why ``y`` proves nothing (see :func:`plot_farkas_2d`)."""
+    Aq = [[as_fraction(v) for v in row] for row in A]
+    bq = [as_fraction(v) for v in b]
+    qq = [as_fraction(v) for v in q]
+    q0q = as_fraction(q0)
+    items = y.items() if isinstance(y, dict) else ((i, Fraction(p, r)) for i, p, r in y)
+    yq = {int(i): as_fraction(v) for i, v in items}
+    if any(len(row) != 2 for row in Aq) or len(qq) != 2:
+        raise ModelError("plot_farkas_2d draws 2-D cells only")
+    if any(v < 0 for v in yq.values()):
+        raise ValueError("a Farkas vector has no negative multiplier")
+    combo = [sum((yq[i] * Aq[i][k] for i in yq), Fraction(0)) for k in range(2)]
+    k = next((k for k in range(2) if qq[k]), None)
+    lam = combo[k] / qq[k] if k is not None else Fraction(0)
+    if lam <= 0 or combo != [lam * v for v in qq]:
+        raise ValueError(f"A^T y = {[str(v) for v in combo]} is not a positive multiple of q = {[str(v) for v in qq]}")
+    yq = {i: v / lam for i, v in yq.items()}  # a proof for lam * g is one for g: normalise to A^T y = q
+    slack = sum((yq[i] * bq[i] for i in yq), Fraction(0)) + q0q
+    if slack > 0:
+        raise ValueError(f"b . y + q0 = {slack} > 0: the vector proves nothing")
+    return Aq, bq, qq, q0q, yq, slack
+
+
 def plot_farkas_2d(A: Sequence[Sequence[Any]], b: Sequence[Any], q: Sequence[Any], q0: Any, y: Any,
                    ax: Any = None, title: str | None = None):
     """What a Farkas vector proves, in 2-D: ``g(x) = q . x + q0 <= 0`` on the cell ``A x <= b``.
 
     The multipliers ``y >= 0`` (``{row: value}``, or ``(row, numerator, denominator)`` triples
-    as :func:`~exactrelu.regions.evidence.prove_le` returns them) satisfy ``A^T y = q`` and ``b . y + q0 <= 0``
+    as :func:`~exactrelu.regions.evidence.prove_le` returns them; a positive multiple of a
+    proof is a proof, so ``y`` is first scaled to ``A^T y = q``) satisfy ``A^T y = q`` and ``b . y + q0 <= 0``
     (checked exactly here; a ValueError says which fails). Then for ``x`` in the cell,
     ``g(x) = y . (A x - b) + (b . y + q0) <= 0``: the set where ``g > 0`` (red) cannot meet the
     cell (blue). Drawn: the cell, the rows with ``y_i > 0`` (thick, labelled with ``y_i``) and
@@ -201,22 +227,7 @@ def plot_farkas_2d(A: Sequence[Sequence[Any]], b: Sequence[Any], q: Sequence[Any
     """
     from ..domain.polytope import polytope
 
-    Aq = [[as_fraction(v) for v in row] for row in A]
-    bq = [as_fraction(v) for v in b]
-    qq = [as_fraction(v) for v in q]
-    q0q = as_fraction(q0)
-    items = y.items() if isinstance(y, dict) else ((i, Fraction(p, r)) for i, p, r in y)
-    yq = {int(i): as_fraction(v) for i, v in items}
-    if any(len(row) != 2 for row in Aq) or len(qq) != 2:
-        raise ModelError("plot_farkas_2d draws 2-D cells only")
-    if any(v < 0 for v in yq.values()):
-        raise ValueError("a Farkas vector has no negative multiplier")
-    combo = [sum((yq[i] * Aq[i][k] for i in yq), Fraction(0)) for k in range(2)]
-    if combo != qq:
-        raise ValueError(f"A^T y = {[str(v) for v in combo]} is not q = {[str(v) for v in qq]}")
-    slack = sum((yq[i] * bq[i] for i in yq), Fraction(0)) + q0q
-    if slack > 0:
-        raise ValueError(f"b . y + q0 = {slack} > 0: the vector proves nothing")
+    Aq, bq, qq, q0q, yq, slack = _checked_farkas(A, b, q, q0, y)
     cell = polytope(Aq, bq)
     fig, ax = new_axes(ax, figsize=(6.0, 6.0))
     from matplotlib.patches import Polygon
