@@ -110,7 +110,8 @@ def plot_surface_2d(partition, ax=None, output: int = 0, color_by: str = "height
         polys.append([(float(p[0]), float(p[1]), float(z)) for p, z in zip(pts, zs)])
         heights.append(float(sum(zs) / len(zs)))
     if color_by == "height":
-        norm = colors.Normalize(vmin=min(heights), vmax=max(heights) if max(heights) > min(heights) else min(heights) + 1)
+        lo, hi = min(heights), max(heights)
+        norm = colors.Normalize(vmin=lo, vmax=hi if hi > lo else lo + 1)
         faces = [colormaps["viridis"](norm(h)) for h in heights]
     elif color_by == "region":
         faces = [colormaps["tab20"](r.index % 20) for r in partition.regions]
