@@ -150,7 +150,8 @@ def plot_verification_cells_2d(result: Any, input_region: int = 0, ax: Any = Non
     ax.set_xlabel(names[0])
     ax.set_ylabel(names[1])
     ax.set_title(title if title is not None else
-                 f"{result.verdict}: {counts['region']} regions and {counts['pruned']} pruned cells "
+                 f"{result.verdict}: {counts['region']} region{'s' if counts['region'] != 1 else ''} and "
+                 f"{counts['pruned']} pruned cell{'s' if counts['pruned'] != 1 else ''} "
                  f"({len(part.nodes)} tree nodes)", fontsize=10)
     return fig
 
