@@ -587,10 +587,12 @@ def test_onnx_refusal_message(name, model, cls, fragment):
 
 
 def test_an_operator_version_not_modelled_is_refused(monkeypatch):
-    import exactrelu.io.onnx.onnx_io as onnx_io
+    import dataclasses
 
-    versions, attrs = onnx_io.SUPPORTED_OPERATORS["Relu"]
-    monkeypatch.setitem(onnx_io.SUPPORTED_OPERATORS, "Relu", (tuple(v for v in versions if v != 14), attrs))
+    from exactrelu.io.onnx.ops import OPERATORS
+
+    entry = OPERATORS["Relu"]
+    monkeypatch.setitem(OPERATORS, "Relu", dataclasses.replace(entry, versions=tuple(v for v in entry.versions if v != 14)))
     with pytest.raises(UnsupportedOperatorError, match="Relu-14 \\(opset 15\\) is not modelled; the loader models "
                                                        "versions 6, 13") as ei:
         load_onnx(mk([N("Relu", ["x"], ["y"])], opset=15).SerializeToString())

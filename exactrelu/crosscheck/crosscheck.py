@@ -421,10 +421,6 @@ class CrossCheckReport:
     regions: dict | None = None
     partitions: list = field(default_factory=list, repr=False)
 
-    @property
-    def found_flips(self) -> bool:
-        return bool(self.n_pattern_flips or self.n_decision_flips or self.n_nonfinite)
-
     def to_dict(self) -> dict[str, Any]:
         def at(f: Flip | None):
             if f is None:
@@ -505,13 +501,13 @@ def _flint_forms(net: Network, pattern: str):
     ``width x (n+1)``: gradient columns, then the constant)."""
     import flint
 
-    from ..model.evaluation import _flint_mats
+    from ..model.evaluation import flint_mats
 
     n = net.n_inputs
     outs = [flint.fmpq_mat(n, n + 1, [1 if j == i else 0 for i in range(n) for j in range(n + 1)])]
     pres = []
     pos = 0
-    for layer, (ws, b) in zip(net.layers, _flint_mats(net)):
+    for layer, (ws, b) in zip(net.layers, flint_mats(net)):
         Z = None
         for s, W in ws:
             P = W * outs[s]
@@ -594,12 +590,12 @@ def _exact_relu_pre(net: Network, x: Sequence[Fraction]) -> list[Fraction]:
     """Exact pre-activations of all ReLU units at ``x`` (flint)."""
     import flint
 
-    from ..model.evaluation import _flint_mats
+    from ..model.evaluation import flint_mats
 
     outs = [flint.fmpq_mat(len(x), 1, [_fq(v) for v in x])]
     pre = []
     zero = flint.fmpq(0)
-    for layer, (ws, b) in zip(net.layers, _flint_mats(net)):
+    for layer, (ws, b) in zip(net.layers, flint_mats(net)):
         Z = None
         for s, W in ws:
             P = W * outs[s]

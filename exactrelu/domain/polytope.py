@@ -234,7 +234,7 @@ def parse_box(spec: str, n_inputs: int | None = None) -> Polytope:
     ...
     exactrelu.errors.DomainError: box: malformed interval '2' (expected lo:hi)
     """
-    from ..numbers.rationals import _clip
+    from ..numbers.rationals import clip_text as _clip
 
     if not isinstance(spec, str) or not spec.strip():
         raise DomainError("box: empty (expected lo:hi, or lo:hi,lo:hi,... with one interval per input)")

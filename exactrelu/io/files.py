@@ -45,7 +45,7 @@ from typing import Any, Callable
 
 from ..errors import ExactReluError, NumberError
 from ..limits import MAX_NUMBER_CHARS, format_bytes, max_input_bytes, max_model_bytes
-from ..numbers.rationals import _parse_int
+from ..numbers.rationals import parse_int
 
 __all__ = ["GZIP_MAGIC", "maybe_gunzip", "gunzip_bounded", "decode_text", "read_bytes", "read_text",
            "open_text", "regular_file", "parse_json", "json_int"]
@@ -243,7 +243,7 @@ def json_int(text: str) -> int:
         return int(text)
     if len(text) > MAX_NUMBER_CHARS:
         raise NumberError(f"integer of {len(text):,} digits refused (the limit is {MAX_NUMBER_CHARS:,} characters)")
-    return _parse_int(text)
+    return parse_int(text)
 
 
 def _constant(name: str) -> Any:

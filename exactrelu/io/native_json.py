@@ -44,36 +44,16 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ModelFormatError, NumberError, ModelError
-from ..model.network import Activation, Layer, Network
-from ..numbers.rationals import format_rational, to_rational
+from ..model.network import NATIVE_FORMAT, NATIVE_VERSION, Activation, Layer, Network, network_to_dict
+from ..numbers.rationals import to_rational
 
 __all__ = ["FORMAT", "VERSION", "network_to_dict", "network_from_dict", "save_json", "load_json",
            "dumps", "loads"]
 
-FORMAT = "exactrelu-network"
-VERSION = 1
-
-
-def network_to_dict(net: Network) -> dict[str, Any]:
-    """The native JSON object of ``net`` (canonical: equal networks give equal dicts)."""
-    d: dict[str, Any] = {"format": FORMAT, "version": VERSION, "inputs": net.n_inputs}
-    if net.name:
-        d["name"] = net.name
-    if net.input_names:
-        d["input_names"] = list(net.input_names)
-    if net.output_names:
-        d["output_names"] = list(net.output_names)
-    layers = []
-    for layer in net.layers:
-        ld: dict[str, Any] = {"activation": layer.activation.value}
-        if layer.name:
-            ld["name"] = layer.name
-        ld["bias"] = [format_rational(v) for v in layer.bias]
-        ld["inputs"] = [{"source": s, "weight": [[format_rational(v) for v in row] for row in w]}
-                        for s, w in layer.inputs]
-        layers.append(ld)
-    d["layers"] = layers
-    return d
+#: The ``format`` field and version of the native JSON (defined with the model, whose own
+#: canonical form it is: :func:`~exactrelu.model.network.network_to_dict`).
+FORMAT = NATIVE_FORMAT
+VERSION = NATIVE_VERSION
 
 
 def _show(v: Any) -> str:
@@ -201,6 +181,7 @@ def network_from_dict(d: Any) -> Network:
 
 
 def dumps(net: Network, indent: int | None = None) -> str:
+    """The native JSON text of ``net`` (:func:`~exactrelu.model.network.network_to_dict`)."""
     return json.dumps(network_to_dict(net), indent=indent)
 
 

@@ -58,7 +58,7 @@ from typing import Any
 
 from ..errors import ModelError, ModelFormatError, NumberError
 from ..model.network import Activation, Layer, Network
-from ..numbers.rationals import _clip, to_rational
+from ..numbers.rationals import clip_text, to_rational
 
 __all__ = ["NNetFile", "read_nnet", "parse_nnet", "nnet_from_text", "load_nnet", "load_nnet_with_domain"]
 
@@ -149,7 +149,7 @@ class NNetFile:
 def _why(token: str, exc: Exception) -> str:
     """``'abc'`` for junk, ``'1e999999999' (decimal exponent ... beyond the limit ...)`` otherwise."""
     msg = str(exc)
-    return _clip(token) if msg.startswith("malformed number") else f"{_clip(token)} ({msg})"
+    return clip_text(token) if msg.startswith("malformed number") else f"{clip_text(token)} ({msg})"
 
 
 def parse_nnet(text: str, name: str = "", where: str = ".nnet") -> NNetFile:
@@ -189,7 +189,7 @@ def parse_nnet(text: str, name: str = "", where: str = ".nnet") -> NNetFile:
             except NumberError as exc:
                 raise ModelFormatError(f"{where}:{lineno}: bad {what} value {_why(t, exc)}") from None
             except ValueError:
-                raise ModelFormatError(f"{where}:{lineno}: bad {what} value {_clip(t)}") from None
+                raise ModelFormatError(f"{where}:{lineno}: bad {what} value {clip_text(t)}") from None
             out.append(v)
         return out
 

@@ -36,7 +36,10 @@ import numpy as np
 
 from ..errors import BackendUnavailableError, ModelError, ShapeError, UnsupportedOperatorError
 from ..model.network import Network
-from .onnx.onnx_io import _Const, _Graph, _Sym
+from .onnx.executor import call_operator
+from .onnx.forms import Const, Sym
+from .onnx.graph import OnnxGraph
+from .onnx.ops_affine import binary, matmul_values
 
 __all__ = ["from_torch"]
 
@@ -62,27 +65,27 @@ class _TorchImporter:
                  bn_max_denominator: int | None) -> None:
         self.torch = _torch()
         self.module = module
-        self.g = _Graph(None, None, None, approximate_bn, bn_max_denominator)
+        self.g = OnnxGraph(None, None, None, approximate_bn, bn_max_denominator)
         self.x = self.g.set_input(input_shape)
 
     # ---- values ---------------------------------------------------------------------
-    def const(self, t: Any, name: str) -> _Const:
+    def const(self, t: Any, name: str) -> Const:
         torch = self.torch
         if isinstance(t, torch.Tensor):
             t = t.detach().cpu()
             if t.is_floating_point():
-                return self.g._const_from_numpy(t.to(torch.float64).numpy(), name)  # exact widening
-            return self.g._const_from_numpy(t.numpy(), name)
+                return self.g.const_from_numpy(t.to(torch.float64).numpy(), name)  # exact widening
+            return self.g.const_from_numpy(t.numpy(), name)
         if isinstance(t, bool):
             raise ModelError(f"{name}: a boolean is not a number")
         if isinstance(t, int):
-            return _Const(np.asarray(t, dtype=np.int64))
+            return Const(np.asarray(t, dtype=np.int64))
         if isinstance(t, float):
-            return self.g._const_from_numpy(np.asarray(t, dtype=np.float64), name)
+            return self.g.const_from_numpy(np.asarray(t, dtype=np.float64), name)
         raise ModelError(f"{name}: cannot use {type(t).__name__} as a tensor")
 
     def val(self, v: Any, name: str) -> Any:
-        if isinstance(v, (_Const, _Sym)):
+        if isinstance(v, (Const, Sym)):
             return v
         return self.const(v, name)
 
@@ -128,7 +131,7 @@ class _TorchImporter:
             if len(out) != 1:
                 raise ModelError("the module returns several tensors; exactrelu networks have one output")
             out = out[0]
-        if not isinstance(out, (_Const, _Sym)):
+        if not isinstance(out, (Const, Sym)):
             raise ModelError("the module does not return a tensor")
         net = self.g.finish(out, out_name, type(self.module).__name__)
         if self.g.notes:
@@ -143,22 +146,22 @@ class _TorchImporter:
             raise UnsupportedOperatorError(type(m).__name__, name, "modules must be called with one tensor")
         x = self.val(args[0], name)
         if isinstance(m, nn.Linear):
-            y = g._matmul(x, _Const(self.const(m.weight, f"{name}.weight").a.T))
+            y = matmul_values(g, x, Const(self.const(m.weight, f"{name}.weight").a.T))
             if m.bias is not None:
-                y = g._binary(y, self.const(m.bias, f"{name}.bias"), np.add)
+                y = binary(g, y, self.const(m.bias, f"{name}.bias"), np.add)
             return y
         if isinstance(m, nn.ReLU):
-            return g.call("Relu", name, [x])[0]
+            return call_operator(g, "Relu", name, [x])[0]
         if isinstance(m, nn.LeakyReLU):
-            return g.call("LeakyRelu", name, [x], {"alpha": float(m.negative_slope)})[0]
+            return call_operator(g, "LeakyRelu", name, [x], {"alpha": float(m.negative_slope)})[0]
         if isinstance(m, nn.PReLU):
             w = self.const(m.weight, f"{name}.weight")
             rank = len(x.shape)
             if w.a.size > 1 and rank >= 2:
-                w = _Const(w.a.reshape((-1,) + (1,) * (rank - 2)))
-            return g.call("PRelu", name, [x, w])[0]
+                w = Const(w.a.reshape((-1,) + (1,) * (rank - 2)))
+            return call_operator(g, "PRelu", name, [x, w])[0]
         if isinstance(m, nn.Hardtanh):  # includes ReLU6
-            return g.call("Clip", name, [x, self.const(float(m.min_val), name), self.const(float(m.max_val), name)])[0]
+            return call_operator(g, "Clip", name, [x, self.const(float(m.min_val), name), self.const(float(m.max_val), name)])[0]
         if isinstance(m, (nn.Identity, nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d, nn.AlphaDropout)):
             return x
         if isinstance(m, nn.Flatten):
@@ -166,16 +169,16 @@ class _TorchImporter:
         if isinstance(m, nn.Unflatten):
             dim = m.dim if m.dim >= 0 else m.dim + len(x.shape)
             shape = list(x.shape[:dim]) + list(m.unflattened_size) + list(x.shape[dim + 1:])
-            return g._same_kind(x, x.a.reshape(shape))
+            return g.same_kind(x, x.a.reshape(shape))
         if isinstance(m, (nn.Conv1d, nn.Conv2d, nn.Conv3d)):
             return self._conv(m, name, x)
         if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)):
             if m.running_mean is None or m.running_var is None:
                 raise UnsupportedOperatorError(type(m).__name__, name, "no running statistics (track_running_stats=False)")
             C = m.num_features
-            scale = self.const(m.weight, f"{name}.weight") if m.weight is not None else _Const(np.ones(C, dtype=np.int64))
-            bias = self.const(m.bias, f"{name}.bias") if m.bias is not None else _Const(np.zeros(C, dtype=np.int64))
-            return g.call("BatchNormalization", name,
+            scale = self.const(m.weight, f"{name}.weight") if m.weight is not None else Const(np.ones(C, dtype=np.int64))
+            bias = self.const(m.bias, f"{name}.bias") if m.bias is not None else Const(np.zeros(C, dtype=np.int64))
+            return call_operator(g, "BatchNormalization", name,
                           [x, scale, bias, self.const(m.running_mean, name), self.const(m.running_var, name)],
                           {"epsilon": float(m.eps)})[0]
         if isinstance(m, (nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d)):
@@ -185,7 +188,7 @@ class _TorchImporter:
             k = _pair(m.kernel_size, nd)
             s = _pair(m.stride if m.stride is not None else m.kernel_size, nd)
             p = _pair(m.padding, nd)
-            return g.call("MaxPool", name, [x], {"kernel_shape": k, "strides": s, "pads": p + p,
+            return call_operator(g, "MaxPool", name, [x], {"kernel_shape": k, "strides": s, "pads": p + p,
                                                  "dilations": _pair(m.dilation, nd), "ceil_mode": int(m.ceil_mode)})[0]
         if isinstance(m, (nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d)):
             if getattr(m, "divisor_override", None):
@@ -194,7 +197,7 @@ class _TorchImporter:
             k = _pair(m.kernel_size, nd)
             s = _pair(m.stride if m.stride is not None else m.kernel_size, nd)
             p = _pair(m.padding, nd)
-            return g.call("AveragePool", name, [x], {"kernel_shape": k, "strides": s, "pads": p + p,
+            return call_operator(g, "AveragePool", name, [x], {"kernel_shape": k, "strides": s, "pads": p + p,
                                                      "ceil_mode": int(m.ceil_mode),
                                                      "count_include_pad": int(m.count_include_pad)})[0]
         if isinstance(m, (nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveAvgPool3d,
@@ -204,7 +207,7 @@ class _TorchImporter:
             if any(v not in (1, None) for v in sizes) and not all(v is None for v in sizes):
                 raise UnsupportedOperatorError(type(m).__name__, name, "only output size 1 is supported")
             op = "GlobalAveragePool" if "Avg" in type(m).__name__ else "GlobalMaxPool"
-            return g.call(op, name, [x])[0]
+            return call_operator(g, op, name, [x])[0]
         raise UnsupportedOperatorError(type(m).__name__, name, "no exact piecewise-linear lowering")
 
     def _conv(self, m: Any, name: str, x: Any) -> Any:
@@ -225,7 +228,7 @@ class _TorchImporter:
         inputs = [x, self.const(m.weight, f"{name}.weight")]
         if m.bias is not None:
             inputs.append(self.const(m.bias, f"{name}.bias"))
-        return self.g.call("Conv", name, inputs, {"strides": _pair(m.stride, nd), "pads": list(pb) + list(pe),
+        return call_operator(self.g, "Conv", name, inputs, {"strides": _pair(m.stride, nd), "pads": list(pb) + list(pe),
                                                   "dilations": d, "group": int(m.groups), "kernel_shape": k})[0]
 
     def _flatten(self, x: Any, start: int = 0, end: int = -1) -> Any:
@@ -233,19 +236,19 @@ class _TorchImporter:
         start = start + r if start < 0 else start
         end = end + r if end < 0 else end
         if r == 0:
-            return self.g._same_kind(x, x.a.reshape(1))
+            return self.g.same_kind(x, x.a.reshape(1))
         shape = list(x.shape[:start]) + [int(np.prod(x.shape[start:end + 1]))] + list(x.shape[end + 1:])
-        return self.g._same_kind(x, x.a.reshape(shape))
+        return self.g.same_kind(x, x.a.reshape(shape))
 
     def _reshape(self, x: Any, shape: Sequence[Any]) -> Any:
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = shape[0]
         dims = [self._int(v) for v in shape]
-        return self.g._same_kind(x, x.a.reshape(dims))
+        return self.g.same_kind(x, x.a.reshape(dims))
 
     @staticmethod
     def _int(v: Any) -> int:
-        if isinstance(v, _Const):
+        if isinstance(v, Const):
             return int(v.a)
         return int(v)
 
@@ -259,37 +262,37 @@ class _TorchImporter:
             if isinstance(seq, (tuple, list)):
                 return seq[idx]
             x = self.val(seq, name)
-            return g._same_kind(x, x.a[idx])
+            return g.same_kind(x, x.a[idx])
         if fn in (operator.add, torch.add, operator.iadd):
             a, b = args[0], args[1]
             alpha = kwargs.get("alpha", 1)
             b = self.val(b, name)
             if alpha != 1:
-                b = g._binary(b, self.const(alpha, name), np.multiply)
-            return g._binary(self.val(a, name), b, np.add)
+                b = binary(g, b, self.const(alpha, name), np.multiply)
+            return binary(g, self.val(a, name), b, np.add)
         if fn in (operator.sub, torch.sub, operator.isub):
-            return g._binary(self.val(args[0], name), self.val(args[1], name), np.subtract)
+            return binary(g, self.val(args[0], name), self.val(args[1], name), np.subtract)
         if fn in (operator.mul, torch.mul, operator.imul):
-            return g.call("Mul", name, [self.val(args[0], name), self.val(args[1], name)])[0]
+            return call_operator(g, "Mul", name, [self.val(args[0], name), self.val(args[1], name)])[0]
         if fn in (operator.truediv, torch.div, operator.itruediv):
             if kwargs.get("rounding_mode") is not None:
                 raise UnsupportedOperatorError("div", name, "rounding_mode")
-            return g.call("Div", name, [self.val(args[0], name), self.val(args[1], name)])[0]
+            return call_operator(g, "Div", name, [self.val(args[0], name), self.val(args[1], name)])[0]
         if fn in (operator.neg, torch.neg):
-            return g.call("Neg", name, [self.val(args[0], name)])[0]
+            return call_operator(g, "Neg", name, [self.val(args[0], name)])[0]
         if fn is operator.pos:
             return args[0]
         if fn in (torch.relu, F.relu):
-            return g.call("Relu", name, [self.val(args[0], name)])[0]
+            return call_operator(g, "Relu", name, [self.val(args[0], name)])[0]
         if fn is F.leaky_relu:
             slope = kwargs.get("negative_slope", args[1] if len(args) > 1 else 0.01)
-            return g.call("LeakyRelu", name, [self.val(args[0], name)], {"alpha": float(slope)})[0]
+            return call_operator(g, "LeakyRelu", name, [self.val(args[0], name)], {"alpha": float(slope)})[0]
         if fn is F.linear:
             x = self.val(args[0], name)
             w = self.val(args[1] if len(args) > 1 else kwargs["weight"], name)
             b = args[2] if len(args) > 2 else kwargs.get("bias")
-            y = g._matmul(x, _Const(w.a.T) if isinstance(w, _Const) else w)
-            return g._binary(y, self.val(b, name), np.add) if b is not None else y
+            y = matmul_values(g, x, Const(w.a.T) if isinstance(w, Const) else w)
+            return binary(g, y, self.val(b, name), np.add) if b is not None else y
         if fn is torch.flatten:
             start = kwargs.get("start_dim", args[1] if len(args) > 1 else 0)
             end = kwargs.get("end_dim", args[2] if len(args) > 2 else -1)
@@ -299,7 +302,7 @@ class _TorchImporter:
         if fn is torch.cat:
             tensors = [self.val(t, name) for t in args[0]]
             dim = kwargs.get("dim", args[1] if len(args) > 1 else 0)
-            return g.call("Concat", name, tensors, {"axis": int(dim)})[0]
+            return call_operator(g, "Concat", name, tensors, {"axis": int(dim)})[0]
         if fn in (F.dropout, F.alpha_dropout):
             return args[0]
         fname = getattr(fn, "__name__", repr(fn))
@@ -312,7 +315,7 @@ class _TorchImporter:
             dim = kwargs.get("dim", args[1] if len(args) > 1 else None)
             return tuple(x.shape) if dim is None else x.shape[dim]
         if meth in ("relu", "relu_"):
-            return g.call("Relu", name, [x])[0]
+            return call_operator(g, "Relu", name, [x])[0]
         if meth in ("view", "reshape"):
             return self._reshape(x, args[1:])
         if meth == "flatten":
@@ -322,22 +325,22 @@ class _TorchImporter:
         if meth in ("contiguous", "clone", "detach", "float", "double"):
             return x
         if meth in ("add", "add_"):
-            return g._binary(x, self.val(args[1], name), np.add)
+            return binary(g, x, self.val(args[1], name), np.add)
         if meth in ("sub", "sub_"):
-            return g._binary(x, self.val(args[1], name), np.subtract)
+            return binary(g, x, self.val(args[1], name), np.subtract)
         if meth in ("mul", "mul_"):
-            return g.call("Mul", name, [x, self.val(args[1], name)])[0]
+            return call_operator(g, "Mul", name, [x, self.val(args[1], name)])[0]
         if meth in ("div", "div_"):
-            return g.call("Div", name, [x, self.val(args[1], name)])[0]
+            return call_operator(g, "Div", name, [x, self.val(args[1], name)])[0]
         if meth == "neg":
-            return g.call("Neg", name, [x])[0]
+            return call_operator(g, "Neg", name, [x])[0]
         if meth in ("squeeze", "unsqueeze"):
             dim = kwargs.get("dim", args[1] if len(args) > 1 else None)
             if meth == "squeeze":
                 if dim is None:
-                    return g._same_kind(x, np.squeeze(x.a))
-                return g._same_kind(x, np.squeeze(x.a, axis=dim) if x.shape[dim] == 1 else x.a)
-            return g._same_kind(x, np.expand_dims(x.a, dim if dim >= 0 else dim + len(x.shape) + 1))
+                    return g.same_kind(x, np.squeeze(x.a))
+                return g.same_kind(x, np.squeeze(x.a, axis=dim) if x.shape[dim] == 1 else x.a)
+            return g.same_kind(x, np.expand_dims(x.a, dim if dim >= 0 else dim + len(x.shape) + 1))
         raise UnsupportedOperatorError(f"Tensor.{meth}", name, "no exact piecewise-linear lowering")
 
 

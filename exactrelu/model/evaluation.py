@@ -29,6 +29,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .network import Network
 
 __all__ = [
+    "flint_mats",
+    "numpy_mats",
     "as_point",
     "evaluate",
     "evaluate_batch",
@@ -155,7 +157,25 @@ def affine_map(net: "Network", pattern: str) -> tuple[tuple[tuple[Fraction, ...]
     return tuple(tuple(r) for r in C), tuple(d)
 
 
-def _flint_mats(net: "Network"):
+def flint_mats(net: "Network") -> list:
+    """Per layer ``([(source, fmpq_mat weight)], fmpq_mat bias column)``, cached on ``net``.
+
+    Parameters
+    ----------
+    net : Network
+
+    Returns
+    -------
+    list
+        One ``(weights, bias)`` pair per layer, python-flint exact matrices.
+
+    Examples
+    --------
+    >>> from exactrelu.model.network import mlp
+    >>> (ws, b), = flint_mats(mlp(1, [([["1/2"]], [3])]))
+    >>> ws[0][0], ws[0][1][0, 0], b[0, 0]
+    (0, 1/2, 3)
+    """
     key = "flint_mats"
     if key not in net._cache:
         from ..numbers.rationals import to_fmpq_mat
@@ -236,7 +256,28 @@ def _fmpz_mats(net: "Network"):
     return net._cache[key]
 
 
-def _numpy_mats(net: "Network", dtype):
+def numpy_mats(net: "Network", dtype: Any) -> list:
+    """Per layer ``([(source, weight array)], bias array)`` rounded to ``dtype``, cached on ``net``.
+
+    Entries beyond the dtype's range become infinities, as IEEE rounding does.
+
+    Parameters
+    ----------
+    net : Network
+    dtype : numpy dtype or its name
+
+    Returns
+    -------
+    list
+        One ``(weights, bias)`` pair per layer, numpy arrays of ``dtype``.
+
+    Examples
+    --------
+    >>> from exactrelu.model.network import mlp
+    >>> (ws, b), = numpy_mats(mlp(1, [([["1/2"]], [3])]), "float32")
+    >>> ws[0][1].dtype.name, float(ws[0][1][0, 0]), float(b[0])
+    ('float32', 0.5, 3.0)
+    """
     import numpy as np
 
     from ..numbers.rationals import to_float
@@ -273,7 +314,7 @@ def evaluate_float(net: "Network", points: Any, dtype: str = "float64", return_p
         raise PointError(f"points must have shape (N, {net.n_inputs})")
     outs = [X]
     pres = []
-    for layer, (ws, b) in zip(net.layers, _numpy_mats(net, dtype)):
+    for layer, (ws, b) in zip(net.layers, numpy_mats(net, dtype)):
         Z = None
         for s, W in ws:
             P = outs[s] @ W.T
@@ -295,3 +336,8 @@ def float_activation_pattern(net: "Network", points: Any, dtype: str = "float64"
                 bits.extend("1" if v > 0 else "0" for v in Z[j])
         rows.append("".join(bits))
     return rows
+
+
+# the former private names, for code not yet updated
+_flint_mats = flint_mats
+_numpy_mats = numpy_mats

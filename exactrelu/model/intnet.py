@@ -18,7 +18,6 @@ Examples
 from __future__ import annotations
 
 import math
-from fractions import Fraction
 from functools import reduce
 from typing import Sequence
 
@@ -378,7 +377,3 @@ class IntNet:
             m = flint.fmpz_mat(len(Wint), len(Wint[0]) if Wint else 0, [v for row in Wint for v in row])
             self._mats[key] = m
         return m
-
-    @staticmethod
-    def to_fractions(form: Form, D: int) -> tuple[Fraction, ...]:
-        return tuple(Fraction(v, D) for v in form)

@@ -15,6 +15,7 @@ them (``'1'`` = pre-activation > 0).
 
 Examples
 --------
+>>> from exactrelu.model.evaluation import evaluate
 >>> net = mlp(2, [([[1, -1], [1, 1]], [0, 0]), ([[1, 1]], [0])])
 >>> net.n_inputs, net.n_outputs, net.n_relu
 (2, 1, 2)
@@ -32,7 +33,7 @@ from fractions import Fraction
 from typing import Any, Mapping, Sequence
 
 from ..errors import ModelError, ShapeError, NumberError
-from ..numbers.rationals import to_rational_matrix, to_rational_vector
+from ..numbers.rationals import format_rational, to_rational_matrix, to_rational_vector
 
 __all__ = [
     "Activation",
@@ -43,7 +44,14 @@ __all__ = [
     "residual_block",
     "Matrix",
     "Vector",
+    "NATIVE_FORMAT",
+    "NATIVE_VERSION",
+    "network_to_dict",
 ]
+
+#: ``format`` field and version of the native exact JSON (:mod:`exactrelu.io.native_json`).
+NATIVE_FORMAT = "exactrelu-network"
+NATIVE_VERSION = 1
 
 Vector = tuple[Fraction, ...]
 Matrix = tuple[Vector, ...]
@@ -204,13 +212,8 @@ class Network:
         """True if some layer reads from anything but the layer just before it."""
         return any(layer.sources != (k - 1,) for k, layer in enumerate(self.layers, start=1))
 
-    def is_plain_mlp(self) -> bool:
-        return not self.has_skips
-
     def sha256(self) -> str:
         """SHA-256 of the canonical native JSON (what certificates reference)."""
-        from ..io.native_json import network_to_dict
-
         text = json.dumps(network_to_dict(self), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()
 
@@ -286,6 +289,7 @@ class NetworkBuilder:
 
     Examples
     --------
+    >>> from exactrelu.model.evaluation import evaluate
     >>> b = NetworkBuilder(2)
     >>> h = b.dense(b.input, [[1, 0], [0, 1]], [0, 0], activation="relu")
     >>> y = b.add({h: [[1, 1]], b.input: [[-1, 0]]}, [0])
@@ -340,6 +344,7 @@ def mlp(n_inputs: int, layers: Sequence[tuple[Any, Any]], activations: Sequence[
 
     Examples
     --------
+    >>> from exactrelu.model.evaluation import evaluate
     >>> net = mlp(1, [([[1], [-1]], [0, 0]), ([[1, 1]], [0])])  # |x|
     >>> [str(evaluate(net, [x])[0]) for x in (-2, 3)]
     ['2', '3']
@@ -365,6 +370,7 @@ def residual_block(builder: NetworkBuilder, source: int, w1: Any, b1: Any, w2: A
 
     Examples
     --------
+    >>> from exactrelu.model.evaluation import evaluate
     >>> b = NetworkBuilder(1)
     >>> out = residual_block(b, b.input, [[1]], [0], [[-1]], [0])  # relu(x - relu(x))
     >>> net = b.build()
@@ -380,5 +386,33 @@ def residual_block(builder: NetworkBuilder, source: int, w1: Any, b1: Any, w2: A
     return builder.add({source: skip, inner: w2}, b2, activation)
 
 
-# evaluation lives in its own module; re-exported here for the doctests above
-from .evaluation import evaluate  # noqa: E402
+def network_to_dict(net: Network) -> dict[str, Any]:
+    """The native JSON object of ``net`` (canonical: equal networks give equal dicts).
+
+    This is the model's own exact encoding (what :meth:`Network.sha256` hashes and
+    certificates embed); reading it back, with full validation, is
+    :func:`exactrelu.io.native_json.network_from_dict`.
+
+    Examples
+    --------
+    >>> network_to_dict(mlp(1, [([["1/3"]], [0])]))["layers"][0]["inputs"]
+    [{'source': 0, 'weight': [['1/3']]}]
+    """
+    d: dict[str, Any] = {"format": NATIVE_FORMAT, "version": NATIVE_VERSION, "inputs": net.n_inputs}
+    if net.name:
+        d["name"] = net.name
+    if net.input_names:
+        d["input_names"] = list(net.input_names)
+    if net.output_names:
+        d["output_names"] = list(net.output_names)
+    layers = []
+    for layer in net.layers:
+        ld: dict[str, Any] = {"activation": layer.activation.value}
+        if layer.name:
+            ld["name"] = layer.name
+        ld["bias"] = [format_rational(v) for v in layer.bias]
+        ld["inputs"] = [{"source": s, "weight": [[format_rational(v) for v in row] for row in w]}
+                        for s, w in layer.inputs]
+        layers.append(ld)
+    d["layers"] = layers
+    return d

@@ -39,6 +39,8 @@ from ..errors import NumberError
 from ..limits import MAX_EXPONENT, MAX_NUMBER_CHARS
 
 __all__ = [
+    "clip_text",
+    "parse_int",
     "Fraction",
     "Rational",
     "to_rational",
@@ -65,8 +67,28 @@ _RATIO = re.compile(r"\s*([+-]?[0-9]+)\s*/\s*([+-]?[0-9]+)\s*", re.ASCII)
 _DECIMAL = re.compile(r"\s*([+-]?)([0-9]*)(?:\.([0-9]*))?(?:[eE]([+-]?[0-9]+))?\s*", re.ASCII)
 
 
-def _clip(text: str, width: int = 40) -> str:
-    """``repr(text)``, shortened to about ``width`` characters for an error message."""
+def clip_text(text: str, width: int = 40) -> str:
+    """``repr(text)``, shortened to about ``width`` characters for an error message.
+
+    Parameters
+    ----------
+    text : str
+        The text to quote (user input, possibly megabytes long).
+    width : int
+        About how many characters of ``text`` to keep.
+
+    Returns
+    -------
+    str
+        ``repr(text)`` or its first ``width // 2`` characters and the length.
+
+    Examples
+    --------
+    >>> clip_text("1/3")
+    "'1/3'"
+    >>> clip_text("9" * 100, 10)
+    "'99999'...(100 characters)"
+    """
     if len(text) <= width:
         return repr(text)
     return repr(text[:width // 2]) + f"...({len(text):,} characters)"
@@ -145,12 +167,24 @@ def to_rational(value: Any) -> Fraction:
     raise NumberError(f"not a number: {value!r}")
 
 
-def _parse_int(digits: str) -> int:
+def parse_int(digits: str) -> int:
     """``int(digits)`` for an ASCII ``[+-]?[0-9]+`` string of any length (checked by the
     caller): beyond Python's 4,300-digit int/str limit through python-flint (GMP), which
     reads a million digits in a few hundredths of a second.
 
-    >>> _parse_int("-" + "9" * 5000) == -(10 ** 5000 - 1)
+    Parameters
+    ----------
+    digits : str
+        An optional sign and decimal digits (the caller has checked the syntax).
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+
+    >>> parse_int("-" + "9" * 5000) == -(10 ** 5000 - 1)
     True
     """
     if len(digits) <= 4_000:
@@ -175,20 +209,20 @@ def _parse_string(text: str) -> Fraction:
         raise NumberError(f"number literal of {len(text):,} characters refused (the limit is {MAX_NUMBER_CHARS:,})")
     m = _RATIO.fullmatch(text)
     if m:
-        p, q = _parse_int(m.group(1)), _parse_int(m.group(2))
+        p, q = parse_int(m.group(1)), parse_int(m.group(2))
         if q == 0:
-            raise NumberError(f"zero denominator in {_clip(text)}")
+            raise NumberError(f"zero denominator in {clip_text(text)}")
         return Fraction(p, q)
     m = _DECIMAL.fullmatch(text)
     if m and (m.group(2) or m.group(3)):
         sign, whole, frac, exp = m.groups()
         frac = frac or ""
         e = (_exponent(exp) if exp is not None else 0) - len(frac)
-        n = _parse_int((whole + frac).lstrip("0") or "0")
+        n = parse_int((whole + frac).lstrip("0") or "0")
         if sign == "-":
             n = -n
         return Fraction(n * 10 ** e) if e >= 0 else Fraction(n, 10 ** -e)
-    raise NumberError(f"malformed number {_clip(text)} (expected an integer, a decimal or p/q)")
+    raise NumberError(f"malformed number {clip_text(text)} (expected an integer, a decimal or p/q)")
 
 
 def to_rational_vector(values: Iterable[Any]) -> tuple[Fraction, ...]:
@@ -401,3 +435,8 @@ def to_fmpq_mat(rows: Sequence[Sequence[Fraction]]):  # -> flint.fmpq_mat
 def from_fmpq_mat(m) -> list[list[Fraction]]:
     """Convert a python-flint ``fmpq_mat`` back to lists of Fractions (exact)."""
     return [[Fraction(int(m[i, j].p), int(m[i, j].q)) for j in range(m.ncols())] for i in range(m.nrows())]
+
+
+# the former private names, for code not yet updated
+_clip = clip_text
+_parse_int = parse_int

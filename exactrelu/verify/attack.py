@@ -31,7 +31,7 @@ import random
 import time
 from typing import Any
 
-from ..model.evaluation import _numpy_mats, evaluate_float
+from ..model.evaluation import evaluate_float, numpy_mats as _numpy_mats
 from ..model.network import Network
 
 __all__ = ["disjunct_arrays", "pgd_candidates", "pgd_search"]

@@ -42,7 +42,7 @@ import time
 from typing import Any, Sequence
 
 from .attack import disjunct_arrays
-from ..model.evaluation import _numpy_mats, evaluate_float
+from ..model.evaluation import evaluate_float, numpy_mats as _numpy_mats
 from ..model.network import Network
 
 __all__ = ["region_descent", "vertex_starts"]
