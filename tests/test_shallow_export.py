@@ -149,3 +149,149 @@ def test_cli_shallow(tmp_path, capsys):
                  str(tmp_path / "t.json")]) == 20
     assert "counts only" in capsys.readouterr().err
     assert main(["shallow", ex, "--method", "lattice"]) == 2  # the lattice form needs a domain
+
+
+# ---- exports that match the source model (issue 17) ------------------------------------------
+# The comparison.  onnxruntime evaluates the source (float32) and the export (float64 weights,
+# the float32 input cast exactly to float64) in floating point, in an order of its choosing, so
+# equal outputs are not guaranteed.  Two checks instead:
+# 1. exact: the exported file, read back by the exact loader, computes at every test point
+#    exactly the value of the exact source network (the rational values of the float inputs);
+# 2. float: each onnxruntime output lies within a rigorous bound of that exact value, computed
+#    exactly (Fractions) from the weights, the input and the exact hidden values by
+#    float_error_bound below; so the two runtimes' outputs differ by at most the sum of both bounds.
+
+def float_error_bound(net, x, unit_roundoff, eta):
+    """Bound on ``|float run - exact|`` of every output of ``net`` at the exact point ``x``, for a
+    float graph of one Gemm per (layer, source) and a Relu per ReLU layer (the exporter's
+    layout), weights exactly as in ``net``.
+
+    A layer unit sums ``t = (sum of its source widths) + 1`` terms (products and the bias), in any
+    order and with or without FMA: ``|fl(s) - s| <= gamma_t * sum |terms| + t * eta`` with
+    ``gamma_t = t u / (1 - t u)`` (Higham, Accuracy and Stability, 3.1) and ``eta`` the smallest
+    subnormal (underflow of the products).  Input errors ``E`` of the sources propagate by
+    ``sum |w| E``, and ReLU is 1-Lipschitz and exact, so the unit's error is at most
+    ``sum |w| E + gamma_t (sum |w| (|h| + E) + |b|) + t eta``.  Returns exact Fractions.
+    """
+    from exactrelu.model.network import Activation
+
+    vals, errs = {0: [F(v) for v in x]}, {0: [F(0)] * len(x)}
+    for k, layer in enumerate(net.layers, start=1):
+        t = sum(net.source_width(s) for s, _ in layer.inputs) + 1
+        gamma = t * unit_roundoff / (1 - t * unit_roundoff)
+        out_v, out_e = [], []
+        for i in range(layer.width):
+            value, prop, mag = layer.bias[i], F(0), abs(layer.bias[i])
+            for s, w in layer.inputs:
+                for j, wij in enumerate(w[i]):
+                    if wij:
+                        value += wij * vals[s][j]
+                        prop += abs(wij) * errs[s][j]
+                        mag += abs(wij) * (abs(vals[s][j]) + errs[s][j])
+            if layer.activation is Activation.RELU:
+                value = max(value, F(0))
+            out_v.append(value)
+            out_e.append(prop + gamma * mag + t * eta)
+        vals[k], errs[k] = out_v, out_e
+    return errs[len(net.layers)]
+
+
+F32 = (F(1, 2 ** 24), F(1, 2 ** 149))
+F64 = (F(1, 2 ** 53), F(1, 2 ** 1074))
+
+
+def source_onnx(net):
+    """``net`` as a float32 ONNX model with its own signature: input ``obs`` of shape
+    ``[batch, 1, n]`` (flattened by a Flatten node) and output ``scores`` of shape ``[batch, m]``."""
+    from onnx import TensorProto, helper
+
+    from exactrelu.io.onnx.export import network_to_onnx
+
+    model, change = network_to_onnx(net, "float32")
+    assert change == 0
+    g = model.graph
+    for node in g.node:
+        node.input[:] = ["flat" if i == "input" else i for i in node.input]
+        node.output[:] = ["scores" if o == "output" else o for o in node.output]
+    g.node.insert(0, helper.make_node("Flatten", ["obs"], ["flat"], axis=1))
+    del g.input[:]
+    g.input.append(helper.make_tensor_value_info("obs", TensorProto.FLOAT, ["batch", 1, net.n_inputs]))
+    del g.output[:]
+    g.output.append(helper.make_tensor_value_info("scores", TensorProto.FLOAT, ["batch", net.n_outputs]))
+    return model.SerializeToString()
+
+
+def check_export_matches(src_bytes, exported_path, rep_net, n_points=300, seed=0, output=0):
+    """The export takes the source's input (name, shape, float32) and agrees with the source:
+    exactly through the loader, and under onnxruntime within the documented bounds."""
+    ort = pytest.importorskip("onnxruntime")
+    from exactrelu.io.onnx.onnx_io import load_onnx
+
+    src_net = load_onnx(src_bytes)
+    exported = load_onnx(str(exported_path))
+    s_src = ort.InferenceSession(src_bytes, providers=["CPUExecutionProvider"])
+    s_exp = ort.InferenceSession(str(exported_path), providers=["CPUExecutionProvider"])
+    i_src, i_exp = s_src.get_inputs()[0], s_exp.get_inputs()[0]
+    assert (i_exp.name, i_exp.type, i_exp.shape) == (i_src.name, i_src.type, i_src.shape) == \
+        ("obs", "tensor(float)", ["batch", 1, src_net.n_inputs])
+    assert s_exp.get_outputs()[0].name == "scores"
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-1, 1, size=(n_points, 1, src_net.n_inputs)).astype(np.float32)
+    Y_src = s_src.run(None, {"obs": X})[0]
+    Y_exp = s_exp.run(None, {"obs": X})[0]
+    assert Y_exp.shape == (n_points, 1) and Y_exp.dtype == np.float64
+    for x32, y_src, y_exp in zip(X, Y_src, Y_exp):
+        x = [F(float(v)) for v in x32.ravel()]
+        exact = evaluate(src_net, x)[output]
+        assert evaluate(exported, x) == (exact,)  # 1. exact
+        b_src = float_error_bound(src_net, x, *F32)[output]
+        b_exp = float_error_bound(rep_net, x, *F64)[0]
+        assert abs(F(float(y_src[output])) - exact) <= b_src  # 2. float, each within its bound
+        assert abs(F(float(y_exp[0])) - exact) <= b_exp
+        assert abs(F(float(y_src[output])) - F(float(y_exp[0]))) <= b_src + b_exp
+
+
+@pytest.mark.parametrize("method", ["lattice", "weights", "tropical"])
+def test_export_keeps_the_source_signature_and_matches_it(tmp_path, method):
+    from exactrelu.io.onnx.onnx_io import export_onnx, load_onnx
+    from exactrelu.shallow.certificates import representation_network
+
+    net = random_network([3, 3], seed=5, n_out=2, residual=True)
+    src = source_onnx(net)
+    assert load_onnx(src) == net
+    rep = shallow_representation(net, method, SQUARE)
+    rep_net = representation_network(rep)
+    path = tmp_path / "rep.onnx"
+    assert export_onnx(rep_net, path, dtype="float64", like=src) == 0
+    check_export_matches(src, path, rep_net)
+
+
+def test_export_default_type_is_the_sources(tmp_path):
+    from onnx import TensorProto
+
+    from exactrelu.io.onnx.export import network_to_onnx
+    from exactrelu.io.onnx.onnx_io import load_onnx
+
+    net = random_network([3], seed=2, n_out=2)
+    src = source_onnx(net)
+    model, _ = network_to_onnx(net, like=src)  # same type as the source: float32 throughout, no Cast
+    io_types = [v.type.tensor_type.elem_type for v in (model.graph.input[0], model.graph.output[0])]
+    assert io_types == [TensorProto.FLOAT, TensorProto.FLOAT]
+    assert [n.op_type for n in model.graph.node][0] == "Reshape" and "Cast" not in {n.op_type for n in model.graph.node}
+    assert [d.dim_param or d.dim_value for d in model.graph.output[0].type.tensor_type.shape.dim] == ["batch", 2]
+    assert load_onnx(model.SerializeToString()) == net
+
+
+def test_cli_shallow_onnx_of_an_astronomical_form_writes_its_formula_network(tmp_path, capsys):
+    from exactrelu.cli.app import main
+    from exactrelu.io.onnx.onnx_io import load_onnx
+
+    net = random_network([4, 4, 4], seed=1)
+    src_path = tmp_path / "src.onnx"
+    src_path.write_bytes(source_onnx(net))
+    out = tmp_path / "t.onnx"
+    assert main(["shallow", str(src_path), "--method", "tropical", "--onnx", str(out), "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["network"]["form"] == "formula" and "formula_network" in d
+    rep_net = tropical_form(load_onnx(str(src_path))).formula_network()
+    check_export_matches(src_path.read_bytes(), out, rep_net, n_points=300, seed=1)

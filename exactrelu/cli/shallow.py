@@ -3,6 +3,10 @@
 ``exactrelu shallow MODEL --box=-1:1 --method lattice|weights|tropical [--out rep.json]
 [--onnx rep.onnx] [--certificate cert.json] [--latex] [--json]``
 
+``--onnx`` of an ONNX source keeps its input and output names, shapes and input element type
+(:func:`~exactrelu.io.onnx.export.onnx_signature`); with ``--onnx`` (and neither ``--out`` nor
+``--expand``) a weights/tropical form too large to list is written as its compact formula network.
+
 Exit status: 0 done; 20 a limit stopped it (too many terms to list, or too many regions);
 2 unusable input. A written certificate is re-checked by the independent checker before
 the command reports success.
@@ -32,11 +36,37 @@ def _jsonable(v: Any) -> Any:
     return str(v)
 
 
+def _listed(rep: Any, args: Any, max_terms: int, D: Any, summary: dict) -> tuple[Any, bool]:
+    """The representation to write: a lazy (weights/tropical) form's listed terms when ``--out``,
+    ``--onnx`` or ``--expand`` need them, and whether its compact formula network stands in.
+
+    For ``--onnx`` alone, a form too large to list (:class:`~exactrelu.shallow.lazy.TooManyTerms`)
+    is written as its formula network, which is exact and linear in the size of the formula.
+    ``--out`` (the listed representation as a network) and ``--expand`` (the listed terms) keep
+    the limit: exit 20 names the exact count.
+    """
+    from ..shallow import SignSplitForm
+    from ..shallow.lazy import TooManyTerms
+
+    if not (isinstance(rep, SignSplitForm) and (args.out or args.onnx or args.expand)):
+        return rep, False
+    try:
+        explicit = rep.materialise(max_terms, domain=D)
+    except TooManyTerms as exc:
+        if args.expand or args.out:
+            raise
+        summary["formula_network"] = f"the terms are not listed ({exc}); the compact formula network is written"
+        return rep, True
+    summary["materialised_counts"] = {k: explicit.counts()[k]
+                                      for k in ("terms", "hidden_units", "max_units_per_term", "form")}
+    return explicit, False
+
+
 def cmd_shallow(args) -> int:
     from ..certificate.partition import write_certificate
     from ..checker import check_certificate
     from ..shallow import (DEFAULT_MAX_TERMS, LatticeForm, SignSplitForm, lattice_certificate,
-                          representation_certificate, shallow_representation)
+                           representation_certificate, shallow_representation)
 
     t0 = time.perf_counter()
     net = _load(args.model)
@@ -55,16 +85,13 @@ def cmd_shallow(args) -> int:
     summary["method"] = args.method
     summary["output"] = args.output
 
-    explicit = rep
-    if isinstance(rep, SignSplitForm) and (args.out or args.onnx or args.expand):
-        explicit = rep.materialise(max_terms, domain=D)  # TooManyTerms (exit 20) names the exact count
-        summary["materialised_counts"] = {k: explicit.counts()[k]
-                                          for k in ("terms", "hidden_units", "max_units_per_term", "form")}
+    explicit, formula = _listed(rep, args, max_terms, D, summary)
     rep_net = None
     if args.out or args.onnx:
-        rep_net = explicit.to_network()
+        rep_net = rep.formula_network() if formula else explicit.to_network()
         summary["network"] = {"relu_units": rep_net.n_relu, "layers": len(rep_net.layers),
-                              "relu_layers": sum(1 for w in rep_net.layers if w.activation.value == "relu")}
+                              "relu_layers": sum(1 for w in rep_net.layers if w.activation.value == "relu"),
+                              "form": "formula" if formula else "listed terms"}
         if args.out:
             from ..io.native_json import save_json
 
@@ -73,14 +100,18 @@ def cmd_shallow(args) -> int:
         if args.onnx:
             from ..io.onnx.onnx_io import export_onnx
 
-            change = export_onnx(rep_net, args.onnx, dtype=args.onnx_dtype, approximate=args.approximate)
+            from ..io.loader import detect_format
+
+            like = args.model if detect_format(args.model) == "onnx" else None  # keep the source's signature
+            change = export_onnx(rep_net, args.onnx, dtype=args.onnx_dtype, approximate=args.approximate, like=like)
             summary["onnx"] = str(args.onnx)
             summary["onnx_largest_weight_change"] = str(change)
     if args.certificate:
         if isinstance(rep, LatticeForm) and args.certificate_kind == "lattice":
             cert = lattice_certificate(rep)
         else:
-            cert = representation_certificate(explicit if rep_net is not None else rep, net, D, args.output,
+            shown = explicit if rep_net is not None and not formula else rep
+            cert = representation_certificate(shown, net, D, args.output,
                                               max_regions=args.max_regions, time_limit=args.time_limit)
         write_certificate(cert, args.certificate)
         report = check_certificate(args.certificate)
@@ -113,7 +144,7 @@ def cmd_shallow(args) -> int:
         print(f"  listed and simplified: {m['terms']} terms, {m['hidden_units']} hidden units")
     if "network" in summary:
         nw = summary["network"]
-        print(f"  as a ReLU network: {nw['relu_units']} ReLU units in {nw['relu_layers']} ReLU layers")
+        print(f"  as a ReLU network ({nw['form']}): {nw['relu_units']} ReLU units in {nw['relu_layers']} ReLU layers")
     for key in ("out", "onnx"):
         if key in summary:
             print(f"  wrote {summary[key]}")

@@ -15,10 +15,36 @@ import numpy as np
 
 from ...errors import ModelError, ModelFormatError, ShapeError, UnsupportedOperatorError
 from ...model.network import Activation, Layer, Network
-from .tensors import FLOAT_TYPES, INT64_MAX, MAX_OPSET, MIN_OPSET, ONE, ZERO, check_tensor_proto, first_line, type_name
+from .tensors import FLOAT_TYPES, INT64_MAX, MAX_OPSET, MIN_OPSET, ONE, T_FLOAT, ZERO, check_tensor_proto, first_line, type_name
 from .forms import Aff, Const, Sym, aff_array, check_size, obj_array
 
-__all__ = ["OnnxGraph"]
+__all__ = ["OnnxGraph", "declared_dims"]
+
+
+def declared_dims(vi: Any) -> tuple[int | str | None, ...] | None:
+    """The declared dimensions of a graph input or output: sizes, symbolic names, ``None`` if unset.
+
+    Parameters
+    ----------
+    vi : onnx.ValueInfoProto
+
+    Returns
+    -------
+    tuple or None
+        ``None`` when no shape is declared.
+
+    Examples
+    --------
+    >>> from onnx import TensorProto, helper
+    >>> declared_dims(helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 3, None]))
+    ('N', 3, None)
+    """
+    if not vi.type.HasField("tensor_type") or not vi.type.tensor_type.HasField("shape"):
+        return None
+    dims: list[int | str | None] = []
+    for d in vi.type.tensor_type.shape.dim:
+        dims.append(int(d.dim_value) if d.HasField("dim_value") else (d.dim_param if d.HasField("dim_param") else None))
+    return tuple(dims)
 
 
 class OnnxGraph:
@@ -44,6 +70,10 @@ class OnnxGraph:
         self.needed_tensors: set[str] = set()
         self.v = 0                      # version of the operator being executed
         self.in_types: list[int | None] = []
+        # the declared element types and dimensions of the chosen graph input and output
+        self.input_type = self.output_type = T_FLOAT
+        self.input_dims: tuple[int | str | None, ...] = ()
+        self.output_dims: tuple[int | str | None, ...] | None = None
         if model is None:
             return
         self.graph = model.graph
@@ -53,6 +83,7 @@ class OnnxGraph:
         for t in self.graph.initializer:
             self.types[t.name] = int(t.data_type)
         self._choose_io(input_shape, output)
+
     @staticmethod
     def _default_opset(model: Any) -> int:
         import onnx
@@ -70,6 +101,7 @@ class OnnxGraph:
                                    f"semantics of opsets {MIN_OPSET} to {top} (convert the model with "
                                    "onnx.version_converter)")
         return v
+
     def _check_structure(self) -> None:
         """Single assignment, every tensor defined, graph outputs produced, no cycle,
         initializers consistent (the whole graph, not only the part that is executed)."""
@@ -133,6 +165,7 @@ class OnnxGraph:
         if done != len(deps):
             stuck = [self.node_name(g.node[k]) for k, c in enumerate(count) if c > 0][:4]
             raise ModelFormatError(f"the graph has a cycle (through nodes {', '.join(repr(s) for s in stuck)})")
+
     @staticmethod
     def _check_text(g: Any) -> None:
         """Names, operator types and domains must be text (protobuf hands invalid UTF-8 over as bytes)."""
@@ -152,6 +185,7 @@ class OnnxGraph:
                 text(name, f"a tensor name of node {node.name!r}")
             for a in node.attribute:
                 text(a.name, f"an attribute name of node {node.name!r}")
+
     def _choose_io(self, input_shape: Sequence[int] | None, output: str | None) -> None:
         outs = [o.name for o in self.graph.output]
         if output is None:
@@ -167,6 +201,8 @@ class OnnxGraph:
         out_type = out_vi.type.tensor_type.elem_type if out_vi.type.HasField("tensor_type") else 0
         if out_type not in FLOAT_TYPES:
             raise ModelFormatError(f"output {output!r} is not a float tensor ({type_name(out_type)})")
+        self.output_type = int(out_type)
+        self.output_dims = declared_dims(out_vi)
         producers = {}
         for node in self.graph.node:
             for o in node.output:
@@ -205,6 +241,8 @@ class OnnxGraph:
         if tt.elem_type not in FLOAT_TYPES:
             raise ModelFormatError(f"input {vi.name!r} is not a float tensor ({type_name(tt.elem_type)})")
         self.types[vi.name] = int(tt.elem_type)
+        self.input_type = int(tt.elem_type)
+        self.input_dims = declared_dims(vi) or ()
         declared = list(tt.shape.dim) if tt.HasField("shape") else None
         if input_shape is not None:
             shape = [int(d) for d in input_shape]
@@ -231,6 +269,7 @@ class OnnxGraph:
                     raise ModelFormatError(
                         f"input {vi.name!r} has a symbolic dimension {k} ({d.dim_param or '?'}); pass input_shape=")
         self.env[vi.name] = self.set_input(shape)
+
     def set_input(self, shape: Sequence[int]) -> "Sym":
         """Declare the network input (source 0) with this tensor shape; return its value."""
         shape = [int(d) for d in shape]
@@ -243,6 +282,7 @@ class OnnxGraph:
         vars0 = [Aff({(0, i): ONE}, ZERO) for i in range(self.n_inputs)]
         self.layer_vars.append(vars0)
         return Sym(obj_array(vars0, self.input_shape))
+
     def const_from_numpy(self, arr: np.ndarray, name: str) -> Const:
         kind = arr.dtype.kind
         if kind == "b":
@@ -263,6 +303,7 @@ class OnnxGraph:
             raise ModelFormatError(f"tensor {name!r} contains a non-finite value {float(a64[bad])} at index {list(bad)}")
         flat = [Fraction(x) for x in a64.ravel().tolist()]
         return Const(obj_array(flat, a64.shape))
+
     def tensor(self, tp: Any, what: str | None = None) -> Const:
         from onnx import numpy_helper
 
@@ -272,6 +313,7 @@ class OnnxGraph:
         except Exception as exc:  # onnx raises many kinds here
             raise ModelFormatError(f"tensor {tp.name!r} cannot be read: {first_line(exc)}") from None
         return self.const_from_numpy(np.asarray(arr), tp.name or (what or "constant"))
+
     def get(self, name: str, node: Any) -> Any:
         if name in self.env:
             return self.env[name]
@@ -280,9 +322,11 @@ class OnnxGraph:
             self.env[name] = v
             return v
         raise ModelFormatError(f"tensor {name!r} used by node {self.node_name(node)!r} is never defined (truncated file?)")
+
     @staticmethod
     def node_name(node: Any) -> str:
         return node.name or (node.output[0] if node.output else node.op_type)
+
     def materialise(self, forms: Sequence[Aff], activation: Activation, name: str) -> list[Aff]:
         """Create a layer whose pre-activations are ``forms``; return its output variables."""
         k = len(self.layers) + 1
@@ -301,6 +345,7 @@ class OnnxGraph:
         vars_k = [Aff({(k, i): ONE}, ZERO) for i in range(width)]
         self.layer_vars.append(vars_k)
         return vars_k
+
     def relu(self, forms: Sequence[Aff], name: str, dedupe: bool = False) -> list[Aff]:
         """ReLU of each form (one new ReLU layer)."""
         if not dedupe:
@@ -316,6 +361,7 @@ class OnnxGraph:
             where.append(index[key])
         vars_k = self.materialise(unique, Activation.RELU, name)
         return [vars_k[i] for i in where]
+
     def finish(self, out: Any, out_name: str, name: str) -> Network:
         """Materialise the output value (identity layer unless it is the last ReLU layer)."""
         self.output_shape = tuple(out.shape)
@@ -330,16 +376,19 @@ class OnnxGraph:
             return Network(self.n_inputs, tuple(self.layers), name=name)
         except ModelError as exc:  # pragma: no cover - construction is consistent by design
             raise ModelFormatError(f"internal: inconsistent network: {exc}") from exc
+
     @staticmethod
     def need(inputs: list, k: int, op: str, nname: str) -> Any:
         if len(inputs) <= k or inputs[k] is None:
             raise ModelFormatError(f"node {nname!r} ({op}) is missing input {k}")
         return inputs[k]
+
     @staticmethod
     def require_const(v: Any, op: str, nname: str, what: str) -> Const:
         if not isinstance(v, Const):
             raise UnsupportedOperatorError(op, nname, f"{what} must be a constant, not input-dependent")
         return v
+
     def int_list(self, inputs: list, k: int, op: str, nname: str, what: str, required: bool = True) -> list[int] | None:
         """A constant 1-D integer input (axes, pads, shape, ...)."""
         if len(inputs) <= k or inputs[k] is None:
@@ -352,6 +401,7 @@ class OnnxGraph:
         if len(c.shape) != 1:
             raise ShapeError(f"{what} must be a 1-D tensor, got shape {list(c.shape)}")
         return [int(v) for v in c.a.tolist()]
+
     @staticmethod
     def norm_axis(a: int, r: int, what: str, negative: bool = True) -> int:
         """Axis ``a`` of a rank-``r`` tensor, normalised; ``negative=False`` for old versions."""
@@ -361,19 +411,23 @@ class OnnxGraph:
         if not -r <= a < r:
             raise ShapeError(f"{what} {a} is out of range for rank {r}")
         return a + r if a < 0 else a
+
     def norm_axes(self, axes: Sequence[int], r: int, what: str, negative: bool = True) -> list[int]:
         out = [self.norm_axis(a, r, what, negative) for a in axes]
         if len(set(out)) != len(out):
             raise ShapeError(f"{what} {list(axes)} repeats an axis")
         return out
+
     @staticmethod
     def same_kind(x, arr: np.ndarray):
         return Sym(arr) if isinstance(x, Sym) else Const(arr, x.fexact)
+
     @staticmethod
     def scalar_value(c: Const, what: str) -> Fraction:
         if c.a.size != 1 or len(c.shape) > 1:
             raise ShapeError(f"{what} must be a scalar, got shape {list(c.shape)}")
         return c.frac().ravel()[0]
+
     def note_change(self, bound: Fraction, what: str) -> None:
         self.max_change = max(self.max_change, bound)
         self.notes.append(f"{what}; largest coefficient change <= {float(bound):.3g}")

@@ -18,7 +18,7 @@ from typing import Any, Sequence
 
 from ...errors import ModelError, ModelFormatError
 from ...model.network import Network
-from .tensors import ITEM_SIZE, MAX_MODEL_BYTES, ZERO, check_tensor_header, first_line
+from .tensors import ITEM_SIZE, MAX_MODEL_BYTES, T_FLOAT, ZERO, check_tensor_header, first_line
 from .graph import OnnxGraph
 from .executor import run_graph
 
@@ -43,6 +43,12 @@ class OnnxImport:
     max_change : Fraction
         Exact upper bound of the largest change any approximation made to a coefficient
         (0 when the import is exact).
+    input_type, output_type : int
+        ONNX element types (``onnx.TensorProto.FLOAT``, ...) of the input and output.
+    input_dims, output_dims : tuple of (int, str or None)
+        Declared dimensions (symbolic ones by name, unset ones ``None``); ``output_dims`` is
+        ``None`` when the file declares no output shape.  :func:`~exactrelu.io.onnx.export.network_to_onnx`
+        with ``like=`` writes a model with the same signature.
     """
 
     network: Network
@@ -52,6 +58,10 @@ class OnnxImport:
     output_shape: tuple[int, ...]
     notes: list[str] = field(default_factory=list)
     max_change: Fraction = ZERO
+    input_type: int = T_FLOAT
+    output_type: int = T_FLOAT
+    input_dims: tuple = ()
+    output_dims: tuple | None = None
 
     @property
     def exact(self) -> bool:
@@ -291,7 +301,8 @@ def import_onnx(source: "str | Path | bytes | Any", *, input_shape: Sequence[int
     run_onnx_checker(model)  # last: the loader's own checks give the more precise messages
     if g.notes:
         warnings.warn("ONNX import approximated: " + "; ".join(g.notes), stacklevel=2)
-    return OnnxImport(net, g.input_name, g.output_name, g.input_shape, g.output_shape, g.notes, g.max_change)
+    return OnnxImport(net, g.input_name, g.output_name, g.input_shape, g.output_shape, g.notes, g.max_change,
+                      g.input_type, g.output_type, tuple(g.input_dims), g.output_dims)
 
 
 def load_onnx(source: "str | Path | bytes | Any", **options: Any) -> Network:
