@@ -173,27 +173,33 @@ def float_error_bound(net, x, unit_roundoff, eta):
     ``sum |w| E``, and ReLU is 1-Lipschitz and exact, so the unit's error is at most
     ``sum |w| E + gamma_t (sum |w| (|h| + E) + |b|) + t eta``.  Returns exact Fractions.
     """
+    import flint
+
+    from exactrelu.model.evaluation import flint_mats
     from exactrelu.model.network import Activation
 
-    vals, errs = {0: [F(v) for v in x]}, {0: [F(0)] * len(x)}
-    for k, layer in enumerate(net.layers, start=1):
+    def col(v):
+        return flint.fmpq_mat(len(v), 1, [flint.fmpq(q.numerator, q.denominator) for q in v])
+
+    def absolute(m):
+        return flint.fmpq_mat(m.nrows(), m.ncols(), [abs(v) for v in m.entries()])
+
+    vals, errs = {0: col(x)}, {0: col([F(0)] * len(x))}
+    for k, (layer, (ws, b)) in enumerate(zip(net.layers, flint_mats(net)), start=1):
         t = sum(net.source_width(s) for s, _ in layer.inputs) + 1
         gamma = t * unit_roundoff / (1 - t * unit_roundoff)
-        out_v, out_e = [], []
-        for i in range(layer.width):
-            value, prop, mag = layer.bias[i], F(0), abs(layer.bias[i])
-            for s, w in layer.inputs:
-                for j, wij in enumerate(w[i]):
-                    if wij:
-                        value += wij * vals[s][j]
-                        prop += abs(wij) * errs[s][j]
-                        mag += abs(wij) * (abs(vals[s][j]) + errs[s][j])
-            if layer.activation is Activation.RELU:
-                value = max(value, F(0))
-            out_v.append(value)
-            out_e.append(prop + gamma * mag + t * eta)
-        vals[k], errs[k] = out_v, out_e
-    return errs[len(net.layers)]
+        value, prop, mag = b, col([F(0)] * layer.width), absolute(b)
+        for s, w in ws:
+            aw = absolute(w)
+            value = value + w * vals[s]
+            prop = prop + aw * errs[s]
+            mag = mag + aw * (absolute(vals[s]) + errs[s])
+        if layer.activation is Activation.RELU:
+            value = col([max(F(int(v.p), int(v.q)), F(0)) for v in value.entries()])
+        vals[k] = value
+        errs[k] = prop + mag * flint.fmpq(gamma.numerator, gamma.denominator) + \
+            col([t * eta] * layer.width)
+    return [F(int(v.p), int(v.q)) for v in errs[len(net.layers)].entries()]
 
 
 F32 = (F(1, 2 ** 24), F(1, 2 ** 149))
@@ -240,10 +246,13 @@ def check_export_matches(src_bytes, exported_path, rep_net, n_points=300, seed=0
     Y_src = s_src.run(None, {"obs": X})[0]
     Y_exp = s_exp.run(None, {"obs": X})[0]
     assert Y_exp.shape == (n_points, 1) and Y_exp.dtype == np.float64
-    for x32, y_src, y_exp in zip(X, Y_src, Y_exp):
-        x = [F(float(v)) for v in x32.ravel()]
-        exact = evaluate(src_net, x)[output]
-        assert evaluate(exported, x) == (exact,)  # 1. exact
+    from exactrelu.model.evaluation import evaluate_batch
+
+    xs = [[F(float(v)) for v in x32.ravel()] for x32 in X]
+    exact_src = evaluate_batch(src_net, xs)
+    assert evaluate_batch(exported, xs) == [(y[output],) for y in exact_src]  # 1. exact
+    for x, y, y_src, y_exp in zip(xs, exact_src, Y_src, Y_exp):
+        exact = y[output]
         b_src = float_error_bound(src_net, x, *F32)[output]
         b_exp = float_error_bound(rep_net, x, *F64)[0]
         assert abs(F(float(y_src[output])) - exact) <= b_src  # 2. float, each within its bound
