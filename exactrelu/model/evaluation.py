@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 from ..errors import PointError, NumberError
 from ..numbers.rationals import to_rational_vector
+from .affine import AffineMap
 
 if TYPE_CHECKING:  # pragma: no cover
     from .network import Network
@@ -111,8 +112,16 @@ def activation_pattern(net: "Network", point: Any, ties: str = "inactive") -> st
     return "".join(out)
 
 
-def layer_affine_maps(net: "Network", pattern: str) -> list[tuple[list[list[Fraction]], list[Fraction]]]:
-    """Exact affine maps (in the input) of every layer's pre-activation under ``pattern``."""
+def layer_affine_maps(net: "Network", pattern: str) -> list[AffineMap]:
+    """Exact affine maps (in the input) of every layer's pre-activation under ``pattern``.
+
+    Examples
+    --------
+    >>> from exactrelu.model.network import mlp
+    >>> net = mlp(1, [([[2]], [1]), ([[3]], [0])])
+    >>> [tuple(f) for f in layer_affine_maps(net, "1")]
+    [(((Fraction(2, 1),),), (Fraction(1, 1),)), (((Fraction(6, 1),),), (Fraction(3, 1),))]
+    """
     if len(pattern) != net.n_relu or any(c not in "01" for c in pattern):
         raise PointError(f"pattern must be a 0/1 string of length {net.n_relu}")
     n = net.n_inputs
@@ -136,7 +145,7 @@ def layer_affine_maps(net: "Network", pattern: str) -> list[tuple[list[list[Frac
                                 Ci[t] += wij * Csj[t]
                         acc += wij * ds[j]
                 d[i] = acc
-        pre_maps.append((C, d))
+        pre_maps.append(AffineMap(tuple(tuple(row) for row in C), tuple(d)))
         if layer.activation.value == "relu":
             bits = pattern[pos:pos + layer.width]
             pos += layer.width
@@ -146,15 +155,16 @@ def layer_affine_maps(net: "Network", pattern: str) -> list[tuple[list[list[Frac
     return pre_maps
 
 
-def affine_map(net: "Network", pattern: str) -> tuple[tuple[tuple[Fraction, ...], ...], tuple[Fraction, ...]]:
-    """The exact affine map ``y = C x + d`` of the network under activation ``pattern``."""
+def affine_map(net: "Network", pattern: str) -> AffineMap:
+    """The exact affine map ``y = C x + d`` of the network under activation ``pattern``
+    (an :class:`~exactrelu.model.affine.AffineMap`, which unpacks as ``C, d``)."""
     C, d = layer_affine_maps(net, pattern)[-1]
     last = net.layers[-1]
     if last.activation.value == "relu":
         bits = pattern[-last.width:]
         C = [row if b == "1" else [_ZERO] * net.n_inputs for row, b in zip(C, bits)]
         d = [v if b == "1" else _ZERO for v, b in zip(d, bits)]
-    return tuple(tuple(r) for r in C), tuple(d)
+    return AffineMap(tuple(tuple(r) for r in C), tuple(d))
 
 
 def flint_mats(net: "Network") -> list:

@@ -3,7 +3,9 @@
 An affine form ``g . x + g0`` over ``n`` inputs is stored as a tuple of ``n + 1`` Python
 ints together with a positive integer denominator shared by a whole layer. Positive
 scaling never changes a sign, so the enumerator decides signs on integers and turns a
-number back into a Fraction only when it writes evidence.
+number back into a Fraction only when it writes evidence.  This is the scaled form of
+:class:`~exactrelu.model.affine.AffineMap` (the model's one exact encoding of an affine map);
+:meth:`~exactrelu.model.affine.AffineMap.from_scaled` converts rows and their denominator.
 
 Examples
 --------
