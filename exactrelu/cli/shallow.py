@@ -133,8 +133,14 @@ def cmd_shallow(args) -> int:
     if args.json:
         print(json.dumps(_jsonable(summary)))
         return ExitCode.OK
+    _print_summary(args.method, summary)
+    return ExitCode.OK
+
+
+def _print_summary(method: str, summary: dict[str, Any]) -> None:
+    """The human-readable report of ``exactrelu shallow``."""
     form = "max" if summary.get("form") == "max" else "max P - max Q"
-    print(f"{args.method}: {summary['terms']} one-hidden-layer terms ({form}), {summary['hidden_units']} hidden "
+    print(f"{method}: {summary['terms']} one-hidden-layer terms ({form}), {summary['hidden_units']} hidden "
           f"units in total, at most {summary['max_units_per_term']} per term")
     for key in ("pieces", "lattice_terms", "regions", "refined_regions", "plus_terms", "minus_terms", "scheme"):
         if summary.get(key):
@@ -154,7 +160,6 @@ def cmd_shallow(args) -> int:
         print(summary["sympy"])
     if "latex" in summary:
         print(summary["latex"])
-    return ExitCode.OK
 
 
 def register(sub) -> None:

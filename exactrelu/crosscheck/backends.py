@@ -25,7 +25,8 @@ from ..model.network import Network
 from ..numbers.rationals import to_float
 from .exact import ZERO
 
-__all__ = ["BACKENDS", "FloatBackend", "NumpyBackend", "OnnxRuntimeBackend", "TorchBackend", "make_backend", "max_rounding_change"]
+__all__ = ["BACKENDS", "FloatBackend", "NumpyBackend", "OnnxRuntimeBackend", "TorchBackend",
+           "make_backend", "max_rounding_change"]
 
 
 BACKENDS = ("numpy32", "numpy64", "onnxruntime", "torch")

@@ -1,8 +1,10 @@
 """Exact helpers of the cross-check search: anchors, affine forms of a region (python-flint),
 exact projections, polytope membership and the search contexts.
 
-An affine form here is one encoding only: ``(fmpq row matrix, fmpq constant)`` over the free
-inputs, as :func:`flint_forms` returns it; :func:`form_value` evaluates one exactly.
+A single affine form here is ``(w, c)``: a tuple of Fractions and a Fraction, ``w . x + c``
+over the free inputs (:func:`row_form` takes one out of the python-flint matrices of
+:func:`flint_forms`, whose rows are gradient columns then the constant); :func:`form_value`
+evaluates one exactly.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ import numpy as np
 from ..domain.polytope import Polytope
 from ..model.network import Network
 
-__all__ = ["Anchor", "Membership", "SearchContext", "ZERO", "argbest", "dyadic", "exact_relu_pre", "flint_forms", "fmpq_column", "form_value", "from_fmpq", "int_form", "project", "row_form", "rows_to_forms", "to_fmpq"]
+__all__ = ["Anchor", "Membership", "SearchContext", "ZERO", "argbest", "dyadic", "exact_relu_pre",
+           "flint_forms", "fmpq_column", "form_value", "from_fmpq", "int_form", "project", "row_form",
+           "rows_to_forms", "to_fmpq"]
 
 
 ZERO = Fraction(0)
@@ -34,6 +38,7 @@ class Anchor:
 
 
 def form_value(form, x: Sequence[Fraction]) -> Fraction:
+    """The exact value ``w . x + c`` at ``x`` of the form ``(w, c)``."""
     w, c = form
     acc = c
     for wi, xi in zip(w, x):
@@ -90,6 +95,7 @@ def flint_forms(net: Network, pattern: str):
 
 
 def row_form(M, i: int, n: int):
+    """Row ``i`` of the fmpq matrix ``M`` (``n`` gradient columns, then the constant) as a form ``(w, c)``."""
     e = [M[i, j] for j in range(n + 1)]
     return tuple(Fraction(int(v.p), int(v.q)) for v in e[:n]), Fraction(int(e[n].p), int(e[n].q))
 
@@ -105,6 +111,8 @@ def project(x: Sequence[Fraction], form) -> tuple[Fraction, ...] | None:
 
 
 def argbest(y: Sequence[Fraction], sign: int) -> int:
+    """The index of the largest (``sign = 1``) or smallest (``sign = -1``) entry, lowest index on
+    ties."""
     best = 0
     for i in range(1, len(y)):
         if (y[i] > y[best]) if sign > 0 else (y[i] < y[best]):
@@ -113,12 +121,14 @@ def argbest(y: Sequence[Fraction], sign: int) -> int:
 
 
 def to_fmpq(v: Fraction):
+    """A Fraction as a python-flint ``fmpq``."""
     import flint
 
     return flint.fmpq(v.numerator, v.denominator)
 
 
 def from_fmpq(q) -> Fraction:
+    """A python-flint ``fmpq`` as a Fraction."""
     return Fraction(int(q.p), int(q.q))
 
 
@@ -130,6 +140,7 @@ def fmpq_column(x: Sequence[Fraction]):
 
 
 def rows_to_forms(M, rows: Sequence[int], n: int) -> list:
+    """The forms of the given ``rows`` of the fmpq matrix ``M`` (see :func:`row_form`)."""
     ent = M.entries()
     w = n + 1
     return [(tuple(from_fmpq(ent[i * w + t]) for t in range(n)), from_fmpq(ent[i * w + n])) for i in rows]

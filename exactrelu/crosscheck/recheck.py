@@ -99,6 +99,7 @@ class RecheckResult:
 
 
 def region_violation(D: Polytope, u: Sequence[Fraction]) -> Fraction:
+    """How far ``u`` is outside ``D``: the largest exact violation of a constraint (0 inside)."""
     worst = ZERO
     for a, b in zip(D.A, D.b):
         s = sum(ai * xi for ai, xi in zip(a, u)) - b
@@ -108,6 +109,8 @@ def region_violation(D: Polytope, u: Sequence[Fraction]) -> Fraction:
 
 
 def holds_disjuncts(prop, u, y) -> tuple[list[int], Fraction | None]:
+    """The disjuncts of ``prop`` that hold at input ``u`` and output ``y``, and the largest over the
+    disjuncts whose input region contains ``u`` of their smallest constraint slack."""
     hits = []
     margin = None
     for k, disj in enumerate(prop.disjuncts):

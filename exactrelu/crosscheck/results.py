@@ -17,6 +17,7 @@ STRATEGIES = ("random", "vertices", "facets", "ties")
 
 
 def format_point(v: Sequence[Fraction]) -> list[str]:
+    """A point as a list of exact ``p/q`` strings."""
     return format_vector(v)
 
 
@@ -63,6 +64,8 @@ class Flip:
 
 
 def dec_json(dec: Any) -> Any:
+    """A decision as JSON: ``(constraint truth values, counterexample flag)`` of a property as an
+    object, anything else (an output index, None) as it is."""
     if isinstance(dec, tuple) and len(dec) == 2 and isinstance(dec[0], tuple):
         return {"constraints": list(dec[0]), "counterexample": dec[1]}
     return dec

@@ -13,7 +13,8 @@ import numpy as np
 
 from ..errors import ExactReluError
 from .results import Flip
-from .exact import Anchor, Membership, SearchContext, argbest, dyadic, exact_relu_pre, fmpq_column, int_form, rows_to_forms, to_fmpq
+from .exact import (Anchor, Membership, SearchContext, argbest, dyadic, exact_relu_pre, fmpq_column, int_form,
+                    rows_to_forms, to_fmpq)
 from .anchors import AnchorSources
 
 __all__ = ["LADDER", "Search", "run_search", "split_budget"]
@@ -148,13 +149,21 @@ class Search(AnchorSources):
     # ---- candidates ----------------------------------------------------------------
     def candidates(self, anchor: Anchor) -> list[np.ndarray]:
         """Float-representable inputs next to ``anchor``, best first, inside the domain."""
-        dt = self.dtype
         if anchor.raw:
-            xf = np.array([float(v) for v in anchor.point]).astype(dt)
-            return [xf]
+            return [np.array([float(v) for v in anchor.point]).astype(self.dtype)]
         ctx = self.ctx_of(anchor.point)
         if ctx is None:
             return []
+        pool, ladder = self._proposals(anchor, ctx)
+        ranked, uniq = self._ranked(pool, anchor.forms)
+        far = [x for x in ladder if x.tobytes() not in uniq]
+        self.rng.shuffle(far)
+        return self._pick(ctx, ranked, far)
+
+    def _proposals(self, anchor: Anchor, ctx: SearchContext) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Float inputs near the anchor: the rounded anchor, a few ulps of jitter, slides along its
+        hyperplane; and the ladder of steps along the normal on both sides."""
+        dt = self.dtype
         rng = self.rng
         p64 = np.array([float(v) for v in anchor.point])
         n = len(p64)
@@ -191,13 +200,19 @@ class Search(AnchorSources):
                 pool.append((p64 + t).astype(dt))
         if anchor.direction is not None and not forms:
             pool.extend(ladder[: len(ladder) // 2][:8])
-        # exact ranking by distance to the anchor's hyperplanes
+        return pool, ladder
+
+    def _ranked(self, pool: list[np.ndarray], forms: list) -> tuple[list[list], dict[bytes, np.ndarray]]:
+        """The distinct finite proposals ranked exactly by their distance to the anchor's
+        hyperplanes, as lists ``[on the first hyperplane, on its positive side, on its negative
+        side]`` (closest first, random ties), and the distinct proposals by their bytes."""
+        rng = self.rng
         iforms = [int_form(f) for f in forms]
         scored_pos, scored_neg, zeros = [], [], []
         uniq: dict[bytes, np.ndarray] = {}
         for xf in pool:
             uniq.setdefault(xf.tobytes(), xf)
-        for key, xf in uniq.items():
+        for xf in uniq.values():
             if not np.all(np.isfinite(xf)):
                 continue
             if not iforms:
@@ -223,12 +238,14 @@ class Search(AnchorSources):
                 scored_neg.append((score, tie, xf))
         for lst in (scored_pos, scored_neg, zeros):
             lst.sort(key=lambda t: (t[0], t[1]))
-        far = [x for x in ladder if x.tobytes() not in uniq]
-        rng.shuffle(far)
-        # round-robin: zero, +, -, +, -, far, ...
+        return [[t[2] for t in zeros], [t[2] for t in scored_pos], [t[2] for t in scored_neg]], uniq
+
+    def _pick(self, ctx: SearchContext, ranked: list[list], far: list[np.ndarray]) -> list[np.ndarray]:
+        """Up to ``per_anchor`` new inputs inside the domain, round-robin: on the hyperplane, +, -, +,
+        -, far, ..."""
         out: list[np.ndarray] = []
         picked: set[bytes] = set()
-        its = [iter([t[2] for t in zeros]), iter([t[2] for t in scored_pos]), iter([t[2] for t in scored_neg])]
+        its = [iter(lst) for lst in ranked]
         far_it = iter(far)
         order = [0, 1, 2, 1, 2, 3, 1, 2]
         idx = 0

@@ -14,7 +14,8 @@ from .forms import Const, Nonlinear
 from .graph import OnnxGraph
 from .ops import OPERATORS
 
-__all__ = ["FakeNode", "call_operator", "execute_node", "guarded", "node_attributes", "output_types", "run_graph"]
+__all__ = ["FakeNode", "call_operator", "execute_node", "guarded", "node_attributes", "output_types",
+           "run_graph"]
 
 
 class FakeNode:
@@ -29,6 +30,7 @@ class FakeNode:
 
 
 def run_graph(g: OnnxGraph, name: str) -> Network:
+    """Execute the nodes the output depends on, in dependency order, and build the network."""
     pending = list(g.needed_nodes)
     while pending:
         progressed = False
@@ -101,6 +103,8 @@ def node_attributes(g: OnnxGraph, node: Any, nname: str, op: str, schema: Any, m
 
 
 def execute_node(g: OnnxGraph, node: Any) -> None:
+    """Check one node against its operator's schema and the table, run its handler and store its
+    outputs."""
     import onnx
     from onnx.defs import OpSchema
 
@@ -151,6 +155,7 @@ def execute_node(g: OnnxGraph, node: Any) -> None:
 
 
 def output_types(g: OnnxGraph, op: str, attrs: dict, n: int) -> list[int | None]:
+    """The element types of the outputs of an ``op`` node (those the loader tracks)."""
     it = g.in_types
     first = it[0] if it else None
     if op == "Cast":

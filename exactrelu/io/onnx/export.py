@@ -49,6 +49,7 @@ __all__ = ["OnnxSignature", "export_onnx", "nearest_float32", "network_to_onnx",
 
 
 def nearest_float32(q: Fraction) -> float:
+    """The float32 value nearest to ``q`` (exactly: the candidates are compared as rationals)."""
     try:
         f64 = float(q)
     except OverflowError:
@@ -62,6 +63,8 @@ def nearest_float32(q: Fraction) -> float:
 
 
 def to_float(q: Fraction, dtype: str, approximate: bool, where: str) -> tuple[float, Fraction]:
+    """The float of ``q`` in ``dtype`` and the change made: exact, or the nearest float with
+    ``approximate``, else :class:`~exactrelu.errors.ExportError` naming ``where``."""
     exact = is_float32_exact(q) if dtype == "float32" else is_float64_exact(q)
     if exact:
         return float(q), ZERO

@@ -23,7 +23,8 @@ from ...errors import ModelFormatError, ShapeError
 from ...numbers.rationals import format_rational
 from .tensors import FLOAT_FORMATS, MAX_TENSOR_ELEMENTS, T_FLOAT, ZERO, round_to_float
 
-__all__ = ["Aff", "Const", "Nonlinear", "Sym", "Value", "aff_array", "check_size", "inv_sqrt", "isqrt_exact", "lincomb", "obj_array", "representable", "scalar", "wrap_result"]
+__all__ = ["Aff", "Const", "Nonlinear", "Sym", "Value", "aff_array", "check_size", "inv_sqrt",
+           "isqrt_exact", "lincomb", "obj_array", "representable", "scalar", "wrap_result"]
 
 
 class Nonlinear(Exception):
@@ -31,6 +32,7 @@ class Nonlinear(Exception):
 
 
 def scalar(o: Any) -> Fraction | None:
+    """The exact value of an integer (Python or numpy, not bool) or a Fraction; None for anything else."""
     if type(o) is Fraction:
         return o
     if isinstance(o, (int, np.integer)) and not isinstance(o, (bool, np.bool_)):
@@ -147,6 +149,7 @@ def lincomb(pairs: Iterable[tuple[Fraction, Aff]], const: Fraction = ZERO) -> Af
 
 
 def obj_array(items: Sequence[Any], shape: tuple[int, ...]) -> np.ndarray:
+    """A numpy object array of ``shape`` holding ``items`` (Fractions or forms) in C order."""
     out = np.empty(len(items), dtype=object)
     for i, v in enumerate(items):
         out[i] = v
@@ -211,6 +214,7 @@ Value = "Const | Sym"
 
 
 def aff_array(v: "Const | Sym") -> np.ndarray:
+    """The value as an object array of affine forms (constants become constant forms)."""
     if isinstance(v, Sym):
         return v.a
     fr = v.frac()

@@ -15,7 +15,8 @@ import numpy as np
 
 from ...errors import ModelError, ModelFormatError, ShapeError, UnsupportedOperatorError
 from ...model.network import Activation, Layer, Network
-from .tensors import FLOAT_TYPES, INT64_MAX, MAX_OPSET, MIN_OPSET, ONE, T_FLOAT, ZERO, check_tensor_proto, first_line, type_name
+from .tensors import (FLOAT_TYPES, INT64_MAX, MAX_OPSET, MIN_OPSET, ONE, T_FLOAT, ZERO, check_tensor_proto,
+                      first_line, type_name)
 from .forms import Aff, Const, Sym, aff_array, check_size, obj_array
 
 __all__ = ["OnnxGraph", "declared_dims"]
@@ -203,27 +204,8 @@ class OnnxGraph:
             raise ModelFormatError(f"output {output!r} is not a float tensor ({type_name(out_type)})")
         self.output_type = int(out_type)
         self.output_dims = declared_dims(out_vi)
-        producers = {}
-        for node in self.graph.node:
-            for o in node.output:
-                if o:
-                    producers[o] = node
-        self.producers = producers
-        # nodes the output depends on
-        seen_nodes = set()
-        needed_tensors: set[str] = set()
-        stack = [output]
-        while stack:
-            name = stack.pop()
-            if name in needed_tensors:
-                continue
-            needed_tensors.add(name)
-            node = producers.get(name)
-            if node is not None and id(node) not in seen_nodes:
-                seen_nodes.add(id(node))
-                stack.extend(i for i in node.input if i)
-        self.needed_tensors = needed_tensors
-        self.needed_nodes = [n for n in self.graph.node if id(n) in seen_nodes]
+        self._find_needed(output)
+        needed_tensors = self.needed_tensors
         graph_inputs = [i for i in self.graph.input if i.name not in self.inits]
         used = [i for i in graph_inputs if i.name in needed_tensors]
         if not used:
@@ -269,6 +251,29 @@ class OnnxGraph:
                     raise ModelFormatError(
                         f"input {vi.name!r} has a symbolic dimension {k} ({d.dim_param or '?'}); pass input_shape=")
         self.env[vi.name] = self.set_input(shape)
+
+    def _find_needed(self, output: str) -> None:
+        """The producers of all tensors, and the tensors and nodes the output depends on."""
+        producers = {}
+        for node in self.graph.node:
+            for o in node.output:
+                if o:
+                    producers[o] = node
+        self.producers = producers
+        seen_nodes = set()
+        needed_tensors: set[str] = set()
+        stack = [output]
+        while stack:
+            name = stack.pop()
+            if name in needed_tensors:
+                continue
+            needed_tensors.add(name)
+            node = producers.get(name)
+            if node is not None and id(node) not in seen_nodes:
+                seen_nodes.add(id(node))
+                stack.extend(i for i in node.input if i)
+        self.needed_tensors = needed_tensors
+        self.needed_nodes = [n for n in self.graph.node if id(n) in seen_nodes]
 
     def set_input(self, shape: Sequence[int]) -> "Sym":
         """Declare the network input (source 0) with this tensor shape; return its value."""

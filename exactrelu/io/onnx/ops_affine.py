@@ -14,11 +14,15 @@ import numpy as np
 from ...errors import ModelFormatError, ShapeError, UnsupportedOperatorError
 from ...numbers.rationals import format_rational
 from .tensors import F32_1E_5, INT64_MAX, INT64_MIN, ZERO
-from .forms import Const, Nonlinear, Sym, aff_array, check_size, inv_sqrt, lincomb, obj_array, representable, wrap_result
+from .forms import (Const, Nonlinear, Sym, aff_array, check_size, inv_sqrt, lincomb, obj_array, representable,
+                    wrap_result)
 from .geometry import geometry, windows
 from .graph import OnnxGraph
 
-__all__ = ["binary", "bn_fold", "conv_like", "global_windows", "int_binary", "matmul_values", "op_add", "op_average_pool", "op_batch_normalization", "op_conv", "op_div", "op_gemm", "op_global_average_pool", "op_mat_mul", "op_mean", "op_mul", "op_neg", "op_sub", "op_sum", "pool_avg", "variadic"]
+__all__ = ["binary", "bn_fold", "conv_like", "global_windows", "int_binary", "matmul_values", "op_add",
+           "op_average_pool", "op_batch_normalization", "op_conv", "op_div", "op_gemm",
+           "op_global_average_pool", "op_mat_mul", "op_mean", "op_mul", "op_neg", "op_sub", "op_sum",
+           "pool_avg", "variadic"]
 
 
 def int_binary(a: np.ndarray, b: np.ndarray, fn: Callable) -> np.ndarray:
@@ -31,6 +35,8 @@ def int_binary(a: np.ndarray, b: np.ndarray, fn: Callable) -> np.ndarray:
 
 
 def binary(g: OnnxGraph, a, b, fn: Callable, int_fn: Callable | None = None):
+    """Elementwise ``fn`` of two values with ONNX broadcasting (``int_fn`` for integer constants);
+    affine in each operand."""
     if isinstance(a, Const) and isinstance(b, Const):
         if not a.is_float and not b.is_float:
             if int_fn is None:
@@ -49,20 +55,24 @@ def binary(g: OnnxGraph, a, b, fn: Callable, int_fn: Callable | None = None):
 
 
 def op_add(g: OnnxGraph, node, nname, inputs, attrs):
+    """Handler of ONNX ``Add`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     return [binary(g, g.need(inputs, 0, "Add", nname), g.need(inputs, 1, "Add", nname), np.add, np.add)]
 
 
 def op_sub(g: OnnxGraph, node, nname, inputs, attrs):
+    """Handler of ONNX ``Sub`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     return [binary(g, g.need(inputs, 0, "Sub", nname), g.need(inputs, 1, "Sub", nname),
                          np.subtract, np.subtract)]
 
 
 def op_mul(g: OnnxGraph, node, nname, inputs, attrs):
+    """Handler of ONNX ``Mul`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     return [binary(g, g.need(inputs, 0, "Mul", nname), g.need(inputs, 1, "Mul", nname),
                          np.multiply, np.multiply)]
 
 
 def op_div(g: OnnxGraph, node, nname, inputs, attrs):
+    """Handler of ONNX ``Div`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     def idiv(x, y):  # integer division truncates toward zero (ONNX; the reference does the same)
         def one(p, q):
             if q == 0:
@@ -77,6 +87,7 @@ def op_div(g: OnnxGraph, node, nname, inputs, attrs):
 
 
 def op_neg(g: OnnxGraph, node, nname, inputs, attrs):
+    """Handler of ONNX ``Neg`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     x = g.need(inputs, 0, "Neg", nname)
     if isinstance(x, Const) and not x.is_float:
         return [Const(int_binary(np.zeros((), dtype=np.int64), x.a, np.subtract))]
@@ -84,6 +95,8 @@ def op_neg(g: OnnxGraph, node, nname, inputs, attrs):
 
 
 def variadic(g: OnnxGraph, op: str, inputs: list) -> list:
+    """The given inputs of a variadic operator (``Sum``, ``Mean``, ``Max``, ``Min``); version 6 does
+    not broadcast, so there they must have one shape."""
     xs = [v for v in inputs if v is not None]
     if g.v == 6 and any(v.shape != xs[0].shape for v in xs):
         raise ShapeError(f"{op}-6 needs inputs of one shape (no broadcasting), got {[list(v.shape) for v in xs]}")
@@ -91,6 +104,7 @@ def variadic(g: OnnxGraph, op: str, inputs: list) -> list:
 
 
 def op_sum(g: OnnxGraph, node, nname, inputs, attrs):
+    """Handler of ONNX ``Sum`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     xs = variadic(g, "Sum", inputs)
     acc = xs[0]
     for v in xs[1:]:
@@ -101,6 +115,7 @@ def op_sum(g: OnnxGraph, node, nname, inputs, attrs):
 
 
 def op_mean(g: OnnxGraph, node, nname, inputs, attrs):
+    """Handler of ONNX ``Mean`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     xs = variadic(g, "Mean", inputs)
     acc = op_sum(g, node, nname, xs, attrs)[0]
     out = binary(g, acc, Const(obj_array([Fraction(len(xs))], ())), np.true_divide)
@@ -110,6 +125,7 @@ def op_mean(g: OnnxGraph, node, nname, inputs, attrs):
 
 
 def matmul_values(g: OnnxGraph, a, b):
+    """``MatMul`` of two values (one of them constant) with numpy broadcasting, exactly."""
     if isinstance(a, Sym) and isinstance(b, Sym):
         raise Nonlinear("product of two input-dependent tensors is not piecewise linear")
     if len(a.shape) == 0 or len(b.shape) == 0:
@@ -151,10 +167,12 @@ def matmul_values(g: OnnxGraph, a, b):
 
 
 def op_mat_mul(g: OnnxGraph, node, nname, inputs, attrs):
+    """Handler of ONNX ``MatMul`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     return [matmul_values(g, g.need(inputs, 0, "MatMul", nname), g.need(inputs, 1, "MatMul", nname))]
 
 
 def op_gemm(g: OnnxGraph, node, nname, inputs, attrs):
+    """Handler of ONNX ``Gemm`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     a = g.need(inputs, 0, "Gemm", nname)
     b = g.need(inputs, 1, "Gemm", nname)
     c = inputs[2] if len(inputs) > 2 else None
@@ -185,6 +203,8 @@ def op_gemm(g: OnnxGraph, node, nname, inputs, attrs):
 
 
 def conv_like(g: OnnxGraph, op, nname, x, attrs, kernel, pool: bool):
+    """Geometry of ``Conv`` and the pools for input ``x`` under ``attrs``: the output spatial shape
+    and the windows (see :func:`~exactrelu.io.onnx.geometry.windows`)."""
     nd = len(x.shape) - 2
     if nd < 1:
         raise ShapeError(f"{op} needs an input of rank >= 3, got shape {list(x.shape)}")
@@ -211,6 +231,7 @@ def conv_like(g: OnnxGraph, op, nname, x, attrs, kernel, pool: bool):
 
 
 def op_conv(g: OnnxGraph, node, nname, inputs, attrs):
+    """Handler of ONNX ``Conv`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     x = g.need(inputs, 0, "Conv", nname)
     w = g.require_const(g.need(inputs, 1, "Conv", nname), "Conv", nname, "the weight").frac()
     b = inputs[2] if len(inputs) > 2 else None
@@ -249,6 +270,7 @@ def op_conv(g: OnnxGraph, node, nname, inputs, attrs):
 
 
 def op_average_pool(g: OnnxGraph, node, nname, inputs, attrs):
+    """Handler of ONNX ``AveragePool`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     x = g.need(inputs, 0, "AveragePool", nname)
     kernel = [int(v) for v in attrs["kernel_shape"]]
     include_pad = bool(int(attrs.get("count_include_pad", 0)))
@@ -261,6 +283,8 @@ def op_average_pool(g: OnnxGraph, node, nname, inputs, attrs):
 
 
 def pool_avg(g: OnnxGraph, x, out_sp, wins, include_pad: bool, full: int):
+    """Average of each window (``include_pad`` counts padded positions, ``full`` is the window
+    size)."""
     X = aff_array(x)
     N, C = x.shape[:2]
     check_size((N, C) + tuple(out_sp), "the output of a pool")
@@ -276,6 +300,7 @@ def pool_avg(g: OnnxGraph, x, out_sp, wins, include_pad: bool, full: int):
 
 
 def global_windows(g: OnnxGraph, x, op):
+    """One window over all spatial positions of each channel (the global pools)."""
     if len(x.shape) < 3:
         raise ShapeError(f"{op} needs an input of rank >= 3, got shape {list(x.shape)}")
     sp = list(x.shape[2:])
@@ -284,12 +309,14 @@ def global_windows(g: OnnxGraph, x, op):
 
 
 def op_global_average_pool(g: OnnxGraph, node, nname, inputs, attrs):
+    """Handler of ONNX ``GlobalAveragePool`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     x = g.need(inputs, 0, "GlobalAveragePool", nname)
     sp, wins = global_windows(g, x, "GlobalAveragePool")
     return [pool_avg(g, x, [1] * len(sp), wins, False, int(np.prod(sp)))]
 
 
 def op_batch_normalization(g: OnnxGraph, node, nname, inputs, attrs):
+    """Handler of ONNX ``BatchNormalization`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     x = g.need(inputs, 0, "BatchNormalization", nname)
     if int(attrs.get("training_mode", 0)):
         raise UnsupportedOperatorError("BatchNormalization", nname, "training_mode=1 (batch statistics); only "

@@ -18,10 +18,12 @@ from .forms import Aff, Const, Sym, aff_array, check_size, obj_array, representa
 from .graph import OnnxGraph
 from .ops_affine import conv_like, global_windows, variadic
 
-__all__ = ["leaky", "max_min", "max_tree", "op_abs", "op_clip", "op_global_max_pool", "op_leaky_relu", "op_max", "op_max_pool", "op_min", "op_p_relu", "op_relu", "pool_max"]
+__all__ = ["leaky", "max_min", "max_tree", "op_abs", "op_clip", "op_global_max_pool", "op_leaky_relu",
+           "op_max", "op_max_pool", "op_min", "op_p_relu", "op_relu", "pool_max"]
 
 
 def op_relu(g: OnnxGraph, node, nname, inputs, attrs):
+    """Handler of ONNX ``Relu`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     x = g.need(inputs, 0, "Relu", nname)
     if isinstance(x, Const):
         if not x.is_float:
@@ -47,6 +49,7 @@ def leaky(g: OnnxGraph, x, slopes: np.ndarray, nname: str):
 
 
 def op_leaky_relu(g: OnnxGraph, node, nname, inputs, attrs):
+    """Handler of ONNX ``LeakyRelu`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     x = g.need(inputs, 0, "LeakyRelu", nname)
     alpha = Fraction(float(attrs.get("alpha", F32_0_01)))
     slopes = obj_array([alpha] * int(np.prod(x.shape, dtype=np.int64)), x.shape)
@@ -54,6 +57,7 @@ def op_leaky_relu(g: OnnxGraph, node, nname, inputs, attrs):
 
 
 def op_p_relu(g: OnnxGraph, node, nname, inputs, attrs):
+    """Handler of ONNX ``PRelu`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     x = g.need(inputs, 0, "PRelu", nname)
     slope = g.require_const(g.need(inputs, 1, "PRelu", nname), "PRelu", nname, "slope").frac()
     try:
@@ -64,6 +68,7 @@ def op_p_relu(g: OnnxGraph, node, nname, inputs, attrs):
 
 
 def op_clip(g: OnnxGraph, node, nname, inputs, attrs):
+    """Handler of ONNX ``Clip`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     x = g.need(inputs, 0, "Clip", nname)
     lo = hi = None
     if g.v == 6:
@@ -110,6 +115,7 @@ def op_clip(g: OnnxGraph, node, nname, inputs, attrs):
 
 
 def op_abs(g: OnnxGraph, node, nname, inputs, attrs):
+    """Handler of ONNX ``Abs`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     x = g.need(inputs, 0, "Abs", nname)
     if isinstance(x, Const):
         return [Const(np.abs(x.a)) if not x.is_float else
@@ -121,6 +127,7 @@ def op_abs(g: OnnxGraph, node, nname, inputs, attrs):
 
 
 def max_min(g: OnnxGraph, node, nname, inputs, is_max: bool):
+    """``Max`` (``is_max``) or ``Min`` of the inputs, broadcast, through ReLU trees."""
     xs = variadic(g, "Max" if is_max else "Min", inputs)
     acc = xs[0]
     for v in xs[1:]:
@@ -144,10 +151,12 @@ def max_min(g: OnnxGraph, node, nname, inputs, is_max: bool):
 
 
 def op_max(g: OnnxGraph, node, nname, inputs, attrs):
+    """Handler of ONNX ``Max`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     return max_min(g, node, nname, inputs, True)
 
 
 def op_min(g: OnnxGraph, node, nname, inputs, attrs):
+    """Handler of ONNX ``Min`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     return max_min(g, node, nname, inputs, False)
 
 
@@ -171,6 +180,7 @@ def max_tree(g: OnnxGraph, groups: list[list[Aff]], name: str) -> list[Aff]:
 
 
 def op_max_pool(g: OnnxGraph, node, nname, inputs, attrs):
+    """Handler of ONNX ``MaxPool`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     x = g.need(inputs, 0, "MaxPool", nname)
     if len(node.output) > 1 and node.output[1]:
         raise UnsupportedOperatorError("MaxPool", nname, "the Indices output is not piecewise linear")
@@ -180,6 +190,7 @@ def op_max_pool(g: OnnxGraph, node, nname, inputs, attrs):
 
 
 def pool_max(g: OnnxGraph, x, out_sp, wins, name):
+    """Maximum of each window through trees of ``max(a, b) = a + relu(b - a)``."""
     X = aff_array(x)
     N, C = x.shape[:2]
     check_size((N, C) + tuple(out_sp), "the output of a pool")
@@ -204,6 +215,7 @@ def pool_max(g: OnnxGraph, x, out_sp, wins, name):
 
 
 def op_global_max_pool(g: OnnxGraph, node, nname, inputs, attrs):
+    """Handler of ONNX ``GlobalMaxPool`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     x = g.need(inputs, 0, "GlobalMaxPool", nname)
     sp, wins = global_windows(g, x, "GlobalMaxPool")
     return [pool_max(g, x, [1] * len(sp), wins, node.name)]

@@ -17,14 +17,18 @@ from .tensors import FLOAT_TYPES, INT64_MAX, INT_RANGES, T_BOOL, WIDENING, ZERO,
 from .forms import Aff, Const, Sym, aff_array, check_size, obj_array
 from .graph import OnnxGraph
 
-__all__ = ["cast_value", "op_cast", "op_cast_like", "op_concat", "op_constant", "op_constant_of_shape", "op_dropout", "op_flatten", "op_gather", "op_identity", "op_pad", "op_reshape", "op_shape", "op_size", "op_slice", "op_split", "op_squeeze", "op_transpose", "op_unsqueeze"]
+__all__ = ["cast_value", "op_cast", "op_cast_like", "op_concat", "op_constant", "op_constant_of_shape",
+           "op_dropout", "op_flatten", "op_gather", "op_identity", "op_pad", "op_reshape", "op_shape",
+           "op_size", "op_slice", "op_split", "op_squeeze", "op_transpose", "op_unsqueeze"]
 
 
 def op_identity(g: OnnxGraph, node, nname, inputs, attrs):
+    """Handler of ONNX ``Identity`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     return [g.need(inputs, 0, "Identity", nname)]
 
 
 def op_dropout(g: OnnxGraph, node, nname, inputs, attrs):
+    """Handler of ONNX ``Dropout`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     x = g.need(inputs, 0, "Dropout", nname)
     if g.v >= 12 and len(inputs) > 2 and inputs[2] is not None:
         tm = g.require_const(inputs[2], "Dropout", nname, "training_mode")
@@ -47,17 +51,21 @@ def op_dropout(g: OnnxGraph, node, nname, inputs, attrs):
 
 
 def op_cast(g: OnnxGraph, node, nname, inputs, attrs):
+    """Handler of ONNX ``Cast`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     x = g.need(inputs, 0, "Cast", nname)
     return [cast_value(g, x, int(attrs["to"]), g.in_types[0], "Cast", nname)]
 
 
 def op_cast_like(g: OnnxGraph, node, nname, inputs, attrs):
+    """Handler of ONNX ``CastLike`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     x = g.need(inputs, 0, "CastLike", nname)
     g.need(inputs, 1, "CastLike", nname)
     return [cast_value(g, x, g.in_types[1], g.in_types[0], "CastLike", nname)]
 
 
 def cast_value(g: OnnxGraph, x, to: int | None, frm: int | None, op: str, nname: str):
+    """``Cast`` of ``x`` from element type ``frm`` to ``to``: exact rounding of constants, identity
+    for widening casts of input-dependent tensors, refused otherwise."""
     if to is None or (to not in FLOAT_TYPES and to not in INT_RANGES and to != T_BOOL):
         raise UnsupportedOperatorError(op, nname, f"cast to {type_name(to or 0)} is not modelled")
     if isinstance(x, Sym):
@@ -101,6 +109,7 @@ def cast_value(g: OnnxGraph, x, to: int | None, frm: int | None, op: str, nname:
 
 
 def op_constant(g: OnnxGraph, node, nname, inputs, attrs):
+    """Handler of ONNX ``Constant`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     if len(attrs) != 1:
         raise ModelFormatError(f"node {nname!r} (Constant) must have exactly one value attribute, has "
                                f"{sorted(attrs) or 'none'}")
@@ -117,6 +126,7 @@ def op_constant(g: OnnxGraph, node, nname, inputs, attrs):
 
 
 def op_constant_of_shape(g: OnnxGraph, node, nname, inputs, attrs):
+    """Handler of ONNX ``ConstantOfShape`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     shape = g.int_list(inputs, 0, "ConstantOfShape", nname, "shape")
     if any(d < 0 for d in shape):
         raise ShapeError(f"shape {shape} has a negative entry")
@@ -135,6 +145,7 @@ def op_constant_of_shape(g: OnnxGraph, node, nname, inputs, attrs):
 
 
 def op_shape(g: OnnxGraph, node, nname, inputs, attrs):
+    """Handler of ONNX ``Shape`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     x = g.need(inputs, 0, "Shape", nname)
     shape = list(x.shape)
     start = int(attrs.get("start", 0))
@@ -144,11 +155,13 @@ def op_shape(g: OnnxGraph, node, nname, inputs, attrs):
 
 
 def op_size(g: OnnxGraph, node, nname, inputs, attrs):
+    """Handler of ONNX ``Size`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     x = g.need(inputs, 0, "Size", nname)
     return [Const(np.asarray(int(np.prod(x.shape, dtype=np.int64)), dtype=np.int64))]
 
 
 def op_flatten(g: OnnxGraph, node, nname, inputs, attrs):
+    """Handler of ONNX ``Flatten`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     x = g.need(inputs, 0, "Flatten", nname)
     axis = int(attrs.get("axis", 1))
     r = len(x.shape)
@@ -164,6 +177,7 @@ def op_flatten(g: OnnxGraph, node, nname, inputs, attrs):
 
 
 def op_reshape(g: OnnxGraph, node, nname, inputs, attrs):
+    """Handler of ONNX ``Reshape`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     x = g.need(inputs, 0, "Reshape", nname)
     shape = g.int_list(inputs, 1, "Reshape", nname, "shape")
     allowzero = int(attrs.get("allowzero", 0))
@@ -191,6 +205,7 @@ def op_reshape(g: OnnxGraph, node, nname, inputs, attrs):
 
 
 def op_transpose(g: OnnxGraph, node, nname, inputs, attrs):
+    """Handler of ONNX ``Transpose`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     x = g.need(inputs, 0, "Transpose", nname)
     r = len(x.shape)
     perm = list(range(r))[::-1] if "perm" not in attrs else [int(p) for p in attrs["perm"]]
@@ -200,6 +215,7 @@ def op_transpose(g: OnnxGraph, node, nname, inputs, attrs):
 
 
 def op_squeeze(g: OnnxGraph, node, nname, inputs, attrs):
+    """Handler of ONNX ``Squeeze`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     x = g.need(inputs, 0, "Squeeze", nname)
     r = len(x.shape)
     if g.v < 13:
@@ -216,6 +232,7 @@ def op_squeeze(g: OnnxGraph, node, nname, inputs, attrs):
 
 
 def op_unsqueeze(g: OnnxGraph, node, nname, inputs, attrs):
+    """Handler of ONNX ``Unsqueeze`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     x = g.need(inputs, 0, "Unsqueeze", nname)
     if g.v < 13:
         axes = [int(a) for a in attrs["axes"]]
@@ -230,6 +247,7 @@ def op_unsqueeze(g: OnnxGraph, node, nname, inputs, attrs):
 
 
 def op_concat(g: OnnxGraph, node, nname, inputs, attrs):
+    """Handler of ONNX ``Concat`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     xs = [v for v in inputs if v is not None]
     r = len(xs[0].shape)
     if r == 0:
@@ -246,6 +264,7 @@ def op_concat(g: OnnxGraph, node, nname, inputs, attrs):
 
 
 def op_gather(g: OnnxGraph, node, nname, inputs, attrs):
+    """Handler of ONNX ``Gather`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     x = g.need(inputs, 0, "Gather", nname)
     idx = g.require_const(g.need(inputs, 1, "Gather", nname), "Gather", nname, "indices")
     if idx.is_float or idx.a.dtype == np.bool_:
@@ -266,6 +285,7 @@ def op_gather(g: OnnxGraph, node, nname, inputs, attrs):
 
 
 def op_slice(g: OnnxGraph, node, nname, inputs, attrs):
+    """Handler of ONNX ``Slice`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     x = g.need(inputs, 0, "Slice", nname)
     r = len(x.shape)
     if g.v == 1:
@@ -306,6 +326,7 @@ def op_slice(g: OnnxGraph, node, nname, inputs, attrs):
 
 
 def op_split(g: OnnxGraph, node, nname, inputs, attrs):
+    """Handler of ONNX ``Split`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     x = g.need(inputs, 0, "Split", nname)
     r = len(x.shape)
     if r == 0:
@@ -346,6 +367,7 @@ def op_split(g: OnnxGraph, node, nname, inputs, attrs):
 
 
 def op_pad(g: OnnxGraph, node, nname, inputs, attrs):
+    """Handler of ONNX ``Pad`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     x = g.need(inputs, 0, "Pad", nname)
     mode = attrs.get("mode", "constant")
     modes = ("constant", "reflect", "edge") + (("wrap",) if g.v >= 19 else ())

@@ -22,7 +22,8 @@ from .tensors import ITEM_SIZE, MAX_MODEL_BYTES, T_FLOAT, ZERO, check_tensor_hea
 from .graph import OnnxGraph
 from .executor import run_graph
 
-__all__ = ["GZIP_MAGIC", "OnnxImport", "all_tensor_protos", "gunzip_bounded", "import_onnx", "load_external_data", "load_onnx", "onnx_to_network", "read_onnx_model", "run_onnx_checker"]
+__all__ = ["GZIP_MAGIC", "OnnxImport", "all_tensor_protos", "gunzip_bounded", "import_onnx",
+           "load_external_data", "load_onnx", "onnx_to_network", "read_onnx_model", "run_onnx_checker"]
 
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -158,6 +159,8 @@ def read_onnx_model(source: "str | Path | bytes | Any", max_bytes: int = MAX_MOD
 
 
 def all_tensor_protos(model: Any) -> list[tuple[Any, str]]:
+    """Every TensorProto of the main graph (initializers and tensor attributes of its nodes), each
+    with a description for messages."""
     out = [(t, f"initializer {t.name!r}") for t in model.graph.initializer]
     for node in model.graph.node:
         for a in node.attribute:
@@ -236,6 +239,8 @@ def load_external_data(model: Any, base_dir: Path | None) -> None:
 
 
 def run_onnx_checker(model: Any) -> None:
+    """``onnx.checker.check_model(full_check=True)``, its refusal as a one-line
+    :class:`~exactrelu.errors.ModelFormatError`."""
     import onnx
 
     try:

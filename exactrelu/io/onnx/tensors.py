@@ -22,7 +22,12 @@ import numpy as np
 
 from ...errors import ModelFormatError
 
-__all__ = ["DATA_FIELD", "F32_0_01", "F32_1E_5", "F32_MAX", "FLOAT_FORMATS", "FLOAT_TYPES", "INT64_MAX", "INT64_MIN", "INT_RANGES", "ITEM_SIZE", "MAX_MODEL_BYTES", "MAX_OPSET", "MAX_TENSOR_ELEMENTS", "MIN_OPSET", "ONE", "STORED_RANGE", "T_BFLOAT16", "T_BOOL", "T_DOUBLE", "T_FLOAT", "T_FLOAT16", "T_INT16", "T_INT32", "T_INT64", "T_INT8", "T_STRING", "T_UINT16", "T_UINT32", "T_UINT64", "T_UINT8", "VALUE_FIELDS", "WIDENING", "ZERO", "check_tensor_header", "check_tensor_proto", "first_line", "round_to_float", "type_name"]
+__all__ = ["DATA_FIELD", "F32_0_01", "F32_1E_5", "F32_MAX", "FLOAT_FORMATS", "FLOAT_TYPES", "INT64_MAX",
+           "INT64_MIN", "INT_RANGES", "ITEM_SIZE", "MAX_MODEL_BYTES", "MAX_OPSET", "MAX_TENSOR_ELEMENTS",
+           "MIN_OPSET", "ONE", "STORED_RANGE", "T_BFLOAT16", "T_BOOL", "T_DOUBLE", "T_FLOAT", "T_FLOAT16",
+           "T_INT16", "T_INT32", "T_INT64", "T_INT8", "T_STRING", "T_UINT16", "T_UINT32", "T_UINT64",
+           "T_UINT8", "VALUE_FIELDS", "WIDENING", "ZERO", "check_tensor_header", "check_tensor_proto",
+           "first_line", "round_to_float", "type_name"]
 
 
 ZERO = Fraction(0)
@@ -98,6 +103,7 @@ VALUE_FIELDS = ("float_data", "int32_data", "string_data", "int64_data", "double
 
 
 def type_name(t: int) -> str:
+    """The ONNX name of element type ``t`` (``FLOAT``, ``DOUBLE``, ...) for messages."""
     try:
         import onnx
 
@@ -213,5 +219,6 @@ def check_tensor_proto(tp: Any, what: str) -> int:
 
 
 def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (errors are reported on one line)."""
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
