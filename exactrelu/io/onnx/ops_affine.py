@@ -7,7 +7,7 @@ Each ``op_*`` function is the handler of one ONNX operator (see the table in :mo
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -54,24 +54,24 @@ def binary(g: OnnxGraph, a, b, fn: Callable, int_fn: Callable | None = None):
     return wrap_result(np.asarray(res, dtype=object).reshape(np.shape(res)))
 
 
-def op_add(g: OnnxGraph, node, nname, inputs, attrs):
+def op_add(g: OnnxGraph, node: Any, nname: str, inputs: list, attrs: dict) -> list:
     """Handler of ONNX ``Add`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     return [binary(g, g.need(inputs, 0, "Add", nname), g.need(inputs, 1, "Add", nname), np.add, np.add)]
 
 
-def op_sub(g: OnnxGraph, node, nname, inputs, attrs):
+def op_sub(g: OnnxGraph, node: Any, nname: str, inputs: list, attrs: dict) -> list:
     """Handler of ONNX ``Sub`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     return [binary(g, g.need(inputs, 0, "Sub", nname), g.need(inputs, 1, "Sub", nname),
                          np.subtract, np.subtract)]
 
 
-def op_mul(g: OnnxGraph, node, nname, inputs, attrs):
+def op_mul(g: OnnxGraph, node: Any, nname: str, inputs: list, attrs: dict) -> list:
     """Handler of ONNX ``Mul`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     return [binary(g, g.need(inputs, 0, "Mul", nname), g.need(inputs, 1, "Mul", nname),
                          np.multiply, np.multiply)]
 
 
-def op_div(g: OnnxGraph, node, nname, inputs, attrs):
+def op_div(g: OnnxGraph, node: Any, nname: str, inputs: list, attrs: dict) -> list:
     """Handler of ONNX ``Div`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     def idiv(x, y):  # integer division truncates toward zero (ONNX; the reference does the same)
         def one(p, q):
@@ -86,7 +86,7 @@ def op_div(g: OnnxGraph, node, nname, inputs, attrs):
     return [binary(g, g.need(inputs, 0, "Div", nname), b, np.true_divide, idiv)]
 
 
-def op_neg(g: OnnxGraph, node, nname, inputs, attrs):
+def op_neg(g: OnnxGraph, node: Any, nname: str, inputs: list, attrs: dict) -> list:
     """Handler of ONNX ``Neg`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     x = g.need(inputs, 0, "Neg", nname)
     if isinstance(x, Const) and not x.is_float:
@@ -103,7 +103,7 @@ def variadic(g: OnnxGraph, op: str, inputs: list) -> list:
     return xs
 
 
-def op_sum(g: OnnxGraph, node, nname, inputs, attrs):
+def op_sum(g: OnnxGraph, node: Any, nname: str, inputs: list, attrs: dict) -> list:
     """Handler of ONNX ``Sum`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     xs = variadic(g, "Sum", inputs)
     acc = xs[0]
@@ -114,7 +114,7 @@ def op_sum(g: OnnxGraph, node, nname, inputs, attrs):
     return [acc]
 
 
-def op_mean(g: OnnxGraph, node, nname, inputs, attrs):
+def op_mean(g: OnnxGraph, node: Any, nname: str, inputs: list, attrs: dict) -> list:
     """Handler of ONNX ``Mean`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     xs = variadic(g, "Mean", inputs)
     acc = op_sum(g, node, nname, xs, attrs)[0]
@@ -166,12 +166,12 @@ def matmul_values(g: OnnxGraph, a, b):
     return wrap_result(out)
 
 
-def op_mat_mul(g: OnnxGraph, node, nname, inputs, attrs):
+def op_mat_mul(g: OnnxGraph, node: Any, nname: str, inputs: list, attrs: dict) -> list:
     """Handler of ONNX ``MatMul`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     return [matmul_values(g, g.need(inputs, 0, "MatMul", nname), g.need(inputs, 1, "MatMul", nname))]
 
 
-def op_gemm(g: OnnxGraph, node, nname, inputs, attrs):
+def op_gemm(g: OnnxGraph, node: Any, nname: str, inputs: list, attrs: dict) -> list:
     """Handler of ONNX ``Gemm`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     a = g.need(inputs, 0, "Gemm", nname)
     b = g.need(inputs, 1, "Gemm", nname)
@@ -230,7 +230,7 @@ def conv_like(g: OnnxGraph, op, nname, x, attrs, kernel, pool: bool):
     return out_sp, wins
 
 
-def op_conv(g: OnnxGraph, node, nname, inputs, attrs):
+def op_conv(g: OnnxGraph, node: Any, nname: str, inputs: list, attrs: dict) -> list:
     """Handler of ONNX ``Conv`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     x = g.need(inputs, 0, "Conv", nname)
     w = g.require_const(g.need(inputs, 1, "Conv", nname), "Conv", nname, "the weight").frac()
@@ -269,7 +269,7 @@ def op_conv(g: OnnxGraph, node, nname, inputs, attrs):
     return [wrap_result(out)]
 
 
-def op_average_pool(g: OnnxGraph, node, nname, inputs, attrs):
+def op_average_pool(g: OnnxGraph, node: Any, nname: str, inputs: list, attrs: dict) -> list:
     """Handler of ONNX ``AveragePool`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     x = g.need(inputs, 0, "AveragePool", nname)
     kernel = [int(v) for v in attrs["kernel_shape"]]
@@ -308,14 +308,14 @@ def global_windows(g: OnnxGraph, x, op):
     return sp, windows(sp, sp, [1] * nd, [0] * nd, [0] * nd, [1] * nd, [1] * nd)
 
 
-def op_global_average_pool(g: OnnxGraph, node, nname, inputs, attrs):
+def op_global_average_pool(g: OnnxGraph, node: Any, nname: str, inputs: list, attrs: dict) -> list:
     """Handler of ONNX ``GlobalAveragePool`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     x = g.need(inputs, 0, "GlobalAveragePool", nname)
     sp, wins = global_windows(g, x, "GlobalAveragePool")
     return [pool_avg(g, x, [1] * len(sp), wins, False, int(np.prod(sp)))]
 
 
-def op_batch_normalization(g: OnnxGraph, node, nname, inputs, attrs):
+def op_batch_normalization(g: OnnxGraph, node: Any, nname: str, inputs: list, attrs: dict) -> list:
     """Handler of ONNX ``BatchNormalization`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     x = g.need(inputs, 0, "BatchNormalization", nname)
     if int(attrs.get("training_mode", 0)):

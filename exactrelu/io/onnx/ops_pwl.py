@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 
@@ -22,7 +23,7 @@ __all__ = ["leaky", "max_min", "max_tree", "op_abs", "op_clip", "op_global_max_p
            "op_max", "op_max_pool", "op_min", "op_p_relu", "op_relu", "pool_max"]
 
 
-def op_relu(g: OnnxGraph, node, nname, inputs, attrs):
+def op_relu(g: OnnxGraph, node: Any, nname: str, inputs: list, attrs: dict) -> list:
     """Handler of ONNX ``Relu`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     x = g.need(inputs, 0, "Relu", nname)
     if isinstance(x, Const):
@@ -48,7 +49,7 @@ def leaky(g: OnnxGraph, x, slopes: np.ndarray, nname: str):
     return Sym(obj_array(out, x.shape))
 
 
-def op_leaky_relu(g: OnnxGraph, node, nname, inputs, attrs):
+def op_leaky_relu(g: OnnxGraph, node: Any, nname: str, inputs: list, attrs: dict) -> list:
     """Handler of ONNX ``LeakyRelu`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     x = g.need(inputs, 0, "LeakyRelu", nname)
     alpha = Fraction(float(attrs.get("alpha", F32_0_01)))
@@ -56,7 +57,7 @@ def op_leaky_relu(g: OnnxGraph, node, nname, inputs, attrs):
     return [leaky(g, x, slopes, node.name)]
 
 
-def op_p_relu(g: OnnxGraph, node, nname, inputs, attrs):
+def op_p_relu(g: OnnxGraph, node: Any, nname: str, inputs: list, attrs: dict) -> list:
     """Handler of ONNX ``PRelu`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     x = g.need(inputs, 0, "PRelu", nname)
     slope = g.require_const(g.need(inputs, 1, "PRelu", nname), "PRelu", nname, "slope").frac()
@@ -67,7 +68,7 @@ def op_p_relu(g: OnnxGraph, node, nname, inputs, attrs):
     return [leaky(g, x, slopes, node.name)]
 
 
-def op_clip(g: OnnxGraph, node, nname, inputs, attrs):
+def op_clip(g: OnnxGraph, node: Any, nname: str, inputs: list, attrs: dict) -> list:
     """Handler of ONNX ``Clip`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     x = g.need(inputs, 0, "Clip", nname)
     lo = hi = None
@@ -114,7 +115,7 @@ def op_clip(g: OnnxGraph, node, nname, inputs, attrs):
     return [Sym(obj_array(out, x.shape))]
 
 
-def op_abs(g: OnnxGraph, node, nname, inputs, attrs):
+def op_abs(g: OnnxGraph, node: Any, nname: str, inputs: list, attrs: dict) -> list:
     """Handler of ONNX ``Abs`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     x = g.need(inputs, 0, "Abs", nname)
     if isinstance(x, Const):
@@ -150,12 +151,12 @@ def max_min(g: OnnxGraph, node, nname, inputs, is_max: bool):
     return [acc]
 
 
-def op_max(g: OnnxGraph, node, nname, inputs, attrs):
+def op_max(g: OnnxGraph, node: Any, nname: str, inputs: list, attrs: dict) -> list:
     """Handler of ONNX ``Max`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     return max_min(g, node, nname, inputs, True)
 
 
-def op_min(g: OnnxGraph, node, nname, inputs, attrs):
+def op_min(g: OnnxGraph, node: Any, nname: str, inputs: list, attrs: dict) -> list:
     """Handler of ONNX ``Min`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     return max_min(g, node, nname, inputs, False)
 
@@ -179,7 +180,7 @@ def max_tree(g: OnnxGraph, groups: list[list[Aff]], name: str) -> list[Aff]:
     return [grp[0] for grp in groups]
 
 
-def op_max_pool(g: OnnxGraph, node, nname, inputs, attrs):
+def op_max_pool(g: OnnxGraph, node: Any, nname: str, inputs: list, attrs: dict) -> list:
     """Handler of ONNX ``MaxPool`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     x = g.need(inputs, 0, "MaxPool", nname)
     if len(node.output) > 1 and node.output[1]:
@@ -214,7 +215,7 @@ def pool_max(g: OnnxGraph, x, out_sp, wins, name):
     return wrap_result(out)
 
 
-def op_global_max_pool(g: OnnxGraph, node, nname, inputs, attrs):
+def op_global_max_pool(g: OnnxGraph, node: Any, nname: str, inputs: list, attrs: dict) -> list:
     """Handler of ONNX ``GlobalMaxPool`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     x = g.need(inputs, 0, "GlobalMaxPool", nname)
     sp, wins = global_windows(g, x, "GlobalMaxPool")

@@ -22,12 +22,12 @@ __all__ = ["cast_value", "op_cast", "op_cast_like", "op_concat", "op_constant", 
            "op_size", "op_slice", "op_split", "op_squeeze", "op_transpose", "op_unsqueeze"]
 
 
-def op_identity(g: OnnxGraph, node, nname, inputs, attrs):
+def op_identity(g: OnnxGraph, node: Any, nname: str, inputs: list, attrs: dict) -> list:
     """Handler of ONNX ``Identity`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     return [g.need(inputs, 0, "Identity", nname)]
 
 
-def op_dropout(g: OnnxGraph, node, nname, inputs, attrs):
+def op_dropout(g: OnnxGraph, node: Any, nname: str, inputs: list, attrs: dict) -> list:
     """Handler of ONNX ``Dropout`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     x = g.need(inputs, 0, "Dropout", nname)
     if g.v >= 12 and len(inputs) > 2 and inputs[2] is not None:
@@ -50,13 +50,13 @@ def op_dropout(g: OnnxGraph, node, nname, inputs, attrs):
     return outs
 
 
-def op_cast(g: OnnxGraph, node, nname, inputs, attrs):
+def op_cast(g: OnnxGraph, node: Any, nname: str, inputs: list, attrs: dict) -> list:
     """Handler of ONNX ``Cast`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     x = g.need(inputs, 0, "Cast", nname)
     return [cast_value(g, x, int(attrs["to"]), g.in_types[0], "Cast", nname)]
 
 
-def op_cast_like(g: OnnxGraph, node, nname, inputs, attrs):
+def op_cast_like(g: OnnxGraph, node: Any, nname: str, inputs: list, attrs: dict) -> list:
     """Handler of ONNX ``CastLike`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     x = g.need(inputs, 0, "CastLike", nname)
     g.need(inputs, 1, "CastLike", nname)
@@ -108,7 +108,7 @@ def cast_value(g: OnnxGraph, x, to: int | None, frm: int | None, op: str, nname:
     return Const(np.asarray(ints, dtype=np.int64).reshape(x.shape))
 
 
-def op_constant(g: OnnxGraph, node, nname, inputs, attrs):
+def op_constant(g: OnnxGraph, node: Any, nname: str, inputs: list, attrs: dict) -> list:
     """Handler of ONNX ``Constant`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     if len(attrs) != 1:
         raise ModelFormatError(f"node {nname!r} (Constant) must have exactly one value attribute, has "
@@ -125,7 +125,7 @@ def op_constant(g: OnnxGraph, node, nname, inputs, attrs):
     return [Const(np.asarray(list(val), dtype=np.int64).reshape(len(val)))]
 
 
-def op_constant_of_shape(g: OnnxGraph, node, nname, inputs, attrs):
+def op_constant_of_shape(g: OnnxGraph, node: Any, nname: str, inputs: list, attrs: dict) -> list:
     """Handler of ONNX ``ConstantOfShape`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     shape = g.int_list(inputs, 0, "ConstantOfShape", nname, "shape")
     if any(d < 0 for d in shape):
@@ -144,7 +144,7 @@ def op_constant_of_shape(g: OnnxGraph, node, nname, inputs, attrs):
     return [Const(np.full(tuple(shape), v, dtype=val.a.dtype))]
 
 
-def op_shape(g: OnnxGraph, node, nname, inputs, attrs):
+def op_shape(g: OnnxGraph, node: Any, nname: str, inputs: list, attrs: dict) -> list:
     """Handler of ONNX ``Shape`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     x = g.need(inputs, 0, "Shape", nname)
     shape = list(x.shape)
@@ -154,13 +154,13 @@ def op_shape(g: OnnxGraph, node, nname, inputs, attrs):
     return [Const(np.asarray(shape, dtype=np.int64).reshape(len(shape)))]
 
 
-def op_size(g: OnnxGraph, node, nname, inputs, attrs):
+def op_size(g: OnnxGraph, node: Any, nname: str, inputs: list, attrs: dict) -> list:
     """Handler of ONNX ``Size`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     x = g.need(inputs, 0, "Size", nname)
     return [Const(np.asarray(int(np.prod(x.shape, dtype=np.int64)), dtype=np.int64))]
 
 
-def op_flatten(g: OnnxGraph, node, nname, inputs, attrs):
+def op_flatten(g: OnnxGraph, node: Any, nname: str, inputs: list, attrs: dict) -> list:
     """Handler of ONNX ``Flatten`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     x = g.need(inputs, 0, "Flatten", nname)
     axis = int(attrs.get("axis", 1))
@@ -176,7 +176,7 @@ def op_flatten(g: OnnxGraph, node, nname, inputs, attrs):
     return [g.same_kind(x, x.a.reshape(a, b))]
 
 
-def op_reshape(g: OnnxGraph, node, nname, inputs, attrs):
+def op_reshape(g: OnnxGraph, node: Any, nname: str, inputs: list, attrs: dict) -> list:
     """Handler of ONNX ``Reshape`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     x = g.need(inputs, 0, "Reshape", nname)
     shape = g.int_list(inputs, 1, "Reshape", nname, "shape")
@@ -204,7 +204,7 @@ def op_reshape(g: OnnxGraph, node, nname, inputs, attrs):
     return [g.same_kind(x, x.a.reshape(new))]
 
 
-def op_transpose(g: OnnxGraph, node, nname, inputs, attrs):
+def op_transpose(g: OnnxGraph, node: Any, nname: str, inputs: list, attrs: dict) -> list:
     """Handler of ONNX ``Transpose`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     x = g.need(inputs, 0, "Transpose", nname)
     r = len(x.shape)
@@ -214,7 +214,7 @@ def op_transpose(g: OnnxGraph, node, nname, inputs, attrs):
     return [g.same_kind(x, np.transpose(x.a, perm))]
 
 
-def op_squeeze(g: OnnxGraph, node, nname, inputs, attrs):
+def op_squeeze(g: OnnxGraph, node: Any, nname: str, inputs: list, attrs: dict) -> list:
     """Handler of ONNX ``Squeeze`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     x = g.need(inputs, 0, "Squeeze", nname)
     r = len(x.shape)
@@ -231,7 +231,7 @@ def op_squeeze(g: OnnxGraph, node, nname, inputs, attrs):
     return [g.same_kind(x, x.a.reshape([d for k, d in enumerate(x.shape) if k not in axes]))]
 
 
-def op_unsqueeze(g: OnnxGraph, node, nname, inputs, attrs):
+def op_unsqueeze(g: OnnxGraph, node: Any, nname: str, inputs: list, attrs: dict) -> list:
     """Handler of ONNX ``Unsqueeze`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     x = g.need(inputs, 0, "Unsqueeze", nname)
     if g.v < 13:
@@ -246,7 +246,7 @@ def op_unsqueeze(g: OnnxGraph, node, nname, inputs, attrs):
     return [g.same_kind(x, a)]
 
 
-def op_concat(g: OnnxGraph, node, nname, inputs, attrs):
+def op_concat(g: OnnxGraph, node: Any, nname: str, inputs: list, attrs: dict) -> list:
     """Handler of ONNX ``Concat`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     xs = [v for v in inputs if v is not None]
     r = len(xs[0].shape)
@@ -263,7 +263,7 @@ def op_concat(g: OnnxGraph, node, nname, inputs, attrs):
     return [Sym(np.concatenate([aff_array(v) for v in xs], axis=axis))]
 
 
-def op_gather(g: OnnxGraph, node, nname, inputs, attrs):
+def op_gather(g: OnnxGraph, node: Any, nname: str, inputs: list, attrs: dict) -> list:
     """Handler of ONNX ``Gather`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     x = g.need(inputs, 0, "Gather", nname)
     idx = g.require_const(g.need(inputs, 1, "Gather", nname), "Gather", nname, "indices")
@@ -284,7 +284,7 @@ def op_gather(g: OnnxGraph, node, nname, inputs, attrs):
     return [g.same_kind(x, np.take(x.a, ind, axis=axis))]
 
 
-def op_slice(g: OnnxGraph, node, nname, inputs, attrs):
+def op_slice(g: OnnxGraph, node: Any, nname: str, inputs: list, attrs: dict) -> list:
     """Handler of ONNX ``Slice`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     x = g.need(inputs, 0, "Slice", nname)
     r = len(x.shape)
@@ -325,7 +325,7 @@ def op_slice(g: OnnxGraph, node, nname, inputs, attrs):
     return [g.same_kind(x, a)]
 
 
-def op_split(g: OnnxGraph, node, nname, inputs, attrs):
+def op_split(g: OnnxGraph, node: Any, nname: str, inputs: list, attrs: dict) -> list:
     """Handler of ONNX ``Split`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     x = g.need(inputs, 0, "Split", nname)
     r = len(x.shape)
@@ -366,7 +366,7 @@ def op_split(g: OnnxGraph, node, nname, inputs, attrs):
     return outs
 
 
-def op_pad(g: OnnxGraph, node, nname, inputs, attrs):
+def op_pad(g: OnnxGraph, node: Any, nname: str, inputs: list, attrs: dict) -> list:
     """Handler of ONNX ``Pad`` (see :data:`~exactrelu.io.onnx.ops.OPERATORS`)."""
     x = g.need(inputs, 0, "Pad", nname)
     mode = attrs.get("mode", "constant")
