@@ -152,8 +152,8 @@ def _why(token: str, exc: Exception) -> str:
     return clip_text(token) if msg.startswith("malformed number") else f"{clip_text(token)} ({msg})"
 
 
-def parse_nnet(text: str, name: str = "", where: str = ".nnet") -> NNetFile:
-    """Parse the text of an ``.nnet`` file exactly (raises ModelFormatError)."""
+def _token_rows(text: str, where: str) -> list[tuple[int, list[str]]]:
+    """``(line number, comma-separated tokens)`` of every line that is not blank or a comment."""
     rows: list[tuple[int, list[str]]] = []
     for lineno, line in enumerate(text.splitlines(), start=1):
         s = line.strip()
@@ -165,6 +165,12 @@ def parse_nnet(text: str, name: str = "", where: str = ".nnet") -> NNetFile:
         if any(t == "" for t in toks):
             raise ModelFormatError(f"{where}:{lineno}: empty number between commas")
         rows.append((lineno, toks))
+    return rows
+
+
+def parse_nnet(text: str, name: str = "", where: str = ".nnet") -> NNetFile:
+    """Parse the text of an ``.nnet`` file exactly (raises ModelFormatError)."""
+    rows = _token_rows(text, where)
     pos = 0
 
     def take(count: int | None, what: str, kind: str = "number") -> list:
