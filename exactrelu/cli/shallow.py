@@ -150,7 +150,8 @@ def _print_summary(method: str, summary: dict[str, Any]) -> None:
         print(f"  listed and simplified: {m['terms']} terms, {m['hidden_units']} hidden units")
     if "network" in summary:
         nw = summary["network"]
-        print(f"  as a ReLU network ({nw['form']}): {nw['relu_units']} ReLU units in {nw['relu_layers']} ReLU layers")
+        form_note = " (the compact formula; the terms are not listed)" if nw["form"] == "formula" else ""
+        print(f"  as a ReLU network{form_note}: {nw['relu_units']} ReLU units in {nw['relu_layers']} ReLU layers")
     for key in ("out", "onnx"):
         if key in summary:
             print(f"  wrote {summary[key]}")
