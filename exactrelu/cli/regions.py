@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import ExactReluError, ExitCode
+from ..errors import CheckpointError, ExitCode, UsageError
 from .common import (POSITIVE, SECONDS, add_domain_args, add_progress_args, add_scale_args, domain_from_args,
                      load_model_arg, progress_bar, want_progress)
 
@@ -38,7 +38,7 @@ def cmd_regions(args: argparse.Namespace) -> int:
     if args.stream:
         return _regions_stream(args, net, D)
     if args.resume:
-        raise ExactReluError("--resume continues a --stream run (give the same --stream file)")
+        raise UsageError("--resume continues a --stream run (give the same --stream file)")
     bar, cb = progress_bar(want_progress(args), "regions")
     t0 = time.perf_counter()
     try:
@@ -100,7 +100,7 @@ def _regions_stream(args: argparse.Namespace, net: "Network", D: "Polytope") -> 
     from ..scale.parallel import load_checkpoint, parallel_walk
 
     if args.graph or args.certificate:
-        raise ExactReluError("--stream writes a stream certificate with bounded memory; --graph and "
+        raise UsageError("--stream writes a stream certificate with bounded memory; --graph and "
                              "--certificate need every region in memory (run without --stream)")
     out_path = Path(args.stream)
     ck_path = Path(str(out_path) + ".ckpt")
@@ -112,11 +112,11 @@ def _regions_stream(args: argparse.Namespace, net: "Network", D: "Polytope") -> 
     elif args.resume:
         resume = load_checkpoint(ck_path)
         if not out_path.exists() or out_path.stat().st_size < resume["stream_bytes"]:
-            raise ExactReluError(f"{out_path} is shorter than its checkpoint says; start again without --resume")
+            raise CheckpointError(f"{out_path} is shorter than its checkpoint says; start again without --resume")
         fh = open(out_path, "r+b")
     if resume is None:
         if ck_path.exists() and not args.resume:
-            raise ExactReluError(f"{ck_path} exists: continue that run with --resume, or delete it to start again")
+            raise CheckpointError(f"{ck_path} exists: continue that run with --resume, or delete it to start again")
         fh = open(out_path, "wb")
     bar, cb = progress_bar(want_progress(args), "regions")
     try:

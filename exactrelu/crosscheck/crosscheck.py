@@ -70,7 +70,7 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 
 from ..domain.polytope import Polytope
-from ..errors import BackendUnavailableError, ExactReluError, PointError, PropertyError
+from ..errors import BackendUnavailableError, DomainError, ModelError, PointError, PropertyError, UsageError
 from ..model.network import Network, NetworkBuilder
 from ..numbers.rationals import format_rational, format_vector, to_float
 
@@ -244,16 +244,16 @@ class OnnxRuntimeBackend(FloatBackend):
         inits = {i.name for i in proto.graph.initializer}
         ins = [i for i in self._sess.get_inputs() if i.name not in inits]
         if len(ins) != 1:
-            raise ExactReluError(f"onnxruntime backend: the model has {len(ins)} data inputs, expected 1")
+            raise ModelError(f"onnxruntime backend: the model has {len(ins)} data inputs, expected 1")
         inp = ins[0]
         self._in_name = inp.name
         types = {"tensor(float)": np.float32, "tensor(double)": np.float64}
         if inp.type not in types:
-            raise ExactReluError(f"onnxruntime backend: unsupported input type {inp.type}")
+            raise ModelError(f"onnxruntime backend: unsupported input type {inp.type}")
         self.dtype = np.dtype(types[inp.type])
         self._shape = [d if isinstance(d, int) and d > 0 else 1 for d in inp.shape]
         if int(np.prod(self._shape)) != net.n_inputs:
-            raise ExactReluError(f"onnxruntime backend: input shape {inp.shape} does not hold {net.n_inputs} values")
+            raise ModelError(f"onnxruntime backend: input shape {inp.shape} does not hold {net.n_inputs} values")
         self._out_name = self._sess.get_outputs()[0].name
         # second session exposing the Relu inputs (pre-activations)
         self.has_patterns = False
@@ -309,7 +309,7 @@ def make_backend(backend: "str | FloatBackend", net: Network, model_path: "str |
         if model_path is not None and (str(model_path).endswith(".onnx") or str(model_path).endswith(".onnx.gz")):
             src = model_path
         return OnnxRuntimeBackend(net, src)
-    raise ExactReluError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+    raise UsageError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
 
 
 # =====================================================================================
@@ -1193,7 +1193,7 @@ class _Search:
             yf, pre = self.backend.run(xfull)
             yf = np.asarray(yf).reshape(-1)
             if yf.shape[0] != len(y):
-                raise ExactReluError(f"backend {self.backend.name} returned {yf.shape[0]} outputs, "
+                raise ModelError(f"backend {self.backend.name} returned {yf.shape[0]} outputs, "
                                      f"the network has {len(y)}")
             if not np.all(np.isfinite(yf)):
                 rep.n_nonfinite += 1
@@ -1311,11 +1311,11 @@ def crosscheck(net: Network, domain: Polytope | None = None, backend: "str | Flo
     strategies = tuple(dict.fromkeys(str(s).lower() for s in strategies))
     bad = [s for s in strategies if s not in STRATEGIES]
     if bad or not strategies:
-        raise ExactReluError(f"unknown strategy {bad[0] if bad else '(none)'}; choose from {', '.join(STRATEGIES)}")
+        raise UsageError(f"unknown strategy {bad[0] if bad else '(none)'}; choose from {', '.join(STRATEGIES)}")
     if not isinstance(points, int) or points < 1:
-        raise ExactReluError(f"points must be a positive integer, got {points!r}")
+        raise UsageError(f"points must be a positive integer, got {points!r}")
     if decision not in ("argmax", "argmin"):
-        raise ExactReluError(f"decision must be 'argmax' or 'argmin', got {decision!r}")
+        raise UsageError(f"decision must be 'argmax' or 'argmin', got {decision!r}")
     fixed: dict[int, Fraction] = {}
     free_net = net
     if prop is not None:
@@ -1328,11 +1328,11 @@ def crosscheck(net: Network, domain: Polytope | None = None, backend: "str | Flo
         decision = "property"
     else:
         if domain is None:
-            raise ExactReluError("crosscheck needs a domain (or a VNN-LIB property)")
+            raise DomainError("crosscheck needs a domain (or a VNN-LIB property)")
         domains = [domain]
     for D in domains:
         if D.dim != free_net.n_inputs:
-            raise ExactReluError(f"domain has dimension {D.dim}, the network has {free_net.n_inputs} (free) inputs")
+            raise DomainError(f"domain has dimension {D.dim}, the network has {free_net.n_inputs} (free) inputs")
     be = make_backend(backend, net, model_path)
     for i, v in fixed.items():
         fv = be.dtype.type(float(v))
@@ -1640,7 +1640,7 @@ def sliver_network(lines: int = 3, big: int = 1000) -> Network:
     True
     """
     if not 0 <= lines <= len(_SLIVER_LINES):
-        raise ExactReluError(f"lines must be between 0 and {len(_SLIVER_LINES)}")
+        raise UsageError(f"lines must be between 0 and {len(_SLIVER_LINES)}")
     big = Fraction(big)
     b = NetworkBuilder(2, input_names=("x1", "x2"), name=f"sliver_{lines}_{big}")
     h1 = b.dense(b.input, [[big, 0], [big / 2, 0], [1, 0], [0, 1]], [3 * big, 3 * big / 2, 2, 2], "relu")

@@ -36,7 +36,7 @@ import math
 from fractions import Fraction
 from typing import Any, Callable, Sequence
 
-from ..errors import BackendUnavailableError, ModelError, PointError
+from ..errors import BackendUnavailableError, ModelError, PointError, UsageError
 
 __all__ = [
     "plot_regions_2d",
@@ -176,7 +176,7 @@ def _colours(partition, color_by: str, graph):
         norm = colors.Normalize(vmin=lo - 0.5, vmax=max(hi, lo) + 0.5)
         cmap = colormaps["viridis"]
         return [cmap(norm(a)) for a in active], (cmap, norm, "active ReLU units")
-    raise ValueError(f"color_by must be 'region', 'piece' or 'pattern', got {color_by!r}")
+    raise UsageError(f"color_by must be 'region', 'piece' or 'pattern', got {color_by!r}")
 
 
 # ----------------------------------------------------------------------------- regions
@@ -379,7 +379,7 @@ def plot_surface_2d(partition, ax=None, output: int = 0, color_by: str = "height
     _need_output(net, output)
     fig, ax = _new_axes(ax, projection="3d", figsize=(6.5, 5.2))
     if getattr(ax, "name", "") != "3d":
-        raise ValueError("plot_surface_2d needs a 3-D axes (projection='3d')")
+        raise UsageError("plot_surface_2d needs a 3-D axes (projection='3d')")
     from matplotlib import colormaps, colors
     from mpl_toolkits.mplot3d.art3d import Poly3DCollection
 
@@ -397,7 +397,7 @@ def plot_surface_2d(partition, ax=None, output: int = 0, color_by: str = "height
     elif color_by == "region":
         faces = [colormaps["tab20"](r.index % 20) for r in partition.regions]
     else:
-        raise ValueError(f"color_by must be 'height' or 'region', got {color_by!r}")
+        raise UsageError(f"color_by must be 'height' or 'region', got {color_by!r}")
     coll = Poly3DCollection(polys, facecolors=faces, edgecolors="0.2", linewidths=0.3)
     coll.set_gid("surface")
     ax.add_collection3d(coll)
@@ -546,7 +546,7 @@ def plot_representation_terms_1d(net, terms, domain, ax=None, output: int = 0, s
     tl = _term_list(terms)
     if labels is not None:
         if len(labels) != len(tl):
-            raise ValueError(f"{len(labels)} labels for {len(tl)} terms")
+            raise UsageError(f"{len(labels)} labels for {len(tl)} terms")
         tl = [(f, lab, m) for (f, _, m), lab in zip(tl, labels)]
     values = []
     for k, (f, label, is_minus) in enumerate(tl):
@@ -596,7 +596,7 @@ def plot_representation_terms_2d(net, terms, domain, ax=None, output: int = 0, r
 
     tl = [t for t in _term_list(terms) if not t[2]]
     if not tl:
-        raise ValueError("no terms to compare")
+        raise UsageError("no terms to compare")
     lo, hi = domain.lower, domain.upper
     res = max(2, resolution)
     gx = [lo[0] + (hi[0] - lo[0]) * Fraction(k, res - 1) for k in range(res)]
@@ -652,7 +652,7 @@ def plot_float_disagreements_2d(partition, points, ax=None, values: Sequence[flo
     if values is not None:
         vals = [float(v) for v in values]
         if len(vals) != len(pts):
-            raise ValueError(f"{len(vals)} values for {len(pts)} points")
+            raise UsageError(f"{len(vals)} values for {len(pts)} points")
         from matplotlib import colors
 
         norm = colors.LogNorm() if vals and min(vals) > 0 else None

@@ -28,7 +28,7 @@ from fractions import Fraction
 from operator import add
 from typing import Sequence
 
-from ..errors import LimitReached, ModelError
+from ..errors import ModelError, TooManyTerms
 from .dominance import prune_dominated
 
 __all__ = ["Vec", "TermSet", "TooManyTerms", "DEFAULT_MAX_TERMS", "post_order", "count", "unit_counts", "max_units",
@@ -39,10 +39,6 @@ _ZERO = Fraction(0)
 
 DEFAULT_MAX_TERMS = 100_000
 """Largest number of terms listed by default (counting and evaluation never list them)."""
-
-
-class TooManyTerms(LimitReached):
-    """Listing the terms would exceed the limit; the message gives the exact count."""
 
 
 class TermSet:
