@@ -1,16 +1,10 @@
-"""The lazy form ``max P - max Q`` over term sets (:mod:`.termset`), and its formula as a network.
+"""The lazy form ``f = max P - max Q`` over term sets, and its formula as a network.
 
-The weight-level and tropical constructions produce, for every unit of a network, a pair
-of *term sets* ``(P, Q)`` with unit value ``max P - max Q``. A term set is a DAG of
-
-* ``leaf``: an explicit list of term vectors;
-* ``sum``: ``{const + sum_c coef_c * t_c : t_c in child_c}`` (all combinations; coef > 0),
-  whose max is ``const + sum_c coef_c * max(child_c)``;
-* ``union``: the union of the children's terms, whose max is the max of their maxes.
-
-So the number of terms (a product of sums) is computed with Python ints without listing
-them, the max is evaluated exactly in time linear in the DAG, and the terms are listed
-(:func:`materialise`) only under a size limit.
+:class:`SignSplitForm` keeps the two maxima as term-set DAGs (:mod:`.termset`): its counts
+are exact Python ints and its value is exact without listing a single term;
+:meth:`SignSplitForm.materialise` lists them under a limit, and :func:`formula_network`
+turns the formula itself into a ReLU network of linear size.  The term-set functions
+(``TermSet``, ``count``, ``materialise``, ...) are importable from here as well.
 
 Examples
 --------
@@ -19,6 +13,9 @@ Examples
 >>> s = TermSet.sum([(F(1), a), (F(2), a)])                 # relu(x) + 2 relu(x)
 >>> count(s), max_value(s, (F(3), F(1))), len(materialise(s, 10))
 (4, Fraction(9, 1), 4)
+>>> form = SignSplitForm(HiddenBasis(1), s, TermSet.zero(2), "weights")
+>>> form.evaluate([3]), form.counts()["terms"]
+(Fraction(9, 1), 4)
 """
 
 from __future__ import annotations
