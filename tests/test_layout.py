@@ -36,7 +36,6 @@ KNOWN: dict[str, set[str]] = {
     "crosscheck": {"file_lines", "function_lines", "private_imports"},
     "domain": {"file_lines", "private_imports"},
     "io": {"file_lines", "private_imports"},
-    "plot": {"file_lines", "function_lines"},
     "regions": {"file_lines", "function_lines"},
     "scale": {"function_lines", "private_imports"},
     "verify": {"file_lines", "function_lines", "private_imports"},

@@ -262,3 +262,174 @@ def test_representation_from_exactrelu_shallow():
         (mx,) = _gid(ax, "max")
         (nl,) = _gid(ax, "network")
         assert list(mx.get_ydata()) == list(nl.get_ydata())
+
+
+# ----------------------------------------------------------------------------- lattice, tree, verify, sweep
+@pytest.fixture(scope="module")
+def lattice_2d():
+    from exactrelu.shallow.lattice import lattice_form
+
+    return lattice_form(random_network([3, 3], seed=0), box([-1, -1], [1, 1]))
+
+
+def test_lattice_terms_2d_one_patch_per_region_coloured_by_active_term(lattice_2d):
+    from exactrelu.plot.lattice import active_terms, plot_lattice_terms_2d, term_value
+
+    part = lattice_2d.partition
+    act = active_terms(lattice_2d)
+    for r, t in zip(part.regions, act):  # the active term equals the network on its region (exact)
+        assert term_value(lattice_2d, t, r.witness) == r.evaluate(r.witness)[lattice_2d.output]
+    fig = plot_lattice_terms_2d(lattice_2d)
+    ax = fig.axes[0]
+    (coll,) = _gid(ax, "regions")
+    assert len(coll.get_paths()) == len(part.regions)
+    faces = [tuple(c) for c in coll.get_facecolors()]
+    for i in range(len(act)):
+        for j in range(len(act)):
+            assert (faces[i] == faces[j]) == (act[i] == act[j])  # same colour <=> same term
+    assert len(ax.get_legend().get_texts()) == len(set(act))
+
+
+def test_lattice_terms_1d_bands_segments_terms():
+    from exactrelu.plot.lattice import active_terms, plot_lattice_terms_1d
+    from exactrelu.shallow.lattice import lattice_form
+
+    net = mlp(1, [([[1], [-1]], [0, 0]), ([[1, 1], [1, -1]], ["-1/2", 0]), ([[1, -1]], [0])])
+    lf = lattice_form(net, box([-2], [2]))
+    fig = plot_lattice_terms_1d(lf)
+    ax = fig.axes[0]
+    assert len(ax.patches) == len(lf.partition.regions)
+    (seg,) = _gid(ax, "active")
+    assert len(seg.get_segments()) == len(lf.partition.regions)
+    assert len(_gid(ax, "term")) == len(lf.terms)
+    assert len(set(active_terms(lf))) == len(lf.terms) == 3  # every term is the max somewhere here
+    with pytest.raises(ModelError):
+        plot_lattice_terms_1d(lattice_form(random_network([2], seed=0), box([-1, -1], [1, 1])))
+
+
+def test_certificate_tree_node_count_equals_certificate(part2):
+    from exactrelu import partition_certificate
+    from exactrelu.plot.tree import plot_certificate_tree, tree_layout
+
+    cert = partition_certificate(part2)
+    fig = plot_certificate_tree(cert)
+    ax = fig.axes[0]
+    (splits,) = _gid(ax, "splits")
+    (leaves,) = _gid(ax, "regions")
+    assert len(splits.get_offsets()) + len(leaves.get_offsets()) == len(cert["nodes"])
+    assert len(leaves.get_offsets()) == len(part2.regions)
+    (edges,) = _gid(ax, "edges")
+    assert len(edges.get_segments()) == len(cert["nodes"]) - 1
+    pos = tree_layout(cert["nodes"])
+    for nd in cert["nodes"]:  # an inner node sits above the middle of its children
+        if nd["split"]:
+            kids = [pos[nd["split"]["pos"]], pos[nd["split"]["neg"]]]
+            assert pos[nd["id"]] == ((kids[0][0] + kids[1][0]) / 2, kids[0][1] - 1)
+    assert f"{len(cert['nodes'])} nodes" in ax.get_title()
+
+
+def test_farkas_picture_checks_the_vector():
+    from exactrelu.plot.tree import plot_farkas_2d
+
+    A = [[1, 0], [-1, 0], [0, 1], [0, -1]]
+    b = [1, 1, 1, 1]
+    # x0 + x1 <= 3 on the box: y = (1, 0, 1, 0), b.y + q0 = 2 - 3 <= 0
+    fig = plot_farkas_2d(A, b, [1, 1], -3, {0: 1, 2: 1})
+    ax = fig.axes[0]
+    (cell,) = [p for p in ax.patches if p.get_gid() == "cell"]
+    assert len(cell.get_xy()) in (4, 5)  # the box's 4 vertices (matplotlib may close the path)
+    assert len(_gid(ax, "used_row")) == 2 and len(_gid(ax, "row")) == 2
+    assert _gid(ax, "g") and _gid(ax, "combination")
+    # (row, p, q) triples and a positive multiple are accepted
+    plot_farkas_2d(A, b, [1, 1], -3, ((0, 2, 1), (2, 2, 1)))
+    with pytest.raises(ValueError, match="positive multiple"):
+        plot_farkas_2d(A, b, [1, 1], -3, {0: 1})
+    with pytest.raises(ValueError, match="proves nothing"):
+        plot_farkas_2d(A, b, [1, 1], -1, {0: 1, 2: 1})
+    with pytest.raises(ValueError, match="negative"):
+        plot_farkas_2d(A, b, [1, 1], -3, {0: -1, 2: 1})
+
+
+def test_verification_cells_coloured_by_how_closed():
+    from exactrelu.domain.vnnlib import parse_vnnlib
+    from exactrelu.plot.verify import cell_grid_2d, plot_verification_cells_2d, tree_leaf
+    from exactrelu.verify.property import verify
+    from exactrelu.model.evaluation import activation_pattern
+
+    net = random_network([6, 6], seed=1)
+    hdr = ("(declare-const X_0 Real) (declare-const X_1 Real) (declare-const Y_0 Real) (assert (>= X_0 -1)) "
+           "(assert (<= X_0 1)) (assert (>= X_1 -1)) (assert (<= X_1 1))")
+    from exactrelu.verify.bounds import output_bounds
+
+    top = output_bounds(net, box([-1, -1], [1, 1])).outputs[0].max
+    prop = parse_vnnlib(hdr + f" (assert (>= Y_0 {float(top) + 0.5}))")
+    for prune in (True, False):
+        res = verify(net, prop, attack_seconds=0.1, prune=prune)
+        assert res.verdict == "holds"
+        _, part, _ = res.partitions[0]
+        for r in part.regions:  # following the pattern of a region's witness reaches its leaf
+            assert tree_leaf(part.nodes, activation_pattern(net, r.witness)) == r.node
+        ids, _ = cell_grid_2d(part, resolution=40)
+        leaves = {nd.id for nd in part.nodes if nd.split is None}
+        assert set(ids.ravel().tolist()) <= leaves
+        fig = plot_verification_cells_2d(res, resolution=40)
+        ax = fig.axes[0]
+        (img,) = _gid(ax, "cells")
+        assert img.get_array().shape[:2] == (40, 40)
+        (outl,) = _gid(ax, "regions")
+        assert len(outl.get_paths()) == len(part.regions)
+        n_pruned = sum(1 for nd in part.nodes if nd.pruned is not None)
+        texts = [t.get_text() for t in ax.get_legend().get_texts()]
+        n_regions = len(part.regions)
+        assert (n_regions > 0) == any(f"({n_regions})" in t and "linear region" in t for t in texts)
+        assert (n_pruned > 0) == any(f"({n_pruned})" in t and "pruned" in t for t in texts)
+        assert n_regions + n_pruned == len(leaves)  # every leaf is closed one way or the other
+        if not prune:
+            assert n_pruned == 0 and n_regions > 1
+
+
+def test_network_diagram_and_compression():
+    from exactrelu.plot.verify import plot_compression, plot_network
+    from exactrelu.verify.compress import compress
+
+    big = random_network([8, 8], seed=3)
+    fig = plot_network(big)
+    ax = fig.axes[0]
+    (units,) = _gid(ax, "units")
+    assert len(units.get_offsets()) == big.n_inputs + sum(big.widths)
+    (w,) = _gid(ax, "weights")
+    nonzero = sum(1 for lay in big.layers for _, W in lay.inputs for row in W for v in row if v)
+    assert len(w.get_segments()) == nonzero
+    res = compress(big, box([0, 0], ["1/4", "1/4"]))
+    fig = plot_compression(res)
+    a1, a2 = fig.axes
+    assert len(_gid(a2, "units")[0].get_offsets()) == res.compressed.n_inputs + sum(res.compressed.widths)
+    assert f"{res.compressed.n_relu} ReLU units" in a2.get_title() and "proved equal" in a2.get_title()
+    hollow = [tuple(c) for c in _gid(a1, "units")[0].get_facecolors()].count((1.0, 1.0, 1.0, 1.0))
+    assert hollow == sum(1 for s in res.stable.values() if s == "inactive")
+
+
+def test_weight_sweep_and_slider():
+    from exactrelu.plot.sweep import network_with_weight, plot_weight_sweep_1d, weight_slider_1d
+
+    net = mlp(1, [([[1], [1]], [0, "-1/2"]), ([[1, -2]], [0])])
+    assert network_with_weight(net, 1, 1, 0, 0).layers[0].weight(0) == ((Fraction(1),), (Fraction(0),))
+    assert net.layers[0].weight(0)[1] == (Fraction(1),)  # the original is unchanged
+    with pytest.raises(ModelError):
+        network_with_weight(net, 3, 0, 0, 1)
+    with pytest.raises(ModelError):
+        network_with_weight(net, 1, 5, 0, 1)
+    fig = plot_weight_sweep_1d(net, 1, 1, 0, ["-1", "0", "1"], box([-1], [1]), ncols=2)
+    assert len(fig.axes) == 3
+    counts = [len(enumerate_regions(network_with_weight(net, 1, 1, 0, v), box([-1], [1])).regions)
+              for v in ("-1", "0", "1")]
+    assert [ax.get_title().endswith(f"{c} regions") for ax, c in zip(fig.axes, counts)] == [True] * 3
+    assert len({ax.get_ylim() for ax in fig.axes}) == 1  # one y scale
+    slider = weight_slider_1d(net, 1, 1, 0, ["-1", "0", "1"], box([-1], [1]))
+    try:
+        import ipywidgets  # noqa: F401
+    except ImportError:
+        assert slider is None
+    else:
+        assert [v for _, v in slider.children[0].options] == ["-1", "0", "1"]
+        assert len(slider.children) == 2  # the slider and the output it redraws

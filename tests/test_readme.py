@@ -27,6 +27,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 README = REPO / "README.md"
+#: Every Markdown document whose examples must keep working: the README and the user guide
+#: it links to (vnncomp/README.md and benchmarks/RESULTS.md hold no runnable blocks of their own).
+DOCUMENTS = [README, REPO / "docs" / "guide.md"]
 BIN = Path(sys.executable).parent  # not resolved: a venv's python is a symlink
 BASH_LANGS = {"bash", "sh", "shell"}
 PYTHON_LANGS = {"python", "py", "python3"}
@@ -117,12 +120,14 @@ def prepare_bash(code: str, bindir: Path = BIN) -> tuple[str, list[str]]:
 
 
 def _blocks() -> list:
-    if not README.exists():
-        return []
     params = []
-    for line, lang, code in readme_blocks(README.read_text()):
-        if lang in BASH_LANGS or lang in PYTHON_LANGS:
-            params.append(pytest.param(lang, code, id=f"README.md:{line}-{lang}"))
+    for doc in DOCUMENTS:
+        if not doc.exists():
+            continue
+        name = doc.relative_to(REPO).as_posix()
+        for line, lang, code in readme_blocks(doc.read_text()):
+            if lang in BASH_LANGS or lang in PYTHON_LANGS:
+                params.append(pytest.param(lang, code, id=f"{name}:{line}-{lang}"))
     return params
 
 
@@ -132,7 +137,20 @@ BLOCKS = _blocks()
 def test_readme_has_runnable_blocks():
     if not README.exists():
         pytest.skip("no README.md")
-    assert BLOCKS, "README.md has no ```bash or ```python block"
+    for doc in DOCUMENTS:
+        assert doc.exists(), f"{doc} is linked from the README but missing"
+        assert any(lang in BASH_LANGS | PYTHON_LANGS for _, lang, _ in readme_blocks(doc.read_text())), \
+            f"{doc.name} has no ```bash or ```python block"
+
+
+def test_readme_links_resolve():
+    """Every relative link of the documents points to a file or folder of the repository."""
+    import re as _re
+    for doc in DOCUMENTS + [REPO / "benchmarks" / "RESULTS.md"]:
+        for target in _re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", doc.read_text()):
+            if "://" in target:
+                continue
+            assert (doc.parent / target).exists(), f"{doc.name}: broken link {target}"
 
 
 @pytest.mark.parametrize("lang,code", BLOCKS)

@@ -58,6 +58,14 @@ def _executor(args):
 
 
 def cmd_verify(args) -> int:
+    if getattr(args, "vnncomp_result", None):  # any failure still leaves a result file: 'error'
+        from .vnncomp_result import writing_error_result
+
+        return writing_error_result(args.vnncomp_result, lambda: _verify(args))
+    return _verify(args)
+
+
+def _verify(args) -> int:
     from ..certificate.partition import write_certificate
     from ..verify.property import EXIT_CODES, property_certificate, verify
     from ..domain.vnnlib import load_vnnlib
@@ -71,8 +79,14 @@ def cmd_verify(args) -> int:
     finally:
         if bar is not None:
             bar.close()
+    cert = None
     if args.certificate and res.verdict != "unknown":
-        write_certificate(property_certificate(net, prop, res), args.certificate)
+        cert = property_certificate(net, prop, res)
+        write_certificate(cert, args.certificate)
+    if getattr(args, "vnncomp_result", None):
+        from .vnncomp_result import write_vnncomp_result
+
+        write_vnncomp_result(args.vnncomp_result, net, prop, res, certificate=cert)
     if args.json:
         print(json.dumps(res.to_dict()))
     else:
@@ -168,6 +182,9 @@ def register(sub) -> None:
                    help="gradient and region-descent search for counterexamples before the walk (0: off)")
     s.add_argument("--seed", type=NONNEG, default=0)
     s.add_argument("--json", action="store_true")
+    s.add_argument("--vnncomp-result", metavar="FILE",
+                   help="also write a VNN-COMP result file (sat + counterexample, unsat, timeout, unknown, error); "
+                   "sat and unsat leave the certificate beside it as FILE.cert.json (vnncomp/README.md)")
     _progress_args(s)
     _scale_args(s)
     s.set_defaults(func=cmd_verify)
