@@ -47,6 +47,7 @@ _API = {
     "property_certificate": "verify.property",
     "load_model": "io.loader",
     "check_certificate": "checker",
+    "shallow_representation": "shallow",
 }
 
 # modules that moved when the package took its pipeline layout, kept importable under
@@ -107,11 +108,4 @@ def __dir__() -> list[str]:
     return sorted(list(globals()) + list(_API))
 
 
-def shallow_representation(net, method="lattice", domain=None, **kw):
-    """Exact max-of-shallow representation (see :mod:`exactrelu.shallow`)."""
-    from .shallow import shallow_representation as _sr
-
-    return _sr(net, method, domain, **kw)
-
-
-__all__ = sorted(_API) + ["shallow_representation", "verify"]
+__all__ = sorted(_API) + ["verify"]

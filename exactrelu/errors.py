@@ -21,6 +21,35 @@ on one line on stderr and exits with :attr:`ExactReluError.exit_code`, a member 
 The independent checker (``python -m exactrelu.checker``) keeps its own copy of 0, 1
 and 2 (it imports nothing from exactrelu); a test asserts the two agree.
 
+Every exception class of the product is defined here (the checker has its own, independent
+ones); the modules that raise them re-export some under their earlier homes
+(``exactrelu.shallow.lazy.TooManyTerms``, ``exactrelu.domain.cex.CounterexampleFormatError``,
+``exactrelu.shallow.certificates.RepresentationMismatch``).  The hierarchy::
+
+    ExactReluError                       exit 2 unless given
+    ├── NumberError (ValueError)
+    ├── ModelError (ValueError)
+    │   ├── ModelFormatError
+    │   │   ├── UnsupportedOperatorError
+    │   │   └── UnsafeFileError
+    │   └── ShapeError
+    ├── DomainError (ValueError)
+    ├── PointError (ValueError)
+    ├── PropertyError (ValueError)
+    │   └── CounterexampleFormatError
+    ├── CertificateFormatError (ValueError)
+    ├── BackendUnavailableError (ImportError)
+    ├── ExportError (ValueError)
+    ├── UsageError (ValueError)
+    ├── CheckpointError (ValueError)
+    ├── ClusterError (RuntimeError)
+    ├── NoCertificateError (ValueError)
+    ├── LPError (RuntimeError)           exit 3
+    ├── RepresentationMismatch           exit 1
+    ├── LimitReached                     exit 20
+    │   └── TooManyTerms
+    └── InternalError (RuntimeError)     exit 70
+
 Examples
 --------
 >>> from exactrelu.errors import ModelFormatError, ExactReluError
@@ -52,6 +81,14 @@ __all__ = [
     "CertificateFormatError",
     "BackendUnavailableError",
     "ExportError",
+    "CounterexampleFormatError",
+    "UsageError",
+    "CheckpointError",
+    "ClusterError",
+    "NoCertificateError",
+    "RepresentationMismatch",
+    "TooManyTerms",
+    "InternalError",
 ]
 
 
@@ -144,3 +181,48 @@ class BackendUnavailableError(ExactReluError, ImportError):
 
 class ExportError(ExactReluError, ValueError):
     """A network cannot be exported exactly in the requested format."""
+
+
+class CounterexampleFormatError(PropertyError):
+    """A counterexample file cannot be used (malformed, NaN/inf, missing inputs, ...)."""
+
+
+class UsageError(ExactReluError, ValueError):
+    """A request whose arguments are out of range or do not fit together (an unknown
+    choice, options that exclude each other, a setting of the environment)."""
+
+
+class CheckpointError(ExactReluError, ValueError):
+    """A checkpoint of a streamed run cannot be used (unreadable, of another network or
+    domain, or not matching its stream file)."""
+
+
+class ClusterError(ExactReluError, RuntimeError):
+    """A Dask cluster cannot be used (unreachable, or its workers cannot run this exactrelu)."""
+
+
+class NoCertificateError(ExactReluError, ValueError):
+    """A certificate was asked for a result that has none (an unknown verdict, an undecided
+    or failed equivalence, bounds computed without ``certify``)."""
+
+
+class RepresentationMismatch(ExactReluError):
+    """The representation differs from the network; ``point`` is an exact input where they
+    differ and ``values`` the two outputs there (network, representation)."""
+
+    exit_code = ExitCode.INVALID
+
+    def __init__(self, message: str, point: tuple | None = None, values: tuple | None = None) -> None:
+        super().__init__(message)
+        self.point = point
+        self.values = values
+
+
+class TooManyTerms(LimitReached):
+    """Listing the terms would exceed the limit; the message gives the exact count."""
+
+
+class InternalError(ExactReluError, RuntimeError):
+    """A consistency check of exactrelu itself failed: a bug (exit 70), never bad input."""
+
+    exit_code = ExitCode.INTERNAL

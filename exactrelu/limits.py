@@ -63,9 +63,9 @@ def _from_env(name: str, default: int) -> int:
     if not raw:
         return default
     if not raw.isdigit() or int(raw) < 1 or len(raw) > 30:
-        from .errors import ExactReluError
+        from .errors import UsageError
 
-        raise ExactReluError(f"environment variable {name}={raw[:40]!r}: expected a positive number of bytes")
+        raise UsageError(f"environment variable {name}={raw[:40]!r}: expected a positive number of bytes")
     return int(raw)
 
 

@@ -194,8 +194,7 @@ def test_recheck_property_must_fit():
 
 # --- CLI -------------------------------------------------------------------------------
 def main(argv):
-    """``exactrelu ...`` in-process (cli.main re-registers the extra subcommands on every call)."""
-    cli._EXTRA_COMMANDS.clear()
+    """``exactrelu ...`` in-process."""
     return cli.main(argv)
 
 

@@ -23,6 +23,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Iterable
 
+from ..errors import UsageError
 from ..regions.gcpause import gc_paused
 from ..graph.region_graph import Adjacency, adjacencies
 from ..io.native_json import network_to_dict
@@ -87,7 +88,7 @@ def partition_certificate(partition: Partition, *, embed_network: bool = True,
         cert["network"] = network_to_dict(net)
     else:
         if network_path is None:
-            raise ValueError("network_path is needed when the network is not embedded")
+            raise UsageError("network_path is needed when the network is not embedded")
         cert["network_ref"] = {"path": str(network_path), "sha256": net.sha256()}
     cert["domain"] = partition.domain.to_dict()
     cert["root_witness"] = format_vector(partition.domain.interior_point)

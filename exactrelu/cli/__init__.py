@@ -1,6 +1,11 @@
-"""The ``exactrelu`` command line: :mod:`.app` (the parser, the top-level error handling and
-the commands ``info``, ``eval``, ``regions``, ``check``, ``demo``), one module per further
-command family (:mod:`.shallow`, :mod:`.verify`, :mod:`.crosscheck`) and :mod:`.demo`.
+"""The ``exactrelu`` command line.
+
+:mod:`.app` builds the parser from the command modules and runs :func:`main`; one module
+per command (family): :mod:`.info`, :mod:`.eval`, :mod:`.regions`, :mod:`.check`,
+:mod:`.demo`, :mod:`.shallow`, :mod:`.verify` (``bounds``, ``verify``, ``equiv``,
+``compress``) and :mod:`.crosscheck` (``crosscheck``, ``recheck``), each with
+``register(subparsers)``; :mod:`.common` holds what they share (one-line errors, argument
+types and groups, loading the model and the domain, the error handling of a run).
 
 ``exactrelu = "exactrelu.cli:main"`` is the console script; ``python -m exactrelu.cli`` runs
 the same.

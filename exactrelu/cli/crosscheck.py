@@ -15,29 +15,17 @@
 
 from __future__ import annotations
 
+import argparse
 import json
-import sys
 
-from ..errors import ExitCode
+from ..errors import DomainError, ExitCode, ModelError
+from .common import NONNEG, POSITIVE, SECONDS, load_model_arg
 
 __all__ = ["register", "cmd_crosscheck", "cmd_recheck"]
 
 
-def _load(path: str):
-    from ..io.loader import load_model
-
-    return load_model(path)
-
-
-def _types():
-    from .app import NONNEG, POSITIVE, SECONDS
-
-    return NONNEG, POSITIVE, SECONDS
-
-
 def _check_float_range(net) -> None:
     """crosscheck runs float implementations: every weight and bias must be a finite float64."""
-    from ..errors import ModelError
     from ..limits import MAX_DOMAIN_COORDINATE as FLOAT64_MAX
 
     for k, layer in enumerate(net.layers, start=1):
@@ -47,12 +35,12 @@ def _check_float_range(net) -> None:
                                  "no float implementation of this network exists to cross-check")
 
 
-def cmd_crosscheck(args) -> int:
+def cmd_crosscheck(args: argparse.Namespace) -> int:
+    """Run the cross-check; print its table (or JSON) and write ``--report``."""
     from ..crosscheck.crosscheck import STRATEGIES, crosscheck
     from ..domain.polytope import load_domain, parse_box
-    from ..errors import DomainError, ExactReluError
 
-    net = _load(args.model)
+    net = load_model_arg(args.model)
     _check_float_range(net)
     given = [f"--{o}" for o in ("box", "domain", "vnnlib") if getattr(args, o)]
     if len(given) > 1:
@@ -68,7 +56,7 @@ def cmd_crosscheck(args) -> int:
     elif args.box:
         domain = parse_box(args.box, n_inputs=net.n_inputs)
     else:
-        raise ExactReluError("a domain is needed: --box=lo:hi (every input), --box=lo:hi,lo:hi,..., "
+        raise DomainError("a domain is needed: --box=lo:hi (every input), --box=lo:hi,lo:hi,..., "
                              "--domain FILE or --vnnlib PROP")
     strategies = tuple(s.strip() for s in args.strategies.split(",") if s.strip()) if args.strategies else STRATEGIES
     common = dict(backend=args.backend, points=args.points, seed=args.seed, time_limit=args.time_limit, prop=prop,
@@ -105,11 +93,12 @@ def cmd_crosscheck(args) -> int:
     return ExitCode.OK
 
 
-def cmd_recheck(args) -> int:
+def cmd_recheck(args: argparse.Namespace) -> int:
+    """Re-check a counterexample file exactly; exit 0 when it is a real counterexample."""
     from ..crosscheck.crosscheck import recheck_counterexample
     from ..domain.vnnlib import load_vnnlib
 
-    net = _load(args.model)
+    net = load_model_arg(args.model)
     prop = load_vnnlib(args.property, n_inputs=net.n_inputs, n_outputs=net.n_outputs)
     res = recheck_counterexample(net, prop, args.counterexample)
     if args.json:
@@ -119,9 +108,8 @@ def cmd_recheck(args) -> int:
     return ExitCode.OK if res.is_counterexample else ExitCode.INVALID
 
 
-def register(sub) -> None:
+def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``crosscheck`` and ``recheck`` subcommands to an argparse subparsers object."""
-    NONNEG, POSITIVE, SECONDS = _types()
     s = sub.add_parser(
         "crosscheck",
         help="compare a float implementation with the exact network (errors, pattern and decision flips)",
@@ -160,9 +148,3 @@ def register(sub) -> None:
     s.add_argument("counterexample", help="counterexample file (VNN-COMP format, optionally starting with 'sat')")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_recheck)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    from .app import main
-
-    sys.exit(main())

@@ -18,7 +18,8 @@ import json
 import time
 from typing import Any
 
-from .app import NONNEG, POSITIVE, SECONDS, _domain, _domain_args, _load, _progress_args
+from .common import (NONNEG, POSITIVE, SECONDS, add_domain_args as _domain_args, add_progress_args as _progress_args,
+                     domain_from_args as _domain, load_model_arg as _load)
 from ..errors import ExitCode, ModelError
 
 __all__ = ["register", "cmd_shallow"]

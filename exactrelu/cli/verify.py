@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import sys
 
-from .app import (NONNEG, POSITIVE, SECONDS, _domain, _domain_args, _load, _progress_args, _progress_bar, _scale_args,
-                  _seconds, _want_progress)
+from .common import (NONNEG, POSITIVE, SECONDS, add_domain_args as _domain_args, add_progress_args as _progress_args,
+                     add_scale_args as _scale_args, domain_from_args as _domain, load_model_arg as _load,
+                     progress_bar as _progress_bar, seconds_type as _seconds, want_progress as _want_progress)
 from ..errors import ExitCode
 
 

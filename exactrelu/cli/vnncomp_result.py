@@ -47,7 +47,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from ..errors import ExactReluError, ExitCode
+from ..errors import ExactReluError, ExitCode, PointError, UsageError
 
 __all__ = [
     "RESULT_WORDS",
@@ -92,7 +92,7 @@ def result_word(verdict: str, reason: str = "") -> str:
         return "sat"
     if verdict == "unknown":
         return "timeout" if "time_limit" in reason else "unknown"
-    raise ExactReluError(f"unexpected verdict {verdict!r}")
+    raise UsageError(f"unexpected verdict {verdict!r}")
 
 
 def _rounded(u: Sequence[Fraction], target: Sequence[Fraction] | None, dtype: str) -> list[tuple[Fraction, ...]]:
@@ -163,7 +163,7 @@ def float_counterexample(net: Any, prop: Any, x: Sequence[Fraction]) -> tuple[tu
     x = tuple(Fraction(v) for v in x)
     y = tuple(evaluate(net, x))
     if not prop.is_counterexample(x, y):
-        raise ExactReluError("the point is not a counterexample of the property")
+        raise PointError("the point is not a counterexample of the property")
     free = prop.free_inputs
     u = [x[i] for i in free]
     target = None
@@ -201,11 +201,11 @@ def format_result(word: str, x: Sequence[Fraction] | None = None, y: Sequence[Fr
     from ..domain.cex import format_counterexample
 
     if word not in RESULT_WORDS:
-        raise ExactReluError(f"not a VNN-COMP result word: {word!r}")
+        raise UsageError(f"not a VNN-COMP result word: {word!r}")
     if word != "sat":
         return word + "\n"
     if x is None:
-        raise ExactReluError("a 'sat' result needs its counterexample")
+        raise UsageError("a 'sat' result needs its counterexample")
     return format_counterexample(x, y) + "\n"
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import BackendUnavailableError, ExactReluError
+from ..errors import BackendUnavailableError, ModelError, UsageError
 from ..model.network import Network
 from ..numbers.rationals import to_float
 from .exact import ZERO
@@ -175,16 +175,16 @@ class OnnxRuntimeBackend(FloatBackend):
         inits = {i.name for i in proto.graph.initializer}
         ins = [i for i in self._sess.get_inputs() if i.name not in inits]
         if len(ins) != 1:
-            raise ExactReluError(f"onnxruntime backend: the model has {len(ins)} data inputs, expected 1")
+            raise ModelError(f"onnxruntime backend: the model has {len(ins)} data inputs, expected 1")
         inp = ins[0]
         self._in_name = inp.name
         types = {"tensor(float)": np.float32, "tensor(double)": np.float64}
         if inp.type not in types:
-            raise ExactReluError(f"onnxruntime backend: unsupported input type {inp.type}")
+            raise ModelError(f"onnxruntime backend: unsupported input type {inp.type}")
         self.dtype = np.dtype(types[inp.type])
         self._shape = [d if isinstance(d, int) and d > 0 else 1 for d in inp.shape]
         if int(np.prod(self._shape)) != net.n_inputs:
-            raise ExactReluError(f"onnxruntime backend: input shape {inp.shape} does not hold {net.n_inputs} values")
+            raise ModelError(f"onnxruntime backend: input shape {inp.shape} does not hold {net.n_inputs} values")
         self._out_name = self._sess.get_outputs()[0].name
         # second session exposing the Relu inputs (pre-activations)
         self.has_patterns = False
@@ -240,4 +240,4 @@ def make_backend(backend: "str | FloatBackend", net: Network, model_path: "str |
         if model_path is not None and (str(model_path).endswith(".onnx") or str(model_path).endswith(".onnx.gz")):
             src = model_path
         return OnnxRuntimeBackend(net, src)
-    raise ExactReluError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+    raise UsageError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")

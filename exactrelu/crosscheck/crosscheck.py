@@ -77,7 +77,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..domain.polytope import Polytope
-from ..errors import ExactReluError, PointError, PropertyError
+from ..errors import DomainError, PointError, PropertyError, UsageError
 from ..model.network import Network
 from ..numbers.rationals import format_rational
 from .backends import BACKENDS, FloatBackend, NumpyBackend, OnnxRuntimeBackend, TorchBackend, make_backend
@@ -185,11 +185,11 @@ def _check_arguments(strategies: Sequence[str], points: Any, decision: str) -> t
     strategies = tuple(dict.fromkeys(str(s).lower() for s in strategies))
     bad = [s for s in strategies if s not in STRATEGIES]
     if bad or not strategies:
-        raise ExactReluError(f"unknown strategy {bad[0] if bad else '(none)'}; choose from {', '.join(STRATEGIES)}")
+        raise UsageError(f"unknown strategy {bad[0] if bad else '(none)'}; choose from {', '.join(STRATEGIES)}")
     if not isinstance(points, int) or points < 1:
-        raise ExactReluError(f"points must be a positive integer, got {points!r}")
+        raise UsageError(f"points must be a positive integer, got {points!r}")
     if decision not in ("argmax", "argmin"):
-        raise ExactReluError(f"decision must be 'argmax' or 'argmin', got {decision!r}")
+        raise UsageError(f"decision must be 'argmax' or 'argmin', got {decision!r}")
     return strategies
 
 
@@ -209,11 +209,11 @@ def _domains_of(net: Network, domain: Polytope | None, prop: Any,
         decision = "property"
     else:
         if domain is None:
-            raise ExactReluError("crosscheck needs a domain (or a VNN-LIB property)")
+            raise DomainError("crosscheck needs a domain (or a VNN-LIB property)")
         domains = [domain]
     for D in domains:
         if D.dim != free_net.n_inputs:
-            raise ExactReluError(f"domain has dimension {D.dim}, the network has {free_net.n_inputs} (free) inputs")
+            raise DomainError(f"domain has dimension {D.dim}, the network has {free_net.n_inputs} (free) inputs")
     return list(domains), fixed, free_net, decision
 
 

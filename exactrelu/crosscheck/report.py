@@ -29,7 +29,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from ..errors import BackendUnavailableError, ExactReluError
+from ..errors import BackendUnavailableError, UsageError
 from ..numbers.rationals import format_rational
 
 __all__ = ["format_table", "plot_report", "report_html", "write_report"]
@@ -212,7 +212,7 @@ def plot_report(rep, partition=None, zoom: bool = True):
     """
     Figure, FigureCanvasAgg = _matplotlib()
     if len(rep.free_inputs) != 2:
-        raise ExactReluError(f"the plot needs exactly two (free) inputs, this run has {len(rep.free_inputs)}")
+        raise UsageError(f"the plot needs exactly two (free) inputs, this run has {len(rep.free_inputs)}")
     parts = [partition] if partition is not None else list(rep.partitions)
     fi = rep.free_inputs
     flips_any = rep.decision_flips or rep.pattern_flips
@@ -358,5 +358,5 @@ def write_report(rep, path: "str | Path", partition=None, baseline=None) -> Path
     elif suffix == ".png":
         p.write_bytes(_fig_png(plot_report(rep, partition)))
     else:
-        raise ExactReluError(f"report file must end in .html or .png, got {p.name!r}")
+        raise UsageError(f"report file must end in .html or .png, got {p.name!r}")
     return p

@@ -11,7 +11,7 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-from ..errors import ExactReluError
+from ..errors import ModelError
 from .results import Flip
 from .exact import (Anchor, Membership, SearchContext, argbest, dyadic, exact_relu_pre, fmpq_column, int_form,
                     rows_to_forms, to_fmpq)
@@ -320,7 +320,7 @@ class Search(AnchorSources):
             yf, pre = self.backend.run(xfull)
             yf = np.asarray(yf).reshape(-1)
             if yf.shape[0] != len(y):
-                raise ExactReluError(f"backend {self.backend.name} returned {yf.shape[0]} outputs, "
+                raise ModelError(f"backend {self.backend.name} returned {yf.shape[0]} outputs, "
                                      f"the network has {len(y)}")
             if not np.all(np.isfinite(yf)):
                 rep.n_nonfinite += 1

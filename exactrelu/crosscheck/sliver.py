@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ..errors import ExactReluError
+from ..errors import UsageError
 from ..model.network import Network, NetworkBuilder
 
 __all__ = ["SLIVER_LINES", "SLIVER_TIE", "sliver_network"]
@@ -49,7 +49,7 @@ def sliver_network(lines: int = 3, big: int = 1000) -> Network:
     True
     """
     if not 0 <= lines <= len(SLIVER_LINES):
-        raise ExactReluError(f"lines must be between 0 and {len(SLIVER_LINES)}")
+        raise UsageError(f"lines must be between 0 and {len(SLIVER_LINES)}")
     big = Fraction(big)
     b = NetworkBuilder(2, input_names=("x1", "x2"), name=f"sliver_{lines}_{big}")
     h1 = b.dense(b.input, [[big, 0], [big / 2, 0], [1, 0], [0, 1]], [3 * big, 3 * big / 2, 2, 2], "relu")

@@ -25,7 +25,7 @@ Examples
 >>> parse_counterexample("((X_0 nan))")
 Traceback (most recent call last):
 ...
-exactrelu.domain.cex.CounterexampleFormatError: X_0 is NaN, not a number: a counterexample needs finite values
+exactrelu.errors.CounterexampleFormatError: X_0 is NaN, not a number: a counterexample needs finite values
 >>> print(format_counterexample([Fraction(1, 4)], [Fraction(-3, 2)]))
 sat
 ((X_0 0.25)
@@ -40,7 +40,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Sequence
 
-from ..errors import NumberError, PropertyError
+from ..errors import CounterexampleFormatError, NumberError
 
 __all__ = [
     "Counterexample",
@@ -58,10 +58,6 @@ _NONFINITE = {"nan": "NaN", "+nan": "NaN", "-nan": "NaN", "inf": "infinite", "+i
 _CLAIMS_SAT = ("sat", "violated", "counterexample")
 _CLAIMS_OTHER = ("unsat", "holds", "timeout", "unknown", "error", "unsafe", "safe")
 _MAX_INDEX = 10**7
-
-
-class CounterexampleFormatError(PropertyError):
-    """A counterexample file cannot be used (malformed, NaN/inf, missing inputs, ...)."""
 
 
 @dataclass

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 
+from ..errors import UsageError
 from .figure import input_names, map_value, new_axes, pad_limits, require_inputs, require_output, same_map
 
 __all__ = ["plot_function_1d", "plot_surface_2d"]
@@ -97,7 +98,7 @@ def plot_surface_2d(partition, ax=None, output: int = 0, color_by: str = "height
     require_output(net, output)
     fig, ax = new_axes(ax, projection="3d", figsize=(6.5, 5.2))
     if getattr(ax, "name", "") != "3d":
-        raise ValueError("plot_surface_2d needs a 3-D axes (projection='3d')")
+        raise UsageError("plot_surface_2d needs a 3-D axes (projection='3d')")
     from matplotlib import colormaps, colors
     from mpl_toolkits.mplot3d.art3d import Poly3DCollection
 
@@ -116,7 +117,7 @@ def plot_surface_2d(partition, ax=None, output: int = 0, color_by: str = "height
     elif color_by == "region":
         faces = [colormaps["tab20"](r.index % 20) for r in partition.regions]
     else:
-        raise ValueError(f"color_by must be 'height' or 'region', got {color_by!r}")
+        raise UsageError(f"color_by must be 'height' or 'region', got {color_by!r}")
     coll = Poly3DCollection(polys, facecolors=faces, edgecolors="0.2", linewidths=0.3)
     coll.set_gid("surface")
     ax.add_collection3d(coll)

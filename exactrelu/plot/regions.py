@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from ..errors import UsageError
 from .figure import as_fraction, domain_outline, frame_2d, input_names, new_axes, polygon_2d, require_inputs
 
 __all__ = ["plot_regions_2d", "plot_float_disagreements_2d", "region_polygons"]
@@ -73,7 +74,7 @@ def _colours(partition, color_by: str, graph):
         norm = colors.Normalize(vmin=lo - 0.5, vmax=max(hi, lo) + 0.5)
         cmap = colormaps["viridis"]
         return [cmap(norm(a)) for a in active], (cmap, norm, "active ReLU units")
-    raise ValueError(f"color_by must be 'region', 'piece' or 'pattern', got {color_by!r}")
+    raise UsageError(f"color_by must be 'region', 'piece' or 'pattern', got {color_by!r}")
 
 
 # ----------------------------------------------------------------------------- regions
@@ -207,7 +208,7 @@ def plot_float_disagreements_2d(partition, points, ax=None, values: Sequence[flo
     if values is not None:
         vals = [float(v) for v in values]
         if len(vals) != len(pts):
-            raise ValueError(f"{len(vals)} values for {len(pts)} points")
+            raise UsageError(f"{len(vals)} values for {len(pts)} points")
         from matplotlib import colors
 
         norm = colors.LogNorm() if vals and min(vals) > 0 else None

@@ -20,7 +20,7 @@ import math
 from fractions import Fraction
 from typing import Any, Sequence
 
-from ..errors import ModelError
+from ..errors import ModelError, UsageError
 from .figure import as_fraction, matplotlib_classes
 
 __all__ = ["network_with_weight", "plot_weight_sweep_1d", "weight_slider_1d"]
@@ -69,7 +69,7 @@ def plot_weight_sweep_1d(net: Any, layer: int, row: int, col: int, values: Seque
     from .function import plot_function_1d
 
     if not values:
-        raise ValueError("no weight values to draw")
+        raise UsageError("no weight values to draw")
     Figure, Canvas = matplotlib_classes()
     cols = min(ncols, len(values))
     rows = math.ceil(len(values) / cols)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any, Callable, Sequence
 
-from ..errors import PointError
+from ..errors import PointError, UsageError
 from .figure import as_fraction, input_names, new_axes, pad_limits, polygon_2d, require_inputs, require_output
 
 __all__ = ["plot_representation_terms_1d", "plot_representation_terms_2d"]
@@ -151,7 +151,7 @@ def plot_representation_terms_1d(net, terms, domain, ax=None, output: int = 0, s
     tl = _term_list(terms)
     if labels is not None:
         if len(labels) != len(tl):
-            raise ValueError(f"{len(labels)} labels for {len(tl)} terms")
+            raise UsageError(f"{len(labels)} labels for {len(tl)} terms")
         tl = [(f, lab, m) for (f, _, m), lab in zip(tl, labels)]
     values = []
     for k, (f, label, is_minus) in enumerate(tl):
@@ -201,7 +201,7 @@ def plot_representation_terms_2d(net, terms, domain, ax=None, output: int = 0, r
 
     tl = [t for t in _term_list(terms) if not t[2]]
     if not tl:
-        raise ValueError("no terms to compare")
+        raise UsageError("no terms to compare")
     lo, hi = domain.lower, domain.upper
     res = max(2, resolution)
     gx = [lo[0] + (hi[0] - lo[0]) * Fraction(k, res - 1) for k in range(res)]

@@ -28,7 +28,7 @@ import multiprocessing
 import os
 from typing import Any, Callable
 
-from ..errors import BackendUnavailableError, ExactReluError
+from ..errors import BackendUnavailableError, ClusterError, UsageError
 
 __all__ = ["Executor", "InlineExecutor", "PoolExecutor", "DaskExecutor", "make_executor"]
 
@@ -99,7 +99,7 @@ class PoolExecutor(Executor):
 
     def __init__(self, workers: int) -> None:
         if workers < 1:
-            raise ExactReluError(f"--workers must be at least 1 (got {workers})")
+            raise UsageError(f"--workers must be at least 1 (got {workers})")
         self.workers = workers
         self._pool: cf.ProcessPoolExecutor | None = None
 
@@ -177,7 +177,7 @@ class DaskExecutor(Executor):
             try:
                 self.client = distributed.Client(address, timeout=20)
             except (OSError, ValueError, TypeError) as exc:  # unreachable, or not an address at all
-                raise ExactReluError(f"cannot reach the Dask scheduler at {address[:200]}: {exc}") from None
+                raise ClusterError(f"cannot reach the Dask scheduler at {address[:200]}: {exc}") from None
         self._check_workers(address)
         info = self.client.scheduler_info()
         self.workers = max(1, sum(w.get("nthreads", 1) for w in info.get("workers", {}).values()))
@@ -191,14 +191,14 @@ class DaskExecutor(Executor):
             versions = self.client.run(_import_walk_modules)
         except Exception as exc:  # noqa: BLE001 - whatever the worker raised, with its message
             self.close()
-            raise ExactReluError(f"the Dask workers at {address} cannot run exactrelu "
+            raise ClusterError(f"the Dask workers at {address} cannot run exactrelu "
                                  f"({type(exc).__name__}: {exc}); install exactrelu {__version__} on every "
                                  f"worker") from None
         other = {w: v for w, v in versions.items() if v != __version__}
         if other:
             self.close()
             w, v = next(iter(other.items()))
-            raise ExactReluError(f"Dask worker {w} runs exactrelu {v}, this process {__version__}: "
+            raise ClusterError(f"Dask worker {w} runs exactrelu {v}, this process {__version__}: "
                                  f"install the same version on every worker")
 
     @property

@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import IO, Any, Callable
 
 from ..domain.polytope import Polytope
-from ..errors import ExactReluError
+from ..errors import CheckpointError, InternalError, UsageError
 from .executor import Executor
 from .worker import Fragment, WalkSpec, install, run_fragments
 from ..model.network import Network
@@ -109,9 +109,9 @@ def load_checkpoint(path: "str | Path") -> dict[str, Any]:
     try:
         ck = json.loads(Path(path).read_text())
     except (OSError, json.JSONDecodeError) as exc:
-        raise ExactReluError(f"cannot read checkpoint {path}: {exc}") from exc
+        raise CheckpointError(f"cannot read checkpoint {path}: {exc}") from exc
     if not isinstance(ck, dict) or ck.get("format") != CHECKPOINT_FORMAT or ck.get("version") != 1:
-        raise ExactReluError(f"{path} is not an exactrelu checkpoint")
+        raise CheckpointError(f"{path} is not an exactrelu checkpoint")
     return ck
 
 
@@ -194,7 +194,7 @@ class _Run:
             self.memory_text -= len(item.frag.text)
             return item.frag.text
         if item.spill is None or self.spill_dir is None:
-            raise ExactReluError("internal error: a finished fragment lost its output")
+            raise InternalError("internal error: a finished fragment lost its output")
         return (self.spill_dir / item.spill).read_text()
 
     def emit(self, final: bool = False) -> None:
@@ -318,24 +318,24 @@ def parallel_walk(net: Network, domain: Polytope, executor: Executor, *, mode: s
     WalkOutcome
     """
     if mode not in ("objects", "lines"):
-        raise ValueError("mode is 'objects' or 'lines'")
+        raise UsageError("mode is 'objects' or 'lines'")
     if mode == "lines" and out is None:
-        raise ValueError("mode 'lines' writes to out")
+        raise UsageError("mode 'lines' writes to out")
     t0 = time.perf_counter()
     if hooks is not None and mode != "objects":
-        raise ValueError("hooks need mode 'objects'")
+        raise UsageError("hooks need mode 'objects'")
     spec = WalkSpec.of(net, domain, hooks, params)
     spill = Path(spill_dir) if spill_dir is not None else None
     ck_path = Path(checkpoint) if checkpoint is not None else None
     if ck_path is not None and spill is None:
-        raise ValueError("checkpoints need a spill directory")
+        raise UsageError("checkpoints need a spill directory")
     run = _Run(spec, executor, mode, out, spill)
     run.ck_path = ck_path
     if resume is not None:
         if mode != "lines":
-            raise ValueError("resume needs mode 'lines'")
+            raise UsageError("resume needs mode 'lines'")
         if resume.get("spec") != spec.key:
-            raise ExactReluError("the checkpoint belongs to a different network or domain")
+            raise CheckpointError("the checkpoint belongs to a different network or domain")
         out.seek(resume["stream_bytes"])  # type: ignore[union-attr]
         out.truncate()  # type: ignore[union-attr]
         run.nodes, run.regions, run.fragments = resume["nodes"], resume["regions"], resume["fragments"]

@@ -32,6 +32,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import UsageError
 from ..domain.polytope import Polytope, polytope
 from ..model.network import Network
 
@@ -151,7 +152,7 @@ def resolve_hooks(name: str):
 
     mod, _, fn = name.partition(":")
     if not (mod == "exactrelu" or mod.startswith("exactrelu.")) or not fn:
-        raise ValueError(f"hooks must name a function of exactrelu, not {name!r}")
+        raise UsageError(f"hooks must name a function of exactrelu, not {name!r}")
     return getattr(importlib.import_module(mod), fn)
 
 

@@ -31,7 +31,7 @@ from fractions import Fraction
 from typing import Any, Sequence
 
 from ..domain.polytope import Polytope
-from ..errors import ExactReluError, ExitCode, ModelError
+from ..errors import ModelError, RepresentationMismatch
 from ..model.network import Layer, Network
 from ..numbers.rationals import format_rational, format_vector
 from .lattice import combination_below, exceeding_point
@@ -41,18 +41,6 @@ __all__ = ["lattice_certificate", "representation_certificate", "compare", "sele
            "RepresentationMismatch", "representation_network"]
 
 _ZERO = Fraction(0)
-
-
-class RepresentationMismatch(ExactReluError):
-    """The representation differs from the network; ``point`` is an exact input where they
-    differ and ``values`` the two outputs there (network, representation)."""
-
-    exit_code = ExitCode.INVALID
-
-    def __init__(self, message: str, point: tuple[Fraction, ...] | None = None, values: tuple | None = None) -> None:
-        super().__init__(message)
-        self.point = point
-        self.values = values
 
 
 def select_output(net: Network, output: int) -> Network:

@@ -35,7 +35,9 @@ from fractions import Fraction
 from typing import Any, Sequence
 
 from ..errors import ModelError, PointError
-from ..model.network import Network, NetworkBuilder
+from ..model.network import Network
+from .dominance import prune_dominated
+from .signals import max_network
 
 __all__ = ["Vec", "HiddenBasis", "ShallowRepresentation", "Representation", "max_network", "normalise_unit"]
 
@@ -249,8 +251,8 @@ class ShallowRepresentation(Representation):
         ``>= 0``) or, with a ``domain``, at every vertex of the domain. Quadratic in the
         number of terms; skipped above 4000 terms.
         """
-        plus = _prune_dominated(list(self.plus), self.n_inputs, domain)
-        minus = _prune_dominated(list(self.minus), self.n_inputs, domain) if not self.is_pure_max else list(self.minus)
+        plus = prune_dominated(list(self.plus), self.n_inputs, domain)
+        minus = prune_dominated(list(self.minus), self.n_inputs, domain) if not self.is_pure_max else list(self.minus)
         return ShallowRepresentation(self.basis, plus, minus, self.method, dict(self.info)).compact()
 
     def compact(self) -> "ShallowRepresentation":
@@ -335,159 +337,3 @@ class ShallowRepresentation(Representation):
         from .symbolic import shallow_to_sympy
 
         return shallow_to_sympy(self, symbols, relu=relu)
-
-
-def _int_matrix(rows: Sequence[Sequence[Fraction]]) -> list[list[int]]:
-    """Rows scaled by one common positive denominator (exact ints, same order)."""
-    D = 1
-    for r in rows:
-        for v in r:
-            if v.denominator != 1:
-                D = D * v.denominator // math.gcd(D, v.denominator)
-    return [[int(v * D) for v in r] for r in rows]
-
-
-def _prune_dominated(ts: list[Vec], n: int, domain: Any = None, limit: int = 20000) -> list[Vec]:
-    """Drop the terms of a max that another term dominates (see ShallowRepresentation.simplify).
-
-    ``a <= b`` when ``b - a`` has non-negative hidden-unit coefficients and a non-negative
-    affine part (everywhere, or at every domain vertex). Among equivalent terms the first
-    is kept. Exact integer arithmetic (numpy int64 when the entries are small enough,
-    Python ints otherwise); skipped above ``limit`` terms.
-    """
-    import numpy as np
-
-    T = len(ts)
-    if T <= 1 or T > limit:
-        return ts
-    n1 = n + 1
-    M = _int_matrix(ts)
-    if domain is None:
-        aff_rows = [r[:n1] for r in M]
-        V = None
-    else:
-        Vi = _int_matrix([tuple(v) + (_ONE,) for v in domain.vertices])
-        V = Vi
-        aff_rows = [[sum(a * b for a, b in zip(r[:n1], v)) for v in Vi] for r in M]
-    big = max((abs(v) for r in M for v in r), default=0).bit_length() > 60 or \
-        max((abs(v) for r in aff_rows for v in r), default=0).bit_length() > 60
-    dt = object if big else np.int64
-    U = np.array([r[n1:] for r in M], dtype=dt).reshape(T, -1)
-    A = np.array(aff_rows, dtype=dt).reshape(T, -1)
-    idx = np.arange(T)
-    keep = []
-    for i in range(T):
-        dU = U - U[i]
-        dA = A - A[i]
-        if V is None:
-            ok_fwd = (dU >= 0).all(axis=1) & (dA[:, :n] == 0).all(axis=1) & (dA[:, n] >= 0)
-            ok_rev = (dU <= 0).all(axis=1) & (dA[:, :n] == 0).all(axis=1) & (dA[:, n] <= 0)
-        else:
-            ok_fwd = (dU >= 0).all(axis=1) & (dA >= 0).all(axis=1)
-            ok_rev = (dU <= 0).all(axis=1) & (dA <= 0).all(axis=1)
-        ok_fwd[i] = False
-        # i is dominated by j; when they dominate each other, the earlier one is kept
-        drop = ok_fwd & ~(ok_rev & (idx > i))
-        if not drop.any():
-            keep.append(ts[i])
-    return keep
-
-
-# ----------------------------------------------------------------------------- networks
-class _Lin:
-    """A linear combination of signals ``(source, index)`` plus a constant."""
-
-    __slots__ = ("coef", "const")
-
-    def __init__(self, coef: dict[tuple[int, int], Fraction] | None = None, const: Fraction = _ZERO) -> None:
-        self.coef = coef or {}
-        self.const = const
-
-    def minus(self, other: "_Lin") -> "_Lin":
-        c = dict(self.coef)
-        for k, v in other.coef.items():
-            c[k] = c.get(k, _ZERO) - v
-        return _Lin({k: v for k, v in c.items() if v}, self.const - other.const)
-
-    def plus_signal(self, key: tuple[int, int], scale: Fraction = _ONE) -> "_Lin":
-        c = dict(self.coef)
-        c[key] = c.get(key, _ZERO) + scale
-        return _Lin({k: v for k, v in c.items() if v}, self.const)
-
-    def scaled(self, s: Fraction) -> "_Lin":
-        return _Lin({k: v * s for k, v in self.coef.items()}, self.const * s)
-
-    def add(self, other: "_Lin") -> "_Lin":
-        c = dict(self.coef)
-        for k, v in other.coef.items():
-            c[k] = c.get(k, _ZERO) + v
-        return _Lin({k: v for k, v in c.items() if v}, self.const + other.const)
-
-
-def _add_layer(b: NetworkBuilder, lins: list[_Lin], activation: str) -> int:
-    sources = sorted({s for L in lins for s, _ in L.coef}) or [0]
-    weights = {}
-    for s in sources:
-        w = b.width(s)
-        weights[s] = [[L.coef.get((s, j), _ZERO) for j in range(w)] for L in lins]
-    return b.add(weights, [L.const for L in lins], activation)
-
-
-def max_network(basis: HiddenBasis, groups: Sequence[tuple[Sequence[Vec], Fraction]], name: str = "") -> Network:
-    """The network ``sum_g sign_g * max(group_g)``: basis layer, max trees, output layer.
-
-    Parameters
-    ----------
-    basis : HiddenBasis
-    groups : ``[(terms, sign), ...]``; each group's max is taken with a balanced tree of
-        ``max(a, b) = b + relu(a - b)`` (all groups share the tree's layers).
-
-    Examples
-    --------
-    >>> from fractions import Fraction as F
-    >>> from exactrelu.model.evaluation import evaluate
-    >>> net = max_network(HiddenBasis(1), [([(F(1), F(0)), (F(-1), F(0)), (F(0), F(1))], F(1))])
-    >>> [str(evaluate(net, [v])[0]) for v in (-3, "1/2", 2)]
-    ['3', '1', '2']
-    >>> net.widths   # max of 3 terms: 2 ReLU levels, then the output
-    (1, 1, 1)
-    """
-    n = basis.n_inputs
-    b = NetworkBuilder(n, name=name)
-    n1 = n + 1
-    base = None
-    if basis.size:
-        base = b.dense(0, [list(u[:-1]) for u in basis.units], [u[-1] for u in basis.units], "relu")
-
-    def lin(t: Vec) -> _Lin:
-        c: dict[tuple[int, int], Fraction] = {}
-        for i in range(n):
-            if t[i]:
-                c[(0, i)] = t[i]
-        for u in range(basis.size):
-            if t[n1 + u]:
-                c[(base, u)] = t[n1 + u]  # type: ignore[index]
-        return _Lin(c, t[n])
-
-    cur = [[lin(t) for t in terms] for terms, _ in groups]
-    if any(not g for g in cur):
-        raise ModelError("a maximum needs at least one term")
-    while any(len(g) > 1 for g in cur):
-        units: list[_Lin] = []
-        plan = []  # per group: list of ("pair", unit index, b) or ("keep", lin)
-        for g in cur:
-            steps = []
-            for k in range(0, len(g) - 1, 2):
-                a, c = g[k], g[k + 1]
-                units.append(a.minus(c))
-                steps.append(("pair", len(units) - 1, c))
-            if len(g) % 2:
-                steps.append(("keep", None, g[-1]))
-            plan.append(steps)
-        src = _add_layer(b, units, "relu")
-        cur = [[c.plus_signal((src, u)) if kind == "pair" else c for kind, u, c in steps] for steps in plan]
-    out = _Lin()
-    for g, (_, sign) in zip(cur, groups):
-        out = out.add(g[0].scaled(Fraction(sign)))
-    _add_layer(b, [out], "identity")
-    return b.build()

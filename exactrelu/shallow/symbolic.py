@@ -92,7 +92,7 @@ def lazy_to_sympy(form: Any, symbols: Sequence[Any] | None = None, relu: str = "
     """The formula of a lazy form: nested sums of maxima (compact; nothing is listed)."""
     import sympy
 
-    from .lazy import _nodes
+    from .termset import post_order
 
     n = form.n_inputs
     xs = input_symbols(n, symbols)
@@ -103,7 +103,7 @@ def lazy_to_sympy(form: Any, symbols: Sequence[Any] | None = None, relu: str = "
 
     memo: dict[int, Any] = {}
     for root in (form.plus, form.minus):
-        for node in _nodes(root):
+        for node in post_order(root):
             if id(node) in memo:
                 continue
             if node.kind == "leaf":

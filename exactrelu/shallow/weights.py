@@ -96,6 +96,38 @@ def base_units(net: Network) -> tuple[list[list[Vec | None]], dict[tuple[int, in
     return affine, base
 
 
+def _split_unit(layer, m: int, sig: list[list[tuple]], dim: int, n: int
+                ) -> tuple[list[Fraction], list[tuple[Fraction, TermSet]], list[tuple[Fraction, TermSet]]]:
+    """The pre-activation of unit ``m`` of ``layer`` from its input signals: its shallow
+    (explicit) part, and the term sets entering with a positive weight (``pos``) and with a
+    negative one (``neg``), each with the weight's absolute value."""
+    shallow = [_ZERO] * dim
+    shallow[n] = layer.bias[m]
+    pos: list[tuple[Fraction, TermSet]] = []
+    neg: list[tuple[Fraction, TermSet]] = []
+    for s, W in layer.inputs:
+        for j, w in enumerate(W[m]):
+            if not w:
+                continue
+            g = sig[s][j]
+            if g[0] == "vec":
+                for c, v in enumerate(g[1]):
+                    if v:
+                        shallow[c] += w * v
+                continue
+            P, Q = g[1], g[2]
+            a = abs(w)
+            if w > 0:
+                pos.append((a, P))
+                if not Q.is_zero():
+                    neg.append((a, Q))
+            else:
+                if not Q.is_zero():
+                    pos.append((a, Q))
+                neg.append((a, P))
+    return shallow, pos, neg
+
+
 def sign_split(net: Network, output: int = 0) -> SignSplitForm:
     """The sign-split representation ``f = max P - max Q`` (lazy; see the module docstring).
 
@@ -144,30 +176,7 @@ def sign_split(net: Network, output: int = 0) -> SignSplitForm:
                 e[n + 1 + uidx[(k, m)]] = Fraction(1)
                 outs.append(("vec", tuple(e)))
                 continue
-            shallow = [_ZERO] * dim
-            shallow[n] = layer.bias[m]
-            pos: list[tuple[Fraction, TermSet]] = []
-            neg: list[tuple[Fraction, TermSet]] = []
-            for s, W in layer.inputs:
-                for j, w in enumerate(W[m]):
-                    if not w:
-                        continue
-                    g = sig[s][j]
-                    if g[0] == "vec":
-                        for c, v in enumerate(g[1]):
-                            if v:
-                                shallow[c] += w * v
-                        continue
-                    P, Q = g[1], g[2]
-                    a = abs(w)
-                    if w > 0:
-                        pos.append((a, P))
-                        if not Q.is_zero():
-                            neg.append((a, Q))
-                    else:
-                        if not Q.is_zero():
-                            pos.append((a, Q))
-                        neg.append((a, P))
+            shallow, pos, neg = _split_unit(layer, m, sig, dim, n)
             relu = layer.activation is Activation.RELU
             if not pos and not neg:
                 z = tuple(shallow)

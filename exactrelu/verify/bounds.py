@@ -25,7 +25,7 @@ from fractions import Fraction
 from typing import Any, Sequence
 
 from ..domain.polytope import Polytope
-from ..errors import ExactReluError, LimitReached
+from ..errors import LimitReached, NoCertificateError, UsageError
 from ..regions.evidence import max_over_region, min_over_region, prove_le
 from ..regions.gcpause import gc_paused
 from ..model.network import Network
@@ -76,7 +76,7 @@ def output_bounds(net: Network, domain: Polytope, outputs: Sequence[int] | None 
     ks = list(range(net.n_outputs)) if outputs is None else list(outputs)
     for k in ks:
         if not 0 <= k < net.n_outputs:
-            raise ExactReluError(f"output {k} does not exist (the network has {net.n_outputs})")
+            raise UsageError(f"output {k} does not exist (the network has {net.n_outputs})")
     params = {"outputs": ks, "certify": certify}
     if executor is None:
         part = enumerate_regions(net, domain, max_regions=max_regions, time_limit=time_limit, progress=progress)
@@ -143,7 +143,7 @@ def bounds_certificate(result: BoundsResult) -> dict[str, Any]:
     from ..certificate.partition import format_multipliers, partition_certificate
 
     if not result.proofs:
-        raise ExactReluError("the bounds were computed with certify=False")
+        raise NoCertificateError("the bounds were computed with certify=False")
     cert = partition_certificate(result.partition, adjacency=False)
     cert["claim"] = "bounds"
     cert["bounds"] = [b.to_dict() for b in result.outputs]

@@ -27,7 +27,7 @@ from typing import Any
 
 from ..domain.polytope import Polytope
 from .equivalence import EquivalenceResult, equivalence_certificate, equivalent
-from ..errors import ExactReluError, LimitReached
+from ..errors import InternalError, LimitReached
 from ..model.network import Layer, Network
 from ..regions.walk import enumerate_regions
 
@@ -119,7 +119,7 @@ def remove_stable_units(net: Network, stable: dict[int, str]) -> Network:
         layers.append(Layer(tuple(inputs), bias, ml[k - 1]["act"], ml[k - 1]["name"]))
         new_index[k] = len(layers)
     if L not in new_index:
-        raise ExactReluError("internal error: the output layer was removed")  # pragma: no cover
+        raise InternalError("internal error: the output layer was removed")  # pragma: no cover
     return Network(net.n_inputs, tuple(layers), net.input_names, net.output_names, net.name)
 
 
@@ -167,5 +167,5 @@ def compress(net: Network, domain: Polytope, *, certify: bool = True, max_region
                            time_limit=time_limit)
         ok = check.equivalent
         if ok is False:  # pragma: no cover - would be a bug in remove_stable_units
-            raise ExactReluError("internal error: the compressed network differs from the original")
+            raise InternalError("internal error: the compressed network differs from the original")
     return CompressionResult(net, small, stable, removed, ok, check, domain)

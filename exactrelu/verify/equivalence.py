@@ -105,15 +105,15 @@ def equivalence_certificate(a: Network, b: Network, domain: Polytope, result: Eq
     Raises :class:`~exactrelu.errors.ExactReluError` if they differ or the run is incomplete.
     """
     from ..certificate.partition import partition_certificate
-    from ..errors import ExactReluError
+    from ..errors import NoCertificateError
     from ..io.native_json import network_to_dict
 
     res = result if result is not None else equivalent(a, b, domain, **limits)
     if res.equivalent is not True:
         if res.equivalent is False:
-            raise ExactReluError("the networks differ; there is no equivalence certificate "
+            raise NoCertificateError("the networks differ; there is no equivalence certificate "
                                  f"(they differ at {format_vector(res.counterexample)})")
-        raise ExactReluError("equivalence was not decided within the limits")
+        raise NoCertificateError("equivalence was not decided within the limits")
     cert = partition_certificate(res.partition, adjacency=False)
     cert["claim"] = "equivalence"
     cert["network_a"] = network_to_dict(a)

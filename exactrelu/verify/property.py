@@ -53,7 +53,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from ..errors import ExactReluError
+from ..errors import NoCertificateError, PropertyError
 from ..model.evaluation import evaluate, evaluate_float
 from ..regions.evidence import prove_infeasible
 from ..regions.gcpause import gc_paused
@@ -293,7 +293,7 @@ def verify(net: Network, prop: Property, *, time_limit: float | None = None, max
     ``result.stats`` reports regions, tree nodes, pruned cells, attempts and their cost.
     """
     if prop.n_inputs != net.n_inputs or prop.n_outputs != net.n_outputs:
-        raise ExactReluError(f"the property is for {prop.n_inputs} inputs / {prop.n_outputs} outputs, the network "
+        raise PropertyError(f"the property is for {prop.n_inputs} inputs / {prop.n_outputs} outputs, the network "
                              f"has {net.n_inputs} / {net.n_outputs}")
     t0 = time.perf_counter()
     if not prop.disjuncts:
@@ -558,7 +558,7 @@ def property_certificate(net: Network, prop: Property, result: VerificationResul
                 "network": network_to_dict(net), "property": property_to_json(prop),
                 "complete": True, "point": format_vector(result.counterexample)}
     if result.verdict != "holds":
-        raise ExactReluError("no certificate for an unknown verdict")
+        raise NoCertificateError("no certificate for an unknown verdict")
     cert: dict[str, Any] = {"format": FORMAT, "version": VERSION, "claim": "property",
                             "network": network_to_dict(net), "property": property_to_json(prop), "complete": True}
     cert["partitions"] = []

@@ -168,9 +168,9 @@ def _warm() -> None:
             importlib.import_module(name)
         except ImportError:
             pass
-    from exactrelu.cli.app import _register_extras
+    from exactrelu.cli.app import build_parser
 
-    _register_extras()
+    build_parser()
     _WARM.append(True)
 
 

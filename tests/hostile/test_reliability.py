@@ -107,7 +107,7 @@ def test_checker_and_product_agree_on_0_1_2(tmp_path):
 # --- one line on every path -------------------------------------------------------------
 
 def test_internal_error_is_one_line_and_exit_70(monkeypatch, tmp_path):
-    import exactrelu.cli.app as cli
+    import exactrelu.cli.info as cli
 
     def boom(args):
         raise RuntimeError("kaboom\nsecond line")
