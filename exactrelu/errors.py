@@ -222,6 +222,14 @@ class TooManyTerms(LimitReached):
     """Listing the terms would exceed the limit; the message gives the exact count."""
 
 
+class NonlinearOperation(Exception):
+    """Internal signal of the ONNX reader: two input-dependent values were multiplied or divided.
+
+    Not an :class:`ExactReluError` on purpose: it never leaves the reader, which turns it into an
+    :class:`UnsupportedOperatorError` naming the node.
+    """
+
+
 class InternalError(ExactReluError, RuntimeError):
     """A consistency check of exactrelu itself failed: a bug (exit 70), never bad input."""
 

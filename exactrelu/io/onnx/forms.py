@@ -20,15 +20,12 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 from ...errors import ModelFormatError, ShapeError
+from ...errors import NonlinearOperation as Nonlinear
 from ...numbers.rationals import format_rational
 from .tensors import FLOAT_FORMATS, MAX_TENSOR_ELEMENTS, T_FLOAT, ZERO, round_to_float
 
 __all__ = ["Aff", "Const", "Nonlinear", "Sym", "Value", "aff_array", "check_size", "inv_sqrt",
            "isqrt_exact", "lincomb", "obj_array", "representable", "scalar", "wrap_result"]
-
-
-class Nonlinear(Exception):
-    """Raised inside arithmetic when two input-dependent values are multiplied."""
 
 
 def scalar(o: Any) -> Fraction | None:
