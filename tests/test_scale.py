@@ -357,7 +357,7 @@ def test_parallel_verify_same_verdicts_and_certificates():
     assert res.verdict == "violated" and prop.is_counterexample(res.counterexample, res.exact_output)
 
 
-def _fails_on_workers():  # what a worker without exactrelu reports
+def _fails_on_workers(*names):  # what a worker without exactrelu reports
     raise ModuleNotFoundError("No module named 'exactrelu'")
 
 
@@ -371,6 +371,6 @@ def test_dask_workers_that_cannot_run_exactrelu_are_refused(monkeypatch):
     with pytest.raises(ExactReluError, match=f"runs exactrelu {version}, this process 9.9.9"):
         make_executor(1, "local")
     monkeypatch.setattr(exactrelu, "__version__", version)
-    monkeypatch.setattr(exactrelu.scale.executor, "_import_walk_modules", _fails_on_workers)
+    monkeypatch.setattr(exactrelu.scale.executor, "import_modules", _fails_on_workers)
     with pytest.raises(ExactReluError, match="cannot run exactrelu .*No module named 'exactrelu'"):
         make_executor(1, "local")
