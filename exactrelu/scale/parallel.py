@@ -41,6 +41,7 @@ from typing import IO, Any, Callable
 
 from ..domain.polytope import Polytope
 from ..errors import ExactReluError
+from ..outcome import StopReason
 from .executor import Executor
 from .worker import Fragment, WalkSpec, install, run_fragments
 from ..model.network import Network
@@ -59,7 +60,7 @@ class WalkOutcome:
     """Result of :func:`parallel_walk` (``partition`` only in ``"objects"`` mode)."""
 
     complete: bool
-    stopped_by: str | None
+    stopped_by: StopReason | None
     nodes: int
     regions: int
     seconds: float
@@ -354,7 +355,7 @@ def parallel_walk(net: Network, domain: Polytope, executor: Executor, *, mode: s
         run.checkpoint(ck_path, 0.0)  # a killed run can always resume, even before the first period
     handle = executor.prepare(spec, install)
     in_flight: dict[Any, list[_Item]] = {}
-    stopped: str | None = None
+    stopped: StopReason | None = None
     last_progress = last_ck = time.perf_counter()
     slots = executor.slots
     long_budget = executor.task_seconds
@@ -363,7 +364,7 @@ def parallel_walk(net: Network, domain: Polytope, executor: Executor, *, mode: s
     try:
         while True:
             if run.stop_requested and stopped is None:
-                stopped = "interrupted"
+                stopped = StopReason.INTERRUPTED
             while run.queue and len(in_flight) < slots and stopped is None:
                 # the earliest cells in preorder; several small ones per task while the
                 # queue holds more than every slot can take
@@ -391,11 +392,11 @@ def parallel_walk(net: Network, domain: Polytope, executor: Executor, *, mode: s
             now = time.perf_counter()
             if stopped is None:
                 if run.stop_value is not None:
-                    stopped = "stop"
+                    stopped = StopReason.STOP
                 elif time_limit is not None and now - t0 > time_limit:
-                    stopped = "time_limit"
+                    stopped = StopReason.TIME_LIMIT
                 elif max_regions is not None and run.found_regions >= max_regions:
-                    stopped = "max_regions"
+                    stopped = StopReason.MAX_REGIONS
             if progress is not None and now - last_progress >= progress_every:
                 last_progress = now
                 progress(Progress(run.found_regions, len(run.queue) + len(in_flight), run.stats["nodes"], now - t0))
@@ -404,7 +405,7 @@ def parallel_walk(net: Network, domain: Polytope, executor: Executor, *, mode: s
                 run.checkpoint(ck_path, now - t0)
     except KeyboardInterrupt:
         interrupted = True
-        stopped = "interrupted"
+        stopped = StopReason.INTERRUPTED
         executor.close(cancel=True)
     finally:
         restore()
@@ -427,7 +428,7 @@ def parallel_walk(net: Network, domain: Polytope, executor: Executor, *, mode: s
                 f.unlink()
             spill.rmdir()
     elif stopped is None:
-        stopped = "time_limit"
+        stopped = StopReason.TIME_LIMIT
     seconds = time.perf_counter() - t0
     if progress is not None:
         progress(Progress(run.regions, 0, run.stats["nodes"], seconds))

@@ -61,10 +61,12 @@ from ..model.network import Network
 from ..numbers.rationals import format_rational, format_vector
 from ..regions.walk import Partition, Progress, TreeNode, iter_regions, stop_walk
 from ..domain.vnnlib import Property
+from ..outcome import StopReason, Verdict
+from ..scale.stats import VerificationStats
 
 __all__ = ["VerificationResult", "verify", "property_certificate", "EXIT_CODES"]
 
-EXIT_CODES = {"holds": 0, "violated": 10, "unknown": 20}
+EXIT_CODES = {Verdict.HOLDS: 0, Verdict.VIOLATED: 10, Verdict.UNKNOWN: 20}
 
 
 @dataclass
@@ -76,7 +78,7 @@ class VerificationResult:
     arithmetic also sees a counterexample there.
     """
 
-    verdict: str
+    verdict: Verdict
     counterexample: tuple[Fraction, ...] | None = None
     exact_output: tuple[Fraction, ...] | None = None
     float_output: list[float] | None = None
@@ -86,7 +88,7 @@ class VerificationResult:
     regions: int = 0
     seconds: float = 0.0
     reason: str = ""
-    stats: dict = field(default_factory=dict)  # regions, nodes, pruned cells, prune attempts / seconds
+    stats: VerificationStats = field(default_factory=VerificationStats)  # regions, nodes, pruned cells, prune attempts / seconds
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"verdict": self.verdict, "regions": self.regions, "seconds": round(self.seconds, 4)}
@@ -98,8 +100,8 @@ class VerificationResult:
             d["found_by"] = self.found_by
         if self.reason:
             d["reason"] = self.reason
-        if self.stats.get("pruned"):
-            d["pruned_cells"] = self.stats["pruned"]
+        if self.stats.pruned:
+            d["pruned_cells"] = self.stats.pruned
         return d
 
 
@@ -140,7 +142,7 @@ def _confirm(net: Network, prop: Property, x_full, how: str) -> VerificationResu
         float_ok = prop.is_counterexample(x_full, fyq)
     else:
         float_ok = False
-    return VerificationResult("violated", tuple(x_full), tuple(y), fy, float_ok, how)
+    return VerificationResult(Verdict.VIOLATED, tuple(x_full), tuple(y), fy, float_ok, how)
 
 
 def _falsify(net: Network, prop: Property, samples: int, rng: random.Random, deadline: float | None):
@@ -297,7 +299,7 @@ def verify(net: Network, prop: Property, *, time_limit: float | None = None, max
                              f"has {net.n_inputs} / {net.n_outputs}")
     t0 = time.perf_counter()
     if not prop.disjuncts:
-        return VerificationResult("holds", seconds=time.perf_counter() - t0,
+        return VerificationResult(Verdict.HOLDS, seconds=time.perf_counter() - t0,
                                   reason="no disjunct can be met: each one has a constant contradiction (after "
                                   "substituting the fixed inputs), so the property holds vacuously")
     if not prop.free_inputs:
@@ -314,29 +316,26 @@ def verify(net: Network, prop: Property, *, time_limit: float | None = None, max
             return res
     parts = []
     # prune attempts and their seconds: present when a pruner ran (summed over workers)
-    stats: dict = {"regions": 0, "pruned": 0, "nodes": 0}
+    stats = VerificationStats()
     undecided = 0
     for idx, region in enumerate(prop.input_regions):
-        budget = None if max_regions is None else max_regions - stats["regions"]
+        budget = None if max_regions is None else max_regions - stats.regions
         outcome = walk_input_region(net, small, prop, idx, deadline=deadline, max_regions=budget, t0=t0,
                                     progress=progress, prune=prune, executor=executor)
-        for key in ("regions", "pruned", "prune_attempts", "prune_seconds", "nodes", "busy_seconds",
-                    "replay_seconds", "tasks"):
-            if key in outcome.stats:
-                stats[key] = stats.get(key, 0) + outcome.stats[key]
+        stats.add(outcome.stats)
         if outcome.counterexample is not None:
             return _finish(outcome.counterexample, t0, stats)
         undecided += outcome.undecided
         parts.append((idx, outcome.partition, outcome.proofs))
         if not outcome.complete:
-            return VerificationResult("unknown", partitions=parts, regions=stats["regions"],
+            return VerificationResult(Verdict.UNKNOWN, partitions=parts, regions=stats.regions,
                                       seconds=time.perf_counter() - t0, reason=f"stopped by {outcome.stopped}",
                                       stats=stats)
     if undecided:
-        return VerificationResult("unknown", partitions=parts, regions=stats["regions"],
+        return VerificationResult(Verdict.UNKNOWN, partitions=parts, regions=stats.regions,
                                   seconds=time.perf_counter() - t0,
                                   reason="a candidate counterexample failed the exact re-check", stats=stats)
-    return VerificationResult("holds", partitions=parts, regions=stats["regions"], seconds=time.perf_counter() - t0,
+    return VerificationResult(Verdict.HOLDS, partitions=parts, regions=stats.regions, seconds=time.perf_counter() - t0,
                               stats=stats)
 
 
@@ -347,7 +346,7 @@ def _decide_point(net: Network, prop: Property, t0: float) -> VerificationResult
     x = prop.full_input(())
     res = _confirm(net, prop, x, "exact evaluation")
     if res is None:
-        res = VerificationResult("holds", reason="every input is fixed: the network was evaluated exactly at that "
+        res = VerificationResult(Verdict.HOLDS, reason="every input is fixed: the network was evaluated exactly at that "
                                  "point and no disjunct is met")
     res.seconds = time.perf_counter() - t0
     return res
@@ -365,10 +364,10 @@ class RegionOutcome:
     partition: Partition
     proofs: dict
     complete: bool
-    stopped: str | None = None
+    stopped: StopReason | None = None
     counterexample: VerificationResult | None = None
     undecided: int = 0
-    stats: dict = field(default_factory=dict)
+    stats: VerificationStats = field(default_factory=VerificationStats)
 
 
 @gc_paused()
@@ -400,11 +399,11 @@ def walk_input_region(net: Network, small: Network, prop: Property, idx: int, *,
     total = 0
     undecided = 0
 
-    def stats() -> dict:
-        st = {"regions": total, "nodes": len(nodes), "pruned": sum(1 for nd in nodes if nd.pruned is not None)}
+    def stats() -> VerificationStats:
+        st = VerificationStats(regions=total, nodes=len(nodes), pruned=sum(1 for nd in nodes if nd.pruned is not None))
         if pruner is not None:
-            st["prune_attempts"] = pruner.stats["attempts"]
-            st["prune_seconds"] = pruner.stats["seconds"]
+            st.prune_attempts = pruner.stats.attempts
+            st.prune_seconds = pruner.stats.seconds
         return st
 
     for reg in gen:
@@ -423,15 +422,15 @@ def walk_input_region(net: Network, small: Network, prop: Property, idx: int, *,
             last = now
             progress(Progress(total, info["open"], len(nodes), now - t0))
         if deadline is not None and now > deadline:
-            stopped = "time_limit"
+            stopped = StopReason.TIME_LIMIT
         elif max_regions is not None and total >= max_regions:
-            stopped = "max_regions"
+            stopped = StopReason.MAX_REGIONS
         if stopped:
             stop_walk(gen)
             break
     complete = not any(nd.open for nd in nodes)
     if not complete and stopped is None:
-        stopped = info.get("stopped", "time_limit")
+        stopped = info.get("stopped", StopReason.TIME_LIMIT)
     part = Partition(small, region, regions, nodes, complete, time.perf_counter() - t0,
                      None if complete else stopped)
     return RegionOutcome(part, proofs, complete, None if complete else stopped, undecided=undecided, stats=stats())
@@ -502,16 +501,17 @@ def _walk_input_region_parallel(net: Network, small: Network, prop: Property, id
                         max_regions=max_regions, progress=progress, hooks="exactrelu.verify.property:verify_hooks",
                         params={"net": network_to_dict(net), "prop": prop, "idx": idx, "prune": prune})
     part = out.partition
-    st = {"regions": out.regions, "nodes": out.nodes,
-          "pruned": sum(1 for nd in part.nodes if nd.pruned is not None)}  # type: ignore[union-attr]
+    st = VerificationStats(regions=out.regions, nodes=out.nodes,
+                           pruned=sum(1 for nd in part.nodes if nd.pruned is not None))  # type: ignore[union-attr]
     if "prune_attempts" in out.stats:  # summed over the workers' tasks
-        st["prune_attempts"] = out.stats["prune_attempts"]
-        st["prune_seconds"] = out.stats.get("prune_us", 0) / 1e6
-    for key in ("busy", "replay"):  # the workers' seconds in tasks, and replaying paths in them
-        if f"{key}_us" in out.stats:
-            st[f"{key}_seconds"] = out.stats[f"{key}_us"] / 1e6
+        st.prune_attempts = out.stats["prune_attempts"]
+        st.prune_seconds = out.stats.get("prune_us", 0) / 1e6
+    if "busy_us" in out.stats:  # the workers' seconds in tasks, and replaying paths in them
+        st.busy_seconds = out.stats["busy_us"] / 1e6
+    if "replay_us" in out.stats:
+        st.replay_seconds = out.stats["replay_us"] / 1e6
     if "tasks" in out.stats:
-        st["tasks"] = out.stats["tasks"]
+        st.tasks = out.stats["tasks"]
     if out.stop_value is not None:
         return RegionOutcome(None, {}, False, counterexample=out.stop_value, stats=st)  # type: ignore[arg-type]
     proofs: dict = {}
@@ -524,9 +524,9 @@ def _walk_input_region_parallel(net: Network, small: Network, prop: Property, id
                          stats=st)
 
 
-def _finish(res: VerificationResult, t0: float, stats: dict) -> VerificationResult:
+def _finish(res: VerificationResult, t0: float, stats: VerificationStats) -> VerificationResult:
     res.seconds = time.perf_counter() - t0
-    res.regions = stats["regions"]
+    res.regions = stats.regions
     res.stats = stats
     return res
 
@@ -553,11 +553,11 @@ def property_certificate(net: Network, prop: Property, result: VerificationResul
     from ..certificate.partition import FORMAT, VERSION, format_multipliers, partition_certificate
     from ..io.native_json import network_to_dict
 
-    if result.verdict == "violated":
+    if result.verdict == Verdict.VIOLATED:
         return {"format": FORMAT, "version": VERSION, "claim": "counterexample",
                 "network": network_to_dict(net), "property": property_to_json(prop),
                 "complete": True, "point": format_vector(result.counterexample)}
-    if result.verdict != "holds":
+    if result.verdict != Verdict.HOLDS:
         raise ExactReluError("no certificate for an unknown verdict")
     cert: dict[str, Any] = {"format": FORMAT, "version": VERSION, "claim": "property",
                             "network": network_to_dict(net), "property": property_to_json(prop), "complete": True}

@@ -10,6 +10,7 @@ from typing import Any, Callable
 
 from ...model.network import Network
 from ...regions.walk import UnitSplit
+from ...scale.stats import PrunerStats
 from .evidence import box_evidence, domain_box_evidence, farkas_vector, motzkin_positive, relu_entries
 from .exactnet import IntNetwork, cell_rows, reduce_form
 from .proposal import Proposal, Proposer
@@ -60,7 +61,8 @@ class Pruner:
         relaxation (DeepPoly-style; tighter, costlier to check) instead of forward forms
     unit_choice : when a cell cannot be pruned, name the unit to split on (a BaBSR-style score)
 
-    ``stats`` counts attempts, proposals, confirmed prunes and seconds spent.
+    ``stats`` (a :class:`~exactrelu.scale.stats.PrunerStats`) counts attempts, proposals,
+    confirmed prunes and seconds spent.
     """
 
     def __init__(self, net: Network, disjuncts: list, region: Any, use_bases: bool = True,
@@ -82,34 +84,33 @@ class Pruner:
         self._memo = ObjectMemo(OUTS_MEMO)  # conversions of a subtree's shared forms
         self.proposer = Proposer(net, self.disjuncts, self._float_forms, use_bases, backward)
         self._dombox: tuple | bool | None = None  # see _domain_box (False: the domain has none)
-        self.stats = {"unit_choices": 0, "attempts": 0, "proposed": 0, "pruned": 0, "failed_exact": 0, "seconds": 0.0,
-                      "exact_seconds": 0.0}
+        self.stats = PrunerStats()
 
     def __call__(self, cv: Any) -> Any:
         """Evidence that the cell of ``cv`` meets no disjunct, a :class:`UnitSplit`, or None."""
         if not self.disjuncts or any(not cons for _, cons, _ in self.disjuncts):
             return None  # a disjunct without output constraints cannot be refuted by bounds
         t0 = time.perf_counter()
-        self.stats["attempts"] += 1
+        self.stats.attempts += 1
         try:
             prop = self.proposer.propose(cv)
             if prop is None:
                 hint = self.proposer.hint
                 if hint is not None and self.unit_choice:
-                    self.stats["unit_choices"] += 1
+                    self.stats.unit_choices += 1
                     return UnitSplit(hint)
                 return None
-            self.stats["proposed"] += 1
+            self.stats.proposed += 1
             t1 = time.perf_counter()
             ev = self._confirm(cv, prop)
-            self.stats["exact_seconds"] += time.perf_counter() - t1
+            self.stats.exact_seconds += time.perf_counter() - t1
             if ev is None:
-                self.stats["failed_exact"] += 1
+                self.stats.failed_exact += 1
             else:
-                self.stats["pruned"] += 1
+                self.stats.pruned += 1
             return ev
         finally:
-            self.stats["seconds"] += time.perf_counter() - t0
+            self.stats.seconds += time.perf_counter() - t0
 
     # ------------------------------------------------------------------ memoised forms
     def _float_forms(self, key: Any, forms: Any, D: int) -> Any:
