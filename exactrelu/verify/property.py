@@ -64,7 +64,7 @@ from ..domain.vnnlib import Property
 from ..outcome import StopReason, Verdict
 from ..scale.stats import VerificationStats
 
-__all__ = ["VerificationResult", "verify", "property_certificate", "EXIT_CODES"]
+__all__ = ["VerificationResult", "verify", "property_certificate", "EXIT_CODES", "confirm_float_point"]
 
 EXIT_CODES = {Verdict.HOLDS: 0, Verdict.VIOLATED: 10, Verdict.UNKNOWN: 20}
 
@@ -234,7 +234,7 @@ def _attack(net: Network, small: Network, prop: Property, seconds: float, seed: 
             for u, viol, disjunct in pgd_search(small, prop, region, seed=seed + rnd, deadline=gradient_stop):
                 starts.append((viol, u, disjunct))
                 if viol <= ATTACK_TOLERANCE:
-                    res = _confirm_float_point(net, prop, region, u, "gradient search")
+                    res = confirm_float_point(net, prop, region, u, "gradient search")
                     if res is not None:
                         return res
         if time.perf_counter() >= gradient_stop:
@@ -253,16 +253,42 @@ def _attack(net: Network, small: Network, prop: Property, seconds: float, seed: 
         u2, viol = region_descent(small, disjunct.constraints, disjunct.input_region, u, seed=seed + k,
                                   patience=DESCENT_PATIENCE, deadline=stop)
         if viol <= ATTACK_TOLERANCE:
-            res = _confirm_float_point(net, prop, disjunct.input_region, u2, "region descent")
+            res = confirm_float_point(net, prop, disjunct.input_region, u2, "region descent")
             if res is not None:
                 return res
     return None
 
 
-def _confirm_float_point(net: Network, prop: Property, region, u: list[float], how: str) -> VerificationResult | None:
+def confirm_float_point(net: Network, prop: Property, region: Any, u: list[float], how: str) -> VerificationResult | None:
     """Re-check a float64 point of ``region`` exactly (floats are dyadic rationals: converted
     exactly). A point that rounding put just outside the region is first moved a tiny step
-    towards the region's interior point."""
+    towards the region's interior point.
+
+    Parameters
+    ----------
+    net : the network
+    prop : the property
+    region : the input region (over the free inputs) the point belongs to
+    u : the point's free coordinates
+    how : what found it (the result's ``found_by``)
+
+    Returns
+    -------
+    VerificationResult or None
+        ``violated`` with the exact counterexample, or None if the point is not one.
+
+    Examples
+    --------
+    >>> from exactrelu.model.network import mlp
+    >>> from exactrelu.domain.vnnlib import parse_vnnlib
+    >>> prop = parse_vnnlib("(declare-const X_0 Real) (declare-const Y_0 Real) (assert (>= X_0 0)) "
+    ...                     "(assert (<= X_0 1)) (assert (>= Y_0 0.5))")
+    >>> net = mlp(1, [([[1]], [0])])
+    >>> confirm_float_point(net, prop, prop.input_regions[0], [0.75], "test").verdict
+    'violated'
+    >>> confirm_float_point(net, prop, prop.input_regions[0], [0.25], "test") is None
+    True
+    """
     p = [Fraction(v) for v in u]
     if not region.contains(p):
         c = region.interior_point
