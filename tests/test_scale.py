@@ -374,3 +374,16 @@ def test_dask_workers_that_cannot_run_exactrelu_are_refused(monkeypatch):
     monkeypatch.setattr(exactrelu.scale.executor, "import_modules", _fails_on_workers)
     with pytest.raises(ExactReluError, match="cannot run exactrelu .*No module named 'exactrelu'"):
         make_executor(1, "local")
+
+
+def test_the_scale_stage_imports_nothing_above_it():
+    """exactrelu.scale is below verify, shallow and cli: loading it loads none of them."""
+    import subprocess
+    import sys
+
+    code = ("import sys, exactrelu.scale.parallel, exactrelu.scale.executor, exactrelu.scale.worker, "
+            "exactrelu.scale.stats\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[:2] in (['exactrelu', 'verify'], "
+            "['exactrelu', 'shallow'], ['exactrelu', 'cli'], ['exactrelu', 'checker'])))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -318,11 +318,24 @@ def parallel_walk(net: Network, domain: Polytope, executor: Executor, *, mode: s
     -------
     WalkOutcome
     """
+    t0 = time.perf_counter()
+    run = _start_run(net, domain, executor, mode, out, spill_dir, checkpoint, resume, hooks, params)
+    handle = executor.prepare(run.spec, install)
+    limits = (budget, time_limit, max_regions)
+    in_flight: dict[Any, list[_Item]] = {}
+    stopped = _drive(run, handle, in_flight, limits, progress, progress_every, checkpoint_every, t0)
+    return _finish_run(run, net, domain, in_flight, stopped, progress, t0)
+
+
+def _start_run(net: Network, domain: Polytope, executor: Executor, mode: str, out: IO[bytes] | None,
+               spill_dir: "str | Path | None", checkpoint: "str | Path | None", resume: dict | None,
+               hooks: str | None, params: Any) -> _Run:
+    """The walk's state, new (the stream's header written) or restored from ``resume``;
+    the first checkpoint written (a killed run can always resume)."""
     if mode not in ("objects", "lines"):
         raise ValueError("mode is 'objects' or 'lines'")
     if mode == "lines" and out is None:
         raise ValueError("mode 'lines' writes to out")
-    t0 = time.perf_counter()
     if hooks is not None and mode != "objects":
         raise ValueError("hooks need mode 'objects'")
     spec = WalkSpec.of(net, domain, hooks, params)
@@ -353,30 +366,43 @@ def parallel_walk(net: Network, domain: Polytope, executor: Executor, *, mode: s
         run.enqueue(run.emit_stack[0])
     if ck_path is not None and resume is None:
         run.checkpoint(ck_path, 0.0)  # a killed run can always resume, even before the first period
-    handle = executor.prepare(spec, install)
-    in_flight: dict[Any, list[_Item]] = {}
+    return run
+
+
+def _submit_ready(run: _Run, handle: Any, in_flight: dict, budget: float | None) -> None:
+    """Fill the free slots with the earliest cells in preorder (several small ones per task
+    while the queue holds more than every slot can take)."""
+    executor = run.ex
+    slots = executor.slots
+    while run.queue and len(in_flight) < slots:
+        n = max(1, min(executor.batch, len(run.queue) // slots))
+        items = [heapq.heappop(run.queue)[2] for _ in range(n)]
+        b = budget
+        if b is None:
+            b = SHORT_BUDGET if len(run.queue) + len(in_flight) < slots else executor.task_seconds
+            if executor.workers == 1:
+                b = executor.task_seconds
+        in_flight[executor.submit(run_fragments, handle, [it.path for it in items], b, run.mode)] = items
+        run.stats["tasks"] = run.stats.get("tasks", 0) + 1
+
+
+def _drive(run: _Run, handle: Any, in_flight: dict, limits: tuple, progress: Callable[[Progress], Any] | None,
+           progress_every: float, checkpoint_every: float, t0: float) -> StopReason | None:
+    """Submit tasks and take their fragments until the tree is done or a limit (``limits`` =
+    ``(budget, time_limit, max_regions)``), a stop payload or a signal stops the walk; returns
+    why it stopped (None: nothing stopped it)."""
+    budget, time_limit, max_regions = limits
+    executor = run.ex
     stopped: StopReason | None = None
     last_progress = last_ck = time.perf_counter()
-    slots = executor.slots
-    long_budget = executor.task_seconds
     interrupted = False
     restore = _catch_stop_signals(run)
     try:
         while True:
             if run.stop_requested and stopped is None:
                 stopped = StopReason.INTERRUPTED
-            while run.queue and len(in_flight) < slots and stopped is None:
-                # the earliest cells in preorder; several small ones per task while the
-                # queue holds more than every slot can take
-                n = max(1, min(executor.batch, len(run.queue) // slots))
-                items = [heapq.heappop(run.queue)[2] for _ in range(n)]
-                b = budget
-                if b is None:
-                    b = SHORT_BUDGET if len(run.queue) + len(in_flight) < slots else long_budget
-                    if executor.workers == 1:
-                        b = long_budget
-                in_flight[executor.submit(run_fragments, handle, [it.path for it in items], b, mode)] = items
-                run.stats["tasks"] = run.stats.get("tasks", 0) + 1
+            if stopped is None:
+                _submit_ready(run, handle, in_flight, budget)
             if not in_flight:
                 break
             done = executor.wait_first(list(in_flight), timeout=1.0)
@@ -400,9 +426,9 @@ def parallel_walk(net: Network, domain: Polytope, executor: Executor, *, mode: s
             if progress is not None and now - last_progress >= progress_every:
                 last_progress = now
                 progress(Progress(run.found_regions, len(run.queue) + len(in_flight), run.stats["nodes"], now - t0))
-            if ck_path is not None and now - last_ck >= checkpoint_every:
+            if run.ck_path is not None and now - last_ck >= checkpoint_every:
                 last_ck = now
-                run.checkpoint(ck_path, now - t0)
+                run.checkpoint(run.ck_path, now - t0)
     except KeyboardInterrupt:
         interrupted = True
         stopped = StopReason.INTERRUPTED
@@ -411,12 +437,20 @@ def parallel_walk(net: Network, domain: Polytope, executor: Executor, *, mode: s
         restore()
         if not interrupted:
             executor.release()
+    return stopped
+
+
+def _finish_run(run: _Run, net: Network, domain: Polytope, in_flight: dict, stopped: StopReason | None,
+                progress: Callable[[Progress], Any] | None, t0: float) -> WalkOutcome:
+    """Emit what is left, close the stream or build the partition, clean up after a complete
+    walk (checkpoint, spill files) and return the outcome."""
     run.emit()
+    ck_path, spill, out = run.ck_path, run.spill_dir, run.out
     complete = not run.queue and not in_flight and not any(not it.done for it in _all_items(run.emit_stack))
     if not complete and ck_path is not None:
         run.checkpoint(ck_path, time.perf_counter() - t0)
     run.emit(final=True)
-    if mode == "lines":
+    if run.mode == "lines":
         run._write(trailer(complete, run.nodes, run.regions))
         out.flush()  # type: ignore[union-attr]
     if complete:
@@ -434,7 +468,7 @@ def parallel_walk(net: Network, domain: Polytope, executor: Executor, *, mode: s
         progress(Progress(run.regions, 0, run.stats["nodes"], seconds))
     outcome = WalkOutcome(complete, stopped, run.nodes, run.regions, seconds, run.fragments, run.stats,
                           payloads=run.payloads, stop_value=run.stop_value)
-    if mode == "objects":
+    if run.mode == "objects":
         outcome.partition = Partition(net, domain, run.region_list, run.tree_nodes, complete, seconds, stopped,
                                       dict(run.stats, nodes=len(run.tree_nodes)))
     return outcome
