@@ -387,3 +387,26 @@ def test_the_scale_stage_imports_nothing_above_it():
             "['exactrelu', 'shallow'], ['exactrelu', 'cli'], ['exactrelu', 'checker'])))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+class _CountingPool(PoolExecutor):
+    def __init__(self, workers, serial_start):
+        super().__init__(workers)
+        self.serial_start = serial_start
+        self.prepared = 0
+
+    def prepare(self, spec, install=None):
+        self.prepared += 1
+        return super().prepare(spec, install)
+
+
+@pytest.mark.parametrize("serial_start", [1e-4, 1e3])
+def test_pool_walk_starts_serially_and_fans_out_later(mid, serial_start):
+    """An in-memory walk on a pool first runs in this process; it starts the workers only
+    after ``serial_start`` seconds with a cell queued for every slot (never, for a walk that
+    ends first). The partition is the serial one either way."""
+    net, part, _ = mid
+    ex = _CountingPool(2, serial_start)
+    out = parallel_walk(net, SQ, ex, mode="objects")
+    assert out.complete and ex.prepared == (1 if serial_start < 1 else 0)
+    assert partition_certificate(out.partition, adjacency=False) == partition_certificate(part, adjacency=False)

@@ -33,9 +33,12 @@ from typing import Any, Callable, Sequence
 from ..errors import BackendUnavailableError, ExactReluError
 
 __all__ = ["Executor", "InlineExecutor", "PoolExecutor", "DaskExecutor", "make_executor", "WORKER_MODULES",
-           "package_version"]
+           "package_version", "SERIAL_START"]
 
 WORKER_MODULES = ("exactrelu.scale.worker", "exactrelu.regions.walk")  # what every walk's workers import
+# An in-memory walk on a process pool starts in this process for this many seconds (and
+# fans out once the queue holds a cell per slot): a short walk is never slower than serial
+SERIAL_START = 1.0
 
 
 class Executor:
@@ -44,6 +47,7 @@ class Executor:
     workers: int = 1
     task_seconds: float = 0.5  # a task's time budget while every worker has work queued
     batch: int = 8  # at most this many queued cells per task
+    serial_start: float = 0.0  # seconds an in-memory walk runs in this process before it fans out
 
     @property
     def slots(self) -> int:
@@ -101,6 +105,8 @@ class InlineExecutor(Executor):
 class PoolExecutor(Executor):
     """A local process pool of ``workers`` processes (forked on Linux: the parent's imports
     are shared); the work spec is installed once per process by the pool initializer."""
+
+    serial_start = SERIAL_START
 
     def __init__(self, workers: int) -> None:
         if workers < 1:

@@ -320,11 +320,36 @@ def parallel_walk(net: Network, domain: Polytope, executor: Executor, *, mode: s
     """
     t0 = time.perf_counter()
     run = _start_run(net, domain, executor, mode, out, spill_dir, checkpoint, resume, hooks, params)
-    handle = executor.prepare(run.spec, install)
     limits = (budget, time_limit, max_regions)
     in_flight: dict[Any, list[_Item]] = {}
-    stopped = _drive(run, handle, in_flight, limits, progress, progress_every, checkpoint_every, t0)
+    stopped = None
+    if executor.serial_start > 0 and budget is None and mode == "objects" and executor.workers > 1:
+        stopped = _serial_start(run, in_flight, limits, progress, progress_every, checkpoint_every, t0)
+    if stopped is None and run.queue:
+        run.ex = executor
+        handle = executor.prepare(run.spec, install)
+        stopped = _drive(run, handle, in_flight, limits, progress, progress_every, checkpoint_every, t0)
     return _finish_run(run, net, domain, in_flight, stopped, progress, t0)
+
+
+def _serial_start(run: _Run, in_flight: dict, limits: tuple, progress: Callable[[Progress], Any] | None,
+                  progress_every: float, checkpoint_every: float, t0: float) -> StopReason | None:
+    """Walk in this process (tasks of an :class:`~exactrelu.scale.executor.InlineExecutor`)
+    for the executor's ``serial_start`` seconds, and on in such periods until the queue holds
+    a cell for every slot: a small walk never waits for workers to start, and forked workers
+    begin with this process's walker and cached cell states (no replay of the first paths).
+    Returns why the walk stopped, or None (the walk is complete or the queue is big enough)."""
+    from .executor import InlineExecutor
+
+    pool = run.ex
+    run.ex = InlineExecutor()
+    until = pool.serial_start
+    while True:
+        stopped = _drive(run, run.spec, in_flight, limits, progress, progress_every, checkpoint_every, t0,
+                         until=until)
+        if stopped is not None or not run.queue or len(run.queue) >= pool.slots:
+            return stopped
+        until += pool.serial_start
 
 
 def _start_run(net: Network, domain: Polytope, executor: Executor, mode: str, out: IO[bytes] | None,
@@ -387,10 +412,11 @@ def _submit_ready(run: _Run, handle: Any, in_flight: dict, budget: float | None)
 
 
 def _drive(run: _Run, handle: Any, in_flight: dict, limits: tuple, progress: Callable[[Progress], Any] | None,
-           progress_every: float, checkpoint_every: float, t0: float) -> StopReason | None:
+           progress_every: float, checkpoint_every: float, t0: float, until: float | None = None) -> StopReason | None:
     """Submit tasks and take their fragments until the tree is done or a limit (``limits`` =
     ``(budget, time_limit, max_regions)``), a stop payload or a signal stops the walk; returns
-    why it stopped (None: nothing stopped it)."""
+    why it stopped (None: nothing stopped it). With ``until``: return (None) once that many
+    seconds of the walk have passed and no task is in flight."""
     budget, time_limit, max_regions = limits
     executor = run.ex
     stopped: StopReason | None = None
@@ -429,6 +455,8 @@ def _drive(run: _Run, handle: Any, in_flight: dict, limits: tuple, progress: Cal
             if run.ck_path is not None and now - last_ck >= checkpoint_every:
                 last_ck = now
                 run.checkpoint(run.ck_path, now - t0)
+            if until is not None and stopped is None and not in_flight and now - t0 >= until:
+                break
     except KeyboardInterrupt:
         interrupted = True
         stopped = StopReason.INTERRUPTED
