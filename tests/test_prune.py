@@ -267,3 +267,24 @@ def test_box_evidence_on_a_domain_without_coordinate_rows():
     assert boxes and pruner._dombox is False
     eps = F(1, 2 ** 32)  # the tight boxes are rounded outward to this grid
     assert all(all(-1 - eps <= F(lo) < F(hi_) <= 1 + eps for lo, hi_ in b) for b in boxes)
+
+
+def test_the_product_loads_no_checker_module():
+    """The pruner confirms its evidence with its own exact code: verifying a property (with
+    pruning) loads nothing from exactrelu.checker, which stays an independent re-check."""
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "from exactrelu.model.network import mlp\n"
+            "from exactrelu.domain.vnnlib import parse_vnnlib\n"
+            "from exactrelu.verify.property import verify, property_certificate\n"
+            "net = mlp(1, [([[1], [-1]], [0, 0]), ([[1, 1]], [0])])\n"
+            "prop = parse_vnnlib('(declare-const X_0 Real) (declare-const Y_0 Real) (assert (>= X_0 -1)) '\n"
+            "                    '(assert (<= X_0 1)) (assert (>= Y_0 3))')\n"
+            "res = verify(net, prop, samples=0)\n"
+            "assert res.verdict == 'holds' and res.stats['pruned'] == 1, res\n"
+            "property_certificate(net, prop, res)\n"
+            "print(sorted(m for m in sys.modules if m.startswith('exactrelu.checker')))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

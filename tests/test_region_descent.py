@@ -15,7 +15,7 @@ from exactrelu.model.evaluation import evaluate, evaluate_float
 from exactrelu.io.loader import load_model
 from exactrelu.model.network import mlp
 from exactrelu.verify.region_descent import region_descent, vertex_starts
-from exactrelu.verify.property import _confirm_float_point, verify
+from exactrelu.verify.property import confirm_float_point, verify
 from exactrelu.domain.vnnlib import load_vnnlib, parse_vnnlib
 
 HDR1 = "(declare-const X_0 Real) (declare-const Y_0 Real) (assert (>= X_0 -1)) (assert (<= X_0 1))\n"
@@ -91,9 +91,9 @@ def test_a_float_point_rounded_out_of_the_region_is_moved_in():
                         "(assert (<= X_0 (/ 2 3))) (assert (<= Y_0 (/ 1 2)))")
     region = prop.input_regions[0]
     assert not region.contains([F(1 / 3)])  # float64's 1/3 is below 1/3
-    res = _confirm_float_point(net, prop, region, [1 / 3], "test")
+    res = confirm_float_point(net, prop, region, [1 / 3], "test")
     assert res.verdict == "violated" and F(1, 3) < res.counterexample[0] < F(1, 3) + F(1, 10**9)
-    assert _confirm_float_point(net, prop, region, [0.9], "test") is None  # far outside: refused
+    assert confirm_float_point(net, prop, region, [0.9], "test") is None  # far outside: refused
 
 
 @settings(max_examples=30, deadline=None)

@@ -357,7 +357,7 @@ def test_parallel_verify_same_verdicts_and_certificates():
     assert res.verdict == "violated" and prop.is_counterexample(res.counterexample, res.exact_output)
 
 
-def _fails_on_workers():  # what a worker without exactrelu reports
+def _fails_on_workers(*names):  # what a worker without exactrelu reports
     raise ModuleNotFoundError("No module named 'exactrelu'")
 
 
@@ -371,6 +371,42 @@ def test_dask_workers_that_cannot_run_exactrelu_are_refused(monkeypatch):
     with pytest.raises(ExactReluError, match=f"runs exactrelu {version}, this process 9.9.9"):
         make_executor(1, "local")
     monkeypatch.setattr(exactrelu, "__version__", version)
-    monkeypatch.setattr(exactrelu.scale.executor, "_import_walk_modules", _fails_on_workers)
+    monkeypatch.setattr(exactrelu.scale.executor, "import_modules", _fails_on_workers)
     with pytest.raises(ExactReluError, match="cannot run exactrelu .*No module named 'exactrelu'"):
         make_executor(1, "local")
+
+
+def test_the_scale_stage_imports_nothing_above_it():
+    """exactrelu.scale is below verify, shallow and cli: loading it loads none of them."""
+    import subprocess
+    import sys
+
+    code = ("import sys, exactrelu.scale.parallel, exactrelu.scale.executor, exactrelu.scale.worker, "
+            "exactrelu.scale.stats\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[:2] in (['exactrelu', 'verify'], "
+            "['exactrelu', 'shallow'], ['exactrelu', 'cli'], ['exactrelu', 'checker'])))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+class _CountingPool(PoolExecutor):
+    def __init__(self, workers, serial_start):
+        super().__init__(workers)
+        self.serial_start = serial_start
+        self.prepared = 0
+
+    def prepare(self, spec, install=None):
+        self.prepared += 1
+        return super().prepare(spec, install)
+
+
+@pytest.mark.parametrize("serial_start", [1e-4, 1e3])
+def test_pool_walk_starts_serially_and_fans_out_later(mid, serial_start):
+    """An in-memory walk on a pool first runs in this process; it starts the workers only
+    after ``serial_start`` seconds with a cell queued for every slot (never, for a walk that
+    ends first). The partition is the serial one either way."""
+    net, part, _ = mid
+    ex = _CountingPool(2, serial_start)
+    out = parallel_walk(net, SQ, ex, mode="objects")
+    assert out.complete and ex.prepared == (1 if serial_start < 1 else 0)
+    assert partition_certificate(out.partition, adjacency=False) == partition_certificate(part, adjacency=False)

@@ -28,9 +28,7 @@ Examples
 
 from __future__ import annotations
 
-import io
 import json
-from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from .partition import FORMAT, VERSION
@@ -38,7 +36,7 @@ from ..errors import CertificateFormatError
 from ..numbers.rationals import format_vector
 
 __all__ = ["STREAM_FORMAT", "header", "node_line", "open_line", "trailer", "region_entry",
-           "partition_stream_lines", "stream_to_certificate", "read_stream_lines"]
+           "partition_stream_lines", "stream_to_certificate"]
 
 STREAM_FORMAT = "exactrelu-certificate-stream"
 
@@ -102,14 +100,6 @@ def _network_json(net) -> dict:
     return network_to_dict(net)
 
 
-def read_stream_lines(path: "str | Path") -> Iterator[str]:
-    """The lines of a stream certificate file (gzip-aware), one at a time."""
-    from ..io.files import open_text
-
-    with open_text(path) as fh:
-        yield from fh
-
-
 def stream_to_certificate(lines: Iterable[str]) -> dict[str, Any]:
     """Convert a stream certificate into the equivalent JSON ``partition`` certificate
     (ids, parents and children filled in; the region list gathered). Holds the whole
@@ -159,8 +149,3 @@ def stream_to_certificate(lines: Iterable[str]) -> dict[str, Any]:
     cert["regions"] = regions
     cert["adjacency"] = []
     return cert
-
-
-def lines_of(text: str) -> list[str]:
-    """Split stream text into lines (keeping the newlines)."""
-    return io.StringIO(text).readlines()

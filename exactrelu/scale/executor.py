@@ -25,12 +25,20 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import multiprocessing
+import importlib
 import os
-from typing import Any, Callable
+import sys
+from typing import Any, Callable, Sequence
 
 from ..errors import BackendUnavailableError, ClusterError, UsageError
 
-__all__ = ["Executor", "InlineExecutor", "PoolExecutor", "DaskExecutor", "make_executor"]
+__all__ = ["Executor", "InlineExecutor", "PoolExecutor", "DaskExecutor", "make_executor", "WORKER_MODULES",
+           "package_version", "SERIAL_START"]
+
+WORKER_MODULES = ("exactrelu.scale.worker", "exactrelu.regions.walk")  # what every walk's workers import
+# An in-memory walk on a process pool starts in this process for this many seconds (and
+# fans out once the queue holds a cell per slot): a short walk is never slower than serial
+SERIAL_START = 1.0
 
 
 class Executor:
@@ -39,6 +47,7 @@ class Executor:
     workers: int = 1
     task_seconds: float = 0.5  # a task's time budget while every worker has work queued
     batch: int = 8  # at most this many queued cells per task
+    serial_start: float = 0.0  # seconds an in-memory walk runs in this process before it fans out
 
     @property
     def slots(self) -> int:
@@ -96,6 +105,8 @@ class InlineExecutor(Executor):
 class PoolExecutor(Executor):
     """A local process pool of ``workers`` processes (forked on Linux: the parent's imports
     are shared); the work spec is installed once per process by the pool initializer."""
+
+    serial_start = SERIAL_START
 
     def __init__(self, workers: int) -> None:
         if workers < 1:
@@ -157,7 +168,9 @@ class DaskExecutor(Executor):
     task_seconds = 1.0
     batch = 32
 
-    def __init__(self, address: str = "local", workers: int = 2, task_seconds: float | None = None) -> None:
+    def __init__(self, address: str = "local", workers: int = 2, task_seconds: float | None = None,
+                 preload: Sequence[str] = WORKER_MODULES) -> None:
+        self._preloaded = set(preload)
         if task_seconds is not None:
             self.task_seconds = task_seconds
         try:
@@ -178,17 +191,16 @@ class DaskExecutor(Executor):
                 self.client = distributed.Client(address, timeout=20)
             except (OSError, ValueError, TypeError) as exc:  # unreachable, or not an address at all
                 raise ClusterError(f"cannot reach the Dask scheduler at {address[:200]}: {exc}") from None
-        self._check_workers(address)
+        self._check_workers(address, tuple(preload))
         info = self.client.scheduler_info()
         self.workers = max(1, sum(w.get("nthreads", 1) for w in info.get("workers", {}).values()))
 
-    def _check_workers(self, address: str) -> None:
-        """Every worker imports the walk's modules now (not in the first task) and must run
+    def _check_workers(self, address: str, modules: tuple[str, ...]) -> None:
+        """Every worker imports the walk's ``modules`` now (not in the first task) and must run
         this version of exactrelu: a worker with another version could build another tree."""
-        from .. import __version__
-
+        __version__ = package_version()
         try:
-            versions = self.client.run(_import_walk_modules)
+            versions = self.client.run(import_modules, modules)
         except Exception as exc:  # noqa: BLE001 - whatever the worker raised, with its message
             self.close()
             raise ClusterError(f"the Dask workers at {address} cannot run exactrelu "
@@ -206,6 +218,14 @@ class DaskExecutor(Executor):
         return 2 * self.workers
 
     def prepare(self, spec: Any, install: Callable[[Any], None] | None = None) -> Any:
+        """Scatter ``spec`` to every worker; the module of its ``hooks`` (``"module:function"``,
+        if any) is imported on every worker first, once per cluster."""
+        hooks = getattr(spec, "hooks", None)
+        if hooks:
+            mod = hooks.partition(":")[0]
+            if mod not in self._preloaded:
+                self.client.run(import_modules, (mod,))
+                self._preloaded.add(mod)
         return self.client.scatter(spec, broadcast=True)
 
     def submit(self, fn: Callable, *args: Any) -> Any:
@@ -229,13 +249,26 @@ class DaskExecutor(Executor):
                 self._cluster.close()
 
 
-def _import_walk_modules() -> str:
-    """(On a worker) import the walk's modules; return the worker's exactrelu version."""
-    import exactrelu.scale.worker
-    import exactrelu.regions.walk
-    import exactrelu.verify.prune  # noqa: F401
+def package_version() -> str:
+    """The version of the package this module belongs to (its root package, which Python
+    always loads before any of its modules: read, not imported, so the scale stage depends on
+    nothing above it).
 
-    return exactrelu.__version__
+    >>> package_version() == __import__("exactrelu").__version__
+    True
+    """
+    return sys.modules[__name__.partition(".")[0]].__version__
+
+
+def import_modules(names: Sequence[str]) -> str:
+    """(On a worker) import the modules ``names``; return the worker's package version.
+
+    >>> import_modules(["exactrelu.scale.worker"]) == package_version()
+    True
+    """
+    for name in names:
+        importlib.import_module(name)
+    return package_version()
 
 
 def make_executor(workers: int | None = 1, dask: str | None = None) -> Executor:

@@ -41,6 +41,7 @@ from typing import IO, Any, Callable
 
 from ..domain.polytope import Polytope
 from ..errors import CheckpointError, InternalError, UsageError
+from ..outcome import StopReason
 from .executor import Executor
 from .worker import Fragment, WalkSpec, install, run_fragments
 from ..model.network import Network
@@ -59,7 +60,7 @@ class WalkOutcome:
     """Result of :func:`parallel_walk` (``partition`` only in ``"objects"`` mode)."""
 
     complete: bool
-    stopped_by: str | None
+    stopped_by: StopReason | None
     nodes: int
     regions: int
     seconds: float
@@ -317,11 +318,49 @@ def parallel_walk(net: Network, domain: Polytope, executor: Executor, *, mode: s
     -------
     WalkOutcome
     """
+    t0 = time.perf_counter()
+    run = _start_run(net, domain, executor, mode, out, spill_dir, checkpoint, resume, hooks, params)
+    limits = (budget, time_limit, max_regions)
+    in_flight: dict[Any, list[_Item]] = {}
+    stopped = None
+    if executor.serial_start > 0 and budget is None and mode == "objects" and executor.workers > 1:
+        stopped = _serial_start(run, in_flight, limits, progress, progress_every, checkpoint_every, t0)
+    if stopped is None and run.queue:
+        run.ex = executor
+        handle = executor.prepare(run.spec, install)
+        stopped = _drive(run, handle, in_flight, limits, progress, progress_every, checkpoint_every, t0)
+    return _finish_run(run, net, domain, in_flight, stopped, progress, t0)
+
+
+def _serial_start(run: _Run, in_flight: dict, limits: tuple, progress: Callable[[Progress], Any] | None,
+                  progress_every: float, checkpoint_every: float, t0: float) -> StopReason | None:
+    """Walk in this process (tasks of an :class:`~exactrelu.scale.executor.InlineExecutor`)
+    for the executor's ``serial_start`` seconds, and on in such periods until the queue holds
+    a cell for every slot: a small walk never waits for workers to start, and forked workers
+    begin with this process's walker and cached cell states (no replay of the first paths).
+    Returns why the walk stopped, or None (the walk is complete or the queue is big enough)."""
+    from .executor import InlineExecutor
+
+    pool = run.ex
+    run.ex = InlineExecutor()
+    until = pool.serial_start
+    while True:
+        stopped = _drive(run, run.spec, in_flight, limits, progress, progress_every, checkpoint_every, t0,
+                         until=until)
+        if stopped is not None or not run.queue or len(run.queue) >= pool.slots:
+            return stopped
+        until += pool.serial_start
+
+
+def _start_run(net: Network, domain: Polytope, executor: Executor, mode: str, out: IO[bytes] | None,
+               spill_dir: "str | Path | None", checkpoint: "str | Path | None", resume: dict | None,
+               hooks: str | None, params: Any) -> _Run:
+    """The walk's state, new (the stream's header written) or restored from ``resume``;
+    the first checkpoint written (a killed run can always resume)."""
     if mode not in ("objects", "lines"):
         raise UsageError("mode is 'objects' or 'lines'")
     if mode == "lines" and out is None:
         raise UsageError("mode 'lines' writes to out")
-    t0 = time.perf_counter()
     if hooks is not None and mode != "objects":
         raise UsageError("hooks need mode 'objects'")
     spec = WalkSpec.of(net, domain, hooks, params)
@@ -352,30 +391,44 @@ def parallel_walk(net: Network, domain: Polytope, executor: Executor, *, mode: s
         run.enqueue(run.emit_stack[0])
     if ck_path is not None and resume is None:
         run.checkpoint(ck_path, 0.0)  # a killed run can always resume, even before the first period
-    handle = executor.prepare(spec, install)
-    in_flight: dict[Any, list[_Item]] = {}
-    stopped: str | None = None
-    last_progress = last_ck = time.perf_counter()
+    return run
+
+
+def _submit_ready(run: _Run, handle: Any, in_flight: dict, budget: float | None) -> None:
+    """Fill the free slots with the earliest cells in preorder (several small ones per task
+    while the queue holds more than every slot can take)."""
+    executor = run.ex
     slots = executor.slots
-    long_budget = executor.task_seconds
+    while run.queue and len(in_flight) < slots:
+        n = max(1, min(executor.batch, len(run.queue) // slots))
+        items = [heapq.heappop(run.queue)[2] for _ in range(n)]
+        b = budget
+        if b is None:
+            b = SHORT_BUDGET if len(run.queue) + len(in_flight) < slots else executor.task_seconds
+            if executor.workers == 1:
+                b = executor.task_seconds
+        in_flight[executor.submit(run_fragments, handle, [it.path for it in items], b, run.mode)] = items
+        run.stats["tasks"] = run.stats.get("tasks", 0) + 1
+
+
+def _drive(run: _Run, handle: Any, in_flight: dict, limits: tuple, progress: Callable[[Progress], Any] | None,
+           progress_every: float, checkpoint_every: float, t0: float, until: float | None = None) -> StopReason | None:
+    """Submit tasks and take their fragments until the tree is done or a limit (``limits`` =
+    ``(budget, time_limit, max_regions)``), a stop payload or a signal stops the walk; returns
+    why it stopped (None: nothing stopped it). With ``until``: return (None) once that many
+    seconds of the walk have passed and no task is in flight."""
+    budget, time_limit, max_regions = limits
+    executor = run.ex
+    stopped: StopReason | None = None
+    last_progress = last_ck = time.perf_counter()
     interrupted = False
     restore = _catch_stop_signals(run)
     try:
         while True:
             if run.stop_requested and stopped is None:
-                stopped = "interrupted"
-            while run.queue and len(in_flight) < slots and stopped is None:
-                # the earliest cells in preorder; several small ones per task while the
-                # queue holds more than every slot can take
-                n = max(1, min(executor.batch, len(run.queue) // slots))
-                items = [heapq.heappop(run.queue)[2] for _ in range(n)]
-                b = budget
-                if b is None:
-                    b = SHORT_BUDGET if len(run.queue) + len(in_flight) < slots else long_budget
-                    if executor.workers == 1:
-                        b = long_budget
-                in_flight[executor.submit(run_fragments, handle, [it.path for it in items], b, mode)] = items
-                run.stats["tasks"] = run.stats.get("tasks", 0) + 1
+                stopped = StopReason.INTERRUPTED
+            if stopped is None:
+                _submit_ready(run, handle, in_flight, budget)
             if not in_flight:
                 break
             done = executor.wait_first(list(in_flight), timeout=1.0)
@@ -391,31 +444,41 @@ def parallel_walk(net: Network, domain: Polytope, executor: Executor, *, mode: s
             now = time.perf_counter()
             if stopped is None:
                 if run.stop_value is not None:
-                    stopped = "stop"
+                    stopped = StopReason.STOP
                 elif time_limit is not None and now - t0 > time_limit:
-                    stopped = "time_limit"
+                    stopped = StopReason.TIME_LIMIT
                 elif max_regions is not None and run.found_regions >= max_regions:
-                    stopped = "max_regions"
+                    stopped = StopReason.MAX_REGIONS
             if progress is not None and now - last_progress >= progress_every:
                 last_progress = now
                 progress(Progress(run.found_regions, len(run.queue) + len(in_flight), run.stats["nodes"], now - t0))
-            if ck_path is not None and now - last_ck >= checkpoint_every:
+            if run.ck_path is not None and now - last_ck >= checkpoint_every:
                 last_ck = now
-                run.checkpoint(ck_path, now - t0)
+                run.checkpoint(run.ck_path, now - t0)
+            if until is not None and stopped is None and not in_flight and now - t0 >= until:
+                break
     except KeyboardInterrupt:
         interrupted = True
-        stopped = "interrupted"
+        stopped = StopReason.INTERRUPTED
         executor.close(cancel=True)
     finally:
         restore()
         if not interrupted:
             executor.release()
+    return stopped
+
+
+def _finish_run(run: _Run, net: Network, domain: Polytope, in_flight: dict, stopped: StopReason | None,
+                progress: Callable[[Progress], Any] | None, t0: float) -> WalkOutcome:
+    """Emit what is left, close the stream or build the partition, clean up after a complete
+    walk (checkpoint, spill files) and return the outcome."""
     run.emit()
+    ck_path, spill, out = run.ck_path, run.spill_dir, run.out
     complete = not run.queue and not in_flight and not any(not it.done for it in _all_items(run.emit_stack))
     if not complete and ck_path is not None:
         run.checkpoint(ck_path, time.perf_counter() - t0)
     run.emit(final=True)
-    if mode == "lines":
+    if run.mode == "lines":
         run._write(trailer(complete, run.nodes, run.regions))
         out.flush()  # type: ignore[union-attr]
     if complete:
@@ -427,13 +490,13 @@ def parallel_walk(net: Network, domain: Polytope, executor: Executor, *, mode: s
                 f.unlink()
             spill.rmdir()
     elif stopped is None:
-        stopped = "time_limit"
+        stopped = StopReason.TIME_LIMIT
     seconds = time.perf_counter() - t0
     if progress is not None:
         progress(Progress(run.regions, 0, run.stats["nodes"], seconds))
     outcome = WalkOutcome(complete, stopped, run.nodes, run.regions, seconds, run.fragments, run.stats,
                           payloads=run.payloads, stop_value=run.stop_value)
-    if mode == "objects":
+    if run.mode == "objects":
         outcome.partition = Partition(net, domain, run.region_list, run.tree_nodes, complete, seconds, stopped,
                                       dict(run.stats, nodes=len(run.tree_nodes)))
     return outcome

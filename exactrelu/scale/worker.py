@@ -175,8 +175,8 @@ def run_fragment(handle: "WalkSpec | str", path: tuple[int, ...], budget: float,
         _STATES_KEY[0] = key
     stack = [walker.state_at(path, _STATES)]
     t_replay = time.perf_counter() - t0
-    pstats = getattr(walker.prune, "stats", None)  # a pruner's counters (exactrelu.verify.prune.Pruner)
-    p0 = (pstats["attempts"], pstats["seconds"]) if pstats else None
+    pstats = getattr(walker.prune, "stats", None)  # a pruner's counters (exactrelu.scale.stats.PrunerStats)
+    p0 = (pstats.attempts, pstats.seconds) if pstats is not None else None
     nodes: list = []
     regions: list = []
     lines: list[str] = []
@@ -211,8 +211,8 @@ def run_fragment(handle: "WalkSpec | str", path: tuple[int, ...], budget: float,
              "replay_us": int(t_replay * 1e6), "busy_us": int((time.perf_counter() - t0) * 1e6),
              "cpu_us": int((time.process_time() - c0) * 1e6)}
     if p0 is not None:
-        stats["prune_attempts"] = pstats["attempts"] - p0[0]
-        stats["prune_us"] = int((pstats["seconds"] - p0[1]) * 1e6)
+        stats["prune_attempts"] = pstats.attempts - p0[0]
+        stats["prune_us"] = int((pstats.seconds - p0[1]) * 1e6)
     frag = Fragment(path, len(nodes), len(regions), holes, stats, time.perf_counter() - t0,
                     payloads=frag_payloads, stop=stop)
     if mode == "lines":
