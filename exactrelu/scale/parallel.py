@@ -343,6 +343,7 @@ def _serial_start(run: _Run, in_flight: dict, limits: tuple, progress: Callable[
 
     pool = run.ex
     run.ex = InlineExecutor()
+    run.ex.task_seconds = pool.serial_start  # a task hands its stack back when the period ends
     until = pool.serial_start
     while True:
         stopped = _drive(run, run.spec, in_flight, limits, progress, progress_every, checkpoint_every, t0,
