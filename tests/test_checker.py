@@ -65,7 +65,7 @@ def test_checker_imports_only_the_standard_library():
                         continue
                     if mod.split(".")[0] not in sys.stdlib_module_names:
                         bad.append(f"{f.name}:{node.lineno}: from {mod} import ...")
-                elif node.level > 1:  # relative import reaching outside the checker package
+                elif node.level > len(f.relative_to(CHECKER).parts):  # reaching outside the checker package
                     bad.append(f"{f.name}:{node.lineno}: from {'.' * node.level}{node.module or ''} import ...")
             elif isinstance(node, ast.Call):
                 fn = node.func
@@ -73,6 +73,56 @@ def test_checker_imports_only_the_standard_library():
                 if name in ("__import__", "import_module"):
                     bad.append(f"{f.name}:{node.lineno}: dynamic import")
     assert not bad, "non-stdlib imports in the checker:\n" + "\n".join(bad)
+
+
+def test_the_core_imports_nothing_and_claims_use_only_public_names():
+    """``checker.py`` imports only the standard library (it runs copied out alone); no
+    checker module imports a private (``_x``) name from another."""
+    core = ast.parse((CHECKER / "checker.py").read_text())
+    assert not [n for n in ast.walk(core) if isinstance(n, ast.ImportFrom) and n.level]
+    private = []
+    for f in sorted(CHECKER.rglob("*.py")):
+        for node in ast.walk(ast.parse(f.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith("exactrelu")):
+                private += [f"{f.name}: {a.name}" for a in node.names if a.name.startswith("_")]
+    assert not private
+
+
+def test_python_m_checker_loads_only_the_checker(tmp_path):
+    """``python -m exactrelu.checker`` imports no other exactrelu subpackage and no numpy."""
+    code = ("import sys, runpy; sys.argv = ['x', sys.argv[1], '-q']\n"
+            "try:\n    runpy.run_module('exactrelu.checker', run_name='__main__')\n"
+            "except SystemExit as e:\n    code = e.code\n"
+            "mods = [m for m in sys.modules if m == 'numpy' or m.startswith('numpy.') or (m.startswith('exactrelu.')"
+            " and not m.startswith('exactrelu.checker'))]\n"
+            "print(code, mods)")
+    cert = CORPUS / "valid" / "net-2d.json"
+    out = subprocess.run([sys.executable, "-c", code, str(cert)], capture_output=True, text=True,
+                         cwd=ROOT, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert out.stdout.strip() == "0 []", out.stdout + out.stderr
+
+
+def test_the_core_file_runs_alone_when_copied_out(tmp_path):
+    """``cp checker.py /tmp/x/ && python /tmp/x/checker.py CERT`` checks a partition
+    certificate, rejects an invalid one with its rule, and refuses other claims as
+    unusable, naming the module they need."""
+    (tmp_path / "alone").mkdir()
+    (tmp_path / "alone" / "checker.py").write_bytes((CHECKER / "checker.py").read_bytes())
+
+    def alone(cert: Path) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, str(tmp_path / "alone" / "checker.py"), str(cert)],
+                              capture_output=True, text=True, cwd=tmp_path, env={"PATH": "/usr/bin:/bin"})
+
+    ok = alone(CORPUS / "valid" / "enum-3d-5.json")
+    assert ok.returncode == 0 and ok.stdout.startswith("valid: complete partition"), ok.stdout + ok.stderr
+    bad = sorted((CORPUS / "invalid" / "stable-farkas").glob("*.json"))[0]
+    got = alone(bad)
+    assert got.returncode == 1 and got.stdout.startswith("invalid: stable-farkas: "), got.stdout + got.stderr
+    want = subprocess.run([sys.executable, "-m", "exactrelu.checker", str(bad)], capture_output=True, text=True,
+                          cwd=ROOT, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert got.stdout == want.stdout  # the same rejection, word for word
+    other = alone(CORPUS / "valid" / "lattice-random-mlp-2x3x3.json")
+    assert other.returncode == 2 and "claims/lattice.py" in other.stderr, other.stdout + other.stderr
 
 
 # ============================================================================ (2) corpus

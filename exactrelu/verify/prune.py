@@ -13,7 +13,7 @@ property can be met anywhere in the cell, so the cell need not be split further:
    and a check that the relaxed constraint ``a.x + G(x) <= b`` fails at every vertex.
 2. *Confirmation (exact).* Farkas vectors for the box and for the relaxed constraint
    (from the exact minimising vertex), and the whole evidence re-checked by the
-   checker's own rule functions (:mod:`exactrelu.checker.claims_prune`). Only evidence
+   checker's own rule functions (:mod:`exactrelu.checker.claims.prune`). Only evidence
    that passes is returned.
 
 The evidence format and its soundness proof are in ``proofs/rules/prune.md``.
@@ -43,10 +43,9 @@ from fractions import Fraction
 from functools import partial
 from typing import Any, Callable
 
-from ..checker.claims_prune import (INF, Relaxation, _layer_matrix, check_disjunct_proofs,
-                                   constraint_form, current_layer, parse_box)
-from ..checker.core import CheckerError, number_reader
-from ..checker.network import parse_network
+from ..checker.checker import CheckerError, number_reader, parse_network
+from ..checker.claims.prune import check_disjunct_proofs, constraint_form, parse_box
+from ..checker.claims.relaxation import INF, Relaxation, current_layer, layer_matrix
 from ..io.native_json import network_to_dict
 from ..model.network import Network
 from ..regions.walk import UnitSplit
@@ -483,7 +482,7 @@ class Pruner:
                     backward: bool = False) -> bool:
         """Exact check (python-flint integer matrices) of rule ``prune-relax`` for the proposed
         parameters: the same forward bounds and line conditions as the checker's
-        :class:`~exactrelu.checker.claims_prune.Relaxation`, computed with fmpz matrices."""
+        :class:`~exactrelu.checker.claims.relaxation.Relaxation`, computed with fmpz matrices."""
         import flint
 
         net = self.ck_net
@@ -557,7 +556,7 @@ class Pruner:
                             zu[j * n1:(j + 1) * n1] = [-c for c in row]
                 Zl, Zu = zl, zu
             else:
-                _, bias, E, pos, neg = _layer_matrix(net, i)
+                _, bias, E, pos, neg = layer_matrix(net, i)
                 srcs = []
                 for s in lay.sources:
                     srcs.append((exact[s], exact[s], exact_den[s]) if s < k else H[s])
@@ -671,7 +670,7 @@ class Pruner:
         return [self._memo.get("outs", lay, partial(self._layer_entry, lay)) for lay in cv.outs]
 
     def _layer_entry(self, lay: tuple) -> list:
-        from ..checker.network import reduce_form
+        from ..checker.checker import reduce_form
 
         forms, D = lay
         zero = self.ck_net.zero
@@ -680,7 +679,7 @@ class Pruner:
     def _exact_pre(self, cv: Any) -> list:
         """Memo entry ``[checker forms, (ints, den) or None, fmpz matrix or None,
         {columns: fmpz rows}]`` of layer k's pre-activations (shared by a subtree's cells)."""
-        from ..checker.network import reduce_form
+        from ..checker.checker import reduce_form
 
         return self._memo.get("pre", cv.forms, lambda: [[reduce_form(list(f), cv.D) for f in cv.forms],
                                                          None, None, {}])
@@ -695,7 +694,7 @@ class Pruner:
         if got is None:
             if len(self._wblocks) >= WBLOCKS:
                 self._wblocks.clear()
-            rows = _layer_matrix(self.ck_net, i)[0]
+            rows = layer_matrix(self.ck_net, i)[0]
             got = self._wblocks[key] = flint.fmpz_mat(len(cols), len(scols), [rows[j][t + c] for j in cols for c in scols])
         return got
 
@@ -767,7 +766,7 @@ class Pruner:
                         Pk = pre_rows[key] = flint.fmpz_mat(len(cols), n1, [c for j in cols for c in pre_v[j]])
                     terms.append((M * Pk, Dm * pre_D))
                 continue
-            rows, bias, E, _, _ = _layer_matrix(net, i)
+            rows, bias, E, _, _ = layer_matrix(net, i)
             for M, cols in blocks:
                 consts.append((M * flint.fmpz_mat(len(cols), 1, [bias[j] for j in cols]), Dm * E))
             t = 0
@@ -938,6 +937,6 @@ class _LeafView:
     @staticmethod
     def checker_rows(cell: Any) -> list:
         """The cell's rows as the checker recomputes them (reduced forms ``a x - b``)."""
-        from ..checker.network import reduce_form
+        from ..checker.checker import reduce_form
 
         return [reduce_form([v * Q for v in a] + [-b * Q], P) for (a, b), (P, Q) in zip(cell.rows, cell.scales)]
