@@ -367,6 +367,15 @@ def read_vector(num: Callable, v: Any, n: int, where: str) -> tuple[tuple[int, .
 
 
 # ============================================================================ network
+# Network JSON (version 1; written by exactrelu/io/native_json.py):
+#   {"format": "exactrelu-network", "version": 1, "inputs": n,
+#    "layers": [{"activation": "relu" | "identity", "bias": [...],
+#                "inputs": [{"source": s, "weight": [[...], ...]}, ...]}, ...]}
+# Numbers are JSON integers or strings ("p/q", "p", decimals such as "-0.25" or "1e-3"; at
+# most MAX_NUMBER_CHARS characters, a decimal exponent at most MAX_EXPONENT), read exactly;
+# JSON floats are refused. Source 0 is the input x, source k >= 1 the output of layer k (an
+# earlier layer). The optional names (name, input_names, output_names, a layer's name) do
+# not enter the arithmetic; they are checked to be strings and are part of the hashed object.
 class NetworkFormatError(ValueError):
     """The network JSON is not a valid exactrelu network."""
 
@@ -632,7 +641,7 @@ def parse_network(d: object, fields: "Callable[[Any, str, str], Any] | None" = N
 
     ``fields(obj, kind, where)``, if given, is called on the network, each layer and each
     layer input (kinds ``"network"``, ``"network layer"``, ``"network layer input"``): the
-    certificate checker's schema check (:func:`exactrelu.checker.core.fields`).
+    certificate checker's schema check (:func:`fields`).
     """
     if not isinstance(d, dict):
         raise NetworkFormatError("network: expected a JSON object")
