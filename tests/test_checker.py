@@ -622,3 +622,61 @@ def test_wrong_types_everywhere_never_crash():
                 check_certificate(c)
             except CheckerError:
                 pass
+
+
+# ============================================================================ parallel subtrees
+def _same(a, b) -> bool:
+    da, db = a.to_dict(), b.to_dict()
+    da.pop("seconds"), db.pop("seconds")
+    return da == db
+
+
+def _partition_files(kind: str) -> list[Path]:
+    out = []
+    for p in _corpus(kind):
+        if p.name.endswith(".json") and _load(p).get("claim") == "partition":
+            out.append(p)
+    return out
+
+
+@pytest.mark.parametrize("path", _partition_files("valid"), ids=lambda p: p.name)
+def test_workers_give_the_serial_report_and_every_share_passes(path):
+    from exactrelu.checker import checker as core, parallel
+
+    serial_report = check_certificate(path)
+    for workers in (2, 3):
+        assert _same(check_certificate(path, workers=workers), serial_report)
+    obj, base = core.load_certificate(path)
+    ctx = core.prepare(obj, base)
+    core.read_certificate_tree(ctx)
+    for workers in (2, 3, 5):  # the shares themselves pass (the report is not the serial fallback's)
+        depth = (4 * workers).bit_length()
+        results = [parallel.check_share(ctx, (depth, workers, s)) for s in range(workers)]
+        assert all(r is not None for r in results)
+        assert sum(r[0]["leaves"] for r in results) == serial_report.leaves
+        assert sum(r[0]["splits"] for r in results) == serial_report.splits
+        assert sum(r[0]["stable_decisions"] for r in results) == serial_report.stable_decisions
+
+
+@pytest.mark.parametrize("path", _partition_files("invalid"), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_workers_give_the_serial_rejection(path):
+    with pytest.raises(CertificateInvalid) as serial_exc:
+        check_certificate(path)
+    with pytest.raises(CertificateInvalid) as exc:
+        check_certificate(path, workers=3)
+    assert (exc.value.rule, exc.value.message, exc.value.data) == \
+        (serial_exc.value.rule, serial_exc.value.message, serial_exc.value.data)
+
+
+def test_workers_on_the_command_line(tmp_path):
+    cert = CORPUS / "valid" / "enum-3d-5.json"
+    env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}
+    got = [subprocess.run([sys.executable, "-m", "exactrelu.checker", str(cert), "--json", *extra],
+                          capture_output=True, text=True, cwd=ROOT, env=env) for extra in ([], ["--workers", "2"])]
+    assert [g.returncode for g in got] == [0, 0]
+    a, b = (json.loads(g.stdout) for g in got)
+    a.pop("seconds"), b.pop("seconds")
+    assert a == b
+    bad = subprocess.run([sys.executable, "-m", "exactrelu.checker", str(cert), "--workers", "0"],
+                         capture_output=True, text=True, cwd=ROOT, env=env)
+    assert bad.returncode == 2

@@ -5,12 +5,13 @@ it recomputes every affine map from the weights with exact integer/rational arit
 checks the evidence (witness points, Farkas vectors). It imports nothing from the rest of
 exactrelu, so the package directory can be copied and run on its own::
 
-    python -m exactrelu.checker CERT.json[.gz] [--vnnlib P] [--box B | --domain F] [--quiet] [--json]
+    python -m exactrelu.checker CERT.json[.gz] [--vnnlib P] [--box B | --domain F] [--quiet] [--json] [--workers N]
 
 Layout: :mod:`.checker` (one file: header, numbers, network, tree walk, ``partition``
 rules, driver; it runs alone when copied out), :mod:`.stream` (the stream form),
 :mod:`.claims` (the other claims), :mod:`.pinning` and :mod:`.vnnlib` (the readers of what
-the command line pins), :mod:`.registry` (the explicit tables that put them together).
+the command line pins), :mod:`.registry` (the explicit tables that put them together),
+:mod:`.parallel` (``workers=N``: a partition tree's subtrees in ``N`` processes).
 
 Examples
 --------
@@ -48,7 +49,7 @@ unknown field 'note' at region entry 1 (a region has only: C, d, node, pattern)
 
 from typing import Any
 
-from . import checker
+from . import checker, parallel
 from .checker import (FORMAT, MAX_BYTES, SCHEMA, VERSION, CertificateInvalid, CertificateMalformed, CheckerError,
                       CheckReport, Context, Leaf, check_partition, farkas_proves, fields, motzkin_proves,
                       partition_leaves, prepare, vertex_basis_proves, walk)
@@ -56,7 +57,7 @@ from .registry import CLAIMS, PINNING, RULES, STREAM
 from .vnnlib import PinInputError
 
 
-def check_certificate(cert: Any, base_dir: Any = None, *, max_bytes: int = MAX_BYTES) -> CheckReport:
+def check_certificate(cert: Any, base_dir: Any = None, *, max_bytes: int = MAX_BYTES, workers: int = 1) -> CheckReport:
     """Check a certificate of any claim (a dict, or a path to ``.json``, ``.json.gz`` or a
     stream ``.jsonl``): :func:`.checker.check_certificate` with the tables of
     :mod:`.registry`.
@@ -65,8 +66,11 @@ def check_certificate(cert: Any, base_dir: Any = None, *, max_bytes: int = MAX_B
     :class:`CertificateMalformed` (not a usable certificate). ``network_ref`` paths are
     relative to ``base_dir`` (default: the certificate's directory, or the current directory
     for a dict); a file of more than ``max_bytes`` bytes after decompression is refused.
+    With ``workers > 1`` the subtrees of a ``partition`` tree are checked in that many
+    processes (:mod:`.parallel`; same verdict and same first failing reason).
     """
-    return checker.check_certificate(cert, base_dir, max_bytes=max_bytes, claims=CLAIMS, stream=STREAM)
+    return parallel.check_certificate(cert, base_dir, max_bytes=max_bytes, claims=CLAIMS, stream=STREAM,
+                                      workers=workers)
 
 
 def run(argv: "list[str] | None" = None, extra_pins: "list | None" = None) -> int:
@@ -77,7 +81,7 @@ def run(argv: "list[str] | None" = None, extra_pins: "list | None" = None) -> in
     a mismatch message or None, compared after the checker's own pins (``exactrelu check``
     passes its ``--model`` comparison this way).
     """
-    return checker.run(argv, extra_pins, claims=CLAIMS, stream=STREAM, pinning=PINNING)
+    return checker.run(argv, extra_pins, claims=CLAIMS, stream=STREAM, pinning=PINNING, check=parallel.check_certificate)
 
 
 __all__ = ["check_certificate", "CheckReport", "CheckerError", "CertificateInvalid",

@@ -1,4 +1,4 @@
-"""Command line: ``python -m exactrelu.checker CERT [--vnnlib P] [--box B | --domain F] [--quiet] [--json]``.
+"""Command line: ``python -m exactrelu.checker CERT [--vnnlib P] [--box B | --domain F] [--quiet] [--json] [--workers N]``.
 
 Exit status: 0 valid, 1 invalid (``invalid: <rule>: <message>``; ``invalid: pinned: ...``
 when the certificate is valid but not about the property or domain given), 2 unusable

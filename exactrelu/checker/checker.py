@@ -746,6 +746,7 @@ class Context:
         self.stream: Any = None  # stream form: the reader of the node lines (stream.py's StreamReader)
         self.stream_regions = False  # stream form: the header promises a region entry on every leaf
         self.trailer: dict | None = None
+        self.share_result: tuple | None = None  # one share of a parallel check (partition_leaves)
         self.num = num or number_reader()
         self.counts = {"nodes": 0, "leaves": 0, "open_nodes": 0, "stable_decisions": 0, "splits": 0,
                        "adjacency_pairs": 0}
@@ -1225,21 +1226,40 @@ def decide(ctx: Context, path: _Path, decisions: Any, k: int) -> None:
         trail.append(u)
 
 
-def walk(ctx: Context) -> Iterator[Leaf]:
+def walk(ctx: Context, share: "tuple[int, int, int] | None" = None) -> Iterator[Leaf]:
     """Check the splitting tree and yield each leaf and open cell, in preorder.
 
     Checks rules ``tree-structure``, ``decision-order``, ``stable-farkas`` and
     ``split-witness`` on every node; counts into ``ctx.counts``. The walk uses an explicit
     stack; the forms of a ReLU layer are computed once, at the cell where its first unit is
     decided, and shared by the whole subtree below.
+
+    ``share = (depth, shares, s)`` walks one share of a parallel check (``parallel.py``;
+    JSON form only): of the subtrees rooted at ``depth``, in preorder, only every
+    ``shares``-th from the ``s``-th is checked, the others are skipped to the id their
+    parent's split gives as their end (which the owner of the subtree before checks); the
+    nodes above ``depth`` are checked by every share and counted and yielded by share 0.
     """
     path = _Path(ctx)
     num, counts = ctx.num, ctx.counts
-    # stack entries: (node, parent, side, mark of the parent's state, unit, row, witness)
-    stack: list[tuple] = [(0, None, None, path.mark(), None, None, ctx.root_witness)]
+    cut, shares, mine = share if share is not None else (-1, 1, 0)
+    seen = 0  # subtrees met at depth cut
+    # stack entries: (node, parent, side, mark of the parent's state, unit, row, witness, depth, end)
+    stack: list[tuple] = [(0, None, None, path.mark(), None, None, ctx.root_witness, 0, len(ctx.nodes))]
     expected = 0
     while stack:
-        k, parent, side, mark, unit, row, own = stack.pop()
+        k, parent, side, mark, unit, row, own, depth, end = stack.pop()
+        if depth <= cut:
+            if depth == cut:
+                seen += 1
+                if (seen - 1) % shares != mine:  # another share's subtree: skip to its end
+                    if k != expected or not expected < end <= len(ctx.nodes):
+                        raise invalid("tree-structure", f"node {parent}: the subtree of child {k} does not end at "
+                                      f"{end}", node=parent)
+                    expected = end
+                    continue
+            elif mine:  # above the cut: walked by every share for its subtrees, counted by share 0
+                counts = {key: 0 for key in counts}
         path.restore(*mark)
         if unit is not None:
             path.bits[unit] = 49 if side == "+" else 48
@@ -1255,7 +1275,9 @@ def walk(ctx: Context) -> Iterator[Leaf]:
             if split is None:
                 if not is_open:
                     decision_order_leaf(ctx, path, k)
-                yield Leaf(k, node, path, own, is_open)
+                if depth >= cut or not mine:
+                    yield Leaf(k, node, path, own, is_open)
+                counts = ctx.counts
                 continue
             w = split.get("unit")
             g = decision_order(ctx, path, w, k)
@@ -1270,10 +1292,11 @@ def walk(ctx: Context) -> Iterator[Leaf]:
             raise CertificateMalformed(f"node {k}: {exc.message}") from None
         split_witness(path.rows, g, wpos, wneg, own, k, w)
         counts["splits"] += 1
+        counts = ctx.counts
         m = path.mark()
         v, d = g
-        stack.append((neg, k, "-", m, w, g, wneg))  # row z_w <= 0
-        stack.append((pos, k, "+", m, w, (tuple([-c for c in v]), d), wpos))  # row -z_w <= 0
+        stack.append((neg, k, "-", m, w, g, wneg, depth + 1, end))  # row z_w <= 0
+        stack.append((pos, k, "+", m, w, (tuple([-c for c in v]), d), wpos, depth + 1, neg))  # row -z_w <= 0
     if ctx.stream is not None:
         ctx.trailer = ctx.stream.end(expected)
     elif expected != len(ctx.nodes):
@@ -1353,7 +1376,9 @@ class _Adjacency:
         return f"adjacency entry {self.i} ({self.a}, {self.b})"
 
 
-def _parse_adjacency(ctx: Context) -> list[_Adjacency]:
+def adjacency_entries(ctx: Context) -> list[_Adjacency]:
+    """The tree's ``adjacency`` list, read (rule ``adjacency``: no self-loop, a hyperplane
+    with ``c != 0``, one entry per pair); the rest of the rule is :func:`adjacency`."""
     raw = ctx.tree.get("adjacency", [])
     if not isinstance(raw, list):
         raise CertificateMalformed("'adjacency' must be a list")
@@ -1450,7 +1475,7 @@ def adjacency(ctx: Context, e: _Adjacency, leaf: Leaf | None = None, patterns: d
                        entry=e.i)
 
 
-def partition_leaves(ctx: Context) -> Iterator[Leaf]:
+def partition_leaves(ctx: Context, share: "tuple[int, int, int] | None" = None) -> Iterator[Leaf]:
     """:func:`walk`, plus the region and adjacency lists of the tree (rules
     ``region-list``, ``region-pattern``, ``region-map``, ``adjacency``): yields every leaf
     and open cell (a leaf after its region entry and adjacency halves are checked) and,
@@ -1458,17 +1483,21 @@ def partition_leaves(ctx: Context) -> Iterator[Leaf]:
     adjacency patterns, the stream's end line, ``complete`` against the open cells).
     Counts leaves, open cells and adjacency pairs into ``ctx.counts``. Every claim with a
     tree walks it through here, so a region or adjacency entry is verified in every claim.
+
+    With ``share`` (one share of a parallel check, :func:`walk`) the checks after the walk
+    are left to :func:`finish_partition` over every share: ``ctx.share_result`` is set to
+    the region entries this share did not use and the patterns of its adjacency ends.
     """
     stream = ctx.stream is not None
     regions = None if stream else region_list(ctx, None)
-    adj = [] if stream else _parse_adjacency(ctx)
+    adj = [] if stream else adjacency_entries(ctx)
     at: dict[int, list[_Adjacency]] = {}
     for e in adj:
         at.setdefault(e.a, []).append(e)
         at.setdefault(e.b, []).append(e)
     patterns: dict[int, str] = {}
     counts = ctx.counts
-    for leaf in walk(ctx):
+    for leaf in walk(ctx, share):
         if leaf.is_open:
             counts["open_nodes"] += 1
             yield leaf
@@ -1483,7 +1512,18 @@ def partition_leaves(ctx: Context) -> Iterator[Leaf]:
             for e in at[leaf.id]:
                 adjacency(ctx, e, leaf=leaf)
         yield leaf
-    if stream:
+    if share is not None:
+        ctx.share_result = (set(regions or ()), patterns)
+        return
+    finish_partition(ctx, regions, adj, patterns)
+
+
+def finish_partition(ctx: Context, regions: "dict | set | None", adj: list, patterns: dict) -> None:
+    """The partition rules after the walk: the stream's end line, ``complete`` against the
+    open cells (``tree-structure``), region entries left for non-leaves (``region-list``),
+    and each adjacency entry's ends and units against the leaves' ``patterns``."""
+    counts = ctx.counts
+    if ctx.stream is not None:
         ctx.stream.finish(ctx)  # the end line's counts; sets ctx.complete
     if not ctx.complete and not counts["open_nodes"]:
         raise invalid("tree-structure", "the certificate says it is incomplete, but no node is open")
@@ -1590,11 +1630,19 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     parser.add_argument("--vnnlib", help="also require the certificate's property to be this VNN-LIB file's")
     parser.add_argument("--box", help="also require this domain: lo:hi (every input) or lo:hi,lo:hi,...")
     parser.add_argument("--domain", help="also require this JSON H-polytope domain {\"A\": [[...]], \"b\": [...]}")
+    parser.add_argument("--workers", type=_positive, default=1,
+                        help="check a partition tree's subtrees in this many processes (default 1)")
     return parser
 
 
+def _positive(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 1024:
+        raise argparse.ArgumentTypeError(f"expected an integer 1..1024, got {text[:20]!r}")
+    return int(text)
+
+
 def run(argv: "list[str] | None" = None, extra_pins: "list | None" = None, *, claims: "dict | None" = None,
-        stream: "Callable | None" = None, pinning: "Callable | None" = None,
+        stream: "Callable | None" = None, pinning: "Callable | None" = None, check: "Callable | None" = None,
         prog: str = "python -m exactrelu.checker") -> int:
     """The command line: check ``argv``'s certificate and return the exit status
     (:data:`EXIT_VALID` 0, :data:`EXIT_INVALID` 1 with ``invalid: <rule>: <message>``,
@@ -1602,7 +1650,9 @@ def run(argv: "list[str] | None" = None, extra_pins: "list | None" = None, *, cl
 
     ``claims`` and ``stream`` are passed to :func:`check_certificate`; ``pinning(vnnlib,
     box, domain, extra_pins)`` builds the request of ``--vnnlib/--box/--domain`` and
-    ``extra_pins`` (``pinning.PinRequest``; without it pinning is refused as unusable). The
+    ``extra_pins`` (``pinning.PinRequest``; without it pinning is refused as unusable);
+    ``check`` is :func:`check_certificate` or one taking ``workers`` (``parallel.py``, for
+    ``--workers N``; without it ``--workers`` above 1 is refused as unusable). The
     certificate is read once, checked, then compared with what is pinned
     (``invalid: pinned: ...`` when it is valid but not about what was given).
     """
@@ -1620,6 +1670,13 @@ def run(argv: "list[str] | None" = None, extra_pins: "list | None" = None, *, cl
             else f"error: {text}", err=not args.json)
         return EXIT_UNUSABLE
 
+    if args.workers > 1 and check is None:
+        return unusable("--workers needs the checker module parallel.py",
+                        "unusable --workers: needs the checker module parallel.py")
+    opts: dict = {"claims": claims, "stream": stream}
+    if args.workers > 1:
+        opts["workers"] = args.workers
+    check = check or check_certificate
     wanted = (args.vnnlib, args.box, args.domain)
     if pinning is None and (any(w is not None for w in wanted) or extra_pins):
         return unusable("pinning needs the checker modules pinning.py and vnnlib.py",
@@ -1632,10 +1689,10 @@ def run(argv: "list[str] | None" = None, extra_pins: "list | None" = None, *, cl
     pinned = pins is not None and not pins.empty
     try:
         if not pinned or is_stream(path):
-            obj, report = None, check_certificate(args.certificate, claims=claims, stream=stream)
+            obj, report = None, check(args.certificate, **opts)
         else:  # read once: checked, then compared
             obj = load_json(path)
-            report = check_certificate(obj, path.parent, claims=claims, stream=stream)
+            report = check(obj, path.parent, **opts)
         problem = None
         if pinned:
             problem = pins.mismatch(pins.header(path) if obj is None else obj, path.parent)
