@@ -14,7 +14,6 @@ exactly the serial checker's.
 from __future__ import annotations
 
 import copy
-import multiprocessing
 import time
 from typing import Any, Callable
 
@@ -69,6 +68,8 @@ def check_certificate(cert: Any, base_dir: Any = None, *, max_bytes: int = MAX_B
         adj = adjacency_entries(ctx)
     except (CheckerError, KeyError, TypeError, IndexError, AttributeError, ValueError, RecursionError):
         return serial(cert, **again)
+    import multiprocessing  # (only here: the serial checker does not load it)
+
     depth = (32 * workers).bit_length()  # 32 to 64 subtrees per worker: round robin balances them
     _CTX = ctx
     try:
