@@ -14,7 +14,7 @@ from exactrelu.checker import check_certificate
 from exactrelu.domain.polytope import box
 from exactrelu.graph.region_graph import adjacencies
 from exactrelu.model.random_nets import random_network
-from exactrelu.checker.network import parse_int
+from exactrelu.checker.checker import parse_int
 from exactrelu.numbers.rationals import format_rational, int_str, to_rational
 
 

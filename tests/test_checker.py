@@ -65,7 +65,7 @@ def test_checker_imports_only_the_standard_library():
                         continue
                     if mod.split(".")[0] not in sys.stdlib_module_names:
                         bad.append(f"{f.name}:{node.lineno}: from {mod} import ...")
-                elif node.level > 1:  # relative import reaching outside the checker package
+                elif node.level > len(f.relative_to(CHECKER).parts):  # reaching outside the checker package
                     bad.append(f"{f.name}:{node.lineno}: from {'.' * node.level}{node.module or ''} import ...")
             elif isinstance(node, ast.Call):
                 fn = node.func
@@ -73,6 +73,56 @@ def test_checker_imports_only_the_standard_library():
                 if name in ("__import__", "import_module"):
                     bad.append(f"{f.name}:{node.lineno}: dynamic import")
     assert not bad, "non-stdlib imports in the checker:\n" + "\n".join(bad)
+
+
+def test_the_core_imports_nothing_and_claims_use_only_public_names():
+    """``checker.py`` imports only the standard library (it runs copied out alone); no
+    checker module imports a private (``_x``) name from another."""
+    core = ast.parse((CHECKER / "checker.py").read_text())
+    assert not [n for n in ast.walk(core) if isinstance(n, ast.ImportFrom) and n.level]
+    private = []
+    for f in sorted(CHECKER.rglob("*.py")):
+        for node in ast.walk(ast.parse(f.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith("exactrelu")):
+                private += [f"{f.name}: {a.name}" for a in node.names if a.name.startswith("_")]
+    assert not private
+
+
+def test_python_m_checker_loads_only_the_checker(tmp_path):
+    """``python -m exactrelu.checker`` imports no other exactrelu subpackage and no numpy."""
+    code = ("import sys, runpy; sys.argv = ['x', sys.argv[1], '-q']\n"
+            "try:\n    runpy.run_module('exactrelu.checker', run_name='__main__')\n"
+            "except SystemExit as e:\n    code = e.code\n"
+            "mods = [m for m in sys.modules if m == 'numpy' or m.startswith('numpy.') or (m.startswith('exactrelu.')"
+            " and not m.startswith('exactrelu.checker'))]\n"
+            "print(code, mods)")
+    cert = CORPUS / "valid" / "net-2d.json"
+    out = subprocess.run([sys.executable, "-c", code, str(cert)], capture_output=True, text=True,
+                         cwd=ROOT, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert out.stdout.strip() == "0 []", out.stdout + out.stderr
+
+
+def test_the_core_file_runs_alone_when_copied_out(tmp_path):
+    """``cp checker.py /tmp/x/ && python /tmp/x/checker.py CERT`` checks a partition
+    certificate, rejects an invalid one with its rule, and refuses other claims as
+    unusable, naming the module they need."""
+    (tmp_path / "alone").mkdir()
+    (tmp_path / "alone" / "checker.py").write_bytes((CHECKER / "checker.py").read_bytes())
+
+    def alone(cert: Path) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, str(tmp_path / "alone" / "checker.py"), str(cert)],
+                              capture_output=True, text=True, cwd=tmp_path, env={"PATH": "/usr/bin:/bin"})
+
+    ok = alone(CORPUS / "valid" / "enum-3d-5.json")
+    assert ok.returncode == 0 and ok.stdout.startswith("valid: complete partition"), ok.stdout + ok.stderr
+    bad = sorted((CORPUS / "invalid" / "stable-farkas").glob("*.json"))[0]
+    got = alone(bad)
+    assert got.returncode == 1 and got.stdout.startswith("invalid: stable-farkas: "), got.stdout + got.stderr
+    want = subprocess.run([sys.executable, "-m", "exactrelu.checker", str(bad)], capture_output=True, text=True,
+                          cwd=ROOT, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert got.stdout == want.stdout  # the same rejection, word for word
+    other = alone(CORPUS / "valid" / "lattice-random-mlp-2x3x3.json")
+    assert other.returncode == 2 and "claims/lattice.py" in other.stderr, other.stdout + other.stderr
 
 
 # ============================================================================ (2) corpus
@@ -572,3 +622,61 @@ def test_wrong_types_everywhere_never_crash():
                 check_certificate(c)
             except CheckerError:
                 pass
+
+
+# ============================================================================ parallel subtrees
+def _same(a, b) -> bool:
+    da, db = a.to_dict(), b.to_dict()
+    da.pop("seconds"), db.pop("seconds")
+    return da == db
+
+
+def _partition_files(kind: str) -> list[Path]:
+    out = []
+    for p in _corpus(kind):
+        if p.name.endswith(".json") and _load(p).get("claim") == "partition":
+            out.append(p)
+    return out
+
+
+@pytest.mark.parametrize("path", _partition_files("valid"), ids=lambda p: p.name)
+def test_workers_give_the_serial_report_and_every_share_passes(path):
+    from exactrelu.checker import checker as core, parallel
+
+    serial_report = check_certificate(path)
+    for workers in (2, 3):
+        assert _same(check_certificate(path, workers=workers), serial_report)
+    obj, base = core.load_certificate(path)
+    ctx = core.prepare(obj, base)
+    core.read_certificate_tree(ctx)
+    for workers in (2, 3, 5):  # the shares themselves pass (the report is not the serial fallback's)
+        depth = (4 * workers).bit_length()
+        results = [parallel.check_share(ctx, (depth, workers, s)) for s in range(workers)]
+        assert all(r is not None for r in results)
+        assert sum(r[0]["leaves"] for r in results) == serial_report.leaves
+        assert sum(r[0]["splits"] for r in results) == serial_report.splits
+        assert sum(r[0]["stable_decisions"] for r in results) == serial_report.stable_decisions
+
+
+@pytest.mark.parametrize("path", _partition_files("invalid"), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_workers_give_the_serial_rejection(path):
+    with pytest.raises(CertificateInvalid) as serial_exc:
+        check_certificate(path)
+    with pytest.raises(CertificateInvalid) as exc:
+        check_certificate(path, workers=3)
+    assert (exc.value.rule, exc.value.message, exc.value.data) == \
+        (serial_exc.value.rule, serial_exc.value.message, serial_exc.value.data)
+
+
+def test_workers_on_the_command_line(tmp_path):
+    cert = CORPUS / "valid" / "enum-3d-5.json"
+    env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}
+    got = [subprocess.run([sys.executable, "-m", "exactrelu.checker", str(cert), "--json", *extra],
+                          capture_output=True, text=True, cwd=ROOT, env=env) for extra in ([], ["--workers", "2"])]
+    assert [g.returncode for g in got] == [0, 0]
+    a, b = (json.loads(g.stdout) for g in got)
+    a.pop("seconds"), b.pop("seconds")
+    assert a == b
+    bad = subprocess.run([sys.executable, "-m", "exactrelu.checker", str(cert), "--workers", "0"],
+                         capture_output=True, text=True, cwd=ROOT, env=env)
+    assert bad.returncode == 2

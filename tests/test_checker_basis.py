@@ -1,5 +1,6 @@
-"""The checker's vertex-basis evidence (rule ``stable-farkas``, 2-D): the inline test of
-the tree walk and :func:`vertex_basis_proves` give the same verdicts, and every accepted
+"""The checker's vertex-basis evidence (rule ``stable-farkas``, 2-D): the tree walk's
+decision loop (:func:`decide`, which shares a cell's basis data between its decisions)
+and :func:`vertex_basis_proves` called alone give the same verdicts, and every accepted
 basis proves a true claim (checked at the cell's vertices, found by brute force)."""
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from exactrelu.checker.core import (CertificateInvalid, CertificateMalformed, _decide, number_reader,
-                                    vertex_basis_proves)
+from exactrelu.checker.checker import (CertificateInvalid, CertificateMalformed, decide, number_reader,
+                                       vertex_basis_proves)
 
 BOX = [((1, 0, -1), 1), ((-1, 0, -1), 1), ((0, 1, -1), 1), ((0, -1, -1), 1)]  # [-1, 1]^2
 
@@ -47,7 +48,7 @@ def _walk_verdict(rows: list, form: tuple, sign: str, basis: list) -> str:
     ctx = SimpleNamespace(net=net, n=2, num=number_reader())
     path = SimpleNamespace(bits=bytearray(b"*"), trail=[], rows=rows, rank=0, pre=[form])
     try:
-        _decide(ctx, path, [[0, sign, list(basis)]], 0)
+        decide(ctx, path, [[0, sign, list(basis)]], 0)
     except CertificateInvalid as exc:
         return f"invalid:{exc.rule}"
     except CertificateMalformed:
@@ -67,7 +68,7 @@ def _direct_verdict(rows: list, form: tuple, sign: str, basis: list) -> str:
 
 @settings(max_examples=400, deadline=None)
 @given(st.integers(0, 10 ** 9))
-def test_inline_and_direct_basis_tests_agree_and_are_sound(seed):
+def test_walk_and_direct_basis_tests_agree_and_are_sound(seed):
     rng = random.Random(seed)
     rows = _cell(rng)
     verts = _vertices(rows)

@@ -34,9 +34,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import exactrelu.checker.core as core
+import exactrelu.checker.checker as core
+import exactrelu.checker.stream as stream_form
 from exactrelu.checker import CertificateInvalid, CertificateMalformed, check_certificate, run
-from exactrelu.checker.core import SCHEMA
+from exactrelu.checker.checker import SCHEMA
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "proofs" / "corpus"
@@ -222,7 +223,7 @@ def _plain(obj):
 def unread_fields(path: Path, monkeypatch) -> list[str]:
     """Check ``path`` with every parsed JSON object tracked; the keys nobody read."""
     created: list[Tracked] = []
-    original = core._no_duplicate_keys
+    original = core.no_duplicate_keys
 
     def hook(pairs):
         t = Tracked(original(pairs))
@@ -231,7 +232,8 @@ def unread_fields(path: Path, monkeypatch) -> list[str]:
 
     sha = core.canonical_sha256
     with monkeypatch.context() as m:
-        m.setattr(core, "_no_duplicate_keys", hook)
+        m.setattr(core, "no_duplicate_keys", hook)
+        m.setattr(stream_form, "no_duplicate_keys", hook)
         # hashing the network serialises every field; that is not a reading of any field
         m.setattr(core, "canonical_sha256", lambda obj: sha(_plain(obj)))
         check_certificate(path)

@@ -22,7 +22,7 @@ from hypothesis import given, settings, strategies as st
 
 from exactrelu.certificate.partition import partition_certificate
 from exactrelu.checker import check_certificate
-from exactrelu.checker.core import CertificateInvalid, CertificateMalformed
+from exactrelu.checker.checker import CertificateInvalid, CertificateMalformed
 from exactrelu.domain.polytope import box
 from exactrelu.errors import ExactReluError
 from exactrelu.scale.executor import InlineExecutor, PoolExecutor, make_executor

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from exactrelu.checker import check_certificate
-from exactrelu.checker.network import evaluate as checker_evaluate
-from exactrelu.checker.network import parse_network
+from exactrelu.checker.checker import evaluate as checker_evaluate
+from exactrelu.checker.checker import parse_network
 from exactrelu.domain.polytope import box
 from exactrelu.model.evaluation import evaluate
 from exactrelu.io.native_json import load_json, network_to_dict

@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from exactrelu.checker import CertificateInvalid, CertificateMalformed, check_certificate
-from exactrelu.checker.network import evaluate as checker_evaluate
-from exactrelu.checker.network import parse_network
+from exactrelu.checker.checker import evaluate as checker_evaluate
+from exactrelu.checker.checker import parse_network
 from exactrelu.domain.polytope import box, polytope
 from exactrelu.io.native_json import network_to_dict
 from exactrelu.model.network import mlp

@@ -1,6 +1,6 @@
 """Weight-level (sign-split / patterns) and tropical representations against independent oracles.
 
-Oracle: the checker's own forward pass (``exactrelu.checker.network.evaluate`` on the
+Oracle: the checker's own forward pass (``exactrelu.checker.checker.evaluate`` on the
 network's JSON; it shares no code with exactrelu's evaluation or with the shallow
 constructions), at random rational points and at the exact vertices of the network's
 linear regions.
@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from exactrelu.checker.network import evaluate as checker_evaluate
-from exactrelu.checker.network import parse_network
+from exactrelu.checker.checker import evaluate as checker_evaluate
+from exactrelu.checker.checker import parse_network
 from exactrelu.domain.polytope import box
 from exactrelu.model.evaluation import evaluate
 from exactrelu.io.native_json import network_to_dict

@@ -5,7 +5,13 @@ it recomputes every affine map from the weights with exact integer/rational arit
 checks the evidence (witness points, Farkas vectors). It imports nothing from the rest of
 exactrelu, so the package directory can be copied and run on its own::
 
-    python -m exactrelu.checker CERT.json[.gz] [--vnnlib P] [--box B | --domain F] [--quiet] [--json]
+    python -m exactrelu.checker CERT.json[.gz] [--vnnlib P] [--box B | --domain F] [--quiet] [--json] [--workers N]
+
+Layout: :mod:`.checker` (one file: header, numbers, network, tree walk, ``partition``
+rules, driver; it runs alone when copied out), :mod:`.stream` (the stream form),
+:mod:`.claims` (the other claims), :mod:`.pinning` and :mod:`.vnnlib` (the readers of what
+the command line pins), :mod:`.registry` (the explicit tables that put them together),
+:mod:`.parallel` (``workers=N``: a partition tree's subtrees in ``N`` processes).
 
 Examples
 --------
@@ -41,21 +47,44 @@ Every field is verified or refused: a field the format does not define is never 
 unknown field 'note' at region entry 1 (a region has only: C, d, node, pattern)
 """
 
-from . import claims_outputs  # noqa: F401  (registers the equivalence/bounds/property claims)
-from . import claims_lattice  # noqa: F401  (registers the lattice claim)
-from .core import (CLAIMS, FORMAT, MAX_BYTES, RULES, SCHEMA, VERSION, CertificateInvalid, CertificateMalformed,
-                   CheckerError, CheckReport, Context, Leaf, check_certificate, check_partition,
-                   farkas_holds, fields, partition_leaves, prepare, walk)
+from typing import Any
+
+from . import checker, parallel
+from .checker import (FORMAT, MAX_BYTES, SCHEMA, VERSION, CertificateInvalid, CertificateMalformed, CheckerError,
+                      CheckReport, Context, Leaf, check_partition, farkas_proves, fields, motzkin_proves,
+                      partition_leaves, prepare, vertex_basis_proves, walk)
+from .registry import CLAIMS, PINNING, RULES, STREAM
 from .vnnlib import PinInputError
 
 
-def run(argv: "list[str] | None" = None, extra_pins: "list | None" = None) -> int:
-    """The command line (see ``__main__``): returns the exit status 0, 1 or 2."""
-    from .__main__ import run as _run
+def check_certificate(cert: Any, base_dir: Any = None, *, max_bytes: int = MAX_BYTES, workers: int = 1) -> CheckReport:
+    """Check a certificate of any claim (a dict, or a path to ``.json``, ``.json.gz`` or a
+    stream ``.jsonl``): :func:`.checker.check_certificate` with the tables of
+    :mod:`.registry`.
 
-    return _run(argv, extra_pins)
+    Returns a :class:`CheckReport`; raises :class:`CertificateInvalid` (a rule fails) or
+    :class:`CertificateMalformed` (not a usable certificate). ``network_ref`` paths are
+    relative to ``base_dir`` (default: the certificate's directory, or the current directory
+    for a dict); a file of more than ``max_bytes`` bytes after decompression is refused.
+    With ``workers > 1`` the subtrees of a ``partition`` tree are checked in that many
+    processes (:mod:`.parallel`; same verdict and same first failing reason).
+    """
+    return parallel.check_certificate(cert, base_dir, max_bytes=max_bytes, claims=CLAIMS, stream=STREAM,
+                                      workers=workers)
+
+
+def run(argv: "list[str] | None" = None, extra_pins: "list | None" = None) -> int:
+    """The command line ``python -m exactrelu.checker CERT [--vnnlib P] [--box B | --domain F]
+    [--quiet] [--json]``: returns the exit status 0 (valid), 1 (invalid) or 2 (unusable).
+
+    ``extra_pins`` are ``(what, check)`` pairs, ``check(certificate, directory)`` returning
+    a mismatch message or None, compared after the checker's own pins (``exactrelu check``
+    passes its ``--model`` comparison this way).
+    """
+    return checker.run(argv, extra_pins, claims=CLAIMS, stream=STREAM, pinning=PINNING, check=parallel.check_certificate)
 
 
 __all__ = ["check_certificate", "CheckReport", "CheckerError", "CertificateInvalid",
            "CertificateMalformed", "PinInputError", "RULES", "CLAIMS", "FORMAT", "VERSION", "run", "Context", "Leaf",
-           "prepare", "walk", "partition_leaves", "check_partition", "farkas_holds", "SCHEMA", "fields", "MAX_BYTES"]
+           "prepare", "walk", "partition_leaves", "check_partition", "farkas_proves", "motzkin_proves",
+           "vertex_basis_proves", "SCHEMA", "fields", "MAX_BYTES"]

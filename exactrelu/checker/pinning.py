@@ -42,8 +42,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Callable
 
-from .core import CertificateMalformed, _no_duplicate_keys, is_stream, load_json, number_reader, open_text_lines
-from .network import parse_int
+from .checker import CertificateMalformed, is_stream, load_json, no_duplicate_keys, number_reader, parse_int
+from .stream import open_text_lines
 from .vnnlib import LITERAL_CHARS, PinInputError, read_literal, read_vnnlib_file
 
 __all__ = ["canonical_disjunct", "canonical_property", "canonical_rows", "certificate_property",
@@ -214,7 +214,7 @@ def certificate_header(path: Path) -> tuple[dict, Path]:
     if is_stream(path):
         lines = open_text_lines(path)
         try:
-            return json.loads(next(lines), object_pairs_hook=_no_duplicate_keys), path.parent
+            return json.loads(next(lines), object_pairs_hook=no_duplicate_keys), path.parent
         finally:
             close = getattr(lines, "close", None)
             if close is not None:
@@ -310,7 +310,7 @@ def read_domain_file(path: "str | Path") -> list[tuple]:
     try:
         if raw[:2] == b"\x1f\x8b":
             raw = gzip.decompress(raw)
-        d = json.loads(raw.decode("utf-8"), object_pairs_hook=_no_duplicate_keys)
+        d = json.loads(raw.decode("utf-8"), object_pairs_hook=no_duplicate_keys)
     except (OSError, EOFError, zlib.error, UnicodeDecodeError, ValueError, RecursionError,
             CertificateMalformed) as exc:
         raise PinInputError(f"{p.name}: not a usable JSON domain file ({str(exc)[:100]})") from None
@@ -373,6 +373,11 @@ class PinRequest:
         if self.prop is not None:
             out.append("property")
         return out
+
+    @staticmethod
+    def header(path: Path) -> dict:
+        """The certificate object to compare for a stream certificate (its header line)."""
+        return certificate_header(path)[0]
 
     def mismatch(self, cert: dict, base_dir: Path) -> str | None:
         """The first difference between the (valid) certificate and the request, or None."""

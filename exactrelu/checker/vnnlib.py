@@ -52,8 +52,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from .core import CertificateMalformed
-from .network import parse_int
+from .checker import CertificateMalformed, parse_int
 
 __all__ = ["PinInputError", "VnnlibProperty", "read_vnnlib_text", "read_vnnlib_file", "read_literal",
            "LITERAL_CHARS", "LITERAL_EXPONENT", "DNF_DISJUNCTS", "DNF_ATOMS"]
@@ -74,7 +73,9 @@ _CONST = None  # the key of a term's constant
 
 class PinInputError(CertificateMalformed):
     """A file or argument given to pin a certificate (``--vnnlib``, ``--box``,
-    ``--domain``) is unusable (exit code 2)."""
+    ``--domain``) is unusable (exit code 2); the message names the input itself."""
+
+    what = ""
 
 
 @dataclass(frozen=True)

@@ -173,7 +173,7 @@ def test_decimal_parsing_agrees_with_pythons_decimal(text):
 
 @pytest.mark.parametrize("digits", [4_001, 4_301, 50_000, 1_000_000])
 def test_long_integers_round_trip_against_the_checkers_parser(digits):
-    from exactrelu.checker.network import parse_int
+    from exactrelu.checker.checker import parse_int
     from exactrelu.numbers.rationals import _parse_int, int_str
 
     text = ("98765432101234567" * (digits // 17 + 1))[:digits]

@@ -5,7 +5,7 @@ The claim: on the certificate's domain, output ``k`` of the network equals
 (proofs/rules/lattice.md has the statement and the soundness proof).
 
 The evidence sits on the network's splitting tree (checked with every partition rule by
-:func:`~exactrelu.checker.core.walk`); the checker recomputes the network's output map
+:func:`~exactrelu.checker.checker.walk`); the checker recomputes the network's output map
 ``f_L`` on every leaf ``L`` from the weights and checks, with Farkas vectors over the
 leaf's rows:
 
@@ -40,9 +40,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from . import core
-from .core import (CertificateMalformed, Context, _farkas_vector, _get, _invalid, _vector, farkas_holds, fields,
-                   partition_leaves)
+from ..checker import (CertificateMalformed, Context, farkas_proves, fields, invalid, partition_leaves,
+                       read_certificate_tree, read_vector, require)
 
 __all__ = ["check_lattice", "LATTICE_RULES", "lattice_complete", "lattice_terms", "lattice_leaves", "lattice_lower",
            "lattice_upper"]
@@ -73,7 +72,7 @@ def lattice_complete(ctx: Context) -> None:
     """Rule ``lattice-complete``: the tree claims to be complete (open nodes are then refused
     by ``tree-structure``); the identity is claimed on the whole domain."""
     if not ctx.complete:
-        raise _invalid("lattice-complete", "the partition is marked incomplete; the lattice claim needs every region")
+        raise invalid("lattice-complete", "the partition is marked incomplete; the lattice claim needs every region")
 
 
 def lattice_terms(ctx: Context, lat: dict) -> tuple[int, list[Form], list[list[int]]]:
@@ -85,32 +84,32 @@ def lattice_terms(ctx: Context, lat: dict) -> tuple[int, list[Form], list[list[i
     if type(out) is not int:
         raise CertificateMalformed("lattice: 'output' must be an integer")
     if not 0 <= out < ctx.net.n_outputs:
-        raise _invalid("lattice-terms", f"output {out} does not exist (the network has {ctx.net.n_outputs})",
+        raise invalid("lattice-terms", f"output {out} does not exist (the network has {ctx.net.n_outputs})",
                        output=out)
-    raw_pieces = _get(lat, "pieces", list, "lattice")
+    raw_pieces = require(lat, "pieces", list, "lattice")
     pieces: list[Form] = []
     for i, p in enumerate(raw_pieces):
-        pieces.append(_vector(ctx.num, p, ctx.n + 1, f"lattice piece {i}"))
-    raw_terms = _get(lat, "terms", list, "lattice")
+        pieces.append(read_vector(ctx.num, p, ctx.n + 1, f"lattice piece {i}"))
+    raw_terms = require(lat, "terms", list, "lattice")
     if not raw_terms:
-        raise _invalid("lattice-terms", "the lattice form has no terms (a max over nothing)")
+        raise invalid("lattice-terms", "the lattice form has no terms (a max over nothing)")
     terms: list[list[int]] = []
     for t, term in enumerate(raw_terms):
         if not isinstance(term, list) or any(type(j) is not int for j in term):
             raise CertificateMalformed(f"lattice term {t} must be a list of integers")
         if not term:
-            raise _invalid("lattice-terms", f"term {t} is empty (a min over nothing)", term=t)
+            raise invalid("lattice-terms", f"term {t} is empty (a min over nothing)", term=t)
         if len(set(term)) != len(term):
-            raise _invalid("lattice-terms", f"term {t} repeats a piece", term=t)
+            raise invalid("lattice-terms", f"term {t} repeats a piece", term=t)
         bad = [j for j in term if not 0 <= j < len(pieces)]
         if bad:
-            raise _invalid("lattice-terms", f"term {t} uses piece {bad[0]}, there are {len(pieces)}", term=t,
+            raise invalid("lattice-terms", f"term {t} uses piece {bad[0]}, there are {len(pieces)}", term=t,
                            piece=bad[0])
         terms.append(term)
     unused = set(range(len(pieces))).difference(*terms)
     if unused:
         j = min(unused)
-        raise _invalid("lattice-terms", f"piece {j} is used by no term", piece=j)
+        raise invalid("lattice-terms", f"piece {j} is used by no term", piece=j)
     return out, pieces, terms
 
 
@@ -118,13 +117,13 @@ def lattice_leaves(ctx: Context, lat: dict) -> dict[int, dict]:
     """Rule ``lattice-leaves`` (first half): index the leaf entries, refusing duplicates.
     The second half (every leaf has an entry, no entry names anything else) is checked
     during and after the walk."""
-    raw = _get(lat, "leaves", list, "lattice")
+    raw = require(lat, "leaves", list, "lattice")
     index: dict[int, dict] = {}
     for i, e in enumerate(raw):
         fields(e, "lattice leaf", f"lattice leaf entry {i}")
-        k = _get(e, "leaf", int, "lattice leaf entry")
+        k = require(e, "leaf", int, "lattice leaf entry")
         if k in index:
-            raise _invalid("lattice-leaves", f"two lattice entries for node {k}", node=k)
+            raise invalid("lattice-leaves", f"two lattice entries for node {k}", node=k)
         index[k] = e
     return index
 
@@ -136,7 +135,7 @@ def lattice_lower(ctx: Context, leaf: Any, entry: dict, f: Form, pieces: list[Fo
     ``pos`` is checked with the extra row ``-h <= 0`` and ``neg`` with ``h <= 0`` (the two
     closed halves cover the cell, so no witness is needed)."""
     where = f"lattice cover of leaf {leaf.id}"
-    stack: list[tuple[Any, list]] = [(_get(entry, "cover", dict, f"lattice entry of leaf {leaf.id}"), list(leaf.rows))]
+    stack: list[tuple[Any, list]] = [(require(entry, "cover", dict, f"lattice entry of leaf {leaf.id}"), list(leaf.rows))]
     cells = 0
     while stack:
         cover, rows = stack.pop()
@@ -147,23 +146,23 @@ def lattice_lower(ctx: Context, leaf: Any, entry: dict, f: Form, pieces: list[Fo
             raise CertificateMalformed(f"{where}: a cover must be an object")
         fields(cover, "lattice cover split" if "split" in cover else "lattice cover term", where)
         if "split" in cover:
-            h = _vector(ctx.num, cover["split"], ctx.n + 1, f"{where}: split hyperplane")
-            pos = _get(cover, "pos", dict, where)
-            neg = _get(cover, "neg", dict, where)
+            h = read_vector(ctx.num, cover["split"], ctx.n + 1, f"{where}: split hyperplane")
+            pos = require(cover, "pos", dict, where)
+            neg = require(cover, "neg", dict, where)
             stack.append((neg, rows + [h]))  # h <= 0
             stack.append((pos, rows + [(tuple(-c for c in h[0]), h[1])]))  # -h <= 0
             continue
-        t = _get(cover, "term", int, where)
+        t = require(cover, "term", int, where)
         if not 0 <= t < len(terms):
-            raise _invalid("lattice-lower", f"leaf {leaf.id}: cover term {t} does not exist", node=leaf.id, term=t)
-        ys = _get(cover, "farkas", list, where)
+            raise invalid("lattice-lower", f"leaf {leaf.id}: cover term {t} does not exist", node=leaf.id, term=t)
+        ys = require(cover, "farkas", list, where)
         if len(ys) != len(terms[t]):
-            raise _invalid("lattice-lower", f"leaf {leaf.id}: cover term {t} has {len(terms[t])} pieces but "
+            raise invalid("lattice-lower", f"leaf {leaf.id}: cover term {t} has {len(terms[t])} pieces but "
                            f"{len(ys)} Farkas vectors", node=leaf.id, term=t)
         for j, raw in zip(terms[t], ys):
-            y = _farkas_vector(ctx.num, raw, len(rows), "lattice-lower", node=leaf.id, term=t, piece=j)
-            if not farkas_holds(rows, 1, _sub(f, pieces[j]), y):
-                raise _invalid("lattice-lower", f"leaf {leaf.id}: the Farkas vector does not prove piece {j} >= "
+            if not farkas_proves(ctx.num, rows, 1, _sub(f, pieces[j]), raw, "lattice-lower", node=leaf.id, term=t,
+                                 piece=j):
+                raise invalid("lattice-lower", f"leaf {leaf.id}: the Farkas vector does not prove piece {j} >= "
                                f"the network output on the (sub-)cell (cover term {t})", node=leaf.id, term=t,
                                piece=j)
 
@@ -171,11 +170,10 @@ def lattice_lower(ctx: Context, leaf: Any, entry: dict, f: Form, pieces: list[Fo
 def lattice_upper(ctx: Context, leaf: Any, entry: dict, f: Form, pieces: list[Form], terms: list[list[int]]) -> None:
     """Rule ``lattice-upper``: for every term, a convex combination of its pieces is
     ``<= f`` on the leaf."""
-    ups = _get(entry, "upper", list, f"lattice entry of leaf {leaf.id}")
+    ups = require(entry, "upper", list, f"lattice entry of leaf {leaf.id}")
     if len(ups) != len(terms):
-        raise _invalid("lattice-upper", f"leaf {leaf.id}: {len(ups)} upper-bound entries for {len(terms)} terms",
+        raise invalid("lattice-upper", f"leaf {leaf.id}: {len(ups)} upper-bound entries for {len(terms)} terms",
                        node=leaf.id)
-    nrows = len(leaf.rows)
     rows = list(leaf.rows)
     for t, (term, item) in enumerate(zip(terms, ups)):
         if not isinstance(item, list) or len(item) != 2 or not isinstance(item[0], list):
@@ -189,50 +187,46 @@ def lattice_upper(ctx: Context, leaf: Any, entry: dict, f: Form, pieces: list[Fo
             j = pair[0]
             p, q = ctx.num(pair[1])
             if j not in members or j in seen:
-                raise _invalid("lattice-upper", f"leaf {leaf.id}: the combination for term {t} uses piece {j}, "
+                raise invalid("lattice-upper", f"leaf {leaf.id}: the combination for term {t} uses piece {j}, "
                                "which is not (or twice) in the term", node=leaf.id, term=t, piece=j)
             if p < 0:
-                raise _invalid("lattice-upper", f"leaf {leaf.id}: negative weight on piece {j} (term {t})",
+                raise invalid("lattice-upper", f"leaf {leaf.id}: negative weight on piece {j} (term {t})",
                                node=leaf.id, term=t, piece=j)
             seen.add(j)
             if p:
                 mu.append((j, p, q))
         if not mu:
-            raise _invalid("lattice-upper", f"leaf {leaf.id}: empty combination for term {t}", node=leaf.id, term=t)
+            raise invalid("lattice-upper", f"leaf {leaf.id}: empty combination for term {t}", node=leaf.id, term=t)
         Q = math.lcm(*[q for _, _, q in mu])
         if sum(p * (Q // q) for _, p, q in mu) != Q:
-            raise _invalid("lattice-upper", f"leaf {leaf.id}: the weights for term {t} do not sum to 1",
+            raise invalid("lattice-upper", f"leaf {leaf.id}: the weights for term {t} do not sum to 1",
                            node=leaf.id, term=t)
-        y = _farkas_vector(ctx.num, item[1], nrows, "lattice-upper", node=leaf.id, term=t)
-        if not farkas_holds(rows, 1, _sub(_combination(mu, pieces), f), y):
-            raise _invalid("lattice-upper", f"leaf {leaf.id}: the Farkas vector does not prove that the combination "
+        if not farkas_proves(ctx.num, rows, 1, _sub(_combination(mu, pieces), f), item[1], "lattice-upper",
+                             node=leaf.id, term=t):
+            raise invalid("lattice-upper", f"leaf {leaf.id}: the Farkas vector does not prove that the combination "
                            f"of term {t} is <= the network output on the leaf", node=leaf.id, term=t)
 
 
 def check_lattice(ctx: Context) -> dict:
     """The ``lattice`` claim (see the module docstring and proofs/rules/lattice.md)."""
-    lat = _get(ctx.cert, "lattice", dict, "certificate")
+    read_certificate_tree(ctx)
+    lat = require(ctx.cert, "lattice", dict, "certificate")
     lattice_complete(ctx)
     out, pieces, terms = lattice_terms(ctx, lat)
     entries = lattice_leaves(ctx, lat)
     counts = ctx.counts
     for leaf in partition_leaves(ctx):  # (the tree, region-list/-pattern/-map)
         if leaf.is_open:  # pragma: no cover - tree-structure refuses open cells in a complete certificate
-            raise _invalid("lattice-complete", f"node {leaf.id} is open", node=leaf.id)
+            raise invalid("lattice-complete", f"node {leaf.id} is open", node=leaf.id)
         e = entries.pop(leaf.id, None)
         if e is None:
-            raise _invalid("lattice-leaves", f"leaf {leaf.id} has no lattice entry", node=leaf.id)
+            raise invalid("lattice-leaves", f"leaf {leaf.id} has no lattice entry", node=leaf.id)
         f = leaf.output_forms()[out]
         lattice_lower(ctx, leaf, e, f, pieces, terms)
         lattice_upper(ctx, leaf, e, f, pieces, terms)
     if entries:
         k = min(entries)
-        raise _invalid("lattice-leaves", f"lattice entry for node {k}, which is not a leaf", node=k)
+        raise invalid("lattice-leaves", f"lattice entry for node {k}, which is not a leaf", node=k)
     counts["lattice_terms"] = len(terms)
     counts["lattice_pieces"] = len(pieces)
     return counts
-
-
-core.CLAIMS["lattice"] = check_lattice
-if "lattice-lower" not in core.RULES:
-    core.RULES = tuple(core.RULES) + LATTICE_RULES

@@ -1,33 +1,22 @@
-"""Pruned cells of a ``property`` certificate: a linear relaxation re-checked exactly.
+"""The linear relaxation of a pruned cell, re-checked exactly (standard library only).
 
-Standard library only. A *pruned* cell is an open node of an input region's splitting
-tree (some ReLU units still undecided) together with evidence that no disjunct of the
-property can be met anywhere in the cell (``proofs/rules/prune.md``):
-
-* ``box`` with ``box_farkas``: ``lo_i <= x_i <= hi_i`` on the cell, each bound by a Farkas
-  vector over the cell rows (rule ``prune-box``);
-* ``relu``: for every undecided unit ``u`` (ascending; the undecided units of the current
-  ReLU layer and every unit of later ReLU layers) numbers ``[u, a, s, c]`` (optionally
-  ``[u, a, s, c, bl, bu]``): the lower line ``relu(z) >= a z`` and the upper line
-  ``relu(z) <= s z + c``. The checker computes linear bounds ``L(x) <= z_u(x) <= U(x)``
-  from the cell's exact pre-activations, forward layer by layer or (``"bounds":
-  "backward"``) by propagating each unit's pre-activation backwards through the
-  relaxations below it, then ``lo <= min L`` and ``hi >= max U`` itself: over the box, or
-  (``bl``/``bu`` index a list ``bases`` of ``n`` cell rows each) as the value at that
-  basis' vertex, valid because the dual solution of the basis is checked to be
-  non-negative; ``null`` omits a bound (``-inf`` resp. ``+inf``). It requires
-  ``0 <= a <= 1``, ``s >= 0``, ``s lo + c >= max(lo, 0)`` and ``s hi + c >= max(hi, 0)``
-  (with ``lo = -inf``: ``s = 0``; with ``hi = +inf``: ``s >= 1``) (rule ``prune-relax``);
-* ``disjuncts``: per disjunct a Motzkin vector over the cell rows followed by one row per
-  constraint ``a.u + G(x) - b <= 0`` (``< 0`` if strict), where ``G(x) <= c.y`` is the
-  lower bound of the constraint's output part obtained by propagating ``c`` backwards
-  through the relaxation (rule ``prune-farkas``).
+Used by the ``prune-*`` rules (:mod:`.prune`, ``proofs/rules/prune.md``): for an open
+cell of a ``property`` certificate's tree, :class:`Relaxation` computes linear bounds
+``L(x) <= z_u(x) <= U(x)`` of every undecided unit's pre-activation from the cell's exact
+pre-activations, forward layer by layer or (``"bounds": "backward"``) by propagating each
+unit's pre-activation backwards through the relaxations below it, and checks the
+evidence's lines ``relu(z) >= a z`` and ``relu(z) <= s z + c`` against them (rule
+``prune-relax``); :meth:`Relaxation.objective_lower` bounds ``c . y`` from below on the
+cell. Lower and upper pre-activation bounds are taken over the evidence's box or at the
+vertex of a basis of ``n`` cell rows whose dual solution is checked to be non-negative;
+an omitted bound (:data:`INF`) is infinite.
 
 Forms are ``(v, d)``: ``v`` a list of ``n + 1`` ints, ``d > 0``, meaning ``v/d . (x, 1)``.
 
 Examples
 --------
->>> from .network import parse_network
+>>> from fractions import Fraction
+>>> from ..checker import parse_network
 >>> net = parse_network({"format": "exactrelu-network", "version": 1, "inputs": 1, "layers": [
 ...     {"activation": "relu", "bias": ["0"], "inputs": [{"source": 0, "weight": [["1"]]}]},
 ...     {"activation": "identity", "bias": ["0"], "inputs": [{"source": 1, "weight": [["1"]]}]}]})
@@ -42,14 +31,12 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 from operator import mul
-from typing import Any, Callable
+from typing import Any
 
-from .core import CertificateMalformed, _farkas_vector, _get, _int, _invalid, farkas_proves, fields
+from ..checker import invalid
 
-__all__ = ["PRUNE_RULES", "Relaxation", "check_pruned_cell", "relaxation_from_evidence", "check_disjunct_proofs",
-           "constraint_form", "current_layer"]
+__all__ = ["INF", "Relaxation", "current_layer", "layer_matrix", "integer_inverse"]
 
-PRUNE_RULES = ("prune-box", "prune-relax", "prune-farkas")
 INF = "inf"  # marks an omitted (infinite) pre-activation bound of a relaxed unit
 
 
@@ -99,19 +86,26 @@ def current_layer(net: Any, outs: list, pre: list | None, bits: bytes) -> tuple[
         pre = None
 
 
-def _layer_matrix(net: Any, k: int) -> tuple:
-    """Layer ``k`` as one integer matrix over the concatenated sources with one denominator:
-    ``(rows, bias, E)`` with ``z_j = (rows[j] . h + bias[j]) / E``."""
-    cache = net.__dict__.setdefault("_prune_mats", {})
+def layer_matrix(net: Any, k: int) -> tuple:
+    """Layer ``k`` as one integer matrix over its concatenated sources with one denominator
+    (the layer's own ``Layer.common`` and ``Layer.E``): ``(rows, bias, E, pos, neg)`` with
+    ``z_j = (rows[j] . h + bias[j]) / E`` and ``pos``/``neg`` the positive and negative parts
+    of ``rows`` (the split is cached in ``net.derived``).
+
+    >>> from ..checker import parse_network
+    >>> net = parse_network({"format": "exactrelu-network", "version": 1, "inputs": 2, "layers": [
+    ...     {"activation": "relu", "bias": ["1/2"], "inputs": [{"source": 0, "weight": [["1", "-1/3"]]}]}]})
+    >>> layer_matrix(net, 1)
+    ([(6, -2)], [3], 6, [[6, 0]], [[0, -2]])
+    """
+    cache = net.derived.setdefault("layer_matrix", {})
     got = cache.get(k)
     if got is None:
-        units = net.layers[k - 1].units
-        E = math.lcm(*[e for _, _, e in units])
-        rows = [[c * (E // e) for c in w] for w, _, e in units]
-        bias = [c * (E // e) for _, c, e in units]
+        lay = net.layers[k - 1]
+        rows = [w for w, _ in lay.common]
         pos = [[c if c > 0 else 0 for c in r] for r in rows]
         neg = [[c if c < 0 else 0 for c in r] for r in rows]
-        got = cache[k] = (rows, bias, E, pos, neg)
+        got = cache[k] = (rows, [c for _, c in lay.common], lay.E, pos, neg)
     return got
 
 
@@ -159,7 +153,7 @@ class Relaxation:
             off = net.relu_offset[r]
             want = [u for u in range(off, net.n_relu) if u >= net.relu_offset[r + 1] or bits[u] == 42]
         if sorted(params) != want:
-            raise _invalid("prune-relax", f"node {node}: relaxation parameters are given for units "
+            raise invalid("prune-relax", f"node {node}: relaxation parameters are given for units "
                            f"{sorted(params)[:20]}, the undecided units are {want[:20]}", node=node)
         self._memo: dict = {}
         self.lower: dict[int, tuple] = {}  # layer -> (vecs, D): lower forms of its output
@@ -195,7 +189,7 @@ class Relaxation:
             a, s, c = Fraction(pa, qa), Fraction(ps, qs), Fraction(pc, qc)
             lo = "-inf" if nl is None else Fraction(nl, ql)
             hi = "inf" if nh is None else Fraction(nh, qh)
-            raise _invalid("prune-relax", f"node {self.node}: the lines of unit {u} (a={a}, s={s}, c={c}) "
+            raise invalid("prune-relax", f"node {self.node}: the lines of unit {u} (a={a}, s={s}, c={c}) "
                            f"are not a relaxation of relu on [{lo}, {hi}]", node=self.node, unit=u)
 
     def _backward_bounds(self) -> None:
@@ -234,34 +228,35 @@ class Relaxation:
             B = self.lo[-1]
             return _min_over_box(v, self.lo, self.hi), d * B
         if not 0 <= basis < len(self.bases):
-            raise _invalid("prune-relax", f"node {self.node}: unit {unit} uses basis {basis}, which does not exist",
+            raise invalid("prune-relax", f"node {self.node}: unit {unit} uses basis {basis}, which does not exist",
                            node=self.node, unit=unit)
-        T, DEN = self._basis_inverse(basis, unit)
+        T, DEN = self.basis_inverse(basis, unit)
         # y'_r = Y_r / (DEN d) with Y = -T g: sum_r y'_r row_r(x) = -g_lin . x + sum_r y'_r c_r
         n = len(v) - 1
         g = v[:n]
         Y = [-sum(map(mul, t, g)) for t in T]
         if any(y < 0 for y in Y):
-            raise _invalid("prune-relax", f"node {self.node}: the bound of unit {unit} at basis {basis} has a "
+            raise invalid("prune-relax", f"node {self.node}: the bound of unit {unit} at basis {basis} has a "
                            "negative multiplier", node=self.node, unit=unit)
         rows = [self.rows[r] for r in self.bases[basis]]
         # g(x) = -sum_r y'_r row_r(x) + g0 + sum_r y'_r c_r >= g0 + sum_r y'_r c_r on the cell
         return v[n] * DEN + sum(y * rv[n] for y, (rv, _) in zip(Y, rows)), DEN * d
 
-    def _basis_inverse(self, basis: int, unit: int) -> tuple[list[list[int]], int]:
-        """``(T, DEN)`` with ``T / DEN`` the inverse of ``M^T``, ``M`` the basis rows' linear parts."""
+    def basis_inverse(self, basis: int, unit: int) -> tuple[list[list[int]], int]:
+        """``(T, DEN)`` with ``T / DEN`` the inverse of ``M^T``, ``M`` the basis rows' linear parts
+        (rule ``prune-relax``: the basis is ``n`` distinct cell rows, nonsingular); cached."""
         got = self._inv.get(basis)
         if got is not None:
             return got
         idx = self.bases[basis]
         n = self.net.n_inputs
         if len(idx) != n or len(set(idx)) != n or any(not 0 <= r < len(self.rows) for r in idx):
-            raise _invalid("prune-relax", f"node {self.node}: basis {basis} is not {n} distinct cell rows",
+            raise invalid("prune-relax", f"node {self.node}: basis {basis} is not {n} distinct cell rows",
                            node=self.node, unit=unit)
         Mt = [[self.rows[idx[j]][0][i] for j in range(n)] for i in range(n)]  # column j: row idx[j]
-        got = _integer_inverse(Mt)
+        got = integer_inverse(Mt)
         if got is None:
-            raise _invalid("prune-relax", f"node {self.node}: basis {basis} is singular", node=self.node, unit=unit)
+            raise invalid("prune-relax", f"node {self.node}: basis {basis} is singular", node=self.node, unit=unit)
         self._inv[basis] = got
         return got
 
@@ -281,7 +276,7 @@ class Relaxation:
                 zl, Dl = _common(self.pre)
                 zu, Du = zl, Dl
             else:
-                rows, bias, E, pos, neg = _layer_matrix(net, i)
+                rows, bias, E, pos, neg = layer_matrix(net, i)
                 lo_src = [f for s in lay.sources for f in self._source(s, "lo")]
                 hi_src = [f for s in lay.sources for f in self._source(s, "hi")]
                 both, D = _common(lo_src + hi_src)
@@ -379,7 +374,7 @@ class Relaxation:
                 cols, pD = self._columns("pre", self.pre)
                 terms.append(([sum(map(mul, nv, col)) for col in cols], Dn * pD))
                 continue
-            rows, bias, E, _, _ = _layer_matrix(net, i)
+            rows, bias, E, _, _ = layer_matrix(net, i)
             cb = sum(map(mul, nv, bias))
             if cb:
                 terms.append(([0] * (n1 - 1) + [cb], Dn * E))
@@ -477,12 +472,12 @@ class Relaxation:
         return nv, lD * Q, cn, lD * QC
 
 
-def _integer_inverse(A: list[list[int]]) -> tuple[list[list[int]], int] | None:
+def integer_inverse(A: list[list[int]]) -> tuple[list[list[int]], int] | None:
     """``(T, d)`` with ``d > 0`` and ``T / d`` the inverse of the integer matrix ``A``; None if
     ``A`` is singular. Fraction-free Gauss-Jordan (Bareiss); the result is verified by
     ``T A = d I`` before it is returned, so its correctness does not rest on the algorithm.
 
-    >>> _integer_inverse([[2, 0], [1, 1]])
+    >>> integer_inverse([[2, 0], [1, 1]])
     ([[1, 0], [-1, 2]], 2)
     """
     n = len(A)
@@ -544,154 +539,3 @@ def _combine_forms(coef: list[Fraction], forms: list, n1: int) -> tuple[list[int
         m = x.numerator * (D // (d * x.denominator))
         tot = [a + m * b for a, b in zip(tot, v)]
     return tot, D
-
-
-# ------------------------------------------------------------------------ the rule checks
-def _param(num: Callable, s: Any) -> tuple[int, int]:
-    p, q = num(s)
-    if q < 0:
-        p, q = -p, -q
-    return p, q
-
-
-def parse_relu_params(num: Callable, raw: Any, node: int) -> dict:
-    """``[[u, a, s, c], ...]`` or ``[u, a, s, c, bl, bu]`` (a basis index, -1 for the box,
-    null for no bound) -> ``{u: ((pa, qa), (ps, qs), (pc, qc), bl, bu)}`` (``None`` for the
-    box, ``INF`` for no bound)."""
-    if not isinstance(raw, list):
-        raise CertificateMalformed(f"prune evidence of node {node}: 'relu' must be a list")
-    out: dict = {}
-    for item in raw:
-        if not isinstance(item, list) or len(item) not in (4, 6):
-            raise CertificateMalformed(f"prune evidence of node {node}: a 'relu' entry is [unit, a, s, c] or "
-                                       "[unit, a, s, c, basis_lo, basis_hi]")
-        u = _int(item[0], "relu unit")
-        if u in out:
-            raise _invalid("prune-relax", f"node {node}: unit {u} has two relaxations", node=node, unit=u)
-        bases = [INF if b is None else _int(b, "relu basis") for b in item[4:]] or [-1, -1]
-        out[u] = tuple(_param(num, x) for x in item[1:4]) + tuple(b if b is INF or b >= 0 else None
-                                                                  for b in bases)
-    return out
-
-
-def parse_bases(raw: Any, node: int) -> list:
-    """``[[r_1, .., r_n], ...]``: bases of cell rows (checked where used)."""
-    if not isinstance(raw, list):
-        raise CertificateMalformed(f"prune evidence of node {node}: 'bases' must be a list")
-    out = []
-    for b in raw:
-        if not isinstance(b, list):
-            raise CertificateMalformed(f"prune evidence of node {node}: a basis is a list of row indices")
-        out.append(tuple(_int(r, "basis row") for r in b))
-    return out
-
-
-def parse_box(num: Callable, rows: list, raw_box: Any, raw_farkas: Any, n: int, node: int) -> tuple:
-    """Rule ``prune-box``: ``lo_i <= x_i <= hi_i`` on the cell by Farkas vectors."""
-    if not isinstance(raw_box, list) or len(raw_box) != n or not isinstance(raw_farkas, list) \
-            or len(raw_farkas) != n:
-        raise CertificateMalformed(f"prune evidence of node {node}: 'box' and 'box_farkas' need {n} entries")
-    los, his = [], []
-    for i, (bd, fk) in enumerate(zip(raw_box, raw_farkas)):
-        if not isinstance(bd, list) or len(bd) != 2 or not isinstance(fk, list) or len(fk) != 2:
-            raise CertificateMalformed(f"prune evidence of node {node}: box entry {i} is [lo, hi] / [y_lo, y_hi]")
-        for side, s, y in (("lo", bd[0], fk[0]), ("hi", bd[1], fk[1])):
-            p, q = num(s)
-            v = [0] * (n + 1)
-            v[i] = q
-            v[-1] = -p
-            sign = -1 if side == "lo" else 1  # -(x_i - lo) <= 0, resp. x_i - hi <= 0
-            if not farkas_proves(num, rows, sign, (tuple(v), q), y, "prune-box", node=node):
-                raise _invalid("prune-box", f"node {node}: the Farkas vector does not prove x_{i} "
-                               f"{'>=' if side == 'lo' else '<='} {p}/{q} on the cell", node=node, coordinate=i)
-            (los if side == "lo" else his).append((p, q))
-    B1 = math.lcm(*[q for _, q in los])
-    B2 = math.lcm(*[q for _, q in his])
-    return (tuple(p * (B1 // q) for p, q in los), B1), (tuple(p * (B2 // q) for p, q in his), B2)
-
-
-def motzkin_positive(rows: list, y: list, strict: frozenset) -> bool:
-    """``sum_i y_i row_i`` is a constant ``K > 0``, or ``K = 0`` with a positive multiplier
-    on a strict row (then ``{rows <= 0, strict rows < 0}`` is empty)."""
-    if not y:
-        return False
-    M = math.lcm(*[q * rows[i][1] for i, _, q in y])
-    acc = [0] * len(rows[y[0][0]][0])
-    for i, p, q in y:
-        rv, rd = rows[i]
-        c = p * (M // (q * rd))
-        acc = [a + c * r for a, r in zip(acc, rv)]
-    if any(acc[:-1]):
-        return False
-    return acc[-1] > 0 or (acc[-1] == 0 and any(i in strict and p > 0 for i, p, _ in y))
-
-
-def constraint_form(rel: Relaxation, a: list, c: list, b: Fraction) -> tuple:
-    """The relaxed constraint row ``a.x + G_c(x) - b`` (``G_c <= c.y`` on the cell)."""
-    n1 = rel.net.n_inputs + 1
-    gv, gd = rel.objective_lower(list(c))
-    extra = [Fraction(x) for x in a] + [-Fraction(b)]
-    D = math.lcm(gd, *[x.denominator for x in extra])
-    v = [gv[t] * (D // gd) + int(extra[t] * D) for t in range(n1)]
-    return tuple(v), D
-
-
-def check_pruned_cell(num: Callable, net: Any, leaf: Any, disjuncts: list, ev: Any) -> int:
-    """All prune rules for one open cell ``leaf`` (a :class:`~.core.Leaf`, or anything with
-    ``id, rows, _outs, _pre, _bits``) and its evidence ``ev``; ``disjuncts`` is
-    ``[(k, [(a, c, b, strict), ...]), ...]`` (the disjuncts of the cell's input region).
-    Returns the number of relaxed units."""
-    rel = relaxation_from_evidence(num, net, leaf, ev)
-    check_disjunct_proofs(num, rel, leaf, disjuncts, ev)
-    return len(rel.params)
-
-
-def relaxation_from_evidence(num: Callable, net: Any, leaf: Any, ev: Any) -> Relaxation:
-    """Rules ``prune-box`` and ``prune-relax``: the cell's relaxation built from the evidence."""
-    node = leaf.id
-    rows = list(leaf.rows)
-    box = parse_box(num, rows, _get(ev, "box", list, f"prune {node}"), _get(ev, "box_farkas", list, f"prune {node}"),
-                    net.n_inputs, node)
-    params = parse_relu_params(num, _get(ev, "relu", list, f"prune {node}"), node)
-    bases = parse_bases(ev.get("bases", []), node)
-    how = ev.get("bounds", "forward")
-    if how not in ("forward", "backward"):
-        raise CertificateMalformed(f"prune evidence of node {node}: 'bounds' must be 'forward' or 'backward'")
-    rel = Relaxation(net, leaf._outs, leaf._pre, leaf._bits, box, params, node, rows, bases,
-                     backward_bounds=how == "backward")
-    for i in range(len(bases)):  # every basis is n distinct rows, nonsingular (used or not: nothing unchecked)
-        rel._basis_inverse(i, None)  # type: ignore[arg-type]
-    return rel
-
-
-def check_disjunct_proofs(num: Callable, rel: Relaxation, leaf: Any, disjuncts: list, ev: Any) -> None:
-    """Rule ``prune-farkas``: every disjunct's relaxed constraints are infeasible on the cell."""
-    node = leaf.id
-    n = rel.net.n_inputs
-    rows = list(leaf.rows)
-    proofs = {}
-    for i, pr in enumerate(_get(ev, "disjuncts", list, f"prune {node}")):
-        fields(pr, "prune disjunct", f"prune evidence of node {node}, disjunct entry {i}")
-        k = _int(_get(pr, "disjunct", int, "prune disjunct"), "disjunct")
-        if k in proofs:
-            raise _invalid("prune-farkas", f"pruned node {node} has two proofs for disjunct {k}", node=node,
-                           disjunct=k)
-        proofs[k] = pr
-    for k, cons in disjuncts:
-        pr = proofs.pop(k, None)
-        if pr is None:
-            raise _invalid("prune-farkas", f"pruned node {node} has no proof for disjunct {k}", node=node, disjunct=k)
-        nr = len(rows)
-        y = _farkas_vector(num, _get(pr, "farkas", list, f"prune {node} disjunct {k}"), nr + len(cons),
-                           "prune-farkas", node=node, disjunct=k)
-        used = {i for i, p, _ in y if i >= nr}
-        zero = (tuple([0] * (n + 1)), 1)
-        extra = [constraint_form(rel, a, c, b) if nr + j in used else zero for j, (a, c, b, _) in enumerate(cons)]
-        strict = frozenset(nr + j for j, con in enumerate(cons) if con[3])
-        if not motzkin_positive(rows + extra, y, strict):
-            raise _invalid("prune-farkas", f"node {node}: the Farkas vector for disjunct {k} does not prove that "
-                           "the relaxed constraints are infeasible on the cell", node=node, disjunct=k)
-    if proofs:
-        k = min(proofs)
-        raise _invalid("prune-farkas", f"pruned node {node} has a proof for disjunct {k}, which is not a disjunct "
-                       "of its input region", node=node, disjunct=k)

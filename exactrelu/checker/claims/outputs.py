@@ -15,7 +15,7 @@ Claims (see ``proofs/rules/`` for statements and soundness proofs):
   leaf's recomputed affine map) are infeasible, by a Farkas vector (``property-farkas``);
   the network is restricted to fixed inputs by the checker itself. A partition may be
   incomplete when every open node carries a pruning proof (``prune-*`` rules,
-  :mod:`.claims_prune`); an open node without one fails ``property-complete``. A property
+  :mod:`.prune`); an open node without one fails ``property-complete``. A property
   that fixes every input has one input point and no partition: the checker evaluates the
   network there and requires that no disjunct is met (``property-point``).
 * ``counterexample`` — a point that violates a property, re-evaluated exactly
@@ -29,11 +29,10 @@ from fractions import Fraction
 from operator import mul
 from typing import Any
 
-from . import core
-from .core import (CertificateMalformed, Context, _farkas_vector, _get, _int, _invalid,
-                   _point, domain_rows, farkas_holds, fields, partition_leaves, read_network, read_tree)
-from .claims_prune import PRUNE_RULES, check_pruned_cell
-from .network import NetworkFormatError, canonical_sha256, evaluate, network_number
+from ..checker import (CertificateMalformed, Context, NetworkFormatError, as_int, canonical_sha256, domain_rows,
+                       evaluate, farkas_proves, fields, invalid, motzkin_proves, network_number, partition_leaves,
+                       read_certificate_tree, read_network, read_point, read_tree, require)
+from .prune import check_pruned_cell
 
 __all__ = ["check_equivalence", "check_bounds", "check_property", "check_counterexample",
            "difference_network_json", "restrict_network_json"]
@@ -77,11 +76,11 @@ def difference_network_json(a: Any, b: Any) -> dict:
     """The network ``x -> a(x) - b(x)``: a's layers, b's layers (sources shifted), ``[I, -I]``."""
     na, nb = _normal(a), _normal(b)
     if na[0] != nb[0]:
-        raise _invalid("equivalence-network", "the two networks have different numbers of inputs")
+        raise invalid("equivalence-network", "the two networks have different numbers of inputs")
     la, lb = len(na[1]), len(nb[1])
     m = len(na[1][-1][1])
     if len(nb[1][-1][1]) != m:
-        raise _invalid("equivalence-network", "the two networks have different numbers of outputs")
+        raise invalid("equivalence-network", "the two networks have different numbers of outputs")
     layers = list(a["layers"])
     for lay in b["layers"]:
         lay2 = dict(lay)
@@ -122,33 +121,17 @@ def _form_minus_const(form: tuple, p: int, q: int) -> tuple:
     return tuple([c * q for c in v[:-1]] + [v[-1] * q - p * d]), d * q
 
 
-def _combination_positive(rows: list, y: list, strict: frozenset = frozenset()) -> bool:
-    """``sum_i y_i row_i`` is a constant ``K`` with ``K > 0``, or ``K = 0`` with a positive
-    multiplier on a strict row: then ``{rows <= 0, strict rows < 0}`` is empty (Motzkin)."""
-    if not y:
-        return False
-    M = math.lcm(*[q * rows[i][1] for i, _, q in y])
-    acc = None
-    for i, p, q in y:
-        rv, rd = rows[i]
-        c = p * (M // (q * rd))
-        acc = [c * r for r in rv] if acc is None else [a + c * r for a, r in zip(acc, rv)]
-    if any(acc[:-1]):
-        return False
-    return acc[-1] > 0 or (acc[-1] == 0 and any(i in strict and p > 0 for i, p, _ in y))
-
-
 def _complete_leaves(ctx: Context, rule: str, incomplete: str, where: str = ""):
-    """The leaves of a tree that must be complete (:func:`~.core.partition_leaves`: the
+    """The leaves of a tree that must be complete (:func:`~exactrelu.checker.checker.partition_leaves`: the
     tree, region and adjacency rules): rule ``rule`` fails for an incomplete certificate
     (checked now) or an open node (checked during the walk)."""
     if not ctx.complete:
-        raise _invalid(rule, incomplete)
+        raise invalid(rule, incomplete)
 
     def leaves():
         for leaf in partition_leaves(ctx):
             if leaf.is_open:
-                raise _invalid(rule, f"{where}node {leaf.id} is open", node=leaf.id)
+                raise invalid(rule, f"{where}node {leaf.id} is open", node=leaf.id)
             yield leaf
 
     return leaves()
@@ -158,78 +141,81 @@ def _unused(rule: str, what: str, left: dict) -> None:
     """Reject (rule ``rule``) the first evidence entry that no leaf or cell used."""
     if left:
         key = min(left)
-        raise _invalid(rule, f"{what} {key} proves nothing: no such leaf (or output/disjunct) needs it",
+        raise invalid(rule, f"{what} {key} proves nothing: no such leaf (or output/disjunct) needs it",
                        entry=list(key) if isinstance(key, tuple) else key)
 
 
 # ------------------------------------------------------------------------ equivalence
 def check_equivalence(ctx: Context) -> dict:
+    """The ``equivalence`` claim (rules ``equivalence-*`` and every partition rule)."""
+    read_certificate_tree(ctx)
     cert = ctx.cert
-    a = _get(cert, "network_a", dict, "certificate")
-    b = _get(cert, "network_b", dict, "certificate")
+    a = require(cert, "network_a", dict, "certificate")
+    b = require(cert, "network_b", dict, "certificate")
     read_network(a, "network_a")
     read_network(b, "network_b")
     if "network" not in cert:
         raise CertificateMalformed("an equivalence certificate embeds its difference network")
     if _normal(difference_network_json(a, b)) != _normal(cert["network"]):
-        raise _invalid("equivalence-network", "'network' is not the difference network of network_a and network_b")
+        raise invalid("equivalence-network", "'network' is not the difference network of network_a and network_b")
     for leaf in _complete_leaves(ctx, "equivalence-complete", "an incomplete tree proves no equivalence"):
         for k, (v, _) in enumerate(leaf.output_forms()):
             if any(v):
-                raise _invalid("equivalence-leaf", f"on leaf {leaf.id} the networks differ: output {k} of A - B "
+                raise invalid("equivalence-leaf", f"on leaf {leaf.id} the networks differ: output {k} of A - B "
                                "is not identically zero", node=leaf.id, output=k)
     return ctx.counts
 
 
 # ------------------------------------------------------------------------ bounds
 def check_bounds(ctx: Context) -> dict:
+    """The ``bounds`` claim (rules ``bounds-*`` and every partition rule)."""
+    read_certificate_tree(ctx)
     cert, num, n = ctx.cert, ctx.num, ctx.n
-    bounds = _get(cert, "bounds", list, "certificate")
+    bounds = require(cert, "bounds", list, "certificate")
     m = ctx.net.layers[-1].width
     parsed = []
     for i, bd in enumerate(bounds):
         fields(bd, "bound", f"bounds[{i}]")
-        k = _int(_get(bd, "output", int, f"bounds[{i}]"), f"bounds[{i}].output")
+        k = as_int(require(bd, "output", int, f"bounds[{i}]"), f"bounds[{i}].output")
         if not 0 <= k < m:
             raise CertificateMalformed(f"bounds[{i}]: output {k} does not exist")
         if any(e["k"] == k for e in parsed):
             raise CertificateMalformed(f"bounds[{i}]: a second entry for output {k}")
         entry = {"k": k}
         for side in ("max", "min"):
-            p, q = num(_get(bd, side, str, f"bounds[{i}]"))
-            w = _point(num, _get(bd, "arg" + side, list, f"bounds[{i}]"), n, f"bounds[{i}].arg{side}")
+            p, q = num(require(bd, side, str, f"bounds[{i}]"))
+            w = read_point(num, require(bd, "arg" + side, list, f"bounds[{i}]"), n, f"bounds[{i}].arg{side}")
             x = [Fraction(c, w[-1]) for c in w[:-1]]
             for j, (v, d) in enumerate(ctx.domain_rows):
                 if sum(map(mul, v, w)) > 0:
-                    raise _invalid("bounds-witness", f"arg{side} of output {k} is outside the domain (row {j})",
+                    raise invalid("bounds-witness", f"arg{side} of output {k} is outside the domain (row {j})",
                                    output=k)
             if evaluate(ctx.net, x)[k] != Fraction(p, q):
-                raise _invalid("bounds-witness", f"output {k} at arg{side} is not the claimed {side}", output=k)
+                raise invalid("bounds-witness", f"output {k} at arg{side} is not the claimed {side}", output=k)
             entry[side] = (p, q)
         parsed.append(entry)
     proofs: dict = {}
-    for i, pr in enumerate(_get(cert, "proofs", list, "certificate")):
+    for i, pr in enumerate(require(cert, "proofs", list, "certificate")):
         fields(pr, "bounds proof", f"proofs[{i}]")
-        node = _int(_get(pr, "node", int, f"proofs[{i}]"), "node")
-        k = _int(_get(pr, "output", int, f"proofs[{i}]"), "output")
+        node = as_int(require(pr, "node", int, f"proofs[{i}]"), "node")
+        k = as_int(require(pr, "output", int, f"proofs[{i}]"), "output")
         if (node, k) in proofs:
-            raise _invalid("bounds-farkas", f"proofs[{i}]: a second proof for output {k} on node {node}",
+            raise invalid("bounds-farkas", f"proofs[{i}]: a second proof for output {k} on node {node}",
                            node=node, output=k)
         proofs[(node, k)] = pr
     for leaf in _complete_leaves(ctx, "bounds-complete", "bounds need a complete partition"):
         outs = leaf.output_forms()
-        nrows = len(leaf.rows)
+        rows = list(leaf.rows)
         for e in parsed:
             k = e["k"]
             pr = proofs.pop((leaf.id, k), None)
             if pr is None:
-                raise _invalid("bounds-farkas", f"no proof for output {k} on leaf {leaf.id}", node=leaf.id)
+                raise invalid("bounds-farkas", f"no proof for output {k} on leaf {leaf.id}", node=leaf.id)
             for side, sign in (("max", 1), ("min", -1)):
-                y = _farkas_vector(num, _get(pr, side, list, f"proof of output {k} on leaf {leaf.id}"), nrows,
-                                   "bounds-farkas", node=leaf.id)
+                raw = require(pr, side, list, f"proof of output {k} on leaf {leaf.id}")
                 form = _form_minus_const(outs[k], *e[side])
-                if not farkas_holds(list(leaf.rows), sign, form, y):
-                    raise _invalid("bounds-farkas", f"the Farkas vector for the {side} of output {k} on leaf "
+                if not farkas_proves(num, rows, sign, form, raw, "bounds-farkas", node=leaf.id):
+                    raise invalid("bounds-farkas", f"the Farkas vector for the {side} of output {k} on leaf "
                                    f"{leaf.id} does not prove it", node=leaf.id, output=k)
     _unused("bounds-farkas", "the proof for (node, output)", proofs)
     return ctx.counts
@@ -245,10 +231,10 @@ def _parse_property(num, prop: Any, net: Any):
     fields(prop, "property", "property")
     n_full, m = net.n_inputs, net.n_outputs
     for key, want in (("n_inputs", n_full), ("n_outputs", m)):
-        got = _int(_get(prop, key, int, "property"), f"property {key}")
+        got = as_int(require(prop, key, int, "property"), f"property {key}")
         if got != want:
             raise CertificateMalformed(f"property: {key!r} is {got}, the network has {want}")
-    fixed_raw = _get(prop, "fixed_inputs", dict, "property")
+    fixed_raw = require(prop, "fixed_inputs", dict, "property")
     fixed = {}
     for key, v in fixed_raw.items():
         if not (key.isascii() and key.isdigit() and str(int(key)) == key and int(key) < n_full):
@@ -256,23 +242,23 @@ def _parse_property(num, prop: Any, net: Any):
         p, q = num(v)
         fixed[int(key)] = Fraction(p, q)
     n = n_full - len(fixed)
-    raw_inputs = _get(prop, "inputs", list, "property")
+    raw_inputs = require(prop, "inputs", list, "property")
     inputs = [domain_rows(num, reg, n, f"property input region {i}") for i, reg in enumerate(raw_inputs)]
     disjuncts = []
-    for i, dj in enumerate(_get(prop, "disjuncts", list, "property")):
+    for i, dj in enumerate(require(prop, "disjuncts", list, "property")):
         fields(dj, "disjunct", f"disjunct {i}")
-        idx = _int(_get(dj, "input", int, f"disjunct {i}"), "input")
+        idx = as_int(require(dj, "input", int, f"disjunct {i}"), "input")
         if not 0 <= idx < len(inputs):
             raise CertificateMalformed(f"disjunct {i}: no input region {idx}")
         cons = []
-        for j, c in enumerate(_get(dj, "constraints", list, f"disjunct {i}")):
+        for j, c in enumerate(require(dj, "constraints", list, f"disjunct {i}")):
             where = f"disjunct {i} constraint {j}"
             fields(c, "constraint", where)
-            a = [Fraction(*num(v)) for v in _get(c, "a", list, where)]
-            cc = [Fraction(*num(v)) for v in _get(c, "c", list, where)]
+            a = [Fraction(*num(v)) for v in require(c, "a", list, where)]
+            cc = [Fraction(*num(v)) for v in require(c, "c", list, where)]
             if len(a) != n or len(cc) != m:
                 raise CertificateMalformed(f"disjunct {i}: constraint of the wrong length")
-            cons.append((a, cc, Fraction(*num(_get(c, "b", str, where))), _get(c, "strict", bool, where)))
+            cons.append((a, cc, Fraction(*num(require(c, "b", str, where))), require(c, "strict", bool, where)))
         disjuncts.append((idx, cons))
     unused = set(range(len(inputs))) - {idx for idx, _ in disjuncts}
     if unused:
@@ -295,10 +281,10 @@ def _atom_form(a, c, b, outs, n) -> tuple:
 def _claims_whole_property(ctx: Context, rule: str | None) -> None:
     """The top-level ``complete`` of a property or counterexample certificate is ``true``
     (what the checker reports when it accepts)."""
-    if _get(ctx.cert, "complete", bool, "certificate") is not True:
+    if require(ctx.cert, "complete", bool, "certificate") is not True:
         if rule is None:
             raise CertificateMalformed("a counterexample certificate has 'complete': true")
-        raise _invalid(rule, "the certificate says it is incomplete; a property certificate proves the whole "
+        raise invalid(rule, "the certificate says it is incomplete; a property certificate proves the whole "
                        "property")
 
 
@@ -306,7 +292,7 @@ def property_point(ctx: Context, fixed: dict, inputs: list, disjuncts: list) -> 
     """Rule ``property-point``: a property that fixes every input has one input point; the
     checker evaluates the network there exactly and requires that no disjunct is met
     (``partitions`` must be empty: there is nothing to partition)."""
-    if _get(ctx.cert, "partitions", list, "certificate"):
+    if require(ctx.cert, "partitions", list, "certificate"):
         raise CertificateMalformed("the property fixes every input: there is nothing to partition "
                                    "('partitions' must be empty)")
     y = evaluate(ctx.net, [fixed[i] for i in range(ctx.n)])
@@ -316,13 +302,14 @@ def property_point(ctx: Context, fixed: dict, inputs: list, disjuncts: list) -> 
             continue
         if all((sum(ci * yi for ci, yi in zip(c, y)) < bb) if strict else (sum(ci * yi for ci, yi in zip(c, y)) <= bb)
                for _, c, bb, strict in cons):
-            raise _invalid("property-point", f"the fixed input point meets disjunct {k}: it is a counterexample",
+            raise invalid("property-point", f"the fixed input point meets disjunct {k}: it is a counterexample",
                            disjunct=k)
     ctx.counts["leaves"] = 0
     return ctx.counts
 
 
 def check_property(ctx: Context) -> dict:
+    """The ``property`` claim (rules ``property-*``, ``prune-*`` and every partition rule)."""
     cert, num = ctx.cert, ctx.num
     _claims_whole_property(ctx, "property-complete")
     fixed, raw_inputs, inputs, disjuncts = _parse_property(num, cert.get("property"), ctx.net)
@@ -331,13 +318,13 @@ def check_property(ctx: Context) -> dict:
     small = restrict_network_json(cert["network"], fixed) if fixed else cert["network"]
     small_net = read_network(small, "network") if fixed else ctx.net
     small_sha = canonical_sha256(small) if fixed else ctx.network_sha256
-    parts = _get(cert, "partitions", list, "certificate")
+    parts = require(cert, "partitions", list, "certificate")
     covered: dict[int, dict] = {}
     counts = ctx.counts
     for pi, part in enumerate(parts):
         where = f"partitions[{pi}]"
         fields(part, "property partition", where)
-        idx = _int(_get(part, "input", int, where), "input")
+        idx = as_int(require(part, "input", int, where), "input")
         if not 0 <= idx < len(raw_inputs) or idx in covered:
             raise CertificateMalformed(f"{where}: bad or repeated input index")
         sctx = Context(num)
@@ -345,17 +332,17 @@ def check_property(ctx: Context) -> dict:
         sctx.net, sctx.network_sha256, sctx.n = small_net, small_sha, small_net.n_inputs
         read_tree(sctx, part, raw_inputs[idx], where, dom_where=f"property input region {idx}")
         proofs = {}
-        for j, pr in enumerate(_get(part, "proofs", list, where)):
+        for j, pr in enumerate(require(part, "proofs", list, where)):
             fields(pr, "property proof", f"{where} proof {j}")
-            key = (_int(_get(pr, "node", int, "proof"), "node"), _int(_get(pr, "disjunct", int, "proof"), "d"))
+            key = (as_int(require(pr, "node", int, "proof"), "node"), as_int(require(pr, "disjunct", int, "proof"), "d"))
             if key in proofs:
-                raise _invalid("property-farkas", f"{where}: a second proof for disjunct {key[1]} on node {key[0]}",
+                raise invalid("property-farkas", f"{where}: a second proof for disjunct {key[1]} on node {key[0]}",
                                node=key[0], disjunct=key[1])
             proofs[key] = pr
         pruned: dict[int, Any] = {}
-        for j, pr in enumerate(_get(part, "prune", list, where) if "prune" in part else []):
+        for j, pr in enumerate(require(part, "prune", list, where) if "prune" in part else []):
             fields(pr, "prune entry", f"{where} prune entry {j}")
-            key = _int(_get(pr, "node", int, "prune"), "prune node")
+            key = as_int(require(pr, "node", int, "prune"), "prune node")
             if key in pruned:
                 raise CertificateMalformed(f"{where}: two prune entries for node {key}")
             pruned[key] = pr
@@ -365,7 +352,7 @@ def check_property(ctx: Context) -> dict:
                 # an open cell is allowed only with a pruning proof for every disjunct (prune.md)
                 ev = pruned.pop(leaf.id, None)
                 if ev is None:
-                    raise _invalid("property-complete", f"partition {pi}: node {leaf.id} is open and not pruned",
+                    raise invalid("property-complete", f"partition {pi}: node {leaf.id} is open and not pruned",
                                    node=leaf.id)
                 check_pruned_cell(num, sctx.net, leaf, mine, ev)
                 counts["pruned"] = counts.get("pruned", 0) + 1
@@ -374,37 +361,37 @@ def check_property(ctx: Context) -> dict:
             for k, cons in mine:
                 pr = proofs.pop((leaf.id, k), None)
                 if pr is None:
-                    raise _invalid("property-farkas", f"partition {pi}: no proof for disjunct {k} on leaf {leaf.id}",
+                    raise invalid("property-farkas", f"partition {pi}: no proof for disjunct {k} on leaf {leaf.id}",
                                    node=leaf.id, disjunct=k)
                 rows = list(leaf.rows) + [_atom_form(a, c, b, outs, sctx.n) for a, c, b, _ in cons]
                 strict = frozenset(len(leaf.rows) + i for i, con in enumerate(cons) if con[3])
-                y = _farkas_vector(num, _get(pr, "farkas", list, f"proof of disjunct {k} on leaf {leaf.id}"),
-                                   len(rows), "property-farkas", node=leaf.id)
-                if not _combination_positive(rows, y, strict):
-                    raise _invalid("property-farkas", f"partition {pi}: the Farkas vector for disjunct {k} on leaf "
+                raw = require(pr, "farkas", list, f"proof of disjunct {k} on leaf {leaf.id}")
+                if not motzkin_proves(num, rows, raw, strict, "property-farkas", node=leaf.id):
+                    raise invalid("property-farkas", f"partition {pi}: the Farkas vector for disjunct {k} on leaf "
                                    f"{leaf.id} does not prove infeasibility", node=leaf.id, disjunct=k)
         _unused("property-farkas", f"partition {pi}: the proof for (node, disjunct)", proofs)
         if pruned:
             k = min(pruned)
-            raise _invalid("property-complete", f"partition {pi}: prune entry for node {k}, which is not an open "
+            raise invalid("property-complete", f"partition {pi}: prune entry for node {k}, which is not an open "
                            "node", node=k)
         for key in ("nodes", "splits", "stable_decisions", "leaves", "open_nodes", "adjacency_pairs"):
             counts[key] += sctx.counts[key]
         covered[idx] = part
     for k, (idx, _) in enumerate(disjuncts):
         if idx not in covered:
-            raise _invalid("property-coverage", f"disjunct {k}'s input region {idx} has no partition", disjunct=k)
+            raise invalid("property-coverage", f"disjunct {k}'s input region {idx} has no partition", disjunct=k)
     return counts
 
 
 def check_counterexample(ctx: Context) -> dict:
+    """The ``counterexample`` claim (rule ``counterexample-point``)."""
     cert, num = ctx.cert, ctx.num
     _claims_whole_property(ctx, None)
     fixed, _, inputs, disjuncts = _parse_property(num, cert.get("property"), ctx.net)
-    w = _point(num, _get(cert, "point", list, "certificate"), ctx.n, "point")
+    w = read_point(num, require(cert, "point", list, "certificate"), ctx.n, "point")
     x = [Fraction(c, w[-1]) for c in w[:-1]]
     if any(x[i] != v for i, v in fixed.items()):
-        raise _invalid("counterexample-point", "the point does not have the property's fixed input values")
+        raise invalid("counterexample-point", "the point does not have the property's fixed input values")
     # the free inputs as a point (U_1 .. U_k, P): the sign of a region row at u is one dot product
     u = tuple(w[i] for i in range(ctx.n) if i not in fixed) + (w[-1],)
     free = [x[i] for i in range(ctx.n) if i not in fixed]
@@ -421,9 +408,4 @@ def check_counterexample(ctx: Context) -> dict:
         if ok:
             ctx.counts["leaves"] = 0
             return ctx.counts
-    raise _invalid("counterexample-point", "the point satisfies no disjunct of the property")
-
-
-core.CLAIMS.update({"equivalence": check_equivalence, "bounds": check_bounds, "property": check_property,
-                    "counterexample": check_counterexample})
-core.RULES = tuple(core.RULES) + OUTPUT_RULES + PRUNE_RULES
+    raise invalid("counterexample-point", "the point satisfies no disjunct of the property")

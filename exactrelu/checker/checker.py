@@ -1,0 +1,1732 @@
+"""The exactrelu certificate checker: one file, standard library only.
+
+It re-verifies a certificate (``proofs/certificate-format.md``) from the network alone:
+every affine map is recomputed from the weights with exact integer arithmetic and every
+piece of evidence (witness points, Farkas vectors, vertex bases) is tested. This file
+holds the core: the certificate header, exact number reading (with the limits on hostile
+numbers), the network reader, the splitting-tree walk, the ``partition`` rules and the
+driver. It runs alone when copied out::
+
+    python checker.py CERT.json[.gz] [--quiet] [--json]
+
+The other claims (``bounds``, ``equivalence``, ``property``, ``counterexample``,
+``lattice``) live in ``claims/``, the stream form in ``stream.py`` and the pinning
+readers in ``pinning.py`` / ``vnnlib.py``; ``registry.py`` hands all of them to
+:func:`check_certificate` and :func:`run` as explicit tables. Without them a certificate
+of another claim is refused as unusable, naming the module it needs.
+
+One function per rule, named after the rule id (``stable-farkas`` -> :func:`stable_farkas`);
+a rejection raises :class:`CertificateInvalid` naming the rule and the offending data.
+Anything that is not a certificate at all raises :class:`CertificateMalformed`. Every
+field is verified or refused: :data:`SCHEMA` lists the fields of every kind of object and
+:func:`fields` refuses any other.
+
+Numbers: a point is a tuple ``(X_1, .., X_n, P)`` of ints with ``P > 0`` meaning ``X / P``;
+an affine form is ``(v, d)``: ``v`` a tuple of ``n + 1`` ints (coefficients of ``x``, then
+the constant), ``d > 0``, meaning ``v / d``; a cell row ``(v, d)`` stands for
+``v/d . (x, 1) <= 0``, so its sign at a point is that of ``sum(map(mul, v, point))``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import json
+import math
+import re
+import sys
+import time
+import zlib
+from dataclasses import asdict, dataclass
+from fractions import Fraction
+from itertools import chain
+from operator import mul
+from os import PathLike
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+__all__ = ["FORMAT", "VERSION", "RULES", "CLAIMS", "SCHEMA", "MAX_BYTES", "MAX_NUMBER_CHARS", "MAX_EXPONENT",
+           "STREAM_FORMAT", "EXIT_VALID", "EXIT_INVALID", "EXIT_UNUSABLE", "CheckerError", "CertificateMalformed",
+           "CertificateInvalid", "NetworkFormatError", "CheckReport", "Context", "Leaf", "Network", "Layer",
+           "invalid", "fmt_rational", "fields", "require", "as_int", "number_reader", "read_point", "read_vector",
+           "no_duplicate_keys", "too_big", "read_bounded", "load_json", "load_certificate", "is_stream",
+           "parse_int", "network_number", "canonical_sha256", "reduce_form", "input_forms", "parse_network",
+           "evaluate", "read_network", "domain_rows", "read_tree", "read_certificate_tree", "prepare",
+           "farkas_residual", "farkas_proves", "motzkin_proves", "vertex_basis_proves", "walk",
+           "partition_leaves", "check_partition", "check_certificate", "run"]
+
+FORMAT = "exactrelu-certificate"
+VERSION = 1
+RULES = ("network-hash", "domain-witness", "tree-structure", "decision-order", "stable-farkas",
+         "split-witness", "region-pattern", "region-map", "region-list", "adjacency")
+
+MAX_BYTES = 4 << 30  # 4 GiB: a certificate or network file larger than this (after gunzip) is refused
+STREAM_FORMAT = "exactrelu-certificate-stream"
+EXIT_VALID, EXIT_INVALID, EXIT_UNUSABLE = 0, 1, 2  # the verdicts' exit codes
+
+Point = tuple  # (X_1, .., X_n, P): ints, P > 0
+Form = tuple  # (v, d): v a tuple of n + 1 ints, d > 0
+
+
+# ============================================================================ errors
+class CheckerError(Exception):
+    """Base class of everything the checker raises."""
+
+
+class CertificateMalformed(CheckerError):
+    """The input is not a usable certificate (exit code 2).
+
+    ``what`` names the unusable input in the command line's message (``error: unusable
+    certificate: ...``); the pinning readers' errors name their own input."""
+
+    what = "certificate: "
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class CertificateInvalid(CheckerError):
+    """The certificate breaks rule ``rule`` (exit code 1); ``data`` is the offending data."""
+
+    def __init__(self, rule: str, message: str, data: Any = None) -> None:
+        super().__init__(f"{rule}: {message}")
+        self.rule = rule
+        self.message = message
+        self.data = data
+
+
+def invalid(rule: str, message: str, **data: Any) -> CertificateInvalid:
+    """The rejection by rule ``rule``; the keyword arguments are its data (None if none).
+
+    >>> invalid("region-map", "C[0][0] is 1, the network gives 2", node=3).data
+    {'node': 3}
+    """
+    return CertificateInvalid(rule, message, data or None)
+
+
+def fmt_rational(num: int, den: int = 1) -> str:
+    """A rational for a message (huge values are summarised, never converted in full).
+
+    >>> fmt_rational(-3, 4), fmt_rational(2 ** 3000)[:12]
+    ('-3/4', '<rational of')
+    """
+    if max(abs(num).bit_length(), den.bit_length()) > 2000:
+        return f"<rational of {abs(num).bit_length()}/{den.bit_length()} bits>"
+    return str(num) if den == 1 else f"{num}/{den}"
+
+
+# ============================================================================ schema
+_HEAD = ("format", "version", "claim", "network", "network_ref")
+_TREE = ("domain", "root_witness", "complete", "nodes", "regions", "adjacency")
+#: The fields each kind of object may carry (proofs/certificate-format.md, "Fields"). A
+#: field outside its kind's set is refused by :func:`fields`; every field inside is read
+#: and verified by a rule (or is a number/shape the rules use). Required fields are
+#: enforced where they are read.
+SCHEMA: dict[str, frozenset] = {k: frozenset(v) for k, v in {
+    # certificates, one kind per claim
+    "partition certificate": _HEAD + _TREE,
+    "bounds certificate": _HEAD + _TREE + ("bounds", "proofs"),
+    "equivalence certificate": _HEAD + _TREE + ("network_a", "network_b"),
+    "lattice certificate": _HEAD + _TREE[:-1] + ("lattice",),  # no adjacency evidence
+    "property certificate": ("format", "version", "claim", "network", "property", "complete", "partitions"),
+    "counterexample certificate": ("format", "version", "claim", "network", "property", "complete", "point"),
+    # the network (embedded, referenced, network_a/network_b): names are part of the hashed object
+    "network_ref": ("path", "sha256"),
+    "network": ("format", "version", "inputs", "layers", "name", "input_names", "output_names"),
+    "network layer": ("activation", "bias", "inputs", "name"),
+    "network layer input": ("source", "weight"),
+    # the partition tree
+    "domain": ("A", "b"),
+    "node": ("id", "parent", "side", "decisions", "split", "open"),
+    "split": ("unit", "pos", "neg", "witness_pos", "witness_neg"),
+    "region": ("node", "pattern", "C", "d"),
+    "adjacency entry": ("a", "b", "hyperplane", "witness", "units"),
+    # the stream form (JSON Lines)
+    "stream header": ("format", "version", "claim", "network", "network_ref", "domain", "root_witness", "regions"),
+    "stream node": ("side", "decisions", "split", "open", "region"),
+    "stream split": ("unit", "witness_pos", "witness_neg"),
+    "stream region": ("pattern", "C", "d"),
+    "stream end line": ("end", "complete", "nodes", "leaves"),
+    # claim bounds
+    "bound": ("output", "min", "max", "argmin", "argmax"),
+    "bounds proof": ("node", "output", "max", "min"),
+    # claims property and counterexample
+    "property": ("n_inputs", "n_outputs", "fixed_inputs", "inputs", "disjuncts"),
+    "disjunct": ("input", "constraints"),
+    "constraint": ("a", "c", "b", "strict"),
+    "property partition": ("input", "root_witness", "complete", "nodes", "regions", "adjacency", "proofs", "prune"),
+    "property proof": ("node", "disjunct", "farkas"),
+    "prune entry": ("node", "box", "box_farkas", "bases", "relu", "disjuncts", "bounds"),
+    "prune disjunct": ("disjunct", "farkas"),
+    # claim lattice
+    "lattice": ("output", "pieces", "terms", "leaves"),
+    "lattice leaf": ("leaf", "cover", "upper"),
+    "lattice cover term": ("term", "farkas"),
+    "lattice cover split": ("split", "pos", "neg"),
+}.items()}
+
+
+def fields(obj: Any, kind: str, where: str) -> dict:
+    """The schema check: ``obj`` is a JSON object whose fields are all allowed for its
+    ``kind`` (:data:`SCHEMA`); returns it, else raises :class:`CertificateMalformed`.
+
+    >>> fields({"A": [], "b": []}, "domain", "domain")
+    {'A': [], 'b': []}
+    >>> try:
+    ...     fields({"A": [], "b": [], "note": "trust me"}, "domain", "domain")
+    ... except CertificateMalformed as exc:
+    ...     print(exc.message)
+    unknown field 'note' at domain (a domain has only: A, b)
+    """
+    if not isinstance(obj, dict):
+        raise CertificateMalformed(f"{where}: expected a JSON object")
+    allowed = SCHEMA[kind]
+    if obj.keys() <= allowed:
+        return obj
+    extra = min(str(k) for k in obj if k not in allowed)
+    raise CertificateMalformed(f"unknown field {extra[:40]!r} at {where} (a {kind} has only: "
+                               f"{', '.join(sorted(allowed))})")
+
+
+# ============================================================================ reading
+def no_duplicate_keys(pairs: list) -> dict:
+    """The ``object_pairs_hook`` of every JSON read: a repeated key is refused.
+
+    >>> try:
+    ...     json.loads('{"a": 1, "a": 2}', object_pairs_hook=no_duplicate_keys)
+    ... except CertificateMalformed as exc:
+    ...     print(exc.message)
+    duplicate key 'a' in a JSON object
+    """
+    d = dict(pairs)
+    if len(d) != len(pairs):
+        keys = [k for k, _ in pairs]
+        dup = next(k for k in keys if keys.count(k) > 1)
+        raise CertificateMalformed(f"duplicate key {dup[:40]!r} in a JSON object")
+    return d
+
+
+def too_big(path: Path, max_bytes: int) -> CertificateMalformed:
+    """The refusal of a file of more than ``max_bytes`` bytes (after decompression)."""
+    return CertificateMalformed(f"{path.name}: more than {max_bytes} bytes (after decompression); refused "
+                                "(the checker's limit max_bytes)")
+
+
+def read_bounded(fh: Any, max_bytes: int) -> bytes:
+    """At most ``max_bytes + 1`` bytes of the open binary file ``fh``, read in 1 MiB chunks
+    (``fh.read(n)`` would allocate all ``n`` bytes first, whatever the file's size)."""
+    parts, total = [], 0
+    while total <= max_bytes:
+        chunk = fh.read(min(1 << 20, max_bytes + 1 - total))
+        if not chunk:
+            break
+        parts.append(chunk)
+        total += len(chunk)
+    return b"".join(parts)
+
+
+def load_json(path: Path, max_bytes: int = MAX_BYTES) -> Any:
+    """Read a JSON (or gzip-compressed JSON) file; duplicate object keys are refused, and so
+    is a file of more than ``max_bytes`` bytes after decompression (read at most that far:
+    a gzip bomb costs at most ``max_bytes`` of work)."""
+    try:
+        with open(path, "rb") as fh:
+            gz = fh.read(2) == b"\x1f\x8b"
+            fh.seek(0)
+            if not gz:
+                raw = read_bounded(fh, max_bytes)
+    except OSError as exc:
+        raise CertificateMalformed(f"cannot read {str(path)[:200]}: {exc.strerror or exc}") from None
+    if gz:
+        try:
+            with gzip.open(path, "rb") as g:
+                raw = read_bounded(g, max_bytes)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise CertificateMalformed(f"{path.name}: broken gzip data ({exc})") from None
+    if len(raw) > max_bytes:
+        raise too_big(path, max_bytes)
+    try:
+        return json.loads(raw.decode("utf-8"), object_pairs_hook=no_duplicate_keys)
+    except UnicodeDecodeError:
+        raise CertificateMalformed(f"{path.name}: not UTF-8 text") from None
+    except (json.JSONDecodeError, RecursionError, ValueError) as exc:
+        raise CertificateMalformed(f"{path.name}: malformed JSON ({str(exc)[:200]})") from None
+
+
+def is_stream(path: Path) -> bool:
+    """Whether a certificate file is in stream form (its first line is a stream header)."""
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(2)
+        opener = gzip.open if raw == b"\x1f\x8b" else open
+        with opener(path, "rb") as fh:
+            head = fh.read(4096)
+    except (OSError, EOFError, zlib.error):
+        return False
+    return STREAM_FORMAT.encode() in head.split(b"\n", 1)[0][:4096]
+
+
+def load_certificate(cert: Any, base_dir: Any = None, max_bytes: int = MAX_BYTES) -> tuple[Any, Path]:
+    """``(certificate object, directory that network_ref paths are relative to)``."""
+    if isinstance(cert, (str, PathLike)):
+        path = Path(cert)
+        return load_json(path, max_bytes), Path(base_dir) if base_dir is not None else path.parent
+    if isinstance(cert, dict):
+        return cert, Path(base_dir) if base_dir is not None else Path.cwd()
+    raise CertificateMalformed(f"expected a certificate dict or a path, got {type(cert).__name__}")
+
+
+def require(d: Any, key: str, kind: type | tuple, where: str) -> Any:
+    """``d[key]``, which must exist and be of ``kind`` (bool is never an int here)."""
+    if not isinstance(d, dict):
+        raise CertificateMalformed(f"{where}: expected a JSON object")
+    if key not in d:
+        raise CertificateMalformed(f"{where}: missing key {key!r}")
+    v = d[key]
+    if not isinstance(v, kind) or (isinstance(v, bool) and kind is int):
+        name = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
+        raise CertificateMalformed(f"{where}: {key!r} must be {name}, got {type(v).__name__}")
+    return v
+
+
+def as_int(v: Any, where: str) -> int:
+    """``v``, which must be a JSON integer (not a boolean).
+
+    >>> as_int(3, "unit")
+    3
+    """
+    if type(v) is not int:
+        raise CertificateMalformed(f"{where}: expected an integer, got {type(v).__name__}")
+    return v
+
+
+CACHE_LIMIT = 100_000
+
+
+def number_reader() -> Callable[[Any], tuple[int, int]]:
+    """A parser of certificate numbers (``"p/q"`` or ``"p"`` strings: ASCII digits, an
+    optional leading minus, a positive denominator, at most :data:`MAX_NUMBER_CHARS`
+    characters) into ``(p, q)``, with its own cache."""
+    cache: dict[str, tuple[int, int]] = {}
+    get = cache.get
+
+    def num(s: Any) -> tuple[int, int]:
+        if type(s) is not str:
+            what = "a JSON float" if isinstance(s, float) else type(s).__name__
+            raise CertificateMalformed(f"numbers must be strings 'p/q' or 'p', found {what}")
+        r = get(s)
+        if r is not None:
+            return r
+        if len(s) > MAX_NUMBER_CHARS:
+            raise CertificateMalformed(f"a number of {len(s)} characters (more than {MAX_NUMBER_CHARS}): refused")
+        p, slash, q = s.partition("/")
+        # all ASCII; p is digits with an optional leading minus; q (after a slash) is digits
+        if not (s.isascii() and (p.isdigit() or (p[:1] == "-" and p[1:].isdigit()))
+                and (q.isdigit() or not slash)):
+            raise CertificateMalformed(f"malformed number {s[:40]!r} (expected 'p/q' or 'p')")
+        if len(s) < 4000:
+            r = (int(p), int(q) if slash else 1)
+        else:
+            r = (parse_int(p), parse_int(q) if slash else 1)
+        if r[1] == 0:
+            raise CertificateMalformed(f"zero denominator in {s[:40]!r}")
+        if len(cache) >= CACHE_LIMIT:  # bounded: a streamed certificate must not grow memory
+            cache.clear()
+        cache[s] = r
+        return r
+
+    return num
+
+
+def read_point(num: Callable, v: Any, n: int, where: str) -> Point:
+    """A list of ``n`` number strings as a point ``(X_1, .., X_n, P)`` (common denominator ``P``).
+
+    >>> read_point(number_reader(), ["1/2", "-1/3"], 2, "witness")
+    (3, -2, 6)
+    """
+    if not isinstance(v, list) or len(v) != n:
+        raise CertificateMalformed(f"{where}: expected a list of {n} numbers")
+    try:
+        pq = [num(s) for s in v]
+    except CertificateMalformed as exc:
+        raise CertificateMalformed(f"{where}: {exc.message}") from None
+    P = math.lcm(*[q for _, q in pq])
+    return tuple([p * (P // q) for p, q in pq] + [P])
+
+
+def read_vector(num: Callable, v: Any, n: int, where: str) -> tuple[tuple[int, ...], int]:
+    """A list of ``n`` numbers as ``(ints, common denominator)``.
+
+    >>> read_vector(number_reader(), ["1/2", "3"], 2, "row")
+    ((1, 6), 2)
+    """
+    pt = read_point(num, v, n, where)
+    return pt[:-1], pt[-1]
+
+
+# ============================================================================ network
+# Network JSON (version 1; written by exactrelu/io/native_json.py):
+#   {"format": "exactrelu-network", "version": 1, "inputs": n,
+#    "layers": [{"activation": "relu" | "identity", "bias": [...],
+#                "inputs": [{"source": s, "weight": [[...], ...]}, ...]}, ...]}
+# Numbers are JSON integers or strings ("p/q", "p", decimals such as "-0.25" or "1e-3"; at
+# most MAX_NUMBER_CHARS characters, a decimal exponent at most MAX_EXPONENT), read exactly;
+# JSON floats are refused. Source 0 is the input x, source k >= 1 the output of layer k (an
+# earlier layer). The optional names (name, input_names, output_names, a layer's name) do
+# not enter the arithmetic; they are checked to be strings and are part of the hashed object.
+class NetworkFormatError(ValueError):
+    """The network JSON is not a valid exactrelu network."""
+
+
+# ----------------------------------------------------------------------------- numbers
+_INT_CHUNK = 4000  # below CPython's default int/str conversion limit (4300 digits)
+
+
+def parse_int(digits: str) -> int:
+    """``int(digits)`` for a validated ASCII ``[+-]?[0-9]+`` string of any length."""
+    if len(digits) <= _INT_CHUNK:
+        return int(digits)
+    sign = -1 if digits[0] == "-" else 1
+    body = digits.lstrip("+-")
+
+    def conv(s: str) -> int:
+        if len(s) <= _INT_CHUNK:
+            return int(s)
+        h = len(s) // 2
+        return conv(s[:-h]) * 10 ** h + conv(s[-h:])
+
+    return sign * conv(body)
+
+
+_RATIO = re.compile(r"\s*([+-]?[0-9]+)\s*/\s*([+-]?[0-9]+)\s*")
+_DECIMAL = re.compile(r"\s*([+-]?)([0-9]*)(?:\.([0-9]*))?(?:[eE]([+-]?[0-9]+))?\s*")
+MAX_EXPONENT = 100_000  # a decimal exponent beyond this is refused (it would take gigabytes)
+MAX_NUMBER_CHARS = 1_000_000  # a longer number string is refused before it is converted
+
+
+def network_number(v: object, where: str) -> Fraction:
+    """One weight or bias: a JSON int or a number string, exactly."""
+    if isinstance(v, bool):
+        raise NetworkFormatError(f"{where}: a boolean is not a number")
+    if isinstance(v, int):
+        return Fraction(v)
+    if isinstance(v, float):
+        raise NetworkFormatError(f"{where}: JSON float refused; write numbers as 'p/q' strings")
+    if not isinstance(v, str):
+        raise NetworkFormatError(f"{where}: expected a number string, got {type(v).__name__}")
+    if len(v) > MAX_NUMBER_CHARS:
+        raise NetworkFormatError(f"{where}: a number of {len(v)} characters (more than {MAX_NUMBER_CHARS})")
+    m = _RATIO.fullmatch(v)
+    if m:
+        q = parse_int(m.group(2))
+        if q == 0:
+            raise NetworkFormatError(f"{where}: zero denominator")
+        return Fraction(parse_int(m.group(1)), q)
+    m = _DECIMAL.fullmatch(v)
+    if m and (m.group(2) or m.group(3)):
+        sign, ip, fp, ex = m.group(1), m.group(2), m.group(3) or "", m.group(4)
+        e = 0 if ex is None else int(ex) if len(ex) <= 10 else MAX_EXPONENT + 1
+        if abs(e) > MAX_EXPONENT:
+            raise NetworkFormatError(f"{where}: decimal exponent too large")
+        mant = parse_int(sign + ((ip + fp) or "0"))
+        e -= len(fp)
+        return Fraction(mant * 10 ** e) if e >= 0 else Fraction(mant, 10 ** -e)
+    raise NetworkFormatError(f"{where}: malformed number {v[:40]!r}")
+
+
+def canonical_sha256(obj: object) -> str:
+    """SHA-256 of ``json.dumps(obj, sort_keys=True, separators=(",", ":"))``."""
+    text = json.dumps(obj, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+# ----------------------------------------------------------------------------- forms
+def reduce_form(v: "list[int] | tuple[int, ...]", d: int) -> tuple[tuple[int, ...], int]:
+    """``(v, d)`` divided by the gcd of all its entries (``d > 0`` is kept positive)."""
+    g = math.gcd(d, *v)
+    if g > 1:
+        return tuple([c // g for c in v]), d // g
+    return tuple(v), d
+
+
+def reduce_layer(cols: list[list[int]], L: int) -> list[tuple[tuple[int, ...], int]]:
+    """Forms ``(v_i, L')`` of a layer from its coefficient columns ``cols`` (``cols[c][i]`` is
+    coefficient ``c`` of unit ``i``) over the common denominator ``L > 0``, all divided by the
+    gcd of ``L`` and every entry.
+
+    >>> reduce_layer([[2, 4], [6, 0]], 8)
+    [((1, 3), 4), ((2, 0), 4)]
+    """
+    g = math.gcd(L, *chain.from_iterable(cols))
+    if g > 1:
+        cols = [[v // g for v in col] for col in cols]
+        L //= g
+    return [(v, L) for v in zip(*cols)]
+
+
+def input_forms(n: int) -> list[tuple[tuple[int, ...], int]]:
+    """The forms of the inputs ``x_0 .. x_{n-1}``."""
+    return [(tuple(1 if c == i else 0 for c in range(n + 1)), 1) for i in range(n)]
+
+
+def unpack_digits(x: int, offset: int, B: int, count: int) -> list[int]:
+    """The digits ``d_0 .. d_{count-1}`` of ``x = sum_i d_i 2^(iB)``, given ``|d_i| < 2^(B-1)``
+    for every ``i``, ``B`` a multiple of 8 and ``offset = sum_i 2^(B-1) 2^(iB)``.
+
+    Exact: ``x + offset = sum_i (d_i + 2^(B-1)) 2^(iB)`` with every ``d_i + 2^(B-1)`` in
+    ``[0, 2^B)``, so these are its base-``2^B`` digits (unique), read off its bytes.
+
+    >>> unpack_digits(5 - 3 * 2**8 + 0 * 2**16, 2**7 + 2**15 + 2**23, 8, 3)
+    [5, -3, 0]
+    """
+    nb = B // 8
+    raw = (x + offset).to_bytes(nb * count, "little")
+    half = 1 << (B - 1)
+    return [int.from_bytes(raw[k:k + nb], "little") - half for k in range(0, nb * count, nb)]
+
+
+class Layer:
+    """One layer, compiled: per unit the integer weights over the concatenated sources."""
+
+    __slots__ = ("activation", "sources", "width", "units", "E", "common", "wbits", "_packed")
+
+    def __init__(self, activation: str, sources: list[int], width: int,
+                 units: list[tuple[tuple[int, ...], int, int]]) -> None:
+        self.activation = activation
+        self.sources = sources  # source indices, in the order the weights are concatenated
+        self.width = width
+        self.units = units  # (integer weights w, integer bias c, denominator e): z = (w.h + c) / e
+        self.E = math.lcm(*[e for _, _, e in units]) if units else 1  # the layer's common denominator
+        # the same units over E: z = (w'.h + c') / E
+        self.common = [(tuple([x * (self.E // e) for x in w]), c * (self.E // e)) for w, c, e in units]
+        self.wbits = max((abs(x).bit_length() for w, _ in self.common for x in w), default=0)  # |w'| < 2^wbits
+        self._packed: dict[int, tuple[list[int], int]] = {}
+
+    def packed_weights(self, B: int) -> tuple[list[int], int]:
+        """Per input ``j`` the integer ``sum_i w_ij 2^(iB)`` (unit ``i``'s weight as digit
+        ``i``), and the offset ``sum_i 2^(B-1) 2^(iB)`` for :func:`unpack_digits`; cached per ``B``."""
+        got = self._packed.get(B)
+        if got is None:
+            if len(self._packed) >= 8:  # bounded memory: a layer sees only a few values of B
+                self._packed.clear()
+            n_in = len(self.common[0][0])
+            packed = [sum(w[j] << (i * B) for i, (w, _) in enumerate(self.common)) for j in range(n_in)]
+            offset = sum(1 << (i * B + B - 1) for i in range(self.width))
+            got = self._packed[B] = (packed, offset)
+        return got
+
+    def dot_columns(self, idx: list[int], cols: list[tuple[int, ...]]) -> list[list[int]]:
+        """``[[w_i . col for every unit i] for col in cols]``, ``w_i`` being unit ``i``'s weights
+        on the inputs ``idx`` (``col[t]`` goes with input ``idx[t]``).
+
+        One sum per column: the weights of all units are packed into one integer per input
+        (digit ``i`` = unit ``i``) with ``B - 1 >= bits(len(idx)) + wbits + bits(max |col|)``,
+        so every exact dot product satisfies ``|w_i . col| < 2^(B-1)`` and its digit is
+        recovered exactly by :func:`unpack_digits`.
+
+        >>> lay = Layer("relu", [0], 2, [((3, -1), 0, 1), ((-2, 5), 0, 1)])
+        >>> lay.dot_columns([0, 1], [(7, 4), (-1, 0)])
+        [[17, 6], [-3, 2]]
+        """
+        if self.width == 1:  # one unit: digit 0 alone, its weights are the packed integers
+            w = self.common[0][0]
+            live = [w[j] for j in idx]
+            return [[sum(map(mul, col, live))] for col in cols]
+        cbits = max(map(abs, chain.from_iterable(cols))).bit_length()
+        B = -(-(len(idx).bit_length() + self.wbits + cbits + 1) // 8) * 8
+        packed, offset = self.packed_weights(B)
+        live = [packed[j] for j in idx]
+        return [unpack_digits(sum(map(mul, col, live)), offset, B, self.width) for col in cols]
+
+
+class Network:
+    """A parsed network: ``layers[k - 1]`` is layer ``k``; ReLU units numbered in order."""
+
+    def __init__(self, n_inputs: int, layers: list[Layer]) -> None:
+        self.n_inputs = n_inputs
+        self.layers = layers
+        self.relu_layers = [k for k, lay in enumerate(layers, start=1) if lay.activation == "relu"]
+        self.relu_offset = []  # per ReLU-layer ordinal: number of ReLU units before it
+        self.unit_rank = []  # per unit: the ordinal of its ReLU layer
+        off = 0
+        for r, k in enumerate(self.relu_layers):
+            self.relu_offset.append(off)
+            w = layers[k - 1].width
+            self.unit_rank.extend([r] * w)
+            off += w
+        self.relu_offset.append(off)
+        self.n_relu = off
+        self.n_outputs = layers[-1].width
+        self.zero = (tuple([0] * (n_inputs + 1)), 1)  # the output form of an inactive unit
+        self.derived: dict = {}  # data a claim module derives from the layers once (e.g. relaxation.layer_matrix)
+
+    # The walk keeps ``outs``: outs[0] = input forms, outs[k] = forms of layer k's output.
+    def layer_pre(self, k: int, outs: list) -> list[tuple[tuple[int, ...], int]]:
+        """Pre-activation forms of layer ``k`` given the output forms of all earlier layers.
+
+        Inputs that are the zero form (inactive units) are skipped. With ``D`` the lcm of the
+        live inputs' denominators, unit ``i`` gets ``(w_i . cols + c_i D) / (E D)``, where
+        ``(w_i, c_i)`` are its weights and bias over the layer's common denominator ``E``
+        and ``cols`` are the live inputs' coefficient columns over ``D`` (the dot products of
+        a column with every unit's weights are one packed sum, :meth:`Layer.dot_columns`).
+        All the layer's forms share one denominator, divided with them by the gcd of all
+        their entries (so the next layer usually needs no rescaling)."""
+        lay = self.layers[k - 1]
+        zero = self.zero
+        srcs = lay.sources
+        forms = outs[srcs[0]] if len(srcs) == 1 else [f for s in srcs for f in outs[s]]
+        idx = [i for i, f in enumerate(forms) if f is not zero]
+        E = lay.E
+        if not idx:
+            return reduce_layer([[0] * lay.width for _ in range(self.n_inputs)] + [[c for _, c in lay.common]], E)
+        live = [forms[i] for i in idx] if len(idx) < len(forms) else forms
+        D = live[0][1]
+        if any(d != D for _, d in live):
+            D = math.lcm(*[d for _, d in live])
+            cols = list(zip(*[v if d == D else [c * (D // d) for c in v] for v, d in live]))
+        else:
+            cols = list(zip(*[v for v, _ in live]))
+        sums = lay.dot_columns(idx, cols)
+        sums[-1] = [s + c * D for s, (_, c) in zip(sums[-1], lay.common)]
+        return reduce_layer(sums, E * D)
+
+    def relu_out(self, pre: list, bits: bytes, offset: int) -> list:
+        """Output forms of a ReLU layer: the pre-activation where the bit is ``b'1'``, else
+        the shared zero form ``self.zero``."""
+        zero = self.zero
+        return [f if bits[offset + j] == 49 else zero for j, f in enumerate(pre)]
+
+    def complete_outputs(self, outs: list, pre: list | None, bits: bytes) -> list:
+        """The output forms of every layer ``0 .. L`` once every ReLU unit has its bit.
+
+        ``outs`` holds the outputs of layers ``0 .. t-1`` (it is not modified); ``pre`` the
+        pre-activations of layer ``t`` (a ReLU layer), or None if no ReLU layer was reached.
+        """
+        full = list(outs)
+        if pre is not None:
+            full.append(self.relu_out(pre, bits, self.relu_offset[self.relu_layers.index(len(full))]))
+        while len(full) <= len(self.layers):
+            k = len(full)
+            z = self.layer_pre(k, full)
+            if self.layers[k - 1].activation == "relu":
+                z = self.relu_out(z, bits, self.relu_offset[self.relu_layers.index(k)])
+            full.append(z)
+        return full
+
+
+# ----------------------------------------------------------------------------- parsing
+def _field(d: dict, key: str, where: str) -> object:
+    if key not in d:
+        raise NetworkFormatError(f"{where}: missing {key!r}")
+    return d[key]
+
+
+def _names(d: dict, key: str, count: int, where: str) -> None:
+    """An optional list of ``count`` name strings (``input_names``, ``output_names``)."""
+    if key in d:
+        v = d[key]
+        if not isinstance(v, list) or len(v) != count or not all(isinstance(x, str) for x in v):
+            raise NetworkFormatError(f"{where}: {key!r} must be a list of {count} strings")
+
+
+def _name(d: dict, where: str) -> None:
+    if "name" in d and not isinstance(d["name"], str):
+        raise NetworkFormatError(f"{where}: 'name' must be a string")
+
+
+def parse_network(d: object, fields: "Callable[[Any, str, str], Any] | None" = None) -> Network:
+    """Validate and compile a native network object (raises NetworkFormatError).
+
+    ``fields(obj, kind, where)``, if given, is called on the network, each layer and each
+    layer input (kinds ``"network"``, ``"network layer"``, ``"network layer input"``): the
+    certificate checker's schema check (:func:`fields`).
+    """
+    if not isinstance(d, dict):
+        raise NetworkFormatError("network: expected a JSON object")
+    if fields is not None:
+        fields(d, "network", "network")
+    if d.get("format") != "exactrelu-network":
+        raise NetworkFormatError("network: 'format' is not 'exactrelu-network'")
+    if type(d.get("version")) is not int or d.get("version") != 1:
+        raise NetworkFormatError("network: unsupported version (this checker reads version 1)")
+    _name(d, "network")
+    n = _field(d, "inputs", "network")
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        raise NetworkFormatError("network: 'inputs' must be a positive integer")
+    raw = _field(d, "layers", "network")
+    if not isinstance(raw, list) or not raw:
+        raise NetworkFormatError("network: 'layers' must be a non-empty list")
+    widths = [n]
+    layers = []
+    for k, ld in enumerate(raw, start=1):
+        where = f"network layer {k}"
+        if not isinstance(ld, dict):
+            raise NetworkFormatError(f"{where}: expected an object")
+        if fields is not None:
+            fields(ld, "network layer", where)
+        _name(ld, where)
+        act = _field(ld, "activation", where)
+        if not isinstance(act, str) or act.lower() not in ("relu", "identity"):
+            raise NetworkFormatError(f"{where}: activation must be 'relu' or 'identity'")
+        bias = _field(ld, "bias", where)
+        if not isinstance(bias, list) or not bias:
+            raise NetworkFormatError(f"{where}: 'bias' must be a non-empty list")
+        b = [network_number(v, f"{where} bias") for v in bias]
+        ins = _field(ld, "inputs", where)
+        if not isinstance(ins, list) or not ins:
+            raise NetworkFormatError(f"{where}: 'inputs' must be a non-empty list")
+        sources: list[int] = []
+        mats = []
+        for item in ins:
+            if not isinstance(item, dict):
+                raise NetworkFormatError(f"{where}: each input must be an object")
+            if fields is not None:
+                fields(item, "network layer input", f"{where} input")
+            s = _field(item, "source", where)
+            if not isinstance(s, int) or isinstance(s, bool) or not 0 <= s < k:
+                raise NetworkFormatError(f"{where}: source must be an integer in 0..{k - 1}")
+            if s in sources:
+                raise NetworkFormatError(f"{where}: source {s} appears twice")
+            w = _field(item, "weight", where)
+            if not isinstance(w, list) or len(w) != len(b):
+                raise NetworkFormatError(f"{where}: weight from source {s} needs {len(b)} rows")
+            rows = []
+            for row in w:
+                if not isinstance(row, list) or len(row) != widths[s]:
+                    raise NetworkFormatError(f"{where}: weight rows from source {s} need {widths[s]} entries")
+                rows.append([network_number(v, f"{where} weight") for v in row])
+            sources.append(s)
+            mats.append(rows)
+        units = []
+        for j in range(len(b)):
+            vals = [v for m in mats for v in m[j]]
+            e = math.lcm(b[j].denominator, *[v.denominator for v in vals])
+            units.append((tuple(v.numerator * (e // v.denominator) for v in vals),
+                          b[j].numerator * (e // b[j].denominator), e))
+        layers.append(Layer(act.lower(), sources, len(b), units))
+        widths.append(len(b))
+    _names(d, "input_names", n, "network")
+    _names(d, "output_names", widths[-1], "network")
+    return Network(n, layers)
+
+
+def evaluate(net: Network, x: list[Fraction]) -> list[Fraction]:
+    """Exact forward pass at a rational point (for rules about single points)."""
+    outs = [list(x)]
+    for lay in net.layers:
+        h = [v for s in lay.sources for v in outs[s]]
+        z = [(sum(map(mul, w, h)) + c) / e for w, c, e in lay.units]
+        outs.append([v if v > 0 else Fraction(0) for v in z] if lay.activation == "relu" else z)
+    return outs[-1]
+
+
+# ============================================================================ context
+class Context:
+    """The parsed header of a certificate: network, domain, witness, nodes, counters.
+
+    ``tree`` is the object holding the tree's fields (``nodes``, ``regions``,
+    ``adjacency``): the certificate itself, or one partition of a ``property`` certificate.
+    """
+
+    def __init__(self, num: "Callable | None" = None) -> None:
+        self.cert: dict = {}
+        self.tree: dict = {}
+        self.claim = ""
+        self.base_dir = Path(".")
+        self.max_bytes = MAX_BYTES
+        self.net: Network
+        self.network_sha256 = ""
+        self.n = 0
+        self.domain_rows: list[Form] = []
+        self.root_witness: Point = ()
+        self.complete = True
+        self.nodes: list = []
+        self.stream: Any = None  # stream form: the reader of the node lines (stream.py's StreamReader)
+        self.stream_regions = False  # stream form: the header promises a region entry on every leaf
+        self.trailer: dict | None = None
+        self.share_result: tuple | None = None  # one share of a parallel check (partition_leaves)
+        self.num = num or number_reader()
+        self.counts = {"nodes": 0, "leaves": 0, "open_nodes": 0, "stable_decisions": 0, "splits": 0,
+                       "adjacency_pairs": 0}
+
+
+def network_hash(ref: Any, base_dir: Path, max_bytes: int = MAX_BYTES) -> Any:
+    """Rule ``network-hash``: a referenced network file's canonical SHA-256 matches."""
+    fields(ref, "network_ref", "network_ref")
+    path = require(ref, "path", str, "network_ref")
+    want = require(ref, "sha256", str, "network_ref")
+    if not re.fullmatch(r"[0-9a-fA-F]{64}", want):
+        raise CertificateMalformed("network_ref: 'sha256' must be 64 hexadecimal digits")
+    p = Path(path)
+    if p.is_absolute() or not path:
+        raise CertificateMalformed("network_ref: 'path' must be a non-empty relative path")
+    full = base_dir / p
+    if not full.is_file():
+        raise CertificateMalformed(f"network_ref: network file {path[:200]!r} not found (or not a regular file)")
+    obj = load_json(full, max_bytes)
+    got = canonical_sha256(obj)
+    if got != want.lower():
+        raise invalid("network-hash", f"network file {path[:200]!r} has SHA-256 {got}, the certificate says {want}",
+                       path=path, expected=want, actual=got)
+    return obj
+
+
+def read_network(obj: Any, where: str) -> Network:
+    """A network object (its fields checked with :func:`fields`), parsed and compiled."""
+    try:
+        return parse_network(obj, fields)
+    except NetworkFormatError as exc:
+        msg = str(exc)
+        raise CertificateMalformed(msg if where == "network" else f"{where}: {msg}") from None
+
+
+def domain_witness(ctx: Context) -> None:
+    """Rule ``domain-witness``: the root witness is strictly inside every domain row."""
+    w = ctx.root_witness
+    for i, (v, _) in enumerate(ctx.domain_rows):
+        if sum(map(mul, v, w)) >= 0:
+            raise invalid("domain-witness", f"root witness is not strictly inside domain row {i}", row=i)
+
+
+def domain_rows(num: Callable, dom: Any, n: int, where: str) -> list[Form]:
+    """The rows of a domain ``{"A": [...], "b": [...]}`` over ``n`` inputs: row ``i`` is the
+    form of ``a_i . x - b_i`` (``<= 0`` on the domain)."""
+    fields(dom, "domain", where)
+    A = require(dom, "A", list, where)
+    b = require(dom, "b", list, where)
+    if len(A) != len(b):
+        raise CertificateMalformed(f"{where}: 'A' and 'b' have different lengths")
+    rows = []
+    for i, (row, bi) in enumerate(zip(A, b)):
+        # row i: a.x - b <= 0, as one integer vector over a common denominator
+        ints, den = read_vector(num, row + [bi] if isinstance(row, list) else None, n + 1, f"{where} row {i}")
+        rows.append((ints[:-1] + (-ints[-1],), den))
+    return rows
+
+
+def read_tree(ctx: Context, obj: dict, dom: Any, where: str, stream: bool = False,
+              dom_where: str = "domain") -> None:
+    """Read a tree's header from ``obj`` (the certificate, a stream header or one partition
+    of a property certificate) over the domain object ``dom``: rows, root witness (rule
+    ``domain-witness``), ``complete`` and ``nodes`` (not in a stream header)."""
+    ctx.tree = obj
+    ctx.domain_rows = domain_rows(ctx.num, dom, ctx.n, dom_where)
+    ctx.root_witness = read_point(ctx.num, require(obj, "root_witness", list, where), ctx.n, "root_witness")
+    if stream:
+        ctx.complete, ctx.nodes = False, []  # the end line says (checked after the walk)
+    else:
+        ctx.complete = require(obj, "complete", bool, where)
+        ctx.nodes = require(obj, "nodes", list, where)
+    domain_witness(ctx)
+
+
+def read_certificate_tree(ctx: Context) -> None:
+    """Read the certificate's own tree header (``domain``, ``root_witness``, ``complete``,
+    ``nodes``; a stream header's ``regions`` flag): the first step of every claim with a
+    top-level tree (``property`` and ``counterexample`` have none)."""
+    cert, stream = ctx.cert, ctx.stream is not None
+    where = "stream header" if stream else "certificate"
+    if stream:
+        ctx.stream_regions = require(cert, "regions", bool, where)
+    read_tree(ctx, cert, require(cert, "domain", dict, where), where, stream)
+
+
+def prepare(cert: Any, base_dir: Path, max_bytes: int = MAX_BYTES, stream: bool = False,
+            claims: "dict | None" = None) -> Context:
+    """Parse the header (format, version, claim, network); with ``stream``, ``cert`` is the
+    header line of a stream certificate. ``claims`` is the table of claims checked (default
+    :data:`CLAIMS`, this file's: ``partition``); a claim outside it is refused."""
+    claims = CLAIMS if claims is None else claims
+    ctx = Context()
+    ctx.max_bytes = max_bytes
+    if not isinstance(cert, dict):
+        raise CertificateMalformed("a certificate is a JSON object")
+    want = STREAM_FORMAT if stream else FORMAT
+    if cert.get("format") != want:
+        raise CertificateMalformed(f"'format' must be {want!r}" + (" on the first line of a stream" if stream else ""))
+    if type(cert.get("version")) is not int or cert["version"] != VERSION:
+        raise CertificateMalformed(f"unsupported certificate version {str(cert.get('version'))[:20]!r} "
+                                   f"(this checker reads version {VERSION})")
+    ctx.cert, ctx.base_dir = cert, base_dir
+    where = "stream header" if stream else "certificate"
+    ctx.claim = require(cert, "claim", str, where)
+    if stream and ctx.claim != "partition":
+        raise CertificateMalformed("the stream form carries 'partition' claims only")
+    if ctx.claim not in claims:
+        if ctx.claim in CLAIM_MODULES:
+            raise CertificateMalformed(f"claim {ctx.claim!r} needs the checker module {CLAIM_MODULES[ctx.claim]}, "
+                                       "which is not loaded (run python -m exactrelu.checker)")
+        raise CertificateMalformed(f"unknown claim {ctx.claim[:40]!r} (known: {', '.join(sorted(claims))})")
+    fields(cert, "stream header" if stream else f"{ctx.claim} certificate", where)
+    if ("network" in cert) == ("network_ref" in cert):
+        raise CertificateMalformed("exactly one of 'network' and 'network_ref' must be present")
+    if "network" in cert:
+        net_obj = cert["network"]
+    else:
+        net_obj = network_hash(cert["network_ref"], base_dir, max_bytes)
+    ctx.net = read_network(net_obj, "network")
+    ctx.network_sha256 = canonical_sha256(net_obj)
+    ctx.n = ctx.net.n_inputs
+    return ctx
+
+
+# ============================================================================ the tree
+class _Path:
+    """Walk state along the current root-to-cell path (undone on backtracking)."""
+
+    __slots__ = ("net", "bits", "trail", "rows", "outs", "levels", "rank", "pre")
+
+    def __init__(self, ctx: Context) -> None:
+        self.net = ctx.net
+        self.bits = bytearray(b"*" * ctx.net.n_relu)  # b'1' active, b'0' inactive, b'*' undecided
+        self.trail: list[int] = []  # decided units in order
+        self.rows: list[Form] = list(ctx.domain_rows)
+        self.outs: list = [input_forms(ctx.n)]  # output forms of layers 0 .. t-1
+        self.levels: list = []  # (ReLU-layer ordinal, pre-activation forms) of ReLU layers started
+        self.rank = -1  # ordinal of the current ReLU layer
+        self.pre: list | None = None  # its pre-activation forms
+
+    def mark(self) -> tuple[int, int, int, int]:
+        return len(self.trail), len(self.rows), len(self.levels), len(self.outs)
+
+    def restore(self, tl: int, rl: int, ll: int, ol: int) -> None:
+        trail, bits = self.trail, self.bits
+        for u in trail[tl:]:
+            bits[u] = 42
+        del trail[tl:], self.rows[rl:]
+        if len(self.levels) > ll:
+            del self.levels[ll:], self.outs[ol:]
+            self.rank, self.pre = self.levels[-1] if self.levels else (-1, None)
+
+    def advance(self, r: int) -> None:
+        """Start ReLU layer ordinal ``r``: finish the outputs below it, compute its forms."""
+        net, outs = self.net, self.outs
+        k = net.relu_layers[r]
+        if self.pre is not None:
+            outs.append(net.relu_out(self.pre, self.bits, net.relu_offset[self.rank]))
+        while len(outs) < k:  # identity layers in between
+            outs.append(net.layer_pre(len(outs), outs))
+        self.rank, self.pre = r, net.layer_pre(k, outs)
+        self.levels.append((r, self.pre))
+
+
+class Leaf:
+    """A leaf (or open cell) of the tree as :func:`walk` yields it (a snapshot).
+
+    Attributes: ``id``, ``node`` (the raw node object), ``rows`` (the cell rows as forms
+    ``(v, d)`` meaning ``v/d . (x, 1) <= 0``), ``witness`` (a point strictly inside every
+    row), ``is_open``, ``pattern`` (``'1'``/``'0'`` per unit, ``'*'`` if undecided in an
+    open cell); the walk state ``net``, ``outs`` (output forms of the layers below the
+    current ReLU layer), ``pre`` (its pre-activation forms) and ``bits`` (the pattern as
+    bytes) from which a claim recomputes anything else. ``output_forms()`` gives the network output's forms on the cell and
+    ``layer_outputs()`` the output forms of every layer (only for leaves, not open cells).
+    """
+
+    __slots__ = ("id", "node", "rows", "witness", "is_open", "pattern", "net", "outs", "pre", "bits", "_layers")
+
+    def __init__(self, node_id: int, node: dict, path: _Path, witness: Point, is_open: bool) -> None:
+        self.id, self.node, self.witness, self.is_open = node_id, node, witness, is_open
+        self.rows = tuple(path.rows)
+        self.bits = bytes(path.bits)
+        self.pattern = self.bits.decode()
+        self.net, self.outs, self.pre = path.net, list(path.outs), path.pre
+        self._layers: list | None = None
+
+    def layer_outputs(self) -> list:
+        """Forms of the outputs of layers 0 (the input) .. L (the network output)."""
+        if self.is_open:
+            raise ValueError("an open cell has no complete activation pattern")
+        if self._layers is None:
+            self._layers = self.net.complete_outputs(self.outs, self.pre, self.bits)
+        return self._layers
+
+    def output_forms(self) -> list:
+        """Forms of the network output on this leaf (``y_i = v_i/d_i . (x, 1)``)."""
+        return self.layer_outputs()[-1]
+
+
+def farkas_residual(num: Callable, rows: list[Form], sign: int, form: Form, raw: Any, rule: str) -> list[int]:
+    """The one Farkas computation of the checker: ``raw = [[row, "p/q"], ...]`` read and
+    combined in one pass into the numerators of ``sign*form - sum_i y_i row_i`` over a
+    positive common denominator (the test is on their signs only).
+
+    The denominator ``D`` is a common multiple of those seen (multiplied by a new one unless
+    it already divides ``D``). Rejections (rule ``rule``, data ``{"row": i}``, to which the
+    caller adds its location): a row that does not exist, a negative multiplier.
+
+    >>> rows = [((1, -1), 1), ((-1, -1), 1)]       # -1 <= x <= 1
+    >>> farkas_residual(number_reader(), rows, 1, ((1, -2), 1), [[0, "1"]], "r")   # x - 2 - (x - 1)
+    [0, -1]
+    """
+    if type(raw) is not list:
+        raise CertificateMalformed("a Farkas vector must be a list of [row, value] pairs")
+    v, D = form
+    acc = [-c for c in v] if sign < 0 else list(v)
+    nrows = len(rows)
+    for item in raw:
+        if type(item) is not list or len(item) != 2 or type(item[0]) is not int:
+            raise CertificateMalformed("a Farkas vector entry must be [row, 'p/q']")
+        i = item[0]
+        p, q = num(item[1])
+        if p <= 0 or not 0 <= i < nrows:
+            if not 0 <= i < nrows:
+                raise invalid(rule, f"Farkas vector uses row {i}, the cell has rows 0..{nrows - 1}", row=i)
+            if p < 0:
+                raise invalid(rule, f"negative Farkas multiplier {fmt_rational(p, q)} on row {i}", row=i)
+            continue
+        rv, rd = rows[i]
+        e = q * rd
+        if D % e:  # acc/D - (p/e) rv = (e acc - p D rv) / (D e)
+            c = p * D
+            acc = [a * e - c * r for a, r in zip(acc, rv)]
+            D *= e
+        else:  # e divides D: acc/D - (p/e) rv = (acc - p (D/e) rv) / D
+            c = p * (D // e)
+            acc = [a - c * r for a, r in zip(acc, rv)]
+    return acc
+
+
+def farkas_proves(num: Callable, rows: list[Form], sign: int, form: Form, raw: Any, rule: str,
+                  **where: Any) -> bool:
+    """Whether the Farkas vector ``raw`` proves ``sign * form <= 0`` on ``{x : rows <= 0}``:
+    ``sign*form - sum_i y_i row_i`` is a constant ``<= 0`` (:func:`farkas_residual`; a
+    rejection's data is ``row`` and then ``where``).
+
+    >>> rows = [((1, -1), 1), ((-1, -1), 1)]       # -1 <= x <= 1
+    >>> farkas_proves(number_reader(), rows, 1, ((1, -2), 1), [[0, "1"]], "r")   # x <= 2
+    True
+    """
+    try:
+        acc = farkas_residual(num, rows, sign, form, raw, rule)
+    except CertificateInvalid as exc:
+        exc.data.update(where)
+        raise
+    return acc[-1] <= 0 and not any(acc[:-1])
+
+
+def motzkin_proves(num: Callable, rows: list[Form], raw: Any, strict: frozenset, rule: str, **where: Any) -> bool:
+    """Whether ``raw`` proves ``{x : rows <= 0, rows in strict < 0}`` empty (Motzkin):
+    ``sum_i y_i row_i`` is a constant ``K > 0``, or ``K = 0`` with a positive multiplier on a
+    strict row (:func:`farkas_residual` of the zero form is ``-K``).
+
+    >>> rows = [((1, -1), 1), ((-1, 1), 1)]        # x <= 1 and x >= 1
+    >>> num = number_reader()
+    >>> motzkin_proves(num, rows, [[0, "1"], [1, "1"]], frozenset(), "r"), \\
+    ...     motzkin_proves(num, rows, [[0, "1"], [1, "1"]], frozenset({1}), "r")
+    (False, True)
+    """
+    zero = ((0,) * (len(rows[0][0]) if rows else 1), 1)
+    try:
+        acc = farkas_residual(num, rows, 1, zero, raw, rule)
+    except CertificateInvalid as exc:
+        exc.data.update(where)
+        raise
+    if any(acc[:-1]) or acc[-1] > 0:
+        return False
+    return acc[-1] < 0 or any(item[0] in strict and num(item[1])[0] > 0 for item in raw)
+
+
+def basis_data(rows: list[Form], raw: list, n1: int) -> tuple:
+    """``(a0, a1, ac, b0, b1, bc, det)`` for the vertex basis ``raw = [i, j]`` of a 2-input
+    cell: with rows ``R_i = (A0, A1, ac)``, ``R_j = (B0, B1, bc)`` and ``D = A0 B1 - B0 A1``,
+    ``det = |D|`` and ``(a0, a1, b0, b1) = sign(D) (A0, A1, B0, B1)``, so that for a target
+    ``(t0, t1, tc)`` the Cramer multipliers times ``det`` are ``y_i = t0 b1 - t1 b0``,
+    ``y_j = a0 t1 - a1 t0`` and the constant times ``det`` is ``det tc - y_i ac - y_j bc``.
+    Rejects (rule ``stable-farkas``) a row out of range and parallel rows (or the same row
+    twice); ``n1`` is the length of a form (3 for two inputs, else malformed)."""
+    if len(raw) != 2 or type(raw[1]) is not int:
+        raise CertificateMalformed("a vertex basis must be two row indices [i, j]")
+    i, j = raw
+    nrows = len(rows)
+    for r in raw:
+        if not 0 <= r < nrows:
+            raise invalid("stable-farkas", f"vertex basis uses row {r}, the cell has rows 0..{nrows - 1}", row=r)
+    if n1 != 3:
+        raise CertificateMalformed(f"a vertex basis is for 2-input networks; this one has {n1 - 1} inputs")
+    (A0, A1, ac), (B0, B1, bc) = rows[i][0], rows[j][0]
+    D = A0 * B1 - B0 * A1
+    if D > 0:
+        return A0, A1, ac, B0, B1, bc, D
+    if D < 0:
+        return -A0, -A1, ac, -B0, -B1, bc, -D
+    raise invalid("stable-farkas", f"vertex basis rows {i} and {j} are parallel (or the same): no vertex", row=j)
+
+
+def vertex_basis_proves(rows: list[Form], sign: int, form: Form, raw: list, bases: "dict | None" = None) -> bool:
+    """The Farkas vector supported on two cell rows, recovered and tested (2-D cells).
+
+    ``raw = [i, j]`` names rows ``R_i``, ``R_j`` (``<= 0`` on the cell). With ``f = sign *
+    form``, the unique ``(y_i, y_j)`` with ``y_i a_i + y_j a_j = q`` (``q`` the coefficients
+    of ``f``) comes from Cramer's rule; the vector proves ``f <= 0`` on the cell when
+    ``y_i, y_j >= 0`` and the constant ``f - y_i R_i - y_j R_j`` is ``<= 0``
+    (proofs/rules/stable-farkas.md). Only the numerators of the rows and of ``f`` are used:
+    dividing each by its positive denominator rescales ``y_i``, ``y_j`` and the constant by
+    positive factors, which keeps every sign. ``bases`` caches :func:`basis_data` for one
+    cell (the decisions of a node share it).
+
+    Rejections (rule ``stable-farkas``, data ``row``): a row out of range, the same row
+    twice, parallel rows (no vertex), a negative multiplier. Returns False when the
+    constant test fails.
+
+    >>> box = [((1, 0, -1), 1), ((-1, 0, -1), 1), ((0, 1, -1), 1), ((0, -1, -1), 1)]
+    >>> vertex_basis_proves(box, -1, ((1, 1, 2), 1), [1, 3])   # x + y + 2 >= 0 on [-1,1]^2
+    True
+    >>> vertex_basis_proves(box, -1, ((1, 1, 2), 1), [3, 1])   # the rows in either order
+    True
+    >>> vertex_basis_proves(box, -1, ((1, 1, 1), 1), [1, 3])   # x + y + 1 is -1 at (-1,-1)
+    False
+    """
+    key = tuple(raw)
+    bd = bases.get(key) if bases is not None else None
+    if bd is None:
+        bd = basis_data(rows, raw, len(form[0]))
+        if bases is not None:
+            bases[key] = bd
+    a0, a1, ac, b0, b1, bc, det = bd
+    t0, t1, tc = form[0]
+    if sign < 0:
+        t0, t1, tc = -t0, -t1, -tc
+    y0 = t0 * b1 - t1 * b0  # y_i * det
+    y1 = a0 * t1 - a1 * t0  # y_j * det
+    if y0 < 0 or y1 < 0:
+        r = raw[0] if y0 < 0 else raw[1]
+        raise invalid("stable-farkas", f"the vertex basis [{raw[0]}, {raw[1]}] gives a negative multiplier on row "
+                      f"{r}", row=r)
+    return det * tc - y0 * ac - y1 * bc <= 0
+
+
+def stable_farkas(ctx: Context, rows: list[Form], form: Form, sign: str, raw: Any, node_id: int,
+                  unit: int, bases: "dict | None" = None) -> None:
+    """Rule ``stable-farkas``: ``[u, "+", y]`` proves ``z_u >= 0``, ``[u, "-", y]`` ``z_u <= 0``;
+    ``y`` is a Farkas vector or, with two inputs, a vertex basis ``[i, j]``
+    (:func:`vertex_basis_proves`)."""
+    try:
+        if type(raw) is list and raw and type(raw[0]) is int:
+            proved = vertex_basis_proves(rows, -1 if sign == "+" else 1, form, raw, bases)
+        else:
+            acc = farkas_residual(ctx.num, rows, -1 if sign == "+" else 1, form, raw, "stable-farkas")
+            proved = acc[-1] <= 0 and not any(acc[:-1])
+    except CertificateInvalid as exc:
+        exc.data.update(node=node_id, unit=unit)
+        raise
+    if not proved:
+        what = "z >= 0" if sign == "+" else "z <= 0"
+        raise invalid("stable-farkas", f"node {node_id}: the Farkas vector of unit {unit} does not prove {what} "
+                      "(identity or constant fails)", node=node_id, unit=unit, sign=sign)
+
+
+def decision_order(ctx: Context, path: _Path, u: Any, node_id: int) -> Form:
+    """Rule ``decision-order`` for deciding unit ``u`` now; returns its pre-activation form."""
+    net = ctx.net
+    u = as_int(u, "unit")
+    if not 0 <= u < net.n_relu:
+        raise invalid("decision-order", f"node {node_id}: unit {u} does not exist (0..{net.n_relu - 1})",
+                       node=node_id, unit=u)
+    if path.bits[u] != 42:
+        raise invalid("decision-order", f"node {node_id}: unit {u} is decided twice on this path",
+                       node=node_id, unit=u)
+    r = net.unit_rank[u]
+    if r != path.rank:
+        if r < path.rank or len(path.trail) != net.relu_offset[r]:
+            raise invalid("decision-order", f"node {node_id}: unit {u} is decided before every unit of the earlier "
+                           "ReLU layers is", node=node_id, unit=u)
+        path.advance(r)
+    return path.pre[u - net.relu_offset[r]]  # type: ignore[index]
+
+
+def decision_order_leaf(ctx: Context, path: _Path, node_id: int) -> None:
+    """Rule ``decision-order`` at a leaf: every unit is decided."""
+    if len(path.trail) != ctx.net.n_relu:
+        missing = path.bits.index(42)
+        raise invalid("decision-order", f"leaf {node_id} leaves unit {missing} undecided", node=node_id, unit=missing)
+
+
+def split_witness(rows: list[Form], g: Form, wpos: Point, wneg: Point, own: Point, node_id: int,
+                  unit: int) -> None:
+    """Rule ``split-witness``: each witness is strictly inside every cell row, with ``z_w > 0``
+    (``witness_pos``) or ``z_w < 0`` (``witness_neg``). A witness equal to the cell's own
+    witness (already known to be strictly inside) only needs the sign test."""
+    v = g[0]
+    for name, pt, positive in (("witness_pos", wpos, True), ("witness_neg", wneg, False)):
+        z = sum(map(mul, v, pt))
+        if (z <= 0) if positive else (z >= 0):
+            raise invalid("split-witness", f"node {node_id}: {name} does not have z_{unit} "
+                           f"{'>' if positive else '<'} 0", node=node_id, unit=unit, witness=name)
+        if pt != own:
+            vals = [sum(map(mul, r[0], pt)) for r in rows]
+            if max(vals) >= 0:
+                i = next(i for i, s in enumerate(vals) if s >= 0)
+                raise invalid("split-witness", f"node {node_id}: {name} is not strictly inside cell row {i}",
+                               node=node_id, unit=unit, witness=name, row=i)
+
+
+def tree_structure(ctx: Context, k: int, expected: int, parent: int | None, side: str | None) -> tuple:
+    """Rule ``tree-structure`` for the node reached as ``k``: preorder position, id, parent,
+    side; ``open`` only without a split and only in incomplete certificates."""
+    if ctx.stream is not None:
+        return ctx.stream.node_entry(ctx, expected, side)
+    nodes = ctx.nodes
+    if not nodes:
+        raise invalid("tree-structure", "the node list is empty")
+    if k != expected or k >= len(nodes):
+        what = "does not exist" if k >= len(nodes) else f"is not next in preorder (expected {expected})"
+        raise invalid("tree-structure", f"node {parent} points to child {k}, which {what}",
+                       node=parent, child=k)
+    node = nodes[k]
+    where = f"node {k}"
+    fields(node, "node", where)
+    if require(node, "id", int, where) != k:
+        raise invalid("tree-structure", f"nodes[{k}] has id {node['id']}", node=k)
+    p = node.get("parent")
+    if p != parent or (p is not None and type(p) is not int):
+        raise invalid("tree-structure", f"node {k}: parent is {str(p)[:20]}, the tree says {parent}", node=k)
+    s = node.get("side")
+    if s != side:
+        raise invalid("tree-structure", f"node {k}: side is {str(s)[:20]!r}, the tree says {side!r}", node=k)
+    decisions = require(node, "decisions", list, where)
+    split = require(node, "split", (dict, type(None)), where)
+    if split is not None:
+        fields(split, "split", f"{where}: split")
+    is_open = node.get("open", False)
+    if not isinstance(is_open, bool):
+        raise CertificateMalformed(f"{where}: 'open' must be a boolean")
+    if is_open and split is not None:
+        raise invalid("tree-structure", f"node {k} is open but has a split", node=k)
+    if is_open and ctx.complete:
+        raise invalid("tree-structure", f"node {k} is open in a certificate that claims to be complete", node=k)
+    return node, decisions, split, is_open
+
+
+def decide(ctx: Context, path: _Path, decisions: Any, k: int) -> None:
+    """Rules ``decision-order`` and ``stable-farkas`` for the decisions of node ``k``, in order.
+
+    A unit of the current ReLU layer not decided yet takes its form directly; anything
+    else goes through :func:`decision_order`. The vertex bases of the node's decisions share
+    their 2x2 data (:func:`vertex_basis_proves`).
+    """
+    net, bits, trail, rows = ctx.net, path.bits, path.trail, path.rows
+    n_relu, unit_rank, relu_offset = net.n_relu, net.unit_rank, net.relu_offset
+    bases: dict = {}
+    rank, pre = path.rank, path.pre
+    roff = relu_offset[rank] if rank >= 0 else 0
+    for dec in decisions:
+        if type(dec) is not list or len(dec) != 3 or dec[1] not in ("+", "-"):
+            raise CertificateMalformed("a decision must be [unit, '+' or '-', Farkas vector or vertex basis]")
+        u, s, y = dec
+        if type(u) is int and 0 <= u < n_relu and bits[u] == 42 and unit_rank[u] == rank:
+            form = pre[u - roff]
+        else:
+            form = decision_order(ctx, path, u, k)
+            rank, pre = path.rank, path.pre
+            roff = relu_offset[rank]
+        stable_farkas(ctx, rows, form, s, y, k, u, bases)
+        bits[u] = 49 if s == "+" else 48
+        trail.append(u)
+
+
+def walk(ctx: Context, share: "tuple[int, int, int] | None" = None) -> Iterator[Leaf]:
+    """Check the splitting tree and yield each leaf and open cell, in preorder.
+
+    Checks rules ``tree-structure``, ``decision-order``, ``stable-farkas`` and
+    ``split-witness`` on every node; counts into ``ctx.counts``. The walk uses an explicit
+    stack; the forms of a ReLU layer are computed once, at the cell where its first unit is
+    decided, and shared by the whole subtree below.
+
+    ``share = (depth, shares, s)`` walks one share of a parallel check (``parallel.py``;
+    JSON form only): of the subtrees rooted at ``depth``, in preorder, only every
+    ``shares``-th from the ``s``-th is checked, the others are skipped to the id their
+    parent's split gives as their end (which the owner of the subtree before checks); the
+    nodes above ``depth`` are checked by every share and counted and yielded by share 0.
+    """
+    path = _Path(ctx)
+    num, counts = ctx.num, ctx.counts
+    cut, shares, mine = share if share is not None else (-1, 1, 0)
+    seen = 0  # subtrees met at depth cut
+    # stack entries: (node, parent, side, mark of the parent's state, unit, row, witness, depth, end)
+    stack: list[tuple] = [(0, None, None, path.mark(), None, None, ctx.root_witness, 0, len(ctx.nodes))]
+    expected = 0
+    while stack:
+        k, parent, side, mark, unit, row, own, depth, end = stack.pop()
+        if depth <= cut:
+            if depth == cut:
+                seen += 1
+                if (seen - 1) % shares != mine:  # another share's subtree: skip to its end
+                    if k != expected or not expected < end <= len(ctx.nodes):
+                        raise invalid("tree-structure", f"node {parent}: the subtree of child {k} does not end at "
+                                      f"{end}", node=parent)
+                    expected = end
+                    continue
+            elif mine:  # above the cut: walked by every share for its subtrees, counted by share 0
+                counts = {key: 0 for key in counts}
+        path.restore(*mark)
+        if unit is not None:
+            path.bits[unit] = 49 if side == "+" else 48
+            path.trail.append(unit)
+            path.rows.append(row)
+        node, decisions, split, is_open = tree_structure(ctx, k, expected, parent, side)
+        k = expected  # (a stream's ids are implied; a JSON node's id was checked to be this)
+        expected += 1
+        try:
+            if decisions:
+                decide(ctx, path, decisions, k)
+            counts["stable_decisions"] += len(decisions)
+            if split is None:
+                if not is_open:
+                    decision_order_leaf(ctx, path, k)
+                if depth >= cut or not mine:
+                    yield Leaf(k, node, path, own, is_open)
+                counts = ctx.counts
+                continue
+            w = split.get("unit")
+            g = decision_order(ctx, path, w, k)
+            if ctx.stream is None:
+                pos = as_int(split.get("pos"), f"node {k}: split 'pos'")
+                neg = as_int(split.get("neg"), f"node {k}: split 'neg'")
+            else:  # implied by the preorder
+                pos = neg = -1
+            wpos = read_point(num, split.get("witness_pos"), ctx.n, f"node {k}: witness_pos")
+            wneg = read_point(num, split.get("witness_neg"), ctx.n, f"node {k}: witness_neg")
+        except CertificateMalformed as exc:
+            raise CertificateMalformed(f"node {k}: {exc.message}") from None
+        split_witness(path.rows, g, wpos, wneg, own, k, w)
+        counts["splits"] += 1
+        counts = ctx.counts
+        m = path.mark()
+        v, d = g
+        stack.append((neg, k, "-", m, w, g, wneg, depth + 1, end))  # row z_w <= 0
+        stack.append((pos, k, "+", m, w, (tuple([-c for c in v]), d), wpos, depth + 1, neg))  # row -z_w <= 0
+    if ctx.stream is not None:
+        ctx.trailer = ctx.stream.end(expected)
+    elif expected != len(ctx.nodes):
+        raise invalid("tree-structure", f"nodes {expected}..{len(ctx.nodes) - 1} are not reachable from the root",
+                       node=expected)
+    counts["nodes"] = expected
+
+
+# ============================================================================ partition
+def region_pattern(entry: dict, leaf: Leaf) -> None:
+    """Rule ``region-pattern``: the claimed pattern is the path's bits."""
+    pat = require(entry, "pattern", str, f"region of node {leaf.id}")
+    if pat != leaf.pattern:
+        raise invalid("region-pattern", f"region of leaf {leaf.id} claims pattern {pat[:200]!r}, "
+                       f"the path gives {leaf.pattern[:200]!r}", node=leaf.id)
+
+
+def region_map(ctx: Context, entry: dict, leaf: Leaf) -> None:
+    """Rule ``region-map``: the claimed ``y = C x + d`` is the recomputed output map."""
+    where = f"region of node {leaf.id}"
+    C = require(entry, "C", list, where)
+    dvec = require(entry, "d", list, where)
+    m, n, num = ctx.net.n_outputs, ctx.n, ctx.num
+    if len(C) != m or len(dvec) != m:
+        raise CertificateMalformed(f"{where}: C and d need {m} rows (the network has {m} outputs)")
+    for i, ((v, den), row) in enumerate(zip(leaf.output_forms(), C)):
+        if not isinstance(row, list) or len(row) != n:
+            raise CertificateMalformed(f"{where}: each row of C needs {n} numbers")
+        for c, s in enumerate(row + [dvec[i]]):
+            p, q = num(s)
+            if p * den != v[c] * q:
+                what = f"C[{i}][{c}]" if c < n else f"d[{i}]"
+                raise invalid("region-map", f"region of leaf {leaf.id}: {what} is {fmt_rational(p, q)}, "
+                               f"the network gives {fmt_rational(*_reduced(v[c], den))}", node=leaf.id, output=i, column=c)
+
+
+def _reduced(p: int, q: int) -> tuple[int, int]:
+    g = math.gcd(p, q)
+    return p // g, q // g
+
+
+def region_list(ctx: Context, regions: dict | None, node_id: int | None = None) -> dict | None:
+    """Rule ``region-list``: one region per leaf and none for anything else.
+
+    With ``node_id`` None: index the ``regions`` list (refusing duplicates); otherwise
+    ``regions`` is that index and the entry for leaf ``node_id`` is taken out of it."""
+    if node_id is not None:
+        if regions is None:
+            return None
+        entry = regions.pop(node_id, None)
+        if entry is None:
+            raise invalid("region-list", f"leaf {node_id} has no region entry", node=node_id)
+        return entry
+    raw = ctx.tree.get("regions")
+    if raw is None:
+        return None
+    if not isinstance(raw, list):
+        raise CertificateMalformed("'regions' must be a list")
+    index: dict = {}
+    for i, entry in enumerate(raw):
+        fields(entry, "region", f"region entry {i}")
+        k = as_int(require(entry, "node", int, "region"), "region node")
+        if k in index:
+            raise invalid("region-list", f"two region entries for node {k}", node=k)
+        index[k] = entry
+    return index
+
+
+class _Adjacency:
+    __slots__ = ("i", "a", "b", "h", "w", "units")
+
+    def __init__(self, i: int, a: int, b: int, h: tuple, w: Point, units: list) -> None:
+        self.i, self.a, self.b, self.h, self.w, self.units = i, a, b, h, w, units
+
+    def where(self) -> str:
+        """The entry's name in rejection messages (built only when one is raised)."""
+        return f"adjacency entry {self.i} ({self.a}, {self.b})"
+
+
+def adjacency_entries(ctx: Context) -> list[_Adjacency]:
+    """The tree's ``adjacency`` list, read (rule ``adjacency``: no self-loop, a hyperplane
+    with ``c != 0``, one entry per pair); the rest of the rule is :func:`adjacency`."""
+    raw = ctx.tree.get("adjacency", [])
+    if not isinstance(raw, list):
+        raise CertificateMalformed("'adjacency' must be a list")
+    out = []
+    seen: set = set()
+    for i, e in enumerate(raw):
+        where = f"adjacency entry {i}"
+        fields(e, "adjacency entry", where)
+        a = require(e, "a", int, where)
+        b = require(e, "b", int, where)
+        h, _ = read_vector(ctx.num, require(e, "hyperplane", list, where), ctx.n + 1, f"{where}: hyperplane")
+        w = read_point(ctx.num, require(e, "witness", list, where), ctx.n, f"{where}: witness")
+        units = require(e, "units", list, where)
+        for u in units:
+            as_int(u, f"{where}: units")
+        if a == b:
+            raise invalid("adjacency", f"{where} joins leaf {a} to itself", entry=i)
+        if not any(h[:-1]):
+            raise invalid("adjacency", f"{where}: the hyperplane has c = 0", entry=i)
+        pair = (a, b) if a < b else (b, a)
+        if pair in seen:  # one entry per pair: the reported count is the number of adjacent pairs
+            raise invalid("adjacency", f"{where}: the pair ({a}, {b}) is listed twice", entry=i)
+        seen.add(pair)
+        out.append(_Adjacency(i, a, b, h, w, units))
+    return out
+
+
+def _differ_exactly_at(units: list[int], pa: str, pb: str) -> bool:
+    """Whether the sorted list ``units`` is exactly the list of positions where the full
+    (``'0'``/``'1'``) patterns ``pa`` and ``pb`` differ.
+
+    With ``x`` the XOR of the patterns read as binary numbers (position ``u`` is bit
+    ``L - 1 - u``): ``units`` must be strictly increasing, in ``0 .. L-1``, each a set bit
+    of ``x``, and as many as ``x`` has set bits; a strictly increasing list of that many
+    differing positions is the list of all of them.
+
+    >>> _differ_exactly_at([1, 3], "0110", "0011"), _differ_exactly_at([1], "0110", "0011")
+    (True, False)
+    """
+    L = len(pa)
+    x = int(pa, 2) ^ int(pb, 2) if L else 0  # (a network without ReLU units has empty patterns)
+    if x.bit_count() != len(units) or any(a >= b for a, b in zip(units, units[1:])):
+        return False
+    return all(0 <= u < L and x >> (L - 1 - u) & 1 for u in units)
+
+
+def _first_bad_row(vals: list[int], rows: tuple, h: tuple) -> tuple[int, bool] | None:
+    """The first row ``r`` (in row order) that the witness violates (``vals[r] > 0``:
+    ``(r, True)``) or makes tight without being a multiple of the hyperplane ``h``
+    (``vals[r] == 0``: ``(r, False)``); None if there is none. ``vals[r]`` is row ``r``
+    at the witness. Only the tight rows before the first violated one are compared with
+    ``h``, found by C-level searches of ``vals``."""
+    stop = len(vals)
+    if vals and max(vals) > 0:
+        stop = next(r for r, v in enumerate(vals) if v > 0)
+    j = next(c for c, hc in enumerate(h) if hc)
+    hj = h[j]
+    r = -1
+    while 0 in vals[r + 1:stop]:
+        r = vals.index(0, r + 1, stop)
+        rv = rows[r][0]
+        rj = rv[j]
+        if any(x * hj != rj * hc for x, hc in zip(rv, h)):
+            return r, False
+    return (stop, True) if stop < len(vals) else None
+
+
+def adjacency(ctx: Context, e: _Adjacency, leaf: Leaf | None = None, patterns: dict | None = None) -> None:
+    """Rule ``adjacency``.
+
+    With ``leaf``: the half of entry ``e`` about that leaf: the witness is on the
+    hyperplane, satisfies every row of the leaf, and every row tight there is a multiple of
+    the hyperplane. With ``patterns`` (after the walk): both ends are leaves and ``units``
+    lists exactly the units whose bits differ."""
+    h, w = e.h, e.w
+    if leaf is not None:
+        if sum(map(mul, h, w)) != 0:
+            raise invalid("adjacency", f"{e.where()}: the witness is not on the hyperplane", entry=e.i)
+        bad = _first_bad_row([sum(map(mul, rv, w)) for rv, _ in leaf.rows], leaf.rows, h)
+        if bad is not None:
+            r, violated = bad
+            msg = (f"the witness violates row {r} of leaf {leaf.id}" if violated else
+                   f"row {r} of leaf {leaf.id} is tight at the witness but not a multiple of the hyperplane")
+            raise invalid("adjacency", f"{e.where()}: {msg}", entry=e.i, node=leaf.id, row=r)
+        return
+    assert patterns is not None
+    for end in (e.a, e.b):
+        if end not in patterns:
+            raise invalid("adjacency", f"{e.where()}: node {end} is not a leaf", entry=e.i, node=end)
+    pa, pb = patterns[e.a], patterns[e.b]
+    if not _differ_exactly_at(sorted(e.units), pa, pb):
+        diff = [u for u, (x, y) in enumerate(zip(pa, pb)) if x != y]
+        raise invalid("adjacency", f"{e.where()}: 'units' is {e.units[:50]}, the patterns differ in {diff[:50]}",
+                       entry=e.i)
+
+
+def partition_leaves(ctx: Context, share: "tuple[int, int, int] | None" = None) -> Iterator[Leaf]:
+    """:func:`walk`, plus the region and adjacency lists of the tree (rules
+    ``region-list``, ``region-pattern``, ``region-map``, ``adjacency``): yields every leaf
+    and open cell (a leaf after its region entry and adjacency halves are checked) and,
+    once the walk is over, checks what is left (region entries of non-leaves, the
+    adjacency patterns, the stream's end line, ``complete`` against the open cells).
+    Counts leaves, open cells and adjacency pairs into ``ctx.counts``. Every claim with a
+    tree walks it through here, so a region or adjacency entry is verified in every claim.
+
+    With ``share`` (one share of a parallel check, :func:`walk`) the checks after the walk
+    are left to :func:`finish_partition` over every share: ``ctx.share_result`` is set to
+    the region entries this share did not use and the patterns of its adjacency ends.
+    """
+    stream = ctx.stream is not None
+    regions = None if stream else region_list(ctx, None)
+    adj = [] if stream else adjacency_entries(ctx)
+    at: dict[int, list[_Adjacency]] = {}
+    for e in adj:
+        at.setdefault(e.a, []).append(e)
+        at.setdefault(e.b, []).append(e)
+    patterns: dict[int, str] = {}
+    counts = ctx.counts
+    for leaf in walk(ctx, share):
+        if leaf.is_open:
+            counts["open_nodes"] += 1
+            yield leaf
+            continue
+        counts["leaves"] += 1
+        entry = ctx.stream.region_entry(ctx, leaf) if stream else region_list(ctx, regions, leaf.id)
+        if entry is not None:
+            region_pattern(entry, leaf)
+            region_map(ctx, entry, leaf)
+        if leaf.id in at:
+            patterns[leaf.id] = leaf.pattern
+            for e in at[leaf.id]:
+                adjacency(ctx, e, leaf=leaf)
+        yield leaf
+    if share is not None:
+        ctx.share_result = (set(regions or ()), patterns)
+        return
+    finish_partition(ctx, regions, adj, patterns)
+
+
+def finish_partition(ctx: Context, regions: "dict | set | None", adj: list, patterns: dict) -> None:
+    """The partition rules after the walk: the stream's end line, ``complete`` against the
+    open cells (``tree-structure``), region entries left for non-leaves (``region-list``),
+    and each adjacency entry's ends and units against the leaves' ``patterns``."""
+    counts = ctx.counts
+    if ctx.stream is not None:
+        ctx.stream.finish(ctx)  # the end line's counts; sets ctx.complete
+    if not ctx.complete and not counts["open_nodes"]:
+        raise invalid("tree-structure", "the certificate says it is incomplete, but no node is open")
+    if regions:
+        k = min(regions)
+        raise invalid("region-list", f"region entry for node {k}, which is not a leaf", node=k)
+    for e in adj:
+        adjacency(ctx, e, patterns=patterns)
+    counts["adjacency_pairs"] = len(adj)
+
+
+def check_partition(ctx: Context) -> dict:
+    """The ``partition`` claim: every rule of the tree, the regions and the adjacency."""
+    read_certificate_tree(ctx)
+    for _ in partition_leaves(ctx):
+        pass
+    return ctx.counts
+
+
+#: The claims this file checks (``registry.CLAIMS`` adds the modules in ``claims/``).
+CLAIMS: dict[str, Callable[[Context], dict]] = {"partition": check_partition}
+#: Where the other claims live (for the refusal of a claim whose module is not loaded).
+CLAIM_MODULES = {"bounds": "claims/outputs.py", "equivalence": "claims/outputs.py", "property": "claims/outputs.py",
+                 "counterexample": "claims/outputs.py", "lattice": "claims/lattice.py"}
+
+
+# ============================================================================ driver
+@dataclass(frozen=True)
+class CheckReport:
+    """What an accepted certificate proves (``valid`` is always True: rejection raises)."""
+
+    valid: bool
+    claim: str
+    complete: bool
+    nodes: int
+    leaves: int
+    open_nodes: int
+    adjacency_pairs: int
+    stable_decisions: int
+    splits: int
+    seconds: float
+    network_sha256: str
+    n_inputs: int
+    n_relu: int
+
+    @property
+    def regions(self) -> int:
+        return self.leaves
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def summary(self) -> str:
+        what = "complete" if self.complete else "partial (incomplete)"
+        opened = f", {self.open_nodes} open cells" if self.open_nodes else ""
+        return (f"valid: {what} {self.claim}: {self.leaves} regions{opened}, {self.nodes} nodes, "
+                f"{self.stable_decisions} stable decisions, {self.splits} splits, "
+                f"{self.adjacency_pairs} adjacency pairs; network sha256 {self.network_sha256[:16]}; "
+                f"{self.seconds:.3f} s")
+
+
+def check_certificate(cert: Any, base_dir: Any = None, *, max_bytes: int = MAX_BYTES, claims: "dict | None" = None,
+                      stream: "Callable | None" = None) -> CheckReport:
+    """Check a certificate (a dict, or a path to ``.json`` / ``.json.gz``).
+
+    Returns a :class:`CheckReport`; raises :class:`CertificateInvalid` (a rule fails) or
+    :class:`CertificateMalformed` (not a usable certificate). ``network_ref`` paths are
+    relative to ``base_dir`` (default: the certificate file's directory, or the current
+    directory for a dict). A file (certificate or referenced network) of more than
+    ``max_bytes`` bytes after decompression (default :data:`MAX_BYTES`, 4 GiB) is refused
+    without reading further. ``claims`` maps each claim kind to its check (default
+    :data:`CLAIMS`); ``stream(path, base_dir, max_bytes, claims)`` prepares a stream-form
+    certificate (``stream.prepare_stream``; without it one is refused).
+    """
+    t0 = time.perf_counter()
+    claims = CLAIMS if claims is None else claims
+    try:
+        if isinstance(cert, (str, PathLike)) and is_stream(Path(cert)):
+            if stream is None:
+                raise CertificateMalformed("a stream certificate needs the checker module stream.py, which is not "
+                                           "loaded (run python -m exactrelu.checker)")
+            ctx = stream(Path(cert), Path(base_dir) if base_dir is not None else Path(cert).parent, max_bytes,
+                         claims)
+        else:
+            obj, base = load_certificate(cert, base_dir, max_bytes)
+            ctx = prepare(obj, base, max_bytes, claims=claims)
+        counts = claims[ctx.claim](ctx)
+    except CheckerError:
+        raise
+    except (KeyError, TypeError, IndexError, AttributeError, ValueError, RecursionError) as exc:
+        # Fail safe: a structure the explicit checks did not anticipate is never accepted.
+        raise CertificateMalformed(f"malformed certificate ({type(exc).__name__}: {str(exc)[:200]})") from exc
+    return CheckReport(True, ctx.claim, ctx.complete, counts["nodes"], counts["leaves"], counts["open_nodes"],
+                       counts["adjacency_pairs"], counts["stable_decisions"], counts["splits"],
+                       time.perf_counter() - t0, ctx.network_sha256, ctx.n, ctx.net.n_relu)
+
+
+def _parser(prog: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=prog, description="Check an exactrelu certificate. Exit 0: valid, 1: invalid, 2: unusable input.")
+    parser.add_argument("certificate", help="certificate file (.json or .json.gz)")
+    parser.add_argument("--quiet", "-q", action="store_true", help="print nothing; only the exit status")
+    parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    parser.add_argument("--vnnlib", help="also require the certificate's property to be this VNN-LIB file's")
+    parser.add_argument("--box", help="also require this domain: lo:hi (every input) or lo:hi,lo:hi,...")
+    parser.add_argument("--domain", help="also require this JSON H-polytope domain {\"A\": [[...]], \"b\": [...]}")
+    parser.add_argument("--workers", type=_positive, default=1,
+                        help="check a partition tree's subtrees in this many processes (default 1)")
+    return parser
+
+
+def _positive(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 1024:
+        raise argparse.ArgumentTypeError(f"expected an integer 1..1024, got {text[:20]!r}")
+    return int(text)
+
+
+def run(argv: "list[str] | None" = None, extra_pins: "list | None" = None, *, claims: "dict | None" = None,
+        stream: "Callable | None" = None, pinning: "Callable | None" = None, check: "Callable | None" = None,
+        prog: str = "python -m exactrelu.checker") -> int:
+    """The command line: check ``argv``'s certificate and return the exit status
+    (:data:`EXIT_VALID` 0, :data:`EXIT_INVALID` 1 with ``invalid: <rule>: <message>``,
+    :data:`EXIT_UNUSABLE` 2).
+
+    ``claims`` and ``stream`` are passed to :func:`check_certificate`; ``pinning(vnnlib,
+    box, domain, extra_pins)`` builds the request of ``--vnnlib/--box/--domain`` and
+    ``extra_pins`` (``pinning.PinRequest``; without it pinning is refused as unusable);
+    ``check`` is :func:`check_certificate` or one taking ``workers`` (``parallel.py``, for
+    ``--workers N``; without it ``--workers`` above 1 is refused as unusable). The
+    certificate is read once, checked, then compared with what is pinned
+    (``invalid: pinned: ...`` when it is valid but not about what was given).
+    """
+    try:
+        args = _parser(prog).parse_args(argv)
+    except SystemExit as exc:  # usage errors (2) and --help (0)
+        return exc.code if isinstance(exc.code, int) else EXIT_UNUSABLE
+
+    def say(text: str, err: bool = False) -> None:
+        if not args.quiet:
+            print(text, file=sys.stderr if err else sys.stdout)
+
+    def unusable(message: str, text: str) -> int:
+        say(json.dumps({"valid": False, "error": "malformed", "message": message}) if args.json
+            else f"error: {text}", err=not args.json)
+        return EXIT_UNUSABLE
+
+    if args.workers > 1 and check is None:
+        return unusable("--workers needs the checker module parallel.py",
+                        "unusable --workers: needs the checker module parallel.py")
+    opts: dict = {"claims": claims, "stream": stream}
+    if args.workers > 1:
+        opts["workers"] = args.workers
+    check = check or check_certificate
+    wanted = (args.vnnlib, args.box, args.domain)
+    if pinning is None and (any(w is not None for w in wanted) or extra_pins):
+        return unusable("pinning needs the checker modules pinning.py and vnnlib.py",
+                        "unusable pinning: needs the checker modules pinning.py and vnnlib.py")
+    try:
+        pins = pinning(*wanted, extra_pins) if pinning is not None else None
+    except CertificateMalformed as exc:  # (the pinning module's PinInputError)
+        return unusable(f"unusable {exc.message}", f"unusable {exc.message}")
+    path = Path(args.certificate)
+    pinned = pins is not None and not pins.empty
+    try:
+        if not pinned or is_stream(path):
+            obj, report = None, check(args.certificate, **opts)
+        else:  # read once: checked, then compared
+            obj = load_json(path)
+            report = check(obj, path.parent, **opts)
+        problem = None
+        if pinned:
+            problem = pins.mismatch(pins.header(path) if obj is None else obj, path.parent)
+    except CertificateInvalid as exc:
+        if args.json:
+            say(json.dumps({"valid": False, "rule": exc.rule, "message": exc.message, "data": exc.data},
+                           default=str))
+        else:
+            say(f"invalid: {exc.rule}: {exc.message}")
+            if exc.data:
+                say(f"  data: {json.dumps(exc.data, default=str)[:2000]}")
+        return EXIT_INVALID
+    except CertificateMalformed as exc:
+        return unusable(exc.message, f"unusable {exc.what}{exc.message}")
+    if problem:
+        if args.json:
+            say(json.dumps({"valid": False, "rule": "pinned", "message": problem, "certificate": report.to_dict()}))
+        else:
+            say(f"invalid: pinned: {problem}")
+            say(f"  (the certificate itself is {report.summary()})")
+        return EXIT_INVALID
+    if args.json:
+        out = report.to_dict()
+        if pinned:
+            out["pinned"] = pins.what()
+        say(json.dumps(out))
+    else:
+        say(report.summary())
+        if pinned:
+            what = pins.what()
+            names = ", ".join(what[:-1]) + " and " + what[-1] if len(what) > 1 else what[0]
+            say(f"pinned: the certificate's {names} {'are the ones' if len(what) > 1 else 'is the one'} given")
+    return EXIT_VALID
+
+
+if __name__ == "__main__":
+    sys.exit(run(prog="checker.py"))

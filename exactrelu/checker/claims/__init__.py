@@ -1,0 +1,5 @@
+"""The checker's claim modules (standard library only; each uses only public names of
+:mod:`exactrelu.checker.checker`): :mod:`.outputs` (``equivalence``, ``bounds``,
+``property``, ``counterexample``), :mod:`.prune` with :mod:`.relaxation` (the pruned cells
+of a ``property`` certificate) and :mod:`.lattice` (``lattice``). They are put together
+in :mod:`exactrelu.checker.registry`; importing them registers nothing."""

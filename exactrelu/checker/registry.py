@@ -1,0 +1,40 @@
+"""The checker's explicit tables: every claim kind with the function that checks it, every
+rule id, and the stream and pinning readers (standard library only).
+
+:mod:`.checker` checks what its driver is given: ``check_certificate(cert, claims=CLAIMS,
+stream=STREAM)`` (which is what :func:`exactrelu.checker.check_certificate` does) checks
+every claim; ``checker.py`` copied out alone checks ``partition`` certificates. Nothing is
+registered by importing a module: this table is the only place claims are put together.
+
+>>> sorted(CLAIMS)
+['bounds', 'counterexample', 'equivalence', 'lattice', 'partition', 'property']
+>>> RULES[:3]
+('network-hash', 'domain-witness', 'tree-structure')
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from . import checker
+from .claims import lattice, outputs, prune
+from .pinning import PinRequest
+from .stream import prepare_stream
+
+__all__ = ["CLAIMS", "RULES", "STREAM", "PINNING"]
+
+#: claim kind -> the function checking a prepared certificate of that claim
+CLAIMS: dict[str, Callable[[checker.Context], dict]] = {
+    "partition": checker.check_partition,
+    "equivalence": outputs.check_equivalence,
+    "bounds": outputs.check_bounds,
+    "property": outputs.check_property,
+    "counterexample": outputs.check_counterexample,
+    "lattice": lattice.check_lattice,
+}
+#: every rule id a rejection can name (``invalid: <rule>: ...``)
+RULES: tuple[str, ...] = checker.RULES + outputs.OUTPUT_RULES + prune.PRUNE_RULES + lattice.LATTICE_RULES
+#: the reader of stream-form certificates (``check_certificate``'s ``stream``)
+STREAM = prepare_stream
+#: the reader of the command line's ``--vnnlib/--box/--domain`` (``run``'s ``pinning``)
+PINNING = PinRequest
