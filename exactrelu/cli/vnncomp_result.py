@@ -47,7 +47,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from ..errors import ExactReluError, ExitCode, PointError, UsageError
+from ..errors import ExitCode, PointError, UsageError
 
 __all__ = [
     "RESULT_WORDS",

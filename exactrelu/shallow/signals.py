@@ -135,7 +135,6 @@ def max_network(basis: "HiddenBasis", groups: Sequence[tuple[Sequence[Vec], Frac
     """
     n = basis.n_inputs
     b = NetworkBuilder(n, name=name)
-    n1 = n + 1
     base = None
     if basis.size:
         base = b.dense(0, [list(u[:-1]) for u in basis.units], [u[-1] for u in basis.units], "relu")

@@ -164,7 +164,7 @@ def box_evidence(cell: Any, rows: list, lo_m: list, hi_m: list, box_idx: tuple) 
     (Farkas vectors at the extreme vertices ``box_idx``), checked; None if a bound is not proved."""
     n = len(lo_m)
     P2 = 1 << K_BOX
-    farkas, raw = [], []
+    raw = []
     for i in range(n):
         e = [0] * (n + 1)
         e[i] = P2
