@@ -292,8 +292,9 @@ def writing_error_result(path: "str | Path", run: Callable[[], int]) -> int:
     Examples
     --------
     >>> import tempfile
+    >>> from exactrelu.errors import ModelFormatError
     >>> def fails():
-    ...     raise ExactReluError("cannot read model.onnx")
+    ...     raise ModelFormatError("cannot read model.onnx")
     >>> with tempfile.TemporaryDirectory() as t:
     ...     try:
     ...         writing_error_result(Path(t) / "r.txt", fails)
