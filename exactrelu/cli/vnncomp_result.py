@@ -298,7 +298,7 @@ def writing_error_result(path: "str | Path", run: Callable[[], int]) -> int:
     >>> with tempfile.TemporaryDirectory() as t:
     ...     try:
     ...         writing_error_result(Path(t) / "r.txt", fails)
-    ...     except ExactReluError:
+    ...     except ModelFormatError:
     ...         (Path(t) / "r.txt").read_text()
     'error\\n'
     """
