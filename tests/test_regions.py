@@ -287,3 +287,31 @@ def test_inverse_2x2_equals_flint_inverse():
         N, d2, _ = _inverse_2x2(rows)
         assert d2 == d
         assert N == (None if Nz is None else [[int(x) for x in r] for r in Nz.tolist()])
+
+
+def test_cli_regions_no_graph_certificate_checks(tmp_path):
+    """``regions --no-graph`` (issue 18): enumeration only; the certificate has the same tree
+    and regions as with the graph, no adjacency entries, and the checker accepts it."""
+    import json
+    import subprocess
+    import sys
+
+    from exactrelu.checker import check_certificate
+    from exactrelu.cli.demo import example_path
+
+    ex = str(example_path("mlp_2x8x8.json"))
+    exe = [sys.executable, "-m", "exactrelu.cli", "regions", ex, "--box=-1:1", "--json"]
+    c0, c1 = tmp_path / "g.json", tmp_path / "n.json"
+    full = json.loads(subprocess.run(exe + ["--certificate", str(c0)], capture_output=True, text=True,
+                                     check=True).stdout)
+    r = subprocess.run(exe + ["--no-graph", "--certificate", str(c1)], capture_output=True, text=True, check=True)
+    d = json.loads(r.stdout)
+    assert d["regions"] == full["regions"] and d["complete"] is True
+    assert d["adjacent_pairs"] is None and d["linear_pieces"] is None
+    a, b = json.loads(c0.read_text()), json.loads(c1.read_text())
+    assert b["adjacency"] == [] and a["adjacency"]
+    assert {k: v for k, v in a.items() if k != "adjacency"} == {k: v for k, v in b.items() if k != "adjacency"}
+    rep = check_certificate(c1)
+    assert rep.valid and rep.complete and rep.leaves == d["regions"] and rep.adjacency_pairs == 0
+    bad = subprocess.run(exe + ["--no-graph", "--graph", str(tmp_path / "x.graphml")], capture_output=True, text=True)
+    assert bad.returncode != 0 and "Traceback" not in bad.stderr and "--no-graph" in bad.stderr
