@@ -122,7 +122,7 @@ def adjacencies(partition: Partition) -> list[Adjacency]:
         elif tree is None:
             out.extend(_pairs_nd(key, plus, minus, n))
     if n >= 3 and tree is not None:
-        out.extend(_tree_pairs(partition, groups, tree, n))
+        out.extend(_tree_pairs(partition, groups, tree, n, normal))
     out.sort(key=lambda e: (e[0], e[1]))
     return out
 
@@ -260,7 +260,7 @@ def _path_splits(nodes, leaf_id: int) -> list[int]:
     return path
 
 
-def _tree_pairs(partition: Partition, groups, tree, n) -> list[Adjacency]:
+def _tree_pairs(partition: Partition, groups, tree, n, normal: dict | None = None) -> list[Adjacency]:
     """n-D adjacency by walking the splitting tree restricted to each facet.
 
     A facet F of leaf R on hyperplane H (oriented +) comes from the first split on R's path
@@ -268,9 +268,13 @@ def _tree_pairs(partition: Partition, groups, tree, n) -> list[Adjacency]:
     only the leaves of that subtree whose cells can meet F are candidates: at each split
     below, the split's exact affine form is evaluated at F's vertices and the walk goes to
     the side(s) F reaches. Candidates are then decided as in :func:`_pairs_nd`.
+
+    ``normal`` maps rows ``(a, b)`` to :func:`_key` (filled in here): the hyperplane of
+    each row is normalised once per distinct row, not once per facet and candidate pair.
     """
     nodes, leaf_region = tree
     m = len(partition.domain.A)
+    keys = _RowKeys(normal)
     out: list[Adjacency] = []
     minus_of: dict[tuple, dict[int, tuple]] = {}
     for key, facets in groups.items():
@@ -282,43 +286,88 @@ def _tree_pairs(partition: Partition, groups, tree, n) -> list[Adjacency]:
         for reg, orient, vids in facets:
             if orient < 0:
                 continue
-            path = _path_splits(nodes, reg.node)
-            top = None
-            for r, (a, b) in enumerate(reg.cell.rows):
-                if r >= m and any(a) and _key(a, b)[0] == key:
-                    top = path[r - m]
-                    break
-            if top is None:
+            rkeys = keys.of(reg)
+            r = next((r for r in range(m, len(rkeys)) if rkeys[r] == key), None)
+            if r is None:
                 continue
+            top = _path_splits(nodes, reg.node)[r - m]
             # which side of `top` is R on?  R's node is in the subtree of pos or neg
             sp = nodes[top].split
             side_pos = _in_subtree(nodes, reg.node, sp["pos"])
             start = sp["neg"] if side_pos else sp["pos"]
             verts = [reg.cell.vertices[v] for v in vids]
-            rowsp = [(a, bi) for a, bi in reg.cell.rows if any(a) and _key(a, bi)[0] != key]
-            stack = [start]
-            while stack:
-                k = stack.pop()
-                nd = nodes[k]
-                if nd.split is None:
-                    hit = mk.get(k)
-                    if hit is None:
-                        continue
-                    rm, vids_m = hit
-                    vm = [rm.cell.vertices[v] for v in vids_m]
-                    rowsm = [(a, bi) for a, bi in rm.cell.rows if any(a) and _key(a, bi)[0] != key]
-                    w = _pair_witness(key, rowsp, verts, rowsm, vm, n)
-                    if w is not None:
-                        out.append(_edge(reg, rm, key, w))
-                    continue
-                form = nd.split["form"]
-                g, g0 = form[:-1], form[-1]
-                vals = [sum(map(mul, g, X)) + g0 * W for X, W in verts]
-                if max(vals) > 0 or all(v == 0 for v in vals):
-                    stack.append(nd.split["pos"])
-                if min(vals) < 0 or all(v == 0 for v in vals):
-                    stack.append(nd.split["neg"])
+            rowsp = keys.other_rows(reg, key)
+            cp = keys.float_centroid(reg, vids)
+            for rm, vids_m in _reached_leaves(nodes, start, verts, mk):
+                vm = [rm.cell.vertices[v] for v in vids_m]
+                approx = [(a + b) / 2 for a, b in zip(cp, keys.float_centroid(rm, vids_m))]
+                w = _pair_witness(key, rowsp, verts, keys.other_rows(rm, key), vm, n, approx)
+                if w is not None:
+                    out.append(_edge(reg, rm, key, w))
     return out
+
+
+class _RowKeys:
+    """The normalised hyperplane (:func:`_key`) of every row of a region's cell, computed
+    once per distinct row (``None`` for a zero row), and the float vertices of the cells."""
+
+    def __init__(self, normal: dict | None) -> None:
+        self.normal = {} if normal is None else normal
+        self.by_node: dict[int, list] = {}
+        self.floats: dict[int, list] = {}
+
+    def float_centroid(self, reg: Region, vids) -> list[float]:
+        """:func:`_float_centroid` of the vertices ``vids`` of ``reg`` (the same floats: the
+        same quotients ``x / W`` summed in the same order)."""
+        fl = self.floats.get(reg.node)
+        if fl is None:
+            fl = self.floats[reg.node] = reg.cell.float_vertices().tolist()
+        pts = [fl[v] for v in vids]
+        k = len(pts)
+        return [sum(p[i] for p in pts) / k for i in range(len(pts[0]) - 1)]
+
+    def of(self, reg: Region) -> list:
+        ks = self.by_node.get(reg.node)
+        if ks is None:
+            normal = self.normal
+            ks = []
+            for row in reg.cell.rows:
+                ko = normal.get(row)
+                if ko is None:
+                    if not any(row[0]):
+                        ks.append(None)
+                        continue
+                    ko = normal[row] = _key(*row)
+                ks.append(ko[0])
+            self.by_node[reg.node] = ks
+        return ks
+
+    def other_rows(self, reg: Region, key) -> list:
+        """The non-zero rows of ``reg`` whose hyperplane is not ``key``."""
+        return [row for row, k in zip(reg.cell.rows, self.of(reg)) if k is not None and k != key]
+
+
+def _reached_leaves(nodes, start: int, verts, leaves: dict):
+    """The entries of ``leaves`` (node id -> value) for the leaves below ``start`` whose
+    cells a facet with vertices ``verts`` (homogeneous ints) can meet: at each split the
+    exact split form is evaluated at the vertices (``"+"`` first, as before)."""
+    stack = [start]
+    while stack:
+        k = stack.pop()
+        nd = nodes[k]
+        if nd.split is None:
+            hit = leaves.get(k)
+            if hit is not None:
+                yield hit
+            continue
+        form = nd.split["form"]
+        g, g0 = form[:-1], form[-1]
+        vals = [sum(map(mul, g, X)) + g0 * W for X, W in verts]
+        flat = all(v == 0 for v in vals)
+        if flat or max(vals) > 0:
+            stack.append(nd.split["pos"])
+        if flat or min(vals) < 0:
+            stack.append(nd.split["neg"])
 
 
 def _in_subtree(nodes, k: int, root: int) -> bool:
@@ -329,7 +378,7 @@ def _in_subtree(nodes, k: int, root: int) -> bool:
     return False
 
 
-def _pair_witness(key, rows1, verts1, rows2, verts2, n):
+def _pair_witness(key, rows1, verts1, rows2, verts2, n, approx=None):
     """A point of the hyperplane ``key`` in the relative interior of both facets, or None.
 
     Facet i has vertices ``verts_i`` (homogeneous ints) and its region's other rows
@@ -338,19 +387,24 @@ def _pair_witness(key, rows1, verts1, rows2, verts2, n):
     points of the hyperplane near the midpoint of the two facets' centroids (placed in
     float, :func:`_short_points`) are tried, then the exact centroids, their midpoint and
     the joint centroid (whose coordinates can have thousands of digits in five
-    dimensions), each tested exactly, and an exact LP decides the rest.
+    dimensions), each tested exactly, and an exact LP decides the rest. ``approx``: the
+    midpoint of the float centroids, if the caller has it (the floats only place points).
     """
-    if _separated(rows1, verts2) or _separated(rows2, verts1):
-        return None
     rows = rows1 + rows2
 
     def inside(X, W) -> bool:
         return all(sum(map(mul, a, X)) < bi * W for a, bi in rows)
 
-    approx = [(a + b) / 2 for a, b in zip(_float_centroid(verts1, n), _float_centroid(verts2, n))]
+    # a point passing `inside` proves adjacency exactly; a separating row proves that no
+    # point passes, so testing the (cheap, usually successful) short points first gives the
+    # same witnesses
+    if approx is None:
+        approx = [(a + b) / 2 for a, b in zip(_float_centroid(verts1, n), _float_centroid(verts2, n))]
     for X, W in _short_points(key, approx, n):
         if inside(X, W):
             return tuple(Fraction(x, W) for x in X)
+    if _separated(rows1, verts2) or _separated(rows2, verts1):
+        return None
     c1, c2 = _centroid(verts1, n), _centroid(verts2, n)
     for X, W in (c1, c2, _mid(c1, c2), _centroid(verts1 + verts2, n)):
         if inside(X, W):
