@@ -174,7 +174,7 @@ def test_nd_adjacency_fast_path_matches_exact_lp(seed):
 
     from exactrelu.certificate.partition import partition_certificate
     from exactrelu.checker import check_certificate
-    from exactrelu.graph.region_graph import _key, _lp_witness, adjacencies
+    from exactrelu.graph.adjacency import _key, _lp_witness, adjacencies
 
     net = random_network([5, 4], seed=seed, n_in=3, denom=4)
     part = enumerate_regions(net, box([-1] * 3, [1] * 3))

@@ -49,6 +49,7 @@ from ..checker.core import CheckerError, number_reader
 from ..checker.network import parse_network
 from ..io.native_json import network_to_dict
 from ..model.network import Network
+from ..regions.activation import ACTIVE, UNDECIDED
 from ..regions.walk import UnitSplit
 
 __all__ = ["Pruner"]
@@ -289,7 +290,7 @@ class Pruner:
                 Lz, Uz = Gb[:width], -Gb[width:]
             relaxed = np.array([i > k or (off + j) in und for j in range(width)])
             if i == k:
-                bits = np.array([cv.bits[off + j] == 49 for j in range(width)], dtype=float)
+                bits = np.array([cv.bits[off + j] == ACTIVE for j in range(width)], dtype=float)
             else:
                 bits = np.zeros(width)
             lmin = np.where(Lz[:, :n] > 0, Lz[:, :n] * lo, Lz[:, :n] * hi).sum(axis=1) + Lz[:, n]
@@ -596,7 +597,7 @@ class Pruner:
             groups: dict[tuple, list] = {}
             for j in range(lay.width):
                 u = off + j
-                if i == k and leaf._bits[u] != 42:
+                if i == k and leaf._bits[u] != UNDECIDED:
                     continue
                 _, _, _, bl, bu = params[u]
                 if bl != INF_B:
@@ -634,8 +635,8 @@ class Pruner:
                 u = off + j
                 vl = zl[j * n1:(j + 1) * n1]
                 vu = zu[j * n1:(j + 1) * n1]
-                if i == k and leaf._bits[u] != 42:
-                    act = leaf._bits[u] == 49
+                if i == k and leaf._bits[u] != UNDECIDED:
+                    act = leaf._bits[u] == ACTIVE
                     out_l.append([c * S for c in vl] if act else [0] * n1)
                     out_u.append([c * S for c in vu] if act else [0] * n1)
                     continue
@@ -828,8 +829,8 @@ class Pruner:
             A, S, C = [], [], []
             for j in range(net.layers[i - 1].width):
                 u = off + j
-                if i == k and leaf._bits[u] != 42:
-                    on = (1 << K_SLOPE) if leaf._bits[u] == 49 else 0
+                if i == k and leaf._bits[u] != UNDECIDED:
+                    on = (1 << K_SLOPE) if leaf._bits[u] == ACTIVE else 0
                     A.append(on)
                     S.append(on)
                     C.append(0)
@@ -930,9 +931,9 @@ class _LeafView:
         self._pre = pre_entry[0]
         bits = bytearray(cv.bits)
         for u in cv.undecided:
-            bits[u] = 42
+            bits[u] = UNDECIDED
         for u in range(net.relu_offset(cv.layer + 1), net.n_relu):
-            bits[u] = 42
+            bits[u] = UNDECIDED
         self._bits = bytes(bits)
 
     @staticmethod
