@@ -296,7 +296,10 @@ def _tree_pairs(partition: Partition, groups, tree, n, normal: dict | None = Non
             for rm, vids_m in _reached_leaves(nodes, start, verts, mk):
                 vm = [rm.cell.vertices[v] for v in vids_m]
                 approx = [(a + b) / 2 for a, b in zip(cp, keys.float_centroid(rm, vids_m))]
-                w = _pair_witness(key, rowsp, verts, keys.other_rows(rm, key), vm, n, approx)
+                # both cells have the domain rows and the rows of the splits above `top`
+                # (rows 0 .. r-1, the same rows): the point test needs them once
+                rows_m, new_m = keys.other_rows(rm, key, r + 1)
+                w = _pair_witness(key, rowsp, verts, rows_m, vm, n, approx, rowsp + new_m)
                 if w is not None:
                     out.append(_edge(reg, rm, key, w))
     return out
@@ -337,9 +340,16 @@ class _RowKeys:
             self.by_node[reg.node] = ks
         return ks
 
-    def other_rows(self, reg: Region, key) -> list:
-        """The non-zero rows of ``reg`` whose hyperplane is not ``key``."""
-        return [row for row, k in zip(reg.cell.rows, self.of(reg)) if k is not None and k != key]
+    def other_rows(self, reg: Region, key, start: int | None = None):
+        """The non-zero rows of ``reg`` whose hyperplane is not ``key``; with ``start``,
+        also those of them at index ``start`` or later: ``(rows, rows[start:])``."""
+        rows = reg.cell.rows
+        ks = self.of(reg)
+        out = [row for row, k in zip(rows, ks) if k is not None and k != key]
+        if start is None:
+            return out
+        tail = [row for row, k in zip(rows[start:], ks[start:]) if k is not None and k != key]
+        return out, tail
 
 
 def _reached_leaves(nodes, start: int, verts, leaves: dict):
@@ -373,7 +383,7 @@ def _in_subtree(nodes, k: int, root: int) -> bool:
     return False
 
 
-def _pair_witness(key, rows1, verts1, rows2, verts2, n, approx=None):
+def _pair_witness(key, rows1, verts1, rows2, verts2, n, approx=None, test_rows=None):
     """A point of the hyperplane ``key`` in the relative interior of both facets, or None.
 
     Facet i has vertices ``verts_i`` (homogeneous ints) and its region's other rows
@@ -384,11 +394,14 @@ def _pair_witness(key, rows1, verts1, rows2, verts2, n, approx=None):
     the joint centroid (whose coordinates can have thousands of digits in five
     dimensions), each tested exactly, and an exact LP decides the rest. ``approx``: the
     midpoint of the float centroids, if the caller has it (the floats only place points).
+    ``test_rows``: ``rows1 + rows2`` without repeated rows, if the caller knows them (the
+    point tests; the LP gets every row, so that its point does not change).
     """
     rows = rows1 + rows2
+    tested = rows if test_rows is None else test_rows
 
     def inside(X, W) -> bool:
-        return all(sum(map(mul, a, X)) < bi * W for a, bi in rows)
+        return all(sum(map(mul, a, X)) < bi * W for a, bi in tested)
 
     # a point passing `inside` proves adjacency exactly; a separating row proves that no
     # point passes, so testing the (cheap, usually successful) short points first gives the
