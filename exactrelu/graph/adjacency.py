@@ -312,17 +312,13 @@ class _RowKeys:
     def __init__(self, normal: dict | None) -> None:
         self.normal = {} if normal is None else normal
         self.by_node: dict[int, list] = {}
-        self.floats: dict[int, list] = {}
 
     def float_centroid(self, reg: Region, vids) -> list[float]:
         """:func:`_float_centroid` of the vertices ``vids`` of ``reg`` (the same floats: the
-        same quotients ``x / W`` summed in the same order)."""
-        fl = self.floats.get(reg.node)
-        if fl is None:
-            fl = self.floats[reg.node] = reg.cell.float_vertices().tolist()
-        pts = [fl[v] for v in vids]
-        k = len(pts)
-        return [sum(p[i] for p in pts) / k for i in range(len(pts[0]) - 1)]
+        same quotients ``x / W``, summed one vertex after another in the same order by the
+        axis-0 sum, divided by the count)."""
+        fv = reg.cell.float_vertices()
+        return (fv[list(vids)].sum(axis=0)[:-1] / len(vids)).tolist()
 
     def of(self, reg: Region) -> list:
         ks = self.by_node.get(reg.node)
