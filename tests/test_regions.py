@@ -167,17 +167,16 @@ def test_hypothesis_small_nets(seed, widths, residual):
     assert_valid_partition(net, D, enumerate_regions(net, D), samples=40, seed=seed)
 
 
-@pytest.mark.parametrize("seed", range(3))
-def test_nd_adjacency_fast_path_matches_exact_lp(seed):
-    """3-D adjacency: separating rows and centroid witnesses agree with an LP for every pair."""
-    from fractions import Fraction
-
+@pytest.mark.parametrize("seed, n", [(0, 3), (1, 3), (2, 3), (3, 4)])
+def test_nd_adjacency_fast_path_matches_exact_lp(seed, n):
+    """3-D and 4-D adjacency: separating rows and short/centroid witnesses agree with an LP
+    for every pair on a hyperplane."""
     from exactrelu.certificate.partition import partition_certificate
     from exactrelu.checker import check_certificate
-    from exactrelu.graph.region_graph import _key, _lp_witness, adjacencies
+    from exactrelu.graph.adjacency import _key, _lp_witness, adjacencies
 
-    net = random_network([5, 4], seed=seed, n_in=3, denom=4)
-    part = enumerate_regions(net, box([-1] * 3, [1] * 3))
+    net = random_network([5, 4] if n == 3 else [4, 3], seed=seed, n_in=n, denom=4)
+    part = enumerate_regions(net, box([-1] * n, [1] * n))
     fast = {(e.i, e.j) for e in adjacencies(part)}
     groups = {}
     for reg in part.regions:
@@ -190,7 +189,7 @@ def test_nd_adjacency_fast_path_matches_exact_lp(seed):
             for r2, o2 in fs:
                 if o1 > 0 > o2:
                     rows = [(a, b) for reg in (r1, r2) for a, b in reg.cell.rows if any(a) and _key(a, b)[0] != key]
-                    if _lp_witness(key, rows, 3) is not None:
+                    if _lp_witness(key, rows, n) is not None:
                         slow.add(tuple(sorted((r1.index, r2.index))))
     assert fast == slow
     rep = check_certificate(partition_certificate(part))
@@ -287,3 +286,31 @@ def test_inverse_2x2_equals_flint_inverse():
         N, d2, _ = _inverse_2x2(rows)
         assert d2 == d
         assert N == (None if Nz is None else [[int(x) for x in r] for r in Nz.tolist()])
+
+
+def test_cli_regions_no_graph_certificate_checks(tmp_path):
+    """``regions --no-graph`` (issue 18): enumeration only; the certificate has the same tree
+    and regions as with the graph, no adjacency entries, and the checker accepts it."""
+    import json
+    import subprocess
+    import sys
+
+    from exactrelu.checker import check_certificate
+    from exactrelu.cli.demo import example_path
+
+    ex = str(example_path("mlp_2x8x8.json"))
+    exe = [sys.executable, "-m", "exactrelu.cli", "regions", ex, "--box=-1:1", "--json"]
+    c0, c1 = tmp_path / "g.json", tmp_path / "n.json"
+    full = json.loads(subprocess.run(exe + ["--certificate", str(c0)], capture_output=True, text=True,
+                                     check=True).stdout)
+    r = subprocess.run(exe + ["--no-graph", "--certificate", str(c1)], capture_output=True, text=True, check=True)
+    d = json.loads(r.stdout)
+    assert d["regions"] == full["regions"] and d["complete"] is True
+    assert d["adjacent_pairs"] is None and d["linear_pieces"] is None
+    a, b = json.loads(c0.read_text()), json.loads(c1.read_text())
+    assert b["adjacency"] == [] and a["adjacency"]
+    assert {k: v for k, v in a.items() if k != "adjacency"} == {k: v for k, v in b.items() if k != "adjacency"}
+    rep = check_certificate(c1)
+    assert rep.valid and rep.complete and rep.leaves == d["regions"] and rep.adjacency_pairs == 0
+    bad = subprocess.run(exe + ["--no-graph", "--graph", str(tmp_path / "x.graphml")], capture_output=True, text=True)
+    assert bad.returncode != 0 and "Traceback" not in bad.stderr and "--no-graph" in bad.stderr

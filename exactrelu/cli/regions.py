@@ -39,6 +39,8 @@ def cmd_regions(args: argparse.Namespace) -> int:
         return _regions_stream(args, net, D)
     if args.resume:
         raise UsageError("--resume continues a --stream run (give the same --stream file)")
+    if args.no_graph and args.graph:
+        raise UsageError("--no-graph and --graph exclude each other")
     bar, cb = progress_bar(want_progress(args), "regions")
     t0 = time.perf_counter()
     try:
@@ -57,22 +59,25 @@ def cmd_regions(args: argparse.Namespace) -> int:
     finally:
         if bar is not None:
             bar.close()
-    adj = adjacencies(part)
-    G = region_graph(part, adj)
-    pieces = linear_pieces(G)
+    if args.no_graph:  # enumeration only: no adjacency pass, a certificate without adjacency entries
+        adj = pieces = None
+    else:
+        adj = adjacencies(part)
+        G = region_graph(part, adj)
+        pieces = linear_pieces(G)
     if args.graph:
         if str(args.graph).endswith(".json"):
             Path(args.graph).write_text(json.dumps(graph_to_json(G)))
         else:
             write_graphml(G, args.graph)
     if args.certificate:
-        cert = partition_certificate(part, adjacency=adj)
+        cert = partition_certificate(part, adjacency=False if adj is None else adj)
         write_certificate(cert, args.certificate)
     seconds = time.perf_counter() - t0
     summary = {
         "regions": len(part.regions),
-        "adjacent_pairs": len(adj),
-        "linear_pieces": len(pieces),
+        "adjacent_pairs": None if adj is None else len(adj),
+        "linear_pieces": None if pieces is None else len(pieces),
         "complete": part.complete,
         "stopped_by": part.stopped_by,
         "seconds": round(seconds, 4),
@@ -86,8 +91,9 @@ def cmd_regions(args: argparse.Namespace) -> int:
         print(json.dumps(summary))
     else:
         state = "complete" if part.complete else f"INCOMPLETE (stopped by {part.stopped_by})"
-        print(f"{summary['regions']} regions, {summary['adjacent_pairs']} adjacent pairs, "
-              f"{summary['linear_pieces']} linear pieces; {state}; {seconds:.3f} s")
+        graph = ("" if adj is None else
+                 f", {summary['adjacent_pairs']} adjacent pairs, {summary['linear_pieces']} linear pieces")
+        print(f"{summary['regions']} regions{graph}; {state}; {seconds:.3f} s")
         if args.certificate:
             print(f"certificate written to {args.certificate}")
     return ExitCode.OK if part.complete else ExitCode.INCOMPLETE
@@ -151,6 +157,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_domain_args(s)
     s.add_argument("--json", action="store_true")
     s.add_argument("--graph", help="write the adjacency graph (.graphml, or .json)")
+    s.add_argument("--no-graph", action="store_true", help="enumeration only: no adjacency graph (the certificate "
+                   "has no adjacency entries; adjacent pairs and linear pieces are not reported)")
     s.add_argument("--certificate", help="write the partition certificate (.json or .json.gz)")
     s.add_argument("--max-regions", type=POSITIVE, default=None)
     s.add_argument("--time-limit", type=SECONDS, default=None, help="seconds")

@@ -34,6 +34,8 @@ from functools import reduce
 from operator import mul
 from typing import Any, Sequence
 
+from .polytope import Point
+
 __all__ = ["Cell", "IntRow", "HVertex"]
 
 IntRow = tuple[tuple[int, ...], int]  # (a, b) meaning a . x <= b, ints
@@ -122,7 +124,7 @@ class Cell:
         g0 = form[-1]
         return [sum(map(mul, g, X)) + g0 * W for X, W in self.vertices]
 
-    def witness(self) -> tuple[Fraction, ...]:
+    def witness(self) -> Point:
         """The average of the vertices: strictly inside every row of the cell."""
         if self._witness is None:
             k = len(self.vertices)
@@ -138,7 +140,7 @@ class Cell:
             self._witness = tuple(Fraction(v, L * k) for v in acc)
         return self._witness
 
-    def simple_interior(self) -> tuple[Fraction, ...]:
+    def simple_interior(self) -> Point:
         """A strictly interior point with a small power-of-two denominator near the vertex
         average (proposed in float, checked exactly against every row), else the exact
         vertex average."""
@@ -162,14 +164,6 @@ class Cell:
             if all(sum(map(mul, a, X)) < b * W for a, b in rows):
                 return tuple(Fraction(x, W) for x in X)
         return self.witness()
-
-    def contains_strictly(self, point: Sequence[Fraction]) -> bool:
-        """Exact: is ``point`` strictly inside every row?"""
-        L = 1
-        for v in point:
-            L = L * v.denominator // math.gcd(L, v.denominator)
-        X = [int(v * L) for v in point]
-        return all(sum(map(mul, a, X)) < b * L for a, b in self.rows)
 
     def float_vertices(self):
         """The vertices as a float64 array with a column of ones (for proposals only)."""
@@ -289,7 +283,7 @@ class Cell:
         cache[i] = got
         return got
 
-    def vertex(self, i: int) -> tuple[Fraction, ...]:
+    def vertex(self, i: int) -> Point:
         X, W = self.vertices[i]
         return tuple(Fraction(v, W) for v in X)
 
@@ -570,32 +564,3 @@ def _inverse_2x2(basis_rows: list[tuple[int, ...]]) -> list:
     if det < 0:
         g = -g
     return [[[d // g, -b // g], [-c // g, a // g]], det // g, None]
-
-
-def _solve_transposed(basis_rows: list[tuple[int, ...]], target: tuple[int, ...]) -> list[Fraction] | None:
-    """Solve ``sum_i y_i basis_rows[i] = target`` (square system) exactly; None if singular."""
-    n = len(target)
-    if n == 1:
-        a = basis_rows[0][0]
-        return None if a == 0 else [Fraction(target[0], a)]
-    if n == 2:
-        (a, b), (c, d) = basis_rows  # y0*(a,b) + y1*(c,d) = (t0,t1)
-        det = a * d - b * c
-        if det == 0:
-            return None
-        t0, t1 = target
-        return [Fraction(t0 * d - t1 * c, det), Fraction(a * t1 - b * t0, det)]
-    # Gaussian elimination on M^T (columns = basis rows)
-    M = [[Fraction(basis_rows[i][j]) for i in range(n)] + [Fraction(target[j])] for j in range(n)]
-    for col in range(n):
-        piv = next((r for r in range(col, n) if M[r][col] != 0), None)
-        if piv is None:
-            return None
-        M[col], M[piv] = M[piv], M[col]
-        pv = M[col][col]
-        rowc = M[col]
-        for r in range(n):
-            if r != col and M[r][col] != 0:
-                f = M[r][col] / pv
-                M[r] = [x - f * y for x, y in zip(M[r], rowc)]
-    return [M[i][n] / M[i][i] for i in range(n)]

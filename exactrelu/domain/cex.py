@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ..errors import CounterexampleFormatError, NumberError
+from .polytope import Point
 
 __all__ = [
     "Counterexample",
@@ -69,11 +70,7 @@ class Counterexample:
     status: str | None = None
     source: str = ""
 
-    @property
-    def has_outputs(self) -> bool:
-        return bool(self.outputs)
-
-    def input_vector(self, n_inputs: int) -> tuple[Fraction, ...]:
+    def input_vector(self, n_inputs: int) -> Point:
         """``(X_0, ..., X_{n-1})``; every input must be given, and no other."""
         extra = sorted(i for i in self.inputs if i >= n_inputs)
         if extra:

@@ -25,7 +25,6 @@ exactrelu.errors.DomainError: box: lower bound 0 is not below upper bound 0 for 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -35,7 +34,11 @@ from ..errors import DomainError, NumberError
 from ..limits import MAX_DOMAIN_COORDINATE, MAX_DOMAIN_DIMENSION, MAX_DOMAIN_ROWS
 from ..numbers.rationals import format_rational, to_rational, to_rational_matrix, to_rational_vector
 
-__all__ = ["Polytope", "polytope", "box", "parse_box", "load_domain", "affine_rank"]
+__all__ = ["Point", "Polytope", "polytope", "box", "parse_box", "load_domain", "affine_rank"]
+
+#: An exact point: a tuple of :class:`~fractions.Fraction` coordinates (vertices, interior
+#: witnesses, adjacency witnesses of regions, cells and domains are all of this type).
+Point = tuple[Fraction, ...]
 
 
 @dataclass(frozen=True)
@@ -53,8 +56,8 @@ class Polytope:
 
     A: tuple[tuple[Fraction, ...], ...]
     b: tuple[Fraction, ...]
-    vertices: tuple[tuple[Fraction, ...], ...] = field(compare=False)
-    interior_point: tuple[Fraction, ...] = field(compare=False)
+    vertices: tuple[Point, ...] = field(compare=False)
+    interior_point: Point = field(compare=False)
     is_box: bool = field(default=False, compare=False)
 
     @property
@@ -62,11 +65,11 @@ class Polytope:
         return len(self.A[0])
 
     @property
-    def lower(self) -> tuple[Fraction, ...]:
+    def lower(self) -> Point:
         return tuple(min(v[i] for v in self.vertices) for i in range(self.dim))
 
     @property
-    def upper(self) -> tuple[Fraction, ...]:
+    def upper(self) -> Point:
         return tuple(max(v[i] for v in self.vertices) for i in range(self.dim))
 
     def contains(self, point: Sequence[Any], strict: bool = False) -> bool:

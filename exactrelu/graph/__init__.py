@@ -1,4 +1,4 @@
-"""The region adjacency graph (networkx) and linear pieces (:mod:`.region_graph`).
+"""The region adjacency graph (networkx) and linear pieces (:mod:`.region_graph`), from the adjacent pairs of regions and their exact evidence (:mod:`.adjacency`).
 
 The names of the stage's main module are re-exported here.
 """

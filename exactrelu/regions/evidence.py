@@ -25,6 +25,7 @@ import math
 from fractions import Fraction
 from typing import Sequence
 
+from ..domain.polytope import Point
 
 __all__ = ["int_form", "prove_le", "max_over_region", "min_over_region", "prove_infeasible"]
 
@@ -50,7 +51,7 @@ def prove_le(region, coeffs: Sequence[Fraction], const: Fraction) -> Multipliers
     return tuple(sorted(cell.exact_multipliers(cell.farkas_nonneg(neg, vals), s)))
 
 
-def max_over_region(region, coeffs: Sequence[Fraction], const: Fraction) -> tuple[Fraction, tuple[Fraction, ...]]:
+def max_over_region(region, coeffs: Sequence[Fraction], const: Fraction) -> tuple[Fraction, Point]:
     """Exact maximum of ``coeffs . x + const`` over the region and a vertex attaining it."""
     cell = region.cell if hasattr(region, "cell") else region
     form, s = int_form(coeffs, const)
@@ -59,7 +60,7 @@ def max_over_region(region, coeffs: Sequence[Fraction], const: Fraction) -> tupl
     return Fraction(vals[best], cell.vertices[best][1] * s), cell.vertex(best)
 
 
-def min_over_region(region, coeffs: Sequence[Fraction], const: Fraction) -> tuple[Fraction, tuple[Fraction, ...]]:
+def min_over_region(region, coeffs: Sequence[Fraction], const: Fraction) -> tuple[Fraction, Point]:
     """Exact minimum of ``coeffs . x + const`` over the region and a vertex attaining it."""
     m, v = max_over_region(region, [-c for c in coeffs], -const)
     return -m, v

@@ -22,6 +22,7 @@ import numpy as np
 
 from ..domain.polytope import Polytope
 from ..model.network import Network
+from .activation import ACTIVE_CHAR, INACTIVE_CHAR
 
 __all__ = ["count_regions_float"]
 
@@ -50,7 +51,7 @@ def count_regions_float(net: Network, domain: Polytope, tol: float = 1e-9, max_r
             if not pending:
                 if forms is not None:
                     if mats[layer - 1][2]:
-                        mask = np.array([c == "1" for c in bits[-forms.shape[0]:]], dtype=float)[:, None]
+                        mask = np.array([c == ACTIVE_CHAR for c in bits[-forms.shape[0]:]], dtype=float)[:, None]
                         outs = outs + [forms * mask]
                     else:
                         outs = outs + [forms]
@@ -78,9 +79,9 @@ def count_regions_float(net: Network, domain: Polytope, tol: float = 1e-9, max_r
             for k, j in enumerate(pending):
                 v = vals[k]
                 if v.min() >= -tol and v.max() > tol:
-                    bl[off + j] = "1"
+                    bl[off + j] = ACTIVE_CHAR
                 elif v.max() <= tol:
-                    bl[off + j] = "0"
+                    bl[off + j] = INACTIVE_CHAR
                 elif split is None:
                     split = (j, v)
                 else:
@@ -90,33 +91,40 @@ def count_regions_float(net: Network, domain: Polytope, tol: float = 1e-9, max_r
                 pending = []
                 continue
             j, v = split
-            pos = np.nonzero(v > tol)[0]
-            neg = np.nonzero(v < -tol)[0]
-            zer = np.nonzero(np.abs(v) <= tol)[0]
-            new_v, new_i = [], []
             r = nrows
-            for p in pos:
-                for q in neg:
-                    common = inc[p] & inc[q]
-                    if len(common) < n - 1:
-                        continue
-                    if any(t != p and t != q and common <= inc[t] for t in range(len(verts))):
-                        continue
-                    lam = v[p] / (v[p] - v[q])
-                    new_v.append(verts[p] + lam * (verts[q] - verts[p]))
-                    new_i.append(common | {r})
-            zv = [verts[i] for i in zer]
-            zi = [inc[i] | {r} for i in zer]
-            pv = np.array([verts[i] for i in pos] + zv + new_v)
-            nv = np.array([verts[i] for i in neg] + zv + new_v)
-            pi = [inc[i] for i in pos] + zi + new_i
-            ni = [inc[i] for i in neg] + zi + new_i
+            pv, pi, nv, ni = _float_split(verts, inc, v, n, r, tol)
             off = len(bits) - forms.shape[0]
-            bp = bits[:off + j] + "1" + bits[off + j + 1:]
-            bn = bits[:off + j] + "0" + bits[off + j + 1:]
+            bp = bits[:off + j] + ACTIVE_CHAR + bits[off + j + 1:]
+            bn = bits[:off + j] + INACTIVE_CHAR + bits[off + j + 1:]
             stack.append((nv, ni, r + 1, layer, outs, forms, list(rest), bn))
             stack.append((pv, pi, r + 1, layer, outs, forms, list(rest), bp))
             break
         if max_regions is not None and count >= max_regions:
             break
     return {"regions": count, "seconds": time.perf_counter() - t0, "patterns": patterns}
+
+
+def _float_split(verts: np.ndarray, inc: list, v: np.ndarray, n: int, r: int, tol: float) -> tuple:
+    """One float double-description step: the vertices and incidences of the two sides of
+    the hyperplane with values ``v`` at ``verts`` (new row ``r``); ``(pv, pi, nv, ni)``."""
+    pos = np.nonzero(v > tol)[0]
+    neg = np.nonzero(v < -tol)[0]
+    zer = np.nonzero(np.abs(v) <= tol)[0]
+    new_v, new_i = [], []
+    for p in pos:
+        for q in neg:
+            common = inc[p] & inc[q]
+            if len(common) < n - 1:
+                continue
+            if any(t != p and t != q and common <= inc[t] for t in range(len(verts))):
+                continue
+            lam = v[p] / (v[p] - v[q])
+            new_v.append(verts[p] + lam * (verts[q] - verts[p]))
+            new_i.append(common | {r})
+    zv = [verts[i] for i in zer]
+    zi = [inc[i] | {r} for i in zer]
+    pv = np.array([verts[i] for i in pos] + zv + new_v)
+    nv = np.array([verts[i] for i in neg] + zv + new_v)
+    pi = [inc[i] for i in pos] + zi + new_i
+    ni = [inc[i] for i in neg] + zi + new_i
+    return pv, pi, nv, ni

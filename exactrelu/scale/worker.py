@@ -1,7 +1,7 @@
 """Worker side of a parallel walk: one *fragment* of the splitting tree.
 
 A fragment is the preorder walk of the subtree below one cell (named by its path from
-the root, see :class:`exactrelu.regions.walk._State`), cut after a time budget. The cells
+the root, see :class:`exactrelu.regions.walker.WalkState`), cut after a time budget. The cells
 left on its stack when the budget runs out are returned as *holes*: they come after the
 fragment's nodes in preorder, in the order given, and become fragments of their own.
 Concatenating a fragment's nodes and then its holes' fragments, recursively, gives
@@ -127,7 +127,7 @@ def _die_with_parent() -> None:
 
 def _walker(handle: "WalkSpec | str"):
     from ..io.native_json import network_from_dict
-    from ..regions.walk import _Walker
+    from ..regions.walker import Walker
 
     spec = handle if isinstance(handle, WalkSpec) else _INSTALLED[handle]
     w = _WALKERS.get(spec.key)
@@ -137,7 +137,7 @@ def _walker(handle: "WalkSpec | str"):
         prune = leaf = None
         if spec.hooks is not None:
             prune, leaf = resolve_hooks(spec.hooks)(net, spec.params)
-        w = _Walker(net, dom, prune)
+        w = Walker(net, dom, prune)
         w.leaf = leaf
         # a long-lived worker (Dask) serves one walk after another: keep only the current
         # walker, whose pruner caches grow with its walk
