@@ -1,7 +1,7 @@
 """Hostile certificates (issue 19: no field rides along unverified): ``exactrelu check F``
 must reject a wrong region map, pattern, region or adjacency entry in every claim with
 the rule's name (exit 1), and refuse unknown fields, wrong summaries, over-long numbers
-and decompression bombs as unusable (exit 2, one line). ``tests/test_checker_fields.py``
+and decompression bombs as unusable (exit 2, one line). ``tests/checker/test_checker_fields.py``
 runs the same cases through ``python -m exactrelu.checker``.
 
 The certificates are single mutations of the valid corpus (``proofs/corpus/valid``).

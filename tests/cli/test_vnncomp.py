@@ -37,7 +37,7 @@ from exactrelu.model.network import mlp
 from exactrelu.numbers.rationals import is_float32_exact
 from exactrelu.verify.property import VerificationResult
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SCRIPTS = REPO / "vnncomp"
 BENCH = Path(os.environ.get("EXACTRELU_BENCHMARKS") or REPO.parent / "shared" / "benchmarks")
 

@@ -39,7 +39,7 @@ import exactrelu.checker.stream as stream_form
 from exactrelu.checker import CertificateInvalid, CertificateMalformed, check_certificate, run
 from exactrelu.checker.checker import SCHEMA
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "proofs" / "corpus"
 VALID = sorted(p for p in (CORPUS / "valid").iterdir() if p.name.endswith((".json", ".gz", ".jsonl")))
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from oracles import breakpoints1d, polygon2d  # noqa: E402
 
 from conftest import load_random_nets  # noqa: E402

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from oracles import breakpoints1d, polygon2d  # noqa: E402
 
 BOX = ((-1, 1), (-1, 1))
-RANDOM2D = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks" / "random2d"
+RANDOM2D = Path(__file__).resolve().parents[2].parent / "shared" / "benchmarks" / "random2d"
 
 
 def _random_nets():

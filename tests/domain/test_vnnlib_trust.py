@@ -43,7 +43,7 @@ from exactrelu.io import load_model
 from exactrelu.verify.property import property_certificate, property_to_json, verify
 from exactrelu.domain.vnnlib import PointRegion, load_vnnlib, parse_vnnlib
 
-DATA = Path(__file__).parent / "data" / "false_verdicts"
+DATA = Path(__file__).parents[1] / "data" / "false_verdicts"
 RELU = load_model(DATA / "relu.json")
 D1 = "(declare-const X_0 Real)\n(declare-const Y_0 Real)\n"
 D2 = "(declare-const X_0 Real)\n(declare-const X_1 Real)\n(declare-const Y_0 Real)\n"

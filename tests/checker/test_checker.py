@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 from exactrelu.checker import (CertificateInvalid, CertificateMalformed, CheckerError, RULES,
                                check_certificate, run)
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CHECKER = ROOT / "exactrelu" / "checker"
 CORPUS = ROOT / "proofs" / "corpus"
 PARTITION_RULES = ("network-hash", "domain-witness", "tree-structure", "decision-order", "stable-farkas",

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from oracles import polygon2d  # noqa: E402
 
 from conftest import load_random_nets, shared_path  # noqa: E402
