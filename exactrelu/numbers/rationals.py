@@ -1,6 +1,6 @@
 """Exact numbers: the one place where user values become rationals.
 
-Rules (DESIGN.md, "the one rule"):
+Rules ("the one rule" of ARCHITECTURE.md):
 
 * every number inside exactrelu is a :class:`fractions.Fraction`;
 * a binary float is converted **exactly** (it is a dyadic rational), never rounded;
@@ -11,8 +11,8 @@ Rules (DESIGN.md, "the one rule"):
 * NaN and infinities are refused with :class:`~exactrelu.errors.NumberError`.
 
 Fast exact matrix arithmetic uses python-flint's ``fmpq_mat`` behind :func:`to_fmpq_mat`
-and :func:`from_fmpq_mat`; see ``benchmarks/bench_numbers.py`` for the measurement that
-chose it over pure :class:`~fractions.Fraction` loops.
+and :func:`from_fmpq_mat` (exact, and much faster than pure :class:`~fractions.Fraction`
+loops on the matrices the prover and the graph build).
 
 Examples
 --------

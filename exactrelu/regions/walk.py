@@ -1,6 +1,6 @@
 """Exact linear-region enumeration by a certified splitting tree.
 
-:func:`enumerate_regions` walks the splitting tree of DESIGN.md depth-first: at a cell,
+:func:`enumerate_regions` walks the splitting tree (ARCHITECTURE.md, proofs/certificate-format.md) depth-first: at a cell,
 the ReLU units of the current layer whose pre-activation has one sign on the cell are
 decided (each with a Farkas vector), then the cell is split on the first unit that takes
 both signs (each side with a strict interior witness). The leaves are the linear regions.

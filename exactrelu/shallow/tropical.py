@@ -1,6 +1,6 @@
 """The tropical form ``f = F - G``: a difference of two max-affine functions.
 
-The Zhang–Naitzat–Lim recursion (DESIGN.md, proofs/shallow.md §3), extended from plain
+The Zhang–Naitzat–Lim recursion (proofs/shallow.md §3), extended from plain
 layers to the DAG: with ``A = A+ - A-`` (entrywise positive and negative parts), every
 signal ``h`` is ``F_h - G_h`` with ``F_h, G_h`` maxima of affine functions:
 
