@@ -1,4 +1,4 @@
-"""``exactrelu check CERT [--model M] [--model-b B] [--vnnlib P] [--box B | --domain F] [--json]``:
+"""``exactrelu check CERT [--model M] [--model-b B] [--vnnlib P] [--box B | --domain F] [--workers N] [--json]``:
 the independent checker (:mod:`exactrelu.checker`) on a certificate, with the certificate's
 models pinned to the given files.
 
@@ -11,7 +11,7 @@ import argparse
 import json
 from pathlib import Path
 
-from .common import load_model_arg
+from .common import MAX_WORKERS, count_type, load_model_arg
 
 __all__ = ["register", "cmd_check"]
 
@@ -25,6 +25,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     argv = [args.certificate]
     if args.json:
         argv.append("--json")
+    if args.workers > 1:
+        argv.append(f"--workers={args.workers}")
     for flag in ("vnnlib", "box", "domain"):
         value = getattr(args, flag)
         if value is not None:
@@ -77,4 +79,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--box", help="also require this domain (as for 'regions')")
     s.add_argument("--domain", help="also require this JSON H-polytope domain")
     s.add_argument("--vnnlib", help="for property certificates: also require this property")
+    s.add_argument("--workers", type=count_type(1, MAX_WORKERS), default=1,
+                   help="check independent subtrees of a partition tree in N processes (same verdict and reason)")
     s.set_defaults(func=cmd_check)

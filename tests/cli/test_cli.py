@@ -134,3 +134,26 @@ def test_check_pins_model_domain_and_property(tmp_path):
     prop = tmp_path / "other.vnnlib"
     prop.write_text((base / "test_small.vnnlib").read_text().replace("-1", "-2", 1))
     assert "property" in run("check", pc, "--vnnlib", prop, ok=(1,)).stdout
+
+
+def test_check_workers_gives_the_serial_verdict_and_reason(tmp_path):
+    """``exactrelu check CERT --workers 2`` prints what one worker prints (timing aside), for a
+    valid partition and for invalid ones (the first failing rule and its message)."""
+    import re
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parents[2]
+    cert = tmp_path / "c.json"
+    ex = repo / "exactrelu" / "examples" / "mlp_2x8x8.json"
+    subprocess.run([sys.executable, "-m", "exactrelu.cli", "regions", str(ex), "--box=-1:1",
+                    "--certificate", str(cert), "--no-progress"], check=True, capture_output=True)
+    cases = [cert] + sorted((repo / "proofs" / "corpus" / "invalid" / "region-map").glob("*.json"))[:2]
+    for c in cases:
+        outs = []
+        for w in ("1", "2"):
+            p = subprocess.run([sys.executable, "-m", "exactrelu.cli", "check", str(c), "--workers", w],
+                               capture_output=True, text=True)
+            outs.append((p.returncode, re.sub(r"[0-9.]+ s$", "", p.stdout.strip())))
+        assert outs[0] == outs[1], (c, outs)
+    assert outs[0][0] == 1  # the last case is invalid
