@@ -50,10 +50,10 @@ unknown field 'note' at region entry 1 (a region has only: C, d, node, pattern)
 from typing import Any
 
 from . import checker, parallel
-from .checker import (FORMAT, MAX_BYTES, SCHEMA, VERSION, CertificateInvalid, CertificateMalformed, CheckerError,
+from .checker import (FORMAT, MAX_BYTES, VERSION, CertificateInvalid, CertificateMalformed, CheckerError,
                       CheckReport, Context, Leaf, check_partition, farkas_proves, fields, motzkin_proves,
                       partition_leaves, prepare, vertex_basis_proves, walk)
-from .registry import CLAIMS, PINNING, RULES, STREAM
+from .registry import ADJACENCY, CLAIMS, PINNING, RULES, SCHEMA, STREAM
 from .vnnlib import PinInputError
 
 
@@ -70,7 +70,7 @@ def check_certificate(cert: Any, base_dir: Any = None, *, max_bytes: int = MAX_B
     processes (:mod:`.parallel`; same verdict and same first failing reason).
     """
     return parallel.check_certificate(cert, base_dir, max_bytes=max_bytes, claims=CLAIMS, stream=STREAM,
-                                      workers=workers)
+                                      adjacency=ADJACENCY, workers=workers)
 
 
 def run(argv: "list[str] | None" = None, extra_pins: "list | None" = None) -> int:
@@ -81,7 +81,8 @@ def run(argv: "list[str] | None" = None, extra_pins: "list | None" = None) -> in
     a mismatch message or None, compared after the checker's own pins (``exactrelu check``
     passes its ``--model`` comparison this way).
     """
-    return checker.run(argv, extra_pins, claims=CLAIMS, stream=STREAM, pinning=PINNING, check=parallel.check_certificate)
+    return checker.run(argv, extra_pins, claims=CLAIMS, stream=STREAM, adjacency=ADJACENCY, pinning=PINNING,
+                       check=parallel.check_certificate)
 
 
 __all__ = ["check_certificate", "CheckReport", "CheckerError", "CertificateInvalid",

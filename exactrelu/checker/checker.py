@@ -54,12 +54,12 @@ __all__ = ["FORMAT", "VERSION", "RULES", "CLAIMS", "SCHEMA", "MAX_BYTES", "MAX_N
            "parse_int", "network_number", "canonical_sha256", "reduce_form", "input_forms", "parse_network",
            "evaluate", "read_network", "domain_rows", "read_tree", "read_certificate_tree", "prepare",
            "farkas_residual", "farkas_proves", "motzkin_proves", "vertex_basis_proves", "walk",
-           "partition_leaves", "check_partition", "check_certificate", "run"]
+           "partition_leaves", "adjacency_evidence", "finish_partition", "check_partition", "check_certificate", "run"]
 
 FORMAT = "exactrelu-certificate"
 VERSION = 1
 RULES = ("network-hash", "domain-witness", "tree-structure", "decision-order", "stable-farkas",
-         "split-witness", "region-pattern", "region-map", "region-list", "adjacency")
+         "split-witness", "region-pattern", "region-map", "region-list")
 
 MAX_BYTES = 4 << 30  # 4 GiB: a certificate or network file larger than this (after gunzip) is refused
 STREAM_FORMAT = "exactrelu-certificate-stream"
@@ -142,7 +142,6 @@ SCHEMA: dict[str, frozenset] = {k: frozenset(v) for k, v in {
     "node": ("id", "parent", "side", "decisions", "split", "open"),
     "split": ("unit", "pos", "neg", "witness_pos", "witness_neg"),
     "region": ("node", "pattern", "C", "d"),
-    "adjacency entry": ("a", "b", "hyperplane", "witness", "units"),
     # the stream form (JSON Lines)
     "stream header": ("format", "version", "claim", "network", "network_ref", "domain", "root_witness", "regions"),
     "stream node": ("side", "decisions", "split", "open", "region"),
@@ -168,9 +167,10 @@ SCHEMA: dict[str, frozenset] = {k: frozenset(v) for k, v in {
 }.items()}
 
 
-def fields(obj: Any, kind: str, where: str) -> dict:
+def fields(obj: Any, kind: str, where: str, schema: "dict | None" = None) -> dict:
     """The schema check: ``obj`` is a JSON object whose fields are all allowed for its
-    ``kind`` (:data:`SCHEMA`); returns it, else raises :class:`CertificateMalformed`.
+    ``kind`` in ``schema`` (default :data:`SCHEMA`; a claim module passes its own); returns
+    it, else raises :class:`CertificateMalformed`.
 
     >>> fields({"A": [], "b": []}, "domain", "domain")
     {'A': [], 'b': []}
@@ -182,7 +182,7 @@ def fields(obj: Any, kind: str, where: str) -> dict:
     """
     if not isinstance(obj, dict):
         raise CertificateMalformed(f"{where}: expected a JSON object")
-    allowed = SCHEMA[kind]
+    allowed = (SCHEMA if schema is None else schema)[kind]
     if obj.keys() <= allowed:
         return obj
     extra = min(str(k) for k in obj if k not in allowed)
@@ -746,6 +746,7 @@ class Context:
         self.stream: Any = None  # stream form: the reader of the node lines (stream.py's StreamReader)
         self.stream_regions = False  # stream form: the header promises a region entry on every leaf
         self.trailer: dict | None = None
+        self.adjacency: Any = None  # the checker of adjacency evidence (claims/adjacency.py), if loaded
         self.share_result: tuple | None = None  # one share of a parallel check (partition_leaves)
         self.num = num or number_reader()
         self.counts = {"nodes": 0, "leaves": 0, "open_nodes": 0, "stable_decisions": 0, "splits": 0,
@@ -834,13 +835,14 @@ def read_certificate_tree(ctx: Context) -> None:
 
 
 def prepare(cert: Any, base_dir: Path, max_bytes: int = MAX_BYTES, stream: bool = False,
-            claims: "dict | None" = None) -> Context:
+            claims: "dict | None" = None, adjacency: Any = None) -> Context:
     """Parse the header (format, version, claim, network); with ``stream``, ``cert`` is the
     header line of a stream certificate. ``claims`` is the table of claims checked (default
-    :data:`CLAIMS`, this file's: ``partition``); a claim outside it is refused."""
+    :data:`CLAIMS`, this file's: ``partition``); a claim outside it is refused.
+    ``adjacency`` checks adjacency evidence (``claims/adjacency.py``; :func:`adjacency_evidence`)."""
     claims = CLAIMS if claims is None else claims
     ctx = Context()
-    ctx.max_bytes = max_bytes
+    ctx.max_bytes, ctx.adjacency = max_bytes, adjacency
     if not isinstance(cert, dict):
         raise CertificateMalformed("a certificate is a JSON object")
     want = STREAM_FORMAT if stream else FORMAT
@@ -1365,114 +1367,15 @@ def region_list(ctx: Context, regions: dict | None, node_id: int | None = None) 
     return index
 
 
-class _Adjacency:
-    __slots__ = ("i", "a", "b", "h", "w", "units")
-
-    def __init__(self, i: int, a: int, b: int, h: tuple, w: Point, units: list) -> None:
-        self.i, self.a, self.b, self.h, self.w, self.units = i, a, b, h, w, units
-
-    def where(self) -> str:
-        """The entry's name in rejection messages (built only when one is raised)."""
-        return f"adjacency entry {self.i} ({self.a}, {self.b})"
-
-
-def adjacency_entries(ctx: Context) -> list[_Adjacency]:
-    """The tree's ``adjacency`` list, read (rule ``adjacency``: no self-loop, a hyperplane
-    with ``c != 0``, one entry per pair); the rest of the rule is :func:`adjacency`."""
-    raw = ctx.tree.get("adjacency", [])
-    if not isinstance(raw, list):
-        raise CertificateMalformed("'adjacency' must be a list")
-    out = []
-    seen: set = set()
-    for i, e in enumerate(raw):
-        where = f"adjacency entry {i}"
-        fields(e, "adjacency entry", where)
-        a = require(e, "a", int, where)
-        b = require(e, "b", int, where)
-        h, _ = read_vector(ctx.num, require(e, "hyperplane", list, where), ctx.n + 1, f"{where}: hyperplane")
-        w = read_point(ctx.num, require(e, "witness", list, where), ctx.n, f"{where}: witness")
-        units = require(e, "units", list, where)
-        for u in units:
-            as_int(u, f"{where}: units")
-        if a == b:
-            raise invalid("adjacency", f"{where} joins leaf {a} to itself", entry=i)
-        if not any(h[:-1]):
-            raise invalid("adjacency", f"{where}: the hyperplane has c = 0", entry=i)
-        pair = (a, b) if a < b else (b, a)
-        if pair in seen:  # one entry per pair: the reported count is the number of adjacent pairs
-            raise invalid("adjacency", f"{where}: the pair ({a}, {b}) is listed twice", entry=i)
-        seen.add(pair)
-        out.append(_Adjacency(i, a, b, h, w, units))
-    return out
-
-
-def _differ_exactly_at(units: list[int], pa: str, pb: str) -> bool:
-    """Whether the sorted list ``units`` is exactly the list of positions where the full
-    (``'0'``/``'1'``) patterns ``pa`` and ``pb`` differ.
-
-    With ``x`` the XOR of the patterns read as binary numbers (position ``u`` is bit
-    ``L - 1 - u``): ``units`` must be strictly increasing, in ``0 .. L-1``, each a set bit
-    of ``x``, and as many as ``x`` has set bits; a strictly increasing list of that many
-    differing positions is the list of all of them.
-
-    >>> _differ_exactly_at([1, 3], "0110", "0011"), _differ_exactly_at([1], "0110", "0011")
-    (True, False)
-    """
-    L = len(pa)
-    x = int(pa, 2) ^ int(pb, 2) if L else 0  # (a network without ReLU units has empty patterns)
-    if x.bit_count() != len(units) or any(a >= b for a, b in zip(units, units[1:])):
-        return False
-    return all(0 <= u < L and x >> (L - 1 - u) & 1 for u in units)
-
-
-def _first_bad_row(vals: list[int], rows: tuple, h: tuple) -> tuple[int, bool] | None:
-    """The first row ``r`` (in row order) that the witness violates (``vals[r] > 0``:
-    ``(r, True)``) or makes tight without being a multiple of the hyperplane ``h``
-    (``vals[r] == 0``: ``(r, False)``); None if there is none. ``vals[r]`` is row ``r``
-    at the witness. Only the tight rows before the first violated one are compared with
-    ``h``, found by C-level searches of ``vals``."""
-    stop = len(vals)
-    if vals and max(vals) > 0:
-        stop = next(r for r, v in enumerate(vals) if v > 0)
-    j = next(c for c, hc in enumerate(h) if hc)
-    hj = h[j]
-    r = -1
-    while 0 in vals[r + 1:stop]:
-        r = vals.index(0, r + 1, stop)
-        rv = rows[r][0]
-        rj = rv[j]
-        if any(x * hj != rj * hc for x, hc in zip(rv, h)):
-            return r, False
-    return (stop, True) if stop < len(vals) else None
-
-
-def adjacency(ctx: Context, e: _Adjacency, leaf: Leaf | None = None, patterns: dict | None = None) -> None:
-    """Rule ``adjacency``.
-
-    With ``leaf``: the half of entry ``e`` about that leaf: the witness is on the
-    hyperplane, satisfies every row of the leaf, and every row tight there is a multiple of
-    the hyperplane. With ``patterns`` (after the walk): both ends are leaves and ``units``
-    lists exactly the units whose bits differ."""
-    h, w = e.h, e.w
-    if leaf is not None:
-        if sum(map(mul, h, w)) != 0:
-            raise invalid("adjacency", f"{e.where()}: the witness is not on the hyperplane", entry=e.i)
-        bad = _first_bad_row([sum(map(mul, rv, w)) for rv, _ in leaf.rows], leaf.rows, h)
-        if bad is not None:
-            r, violated = bad
-            msg = (f"the witness violates row {r} of leaf {leaf.id}" if violated else
-                   f"row {r} of leaf {leaf.id} is tight at the witness but not a multiple of the hyperplane")
-            raise invalid("adjacency", f"{e.where()}: {msg}", entry=e.i, node=leaf.id, row=r)
-        return
-    assert patterns is not None
-    for end in (e.a, e.b):
-        if end not in patterns:
-            raise invalid("adjacency", f"{e.where()}: node {end} is not a leaf", entry=e.i, node=end)
-    pa, pb = patterns[e.a], patterns[e.b]
-    if not _differ_exactly_at(sorted(e.units), pa, pb):
-        diff = [u for u, (x, y) in enumerate(zip(pa, pb)) if x != y]
-        raise invalid("adjacency", f"{e.where()}: 'units' is {e.units[:50]}, the patterns differ in {diff[:50]}",
-                       entry=e.i)
+def adjacency_evidence(ctx: Context) -> list:
+    """The tree's adjacency entries, read by ``ctx.adjacency`` (``claims/adjacency.py``);
+    without that module a tree carrying any is refused: evidence is never accepted unchecked."""
+    if ctx.adjacency is not None:
+        return ctx.adjacency.adjacency_entries(ctx)
+    if ctx.tree.get("adjacency") in (None, []):
+        return []
+    raise CertificateMalformed("adjacency evidence needs the checker module claims/adjacency.py, which is not "
+                               "loaded (run python -m exactrelu.checker)")
 
 
 def partition_leaves(ctx: Context, share: "tuple[int, int, int] | None" = None) -> Iterator[Leaf]:
@@ -1490,8 +1393,8 @@ def partition_leaves(ctx: Context, share: "tuple[int, int, int] | None" = None) 
     """
     stream = ctx.stream is not None
     regions = None if stream else region_list(ctx, None)
-    adj = [] if stream else adjacency_entries(ctx)
-    at: dict[int, list[_Adjacency]] = {}
+    adj = [] if stream else adjacency_evidence(ctx)
+    at: dict[int, list] = {}
     for e in adj:
         at.setdefault(e.a, []).append(e)
         at.setdefault(e.b, []).append(e)
@@ -1510,7 +1413,7 @@ def partition_leaves(ctx: Context, share: "tuple[int, int, int] | None" = None) 
         if leaf.id in at:
             patterns[leaf.id] = leaf.pattern
             for e in at[leaf.id]:
-                adjacency(ctx, e, leaf=leaf)
+                ctx.adjacency.adjacency_leaf(ctx, e, leaf)
         yield leaf
     if share is not None:
         ctx.share_result = (set(regions or ()), patterns)
@@ -1530,9 +1433,8 @@ def finish_partition(ctx: Context, regions: "dict | set | None", adj: list, patt
     if regions:
         k = min(regions)
         raise invalid("region-list", f"region entry for node {k}, which is not a leaf", node=k)
-    for e in adj:
-        adjacency(ctx, e, patterns=patterns)
-    counts["adjacency_pairs"] = len(adj)
+    if adj:
+        ctx.adjacency.finish_adjacency(ctx, adj, patterns)
 
 
 def check_partition(ctx: Context) -> dict:
@@ -1586,7 +1488,7 @@ class CheckReport:
 
 
 def check_certificate(cert: Any, base_dir: Any = None, *, max_bytes: int = MAX_BYTES, claims: "dict | None" = None,
-                      stream: "Callable | None" = None) -> CheckReport:
+                      stream: "Callable | None" = None, adjacency: Any = None) -> CheckReport:
     """Check a certificate (a dict, or a path to ``.json`` / ``.json.gz``).
 
     Returns a :class:`CheckReport`; raises :class:`CertificateInvalid` (a rule fails) or
@@ -1596,7 +1498,9 @@ def check_certificate(cert: Any, base_dir: Any = None, *, max_bytes: int = MAX_B
     ``max_bytes`` bytes after decompression (default :data:`MAX_BYTES`, 4 GiB) is refused
     without reading further. ``claims`` maps each claim kind to its check (default
     :data:`CLAIMS`); ``stream(path, base_dir, max_bytes, claims)`` prepares a stream-form
-    certificate (``stream.prepare_stream``; without it one is refused).
+    certificate (``stream.prepare_stream``; without it one is refused); ``adjacency``
+    checks adjacency evidence (``claims/adjacency.py``; without it a tree carrying any is
+    refused).
     """
     t0 = time.perf_counter()
     claims = CLAIMS if claims is None else claims
@@ -1609,7 +1513,7 @@ def check_certificate(cert: Any, base_dir: Any = None, *, max_bytes: int = MAX_B
                          claims)
         else:
             obj, base = load_certificate(cert, base_dir, max_bytes)
-            ctx = prepare(obj, base, max_bytes, claims=claims)
+            ctx = prepare(obj, base, max_bytes, claims=claims, adjacency=adjacency)
         counts = claims[ctx.claim](ctx)
     except CheckerError:
         raise
@@ -1642,13 +1546,13 @@ def _positive(text: str) -> int:
 
 
 def run(argv: "list[str] | None" = None, extra_pins: "list | None" = None, *, claims: "dict | None" = None,
-        stream: "Callable | None" = None, pinning: "Callable | None" = None, check: "Callable | None" = None,
+        stream: "Callable | None" = None, adjacency: Any = None, pinning: "Callable | None" = None, check: "Callable | None" = None,
         prog: str = "python -m exactrelu.checker") -> int:
     """The command line: check ``argv``'s certificate and return the exit status
     (:data:`EXIT_VALID` 0, :data:`EXIT_INVALID` 1 with ``invalid: <rule>: <message>``,
     :data:`EXIT_UNUSABLE` 2).
 
-    ``claims`` and ``stream`` are passed to :func:`check_certificate`; ``pinning(vnnlib,
+    ``claims``, ``stream`` and ``adjacency`` are passed to :func:`check_certificate`; ``pinning(vnnlib,
     box, domain, extra_pins)`` builds the request of ``--vnnlib/--box/--domain`` and
     ``extra_pins`` (``pinning.PinRequest``; without it pinning is refused as unusable);
     ``check`` is :func:`check_certificate` or one taking ``workers`` (``parallel.py``, for
@@ -1673,7 +1577,7 @@ def run(argv: "list[str] | None" = None, extra_pins: "list | None" = None, *, cl
     if args.workers > 1 and check is None:
         return unusable("--workers needs the checker module parallel.py",
                         "unusable --workers: needs the checker module parallel.py")
-    opts: dict = {"claims": claims, "stream": stream}
+    opts: dict = {"claims": claims, "stream": stream, "adjacency": adjacency}
     if args.workers > 1:
         opts["workers"] = args.workers
     check = check or check_certificate

@@ -330,6 +330,7 @@ def check_property(ctx: Context) -> dict:
         sctx = Context(num)
         sctx.claim, sctx.cert, sctx.base_dir, sctx.max_bytes = "partition", cert, ctx.base_dir, ctx.max_bytes
         sctx.net, sctx.network_sha256, sctx.n = small_net, small_sha, small_net.n_inputs
+        sctx.adjacency = ctx.adjacency
         read_tree(sctx, part, raw_inputs[idx], where, dom_where=f"property input region {idx}")
         proofs = {}
         for j, pr in enumerate(require(part, "proofs", list, where)):
