@@ -51,8 +51,9 @@ from typing import Any
 
 from . import checker, parallel
 from .checker import (FORMAT, MAX_BYTES, VERSION, CertificateInvalid, CertificateMalformed, CheckerError,
-                      CheckReport, Context, Leaf, check_partition, farkas_proves, fields, motzkin_proves,
+                      CheckReport, Context, Leaf, check_partition, fields,
                       partition_leaves, prepare, vertex_basis_proves, walk)
+from .claims.farkas import farkas_proves, motzkin_proves
 from .registry import ADJACENCY, CLAIMS, PINNING, RULES, SCHEMA, STREAM
 from .vnnlib import PinInputError
 

@@ -51,9 +51,9 @@ __all__ = ["FORMAT", "VERSION", "RULES", "CLAIMS", "SCHEMA", "MAX_BYTES", "MAX_N
            "CertificateInvalid", "NetworkFormatError", "CheckReport", "Context", "Leaf", "Network", "Layer",
            "invalid", "fmt_rational", "fields", "require", "as_int", "number_reader", "read_point", "read_vector",
            "no_duplicate_keys", "too_big", "read_bounded", "load_json", "load_certificate", "is_stream",
-           "parse_int", "network_number", "canonical_sha256", "reduce_form", "input_forms", "parse_network",
+           "parse_int", "network_number", "canonical_sha256", "input_forms", "parse_network",
            "evaluate", "read_network", "domain_rows", "read_tree", "read_certificate_tree", "prepare",
-           "farkas_residual", "farkas_proves", "motzkin_proves", "vertex_basis_proves", "walk",
+           "farkas_residual", "vertex_basis_proves", "walk",
            "partition_leaves", "adjacency_evidence", "finish_partition", "check_partition", "check_certificate", "run"]
 
 FORMAT = "exactrelu-certificate"
@@ -443,14 +443,6 @@ def canonical_sha256(obj: object) -> str:
 
 
 # ----------------------------------------------------------------------------- forms
-def reduce_form(v: "list[int] | tuple[int, ...]", d: int) -> tuple[tuple[int, ...], int]:
-    """``(v, d)`` divided by the gcd of all its entries (``d > 0`` is kept positive)."""
-    g = math.gcd(d, *v)
-    if g > 1:
-        return tuple([c // g for c in v]), d // g
-    return tuple(v), d
-
-
 def reduce_layer(cols: list[list[int]], L: int) -> list[tuple[tuple[int, ...], int]]:
     """Forms ``(v_i, L')`` of a layer from its coefficient columns ``cols`` (``cols[c][i]`` is
     coefficient ``c`` of unit ``i``) over the common denominator ``L > 0``, all divided by the
@@ -988,46 +980,6 @@ def farkas_residual(num: Callable, rows: list[Form], sign: int, form: Form, raw:
             c = p * (D // e)
             acc = [a - c * r for a, r in zip(acc, rv)]
     return acc
-
-
-def farkas_proves(num: Callable, rows: list[Form], sign: int, form: Form, raw: Any, rule: str,
-                  **where: Any) -> bool:
-    """Whether the Farkas vector ``raw`` proves ``sign * form <= 0`` on ``{x : rows <= 0}``:
-    ``sign*form - sum_i y_i row_i`` is a constant ``<= 0`` (:func:`farkas_residual`; a
-    rejection's data is ``row`` and then ``where``).
-
-    >>> rows = [((1, -1), 1), ((-1, -1), 1)]       # -1 <= x <= 1
-    >>> farkas_proves(number_reader(), rows, 1, ((1, -2), 1), [[0, "1"]], "r")   # x <= 2
-    True
-    """
-    try:
-        acc = farkas_residual(num, rows, sign, form, raw, rule)
-    except CertificateInvalid as exc:
-        exc.data.update(where)
-        raise
-    return acc[-1] <= 0 and not any(acc[:-1])
-
-
-def motzkin_proves(num: Callable, rows: list[Form], raw: Any, strict: frozenset, rule: str, **where: Any) -> bool:
-    """Whether ``raw`` proves ``{x : rows <= 0, rows in strict < 0}`` empty (Motzkin):
-    ``sum_i y_i row_i`` is a constant ``K > 0``, or ``K = 0`` with a positive multiplier on a
-    strict row (:func:`farkas_residual` of the zero form is ``-K``).
-
-    >>> rows = [((1, -1), 1), ((-1, 1), 1)]        # x <= 1 and x >= 1
-    >>> num = number_reader()
-    >>> motzkin_proves(num, rows, [[0, "1"], [1, "1"]], frozenset(), "r"), \\
-    ...     motzkin_proves(num, rows, [[0, "1"], [1, "1"]], frozenset({1}), "r")
-    (False, True)
-    """
-    zero = ((0,) * (len(rows[0][0]) if rows else 1), 1)
-    try:
-        acc = farkas_residual(num, rows, 1, zero, raw, rule)
-    except CertificateInvalid as exc:
-        exc.data.update(where)
-        raise
-    if any(acc[:-1]) or acc[-1] > 0:
-        return False
-    return acc[-1] < 0 or any(item[0] in strict and num(item[1])[0] > 0 for item in raw)
 
 
 def basis_data(rows: list[Form], raw: list, n1: int) -> tuple:

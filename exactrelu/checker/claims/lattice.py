@@ -40,8 +40,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..checker import (CertificateMalformed, Context, farkas_proves, fields, invalid, partition_leaves,
+from ..checker import (CertificateMalformed, Context, fields, invalid, partition_leaves,
                        read_certificate_tree, read_vector, require)
+from .farkas import farkas_proves
 
 __all__ = ["check_lattice", "LATTICE_RULES", "lattice_complete", "lattice_terms", "lattice_leaves", "lattice_lower",
            "lattice_upper"]

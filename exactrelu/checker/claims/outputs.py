@@ -30,8 +30,9 @@ from operator import mul
 from typing import Any
 
 from ..checker import (CertificateMalformed, Context, NetworkFormatError, as_int, canonical_sha256, domain_rows,
-                       evaluate, farkas_proves, fields, invalid, motzkin_proves, network_number, partition_leaves,
+                       evaluate, fields, invalid, network_number, partition_leaves,
                        read_certificate_tree, read_network, read_point, read_tree, require)
+from .farkas import farkas_proves, motzkin_proves
 from .prune import check_pruned_cell
 
 __all__ = ["check_equivalence", "check_bounds", "check_property", "check_counterexample",

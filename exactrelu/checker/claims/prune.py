@@ -26,7 +26,8 @@ import math
 from fractions import Fraction
 from typing import Any, Callable
 
-from ..checker import CertificateMalformed, as_int, farkas_proves, fields, invalid, motzkin_proves, require
+from ..checker import CertificateMalformed, as_int, fields, invalid, require
+from .farkas import farkas_proves, motzkin_proves
 from .relaxation import INF, Relaxation
 
 __all__ = ["PRUNE_RULES", "check_pruned_cell", "relaxation_from_evidence", "check_disjunct_proofs",
