@@ -49,7 +49,7 @@ unknown field 'note' at region entry 1 (a region has only: C, d, node, pattern)
 
 from typing import Any
 
-from . import checker, parallel
+from . import parallel
 from .checker import (FORMAT, MAX_BYTES, VERSION, CertificateInvalid, CertificateMalformed, CheckerError,
                       CheckReport, Context, Leaf, check_partition, fields,
                       partition_leaves, prepare, vertex_basis_proves, walk)
@@ -76,14 +76,14 @@ def check_certificate(cert: Any, base_dir: Any = None, *, max_bytes: int = MAX_B
 
 def run(argv: "list[str] | None" = None, extra_pins: "list | None" = None) -> int:
     """The command line ``python -m exactrelu.checker CERT [--vnnlib P] [--box B | --domain F]
-    [--quiet] [--json]``: returns the exit status 0 (valid), 1 (invalid) or 2 (unusable).
-
-    ``extra_pins`` are ``(what, check)`` pairs, ``check(certificate, directory)`` returning
-    a mismatch message or None, compared after the checker's own pins (``exactrelu check``
-    passes its ``--model`` comparison this way).
+    [--quiet] [--json] [--workers N]`` (:func:`.__main__.run`): returns the exit status 0
+    (valid), 1 (invalid) or 2 (unusable). ``extra_pins`` are ``(what, check)`` pairs,
+    ``check(certificate, directory)`` returning a mismatch message or None, compared after
+    the checker's own pins (``exactrelu check`` passes its ``--model`` comparison this way).
     """
-    return checker.run(argv, extra_pins, claims=CLAIMS, stream=STREAM, adjacency=ADJACENCY, pinning=PINNING,
-                       check=parallel.check_certificate)
+    from .__main__ import run as command_line  # (imported here: ``python -m`` runs that file itself)
+
+    return command_line(argv, extra_pins)
 
 
 __all__ = ["check_certificate", "CheckReport", "CheckerError", "CertificateInvalid",

@@ -54,7 +54,8 @@ __all__ = ["FORMAT", "VERSION", "RULES", "CLAIMS", "SCHEMA", "MAX_BYTES", "MAX_N
            "parse_int", "network_number", "canonical_sha256", "input_forms", "parse_network",
            "evaluate", "read_network", "domain_rows", "read_tree", "read_certificate_tree", "prepare",
            "farkas_residual", "vertex_basis_proves", "walk",
-           "partition_leaves", "adjacency_evidence", "finish_partition", "check_partition", "check_certificate", "run"]
+           "partition_leaves", "adjacency_evidence", "finish_partition", "check_partition", "check_certificate", "sayer",
+           "unusable", "checked", "main"]
 
 FORMAT = "exactrelu-certificate"
 VERSION = 1
@@ -1477,112 +1478,59 @@ def check_certificate(cert: Any, base_dir: Any = None, *, max_bytes: int = MAX_B
                        time.perf_counter() - t0, ctx.network_sha256, ctx.n, ctx.net.n_relu)
 
 
-def _parser(prog: str) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog=prog, description="Check an exactrelu certificate. Exit 0: valid, 1: invalid, 2: unusable input.")
-    parser.add_argument("certificate", help="certificate file (.json or .json.gz)")
-    parser.add_argument("--quiet", "-q", action="store_true", help="print nothing; only the exit status")
-    parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
-    parser.add_argument("--vnnlib", help="also require the certificate's property to be this VNN-LIB file's")
-    parser.add_argument("--box", help="also require this domain: lo:hi (every input) or lo:hi,lo:hi,...")
-    parser.add_argument("--domain", help="also require this JSON H-polytope domain {\"A\": [[...]], \"b\": [...]}")
-    parser.add_argument("--workers", type=_positive, default=1,
-                        help="check a partition tree's subtrees in this many processes (default 1)")
-    return parser
-
-
-def _positive(text: str) -> int:
-    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 1024:
-        raise argparse.ArgumentTypeError(f"expected an integer 1..1024, got {text[:20]!r}")
-    return int(text)
-
-
-def run(argv: "list[str] | None" = None, extra_pins: "list | None" = None, *, claims: "dict | None" = None,
-        stream: "Callable | None" = None, adjacency: Any = None, pinning: "Callable | None" = None, check: "Callable | None" = None,
-        prog: str = "python -m exactrelu.checker") -> int:
-    """The command line: check ``argv``'s certificate and return the exit status
-    (:data:`EXIT_VALID` 0, :data:`EXIT_INVALID` 1 with ``invalid: <rule>: <message>``,
-    :data:`EXIT_UNUSABLE` 2).
-
-    ``claims``, ``stream`` and ``adjacency`` are passed to :func:`check_certificate`; ``pinning(vnnlib,
-    box, domain, extra_pins)`` builds the request of ``--vnnlib/--box/--domain`` and
-    ``extra_pins`` (``pinning.PinRequest``; without it pinning is refused as unusable);
-    ``check`` is :func:`check_certificate` or one taking ``workers`` (``parallel.py``, for
-    ``--workers N``; without it ``--workers`` above 1 is refused as unusable). The
-    certificate is read once, checked, then compared with what is pinned
-    (``invalid: pinned: ...`` when it is valid but not about what was given).
-    """
-    try:
-        args = _parser(prog).parse_args(argv)
-    except SystemExit as exc:  # usage errors (2) and --help (0)
-        return exc.code if isinstance(exc.code, int) else EXIT_UNUSABLE
-
+def sayer(quiet: bool) -> Callable[..., None]:
+    """The command line's printer: ``say(text, err=False)`` to stdout (stderr with ``err``),
+    nothing when ``quiet``."""
     def say(text: str, err: bool = False) -> None:
-        if not args.quiet:
+        if not quiet:
             print(text, file=sys.stderr if err else sys.stdout)
+    return say
 
-    def unusable(message: str, text: str) -> int:
-        say(json.dumps({"valid": False, "error": "malformed", "message": message}) if args.json
-            else f"error: {text}", err=not args.json)
-        return EXIT_UNUSABLE
 
-    if args.workers > 1 and check is None:
-        return unusable("--workers needs the checker module parallel.py",
-                        "unusable --workers: needs the checker module parallel.py")
-    opts: dict = {"claims": claims, "stream": stream, "adjacency": adjacency}
-    if args.workers > 1:
-        opts["workers"] = args.workers
-    check = check or check_certificate
-    wanted = (args.vnnlib, args.box, args.domain)
-    if pinning is None and (any(w is not None for w in wanted) or extra_pins):
-        return unusable("pinning needs the checker modules pinning.py and vnnlib.py",
-                        "unusable pinning: needs the checker modules pinning.py and vnnlib.py")
+def unusable(message: str, text: str, as_json: bool, say: Callable[..., None]) -> int:
+    """Print an unusable input the command line's way; returns :data:`EXIT_UNUSABLE`."""
+    say(json.dumps({"valid": False, "error": "malformed", "message": message}) if as_json else f"error: {text}",
+        err=not as_json)
+    return EXIT_UNUSABLE
+
+
+def checked(step: Callable[[], Any], as_json: bool, say: Callable[..., None]) -> tuple[int | None, Any]:
+    """``(None, step())``; if ``step`` raises, the rejection (``invalid: <rule>: <message>``)
+    or the unusable input is printed and ``(exit status, None)`` returned."""
     try:
-        pins = pinning(*wanted, extra_pins) if pinning is not None else None
-    except CertificateMalformed as exc:  # (the pinning module's PinInputError)
-        return unusable(f"unusable {exc.message}", f"unusable {exc.message}")
-    path = Path(args.certificate)
-    pinned = pins is not None and not pins.empty
-    try:
-        if not pinned or is_stream(path):
-            obj, report = None, check(args.certificate, **opts)
-        else:  # read once: checked, then compared
-            obj = load_json(path)
-            report = check(obj, path.parent, **opts)
-        problem = None
-        if pinned:
-            problem = pins.mismatch(pins.header(path) if obj is None else obj, path.parent)
+        return None, step()
     except CertificateInvalid as exc:
-        if args.json:
-            say(json.dumps({"valid": False, "rule": exc.rule, "message": exc.message, "data": exc.data},
-                           default=str))
+        if as_json:
+            say(json.dumps({"valid": False, "rule": exc.rule, "message": exc.message, "data": exc.data}, default=str))
         else:
             say(f"invalid: {exc.rule}: {exc.message}")
             if exc.data:
                 say(f"  data: {json.dumps(exc.data, default=str)[:2000]}")
-        return EXIT_INVALID
+        return EXIT_INVALID, None
     except CertificateMalformed as exc:
-        return unusable(exc.message, f"unusable {exc.what}{exc.message}")
-    if problem:
-        if args.json:
-            say(json.dumps({"valid": False, "rule": "pinned", "message": problem, "certificate": report.to_dict()}))
-        else:
-            say(f"invalid: pinned: {problem}")
-            say(f"  (the certificate itself is {report.summary()})")
-        return EXIT_INVALID
-    if args.json:
-        out = report.to_dict()
-        if pinned:
-            out["pinned"] = pins.what()
-        say(json.dumps(out))
-    else:
-        say(report.summary())
-        if pinned:
-            what = pins.what()
-            names = ", ".join(what[:-1]) + " and " + what[-1] if len(what) > 1 else what[0]
-            say(f"pinned: the certificate's {names} {'are the ones' if len(what) > 1 else 'is the one'} given")
+        return unusable(exc.message, f"unusable {exc.what}{exc.message}", as_json, say), None
+
+
+def main(argv: "list[str] | None" = None) -> int:
+    """``python checker.py CERT [--quiet] [--json]``: this file alone (``partition``
+    certificates); returns the exit status. The full command line is ``python -m
+    exactrelu.checker`` (``__main__.py``)."""
+    parser = argparse.ArgumentParser(prog="checker.py", description="Check an exactrelu partition certificate "
+                                     "with this file alone. Exit 0: valid, 1: invalid, 2: unusable input.")
+    parser.add_argument("certificate", help="certificate file (.json or .json.gz)")
+    parser.add_argument("--quiet", "-q", action="store_true", help="print nothing; only the exit status")
+    parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # usage errors (2) and --help (0)
+        return exc.code if isinstance(exc.code, int) else EXIT_UNUSABLE
+    say = sayer(args.quiet)
+    status, report = checked(lambda: check_certificate(args.certificate), args.json, say)
+    if status is not None:
+        return status
+    say(json.dumps(report.to_dict()) if args.json else report.summary())
     return EXIT_VALID
 
 
 if __name__ == "__main__":
-    sys.exit(run(prog="checker.py"))
+    sys.exit(main())
