@@ -654,13 +654,13 @@ def _partition_files(kind: str) -> list[Path]:
 
 @pytest.mark.parametrize("path", _partition_files("valid"), ids=lambda p: p.name)
 def test_workers_give_the_serial_report_and_every_share_passes(path):
-    from exactrelu.checker import ADJACENCY, checker as core, parallel
+    from exactrelu.checker import ADJACENCY, SCHEMA, checker as core, parallel
 
     serial_report = check_certificate(path)
     for workers in (2, 3):
         assert _same(check_certificate(path, workers=workers), serial_report)
     obj, base = core.load_certificate(path)
-    ctx = core.prepare(obj, base, adjacency=ADJACENCY)
+    ctx = core.prepare(obj, base, adjacency=ADJACENCY, schema=SCHEMA)
     core.read_certificate_tree(ctx)
     for workers in (2, 3, 5):  # the shares themselves pass (the report is not the serial fallback's)
         depth = (4 * workers).bit_length()

@@ -71,7 +71,7 @@ def check_certificate(cert: Any, base_dir: Any = None, *, max_bytes: int = MAX_B
     processes (:mod:`.parallel`; same verdict and same first failing reason).
     """
     return parallel.check_certificate(cert, base_dir, max_bytes=max_bytes, claims=CLAIMS, stream=STREAM,
-                                      adjacency=ADJACENCY, workers=workers)
+                                      adjacency=ADJACENCY, schema=SCHEMA, workers=workers)
 
 
 def run(argv: "list[str] | None" = None, extra_pins: "list | None" = None) -> int:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from . import parallel
 from .checker import EXIT_INVALID, EXIT_UNUSABLE, EXIT_VALID, CertificateMalformed, checked, is_stream, load_json, sayer, unusable
-from .registry import ADJACENCY, CLAIMS, PINNING, STREAM
+from .registry import ADJACENCY, CLAIMS, PINNING, SCHEMA, STREAM
 
 __all__ = ["run", "parser"]
 
@@ -59,7 +59,7 @@ def run(argv: "list[str] | None" = None, extra_pins: "list | None" = None) -> in
     except SystemExit as exc:  # usage errors (2) and --help (0)
         return exc.code if isinstance(exc.code, int) else EXIT_UNUSABLE
     say = sayer(args.quiet)
-    opts: dict = {"claims": CLAIMS, "stream": STREAM, "adjacency": ADJACENCY, "workers": args.workers}
+    opts: dict = {"claims": CLAIMS, "stream": STREAM, "adjacency": ADJACENCY, "schema": SCHEMA, "workers": args.workers}
     try:
         pins = PINNING(args.vnnlib, args.box, args.domain, extra_pins)
     except CertificateMalformed as exc:  # (the pinning module's PinInputError)

@@ -46,7 +46,7 @@ from os import PathLike
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-__all__ = ["FORMAT", "VERSION", "RULES", "CLAIMS", "SCHEMA", "MAX_BYTES", "MAX_NUMBER_CHARS", "MAX_EXPONENT",
+__all__ = ["FORMAT", "VERSION", "RULES", "CLAIMS", "SCHEMA", "HEAD_FIELDS", "TREE_FIELDS", "MAX_BYTES", "MAX_NUMBER_CHARS", "MAX_EXPONENT",
            "STREAM_FORMAT", "EXIT_VALID", "EXIT_INVALID", "EXIT_UNUSABLE", "CheckerError", "CertificateMalformed",
            "CertificateInvalid", "NetworkFormatError", "CheckReport", "Context", "Leaf", "Network", "Layer",
            "invalid", "fmt_rational", "fields", "require", "as_int", "number_reader", "read_point", "read_vector",
@@ -119,20 +119,15 @@ def fmt_rational(num: int, den: int = 1) -> str:
 
 
 # ============================================================================ schema
-_HEAD = ("format", "version", "claim", "network", "network_ref")
-_TREE = ("domain", "root_witness", "complete", "nodes", "regions", "adjacency")
-#: The fields each kind of object may carry (proofs/certificate-format.md, "Fields"). A
-#: field outside its kind's set is refused by :func:`fields`; every field inside is read
-#: and verified by a rule (or is a number/shape the rules use). Required fields are
-#: enforced where they are read.
+#: The fields of a certificate header and of a tree (the claims' certificate kinds extend them).
+HEAD_FIELDS = ("format", "version", "claim", "network", "network_ref")
+TREE_FIELDS = ("domain", "root_witness", "complete", "nodes", "regions", "adjacency")
+#: The fields each kind of object of a ``partition`` certificate may carry
+#: (proofs/certificate-format.md, "Fields"; the modules declare their own kinds, merged in
+#: ``registry.SCHEMA``). A field outside its kind's set is refused by :func:`fields`; every
+#: field inside is read and verified by a rule. Required fields are enforced where read.
 SCHEMA: dict[str, frozenset] = {k: frozenset(v) for k, v in {
-    # certificates, one kind per claim
-    "partition certificate": _HEAD + _TREE,
-    "bounds certificate": _HEAD + _TREE + ("bounds", "proofs"),
-    "equivalence certificate": _HEAD + _TREE + ("network_a", "network_b"),
-    "lattice certificate": _HEAD + _TREE[:-1] + ("lattice",),  # no adjacency evidence
-    "property certificate": ("format", "version", "claim", "network", "property", "complete", "partitions"),
-    "counterexample certificate": ("format", "version", "claim", "network", "property", "complete", "point"),
+    "partition certificate": HEAD_FIELDS + TREE_FIELDS,
     # the network (embedded, referenced, network_a/network_b): names are part of the hashed object
     "network_ref": ("path", "sha256"),
     "network": ("format", "version", "inputs", "layers", "name", "input_names", "output_names"),
@@ -143,28 +138,6 @@ SCHEMA: dict[str, frozenset] = {k: frozenset(v) for k, v in {
     "node": ("id", "parent", "side", "decisions", "split", "open"),
     "split": ("unit", "pos", "neg", "witness_pos", "witness_neg"),
     "region": ("node", "pattern", "C", "d"),
-    # the stream form (JSON Lines)
-    "stream header": ("format", "version", "claim", "network", "network_ref", "domain", "root_witness", "regions"),
-    "stream node": ("side", "decisions", "split", "open", "region"),
-    "stream split": ("unit", "witness_pos", "witness_neg"),
-    "stream region": ("pattern", "C", "d"),
-    "stream end line": ("end", "complete", "nodes", "leaves"),
-    # claim bounds
-    "bound": ("output", "min", "max", "argmin", "argmax"),
-    "bounds proof": ("node", "output", "max", "min"),
-    # claims property and counterexample
-    "property": ("n_inputs", "n_outputs", "fixed_inputs", "inputs", "disjuncts"),
-    "disjunct": ("input", "constraints"),
-    "constraint": ("a", "c", "b", "strict"),
-    "property partition": ("input", "root_witness", "complete", "nodes", "regions", "adjacency", "proofs", "prune"),
-    "property proof": ("node", "disjunct", "farkas"),
-    "prune entry": ("node", "box", "box_farkas", "bases", "relu", "disjuncts", "bounds"),
-    "prune disjunct": ("disjunct", "farkas"),
-    # claim lattice
-    "lattice": ("output", "pieces", "terms", "leaves"),
-    "lattice leaf": ("leaf", "cover", "upper"),
-    "lattice cover term": ("term", "farkas"),
-    "lattice cover split": ("split", "pos", "neg"),
 }.items()}
 
 
@@ -828,11 +801,12 @@ def read_certificate_tree(ctx: Context) -> None:
 
 
 def prepare(cert: Any, base_dir: Path, max_bytes: int = MAX_BYTES, stream: bool = False,
-            claims: "dict | None" = None, adjacency: Any = None) -> Context:
+            claims: "dict | None" = None, adjacency: Any = None, schema: "dict | None" = None) -> Context:
     """Parse the header (format, version, claim, network); with ``stream``, ``cert`` is the
     header line of a stream certificate. ``claims`` is the table of claims checked (default
     :data:`CLAIMS`, this file's: ``partition``); a claim outside it is refused.
-    ``adjacency`` checks adjacency evidence (``claims/adjacency.py``; :func:`adjacency_evidence`)."""
+    ``adjacency`` checks adjacency evidence (``claims/adjacency.py``; :func:`adjacency_evidence`);
+    ``schema`` holds the certificate's kind (default :data:`SCHEMA`)."""
     claims = CLAIMS if claims is None else claims
     ctx = Context()
     ctx.max_bytes, ctx.adjacency = max_bytes, adjacency
@@ -854,7 +828,7 @@ def prepare(cert: Any, base_dir: Path, max_bytes: int = MAX_BYTES, stream: bool 
             raise CertificateMalformed(f"claim {ctx.claim!r} needs the checker module {CLAIM_MODULES[ctx.claim]}, "
                                        "which is not loaded (run python -m exactrelu.checker)")
         raise CertificateMalformed(f"unknown claim {ctx.claim[:40]!r} (known: {', '.join(sorted(claims))})")
-    fields(cert, "stream header" if stream else f"{ctx.claim} certificate", where)
+    fields(cert, "stream header" if stream else f"{ctx.claim} certificate", where, schema)
     if ("network" in cert) == ("network_ref" in cert):
         raise CertificateMalformed("exactly one of 'network' and 'network_ref' must be present")
     if "network" in cert:
@@ -1441,7 +1415,8 @@ class CheckReport:
 
 
 def check_certificate(cert: Any, base_dir: Any = None, *, max_bytes: int = MAX_BYTES, claims: "dict | None" = None,
-                      stream: "Callable | None" = None, adjacency: Any = None) -> CheckReport:
+                      stream: "Callable | None" = None, adjacency: Any = None,
+                      schema: "dict | None" = None) -> CheckReport:
     """Check a certificate (a dict, or a path to ``.json`` / ``.json.gz``).
 
     Returns a :class:`CheckReport`; raises :class:`CertificateInvalid` (a rule fails) or
@@ -1453,7 +1428,7 @@ def check_certificate(cert: Any, base_dir: Any = None, *, max_bytes: int = MAX_B
     :data:`CLAIMS`); ``stream(path, base_dir, max_bytes, claims)`` prepares a stream-form
     certificate (``stream.prepare_stream``; without it one is refused); ``adjacency``
     checks adjacency evidence (``claims/adjacency.py``; without it a tree carrying any is
-    refused).
+    refused); ``schema`` holds the certificate kinds of ``claims`` (``registry.SCHEMA``).
     """
     t0 = time.perf_counter()
     claims = CLAIMS if claims is None else claims
@@ -1466,7 +1441,7 @@ def check_certificate(cert: Any, base_dir: Any = None, *, max_bytes: int = MAX_B
                          claims)
         else:
             obj, base = load_certificate(cert, base_dir, max_bytes)
-            ctx = prepare(obj, base, max_bytes, claims=claims, adjacency=adjacency)
+            ctx = prepare(obj, base, max_bytes, claims=claims, adjacency=adjacency, schema=schema)
         counts = claims[ctx.claim](ctx)
     except CheckerError:
         raise

@@ -44,7 +44,8 @@ def _share(share: tuple[int, int, int]) -> "tuple | None":
 
 
 def check_certificate(cert: Any, base_dir: Any = None, *, max_bytes: int = MAX_BYTES, claims: "dict | None" = None,
-                      stream: "Callable | None" = None, adjacency: Any = None, workers: int = 1) -> CheckReport:
+                      stream: "Callable | None" = None, adjacency: Any = None, schema: "dict | None" = None,
+                      workers: int = 1) -> CheckReport:
     """:func:`~.checker.check_certificate` with ``workers`` processes for the subtrees of a
     ``partition`` certificate in JSON form (same verdict, same first failing reason).
 
@@ -55,13 +56,13 @@ def check_certificate(cert: Any, base_dir: Any = None, *, max_bytes: int = MAX_B
     True
     """
     global _CTX
-    again = dict(base_dir=base_dir, max_bytes=max_bytes, claims=claims, stream=stream, adjacency=adjacency)
+    again = dict(base_dir=base_dir, max_bytes=max_bytes, claims=claims, stream=stream, adjacency=adjacency, schema=schema)
     if workers <= 1 or (not isinstance(cert, dict) and is_stream(cert)):
         return serial(cert, **again)
     t0 = time.perf_counter()
     try:
         obj, base = load_certificate(cert, base_dir, max_bytes)
-        ctx = prepare(obj, base, max_bytes, claims=claims, adjacency=adjacency)
+        ctx = prepare(obj, base, max_bytes, claims=claims, adjacency=adjacency, schema=schema)
         if ctx.claim != "partition":
             return serial(obj, **again)
         read_certificate_tree(ctx)

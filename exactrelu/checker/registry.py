@@ -16,10 +16,9 @@ from __future__ import annotations
 
 from typing import Callable
 
-from . import checker
+from . import checker, stream
 from .claims import adjacency, lattice, outputs, prune
 from .pinning import PinRequest
-from .stream import prepare_stream
 
 __all__ = ["CLAIMS", "RULES", "STREAM", "PINNING", "ADJACENCY", "SCHEMA"]
 
@@ -35,10 +34,11 @@ CLAIMS: dict[str, Callable[[checker.Context], dict]] = {
 #: every rule id a rejection can name (``invalid: <rule>: ...``)
 RULES: tuple[str, ...] = checker.RULES + adjacency.ADJACENCY_RULES + outputs.OUTPUT_RULES + prune.PRUNE_RULES + lattice.LATTICE_RULES
 #: the reader of stream-form certificates (``check_certificate``'s ``stream``)
-STREAM = prepare_stream
+STREAM = stream.prepare_stream
 #: the reader of the command line's ``--vnnlib/--box/--domain`` (``run``'s ``pinning``)
 PINNING = PinRequest
 #: the checker of adjacency evidence (``check_certificate``'s ``adjacency``)
 ADJACENCY = adjacency
 #: the fields of every kind of object: the core's and those the modules declare
-SCHEMA: dict[str, frozenset] = {**checker.SCHEMA, **adjacency.SCHEMA}
+SCHEMA: dict[str, frozenset] = {**checker.SCHEMA, **stream.SCHEMA, **adjacency.SCHEMA, **outputs.SCHEMA,
+                                 **prune.SCHEMA, **lattice.SCHEMA}
