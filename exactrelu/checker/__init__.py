@@ -8,10 +8,12 @@ exactrelu, so the package directory can be copied and run on its own::
     python -m exactrelu.checker CERT.json[.gz] [--vnnlib P] [--box B | --domain F] [--quiet] [--json] [--workers N]
 
 Layout: :mod:`.checker` (one file: header, numbers, network, tree walk, ``partition``
-rules, driver; it runs alone when copied out), :mod:`.stream` (the stream form),
-:mod:`.claims` (the other claims), :mod:`.pinning` and :mod:`.vnnlib` (the readers of what
-the command line pins), :mod:`.registry` (the explicit tables that put them together),
-:mod:`.parallel` (``workers=N``: a partition tree's subtrees in ``N`` processes).
+rules, driver; copied out alone it checks ``partition`` certificates without adjacency
+evidence), :mod:`.stream` (the stream form), :mod:`.claims` (the other claims, adjacency
+evidence, the Farkas tests they share), :mod:`.pinning` and :mod:`.vnnlib` (the readers of
+what the command line pins), :mod:`.registry` (the explicit tables that put them
+together), :mod:`.parallel` (``workers=N``: a partition tree's subtrees in ``N``
+processes), ``__main__.py`` (the command line).
 
 Examples
 --------
@@ -54,7 +56,7 @@ from .checker import (FORMAT, MAX_BYTES, VERSION, CertificateInvalid, Certificat
                       CheckReport, Context, Leaf, check_partition, fields,
                       partition_leaves, prepare, vertex_basis_proves, walk)
 from .claims.farkas import farkas_proves, motzkin_proves
-from .registry import ADJACENCY, CLAIMS, PINNING, RULES, SCHEMA, STREAM
+from .registry import ADJACENCY, CLAIMS, RULES, SCHEMA, STREAM
 from .vnnlib import PinInputError
 
 
@@ -89,4 +91,4 @@ def run(argv: "list[str] | None" = None, extra_pins: "list | None" = None) -> in
 __all__ = ["check_certificate", "CheckReport", "CheckerError", "CertificateInvalid",
            "CertificateMalformed", "PinInputError", "RULES", "CLAIMS", "FORMAT", "VERSION", "run", "Context", "Leaf",
            "prepare", "walk", "partition_leaves", "check_partition", "farkas_proves", "motzkin_proves",
-           "vertex_basis_proves", "SCHEMA", "fields", "MAX_BYTES"]
+           "vertex_basis_proves", "SCHEMA", "fields", "MAX_BYTES", "ADJACENCY"]

@@ -18,7 +18,8 @@ import sys
 from pathlib import Path
 
 from . import parallel
-from .checker import EXIT_INVALID, EXIT_UNUSABLE, EXIT_VALID, CertificateMalformed, checked, is_stream, load_json, sayer, unusable
+from .checker import (EXIT_INVALID, EXIT_UNUSABLE, EXIT_VALID, CertificateMalformed, checked, is_stream, load_json,
+                      sayer, unusable)
 from .registry import ADJACENCY, CLAIMS, PINNING, SCHEMA, STREAM
 
 __all__ = ["run", "parser"]
@@ -26,8 +27,8 @@ __all__ = ["run", "parser"]
 
 def parser() -> argparse.ArgumentParser:
     """The parser of the full command line."""
-    p = argparse.ArgumentParser(prog="python -m exactrelu.checker",
-                                description="Check an exactrelu certificate. Exit 0: valid, 1: invalid, 2: unusable input.")
+    p = argparse.ArgumentParser(prog="python -m exactrelu.checker", description="Check an exactrelu certificate. "
+                                "Exit 0: valid, 1: invalid, 2: unusable input.")
     p.add_argument("certificate", help="certificate file (.json or .json.gz)")
     p.add_argument("--quiet", "-q", action="store_true", help="print nothing; only the exit status")
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
@@ -59,7 +60,7 @@ def run(argv: "list[str] | None" = None, extra_pins: "list | None" = None) -> in
     except SystemExit as exc:  # usage errors (2) and --help (0)
         return exc.code if isinstance(exc.code, int) else EXIT_UNUSABLE
     say = sayer(args.quiet)
-    opts: dict = {"claims": CLAIMS, "stream": STREAM, "adjacency": ADJACENCY, "schema": SCHEMA, "workers": args.workers}
+    opts = {"claims": CLAIMS, "stream": STREAM, "adjacency": ADJACENCY, "schema": SCHEMA, "workers": args.workers}
     try:
         pins = PINNING(args.vnnlib, args.box, args.domain, extra_pins)
     except CertificateMalformed as exc:  # (the pinning module's PinInputError)

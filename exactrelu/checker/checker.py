@@ -39,16 +39,15 @@ from os import PathLike
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-__all__ = ["FORMAT", "VERSION", "RULES", "CLAIMS", "SCHEMA", "HEAD_FIELDS", "TREE_FIELDS", "MAX_BYTES", "MAX_NUMBER_CHARS", "MAX_EXPONENT",
-           "STREAM_FORMAT", "EXIT_VALID", "EXIT_INVALID", "EXIT_UNUSABLE", "CheckerError", "CertificateMalformed",
+__all__ = ["FORMAT", "VERSION", "RULES", "CLAIMS", "SCHEMA", "HEAD_FIELDS", "TREE_FIELDS", "MAX_BYTES",
+           "MAX_NUMBER_CHARS", "MAX_EXPONENT", "STREAM_FORMAT", "EXIT_VALID", "EXIT_INVALID", "EXIT_UNUSABLE", "CheckerError", "CertificateMalformed",
            "CertificateInvalid", "NetworkFormatError", "CheckReport", "Context", "Leaf", "Network", "Layer",
            "invalid", "fmt_rational", "fields", "require", "as_int", "number_reader", "read_point", "read_vector",
            "no_duplicate_keys", "too_big", "read_bounded", "load_json", "load_certificate", "is_stream",
            "parse_int", "network_number", "canonical_sha256", "input_forms", "parse_network",
            "evaluate", "read_network", "domain_rows", "read_tree", "read_certificate_tree", "prepare",
-           "farkas_residual", "vertex_basis_proves", "walk",
-           "partition_leaves", "adjacency_evidence", "finish_partition", "check_partition", "check_certificate", "sayer",
-           "unusable", "checked", "main"]
+           "farkas_residual", "vertex_basis_proves", "walk", "partition_leaves", "adjacency_evidence",
+           "finish_partition", "check_partition", "check_certificate", "sayer", "unusable", "checked", "main"]
 
 FORMAT = "exactrelu-certificate"
 VERSION = 1

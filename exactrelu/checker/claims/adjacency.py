@@ -16,8 +16,8 @@ from operator import mul
 from ..checker import (CertificateMalformed, Context, Leaf, as_int, fields, invalid, read_point, read_vector,
                        require)
 
-__all__ = ["ADJACENCY_RULES", "SCHEMA", "Adjacency", "adjacency_entries", "adjacency_leaf", "adjacency_ends", "finish_adjacency",
-           "differ_exactly_at", "first_bad_row"]
+__all__ = ["ADJACENCY_RULES", "SCHEMA", "Adjacency", "adjacency_entries", "adjacency_leaf", "adjacency_ends",
+           "finish_adjacency", "differ_exactly_at", "first_bad_row"]
 
 ADJACENCY_RULES = ("adjacency",)
 #: The fields of an adjacency entry (``proofs/certificate-format.md``).

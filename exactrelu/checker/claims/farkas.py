@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from ..checker import CertificateInvalid, farkas_residual, number_reader
+from ..checker import CertificateInvalid, farkas_residual, number_reader  # noqa: F401 (number_reader: the doctests)
 
 __all__ = ["farkas_proves", "motzkin_proves"]
 
