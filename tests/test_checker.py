@@ -138,6 +138,20 @@ def test_the_core_file_runs_alone_when_copied_out(tmp_path):
     assert other.returncode == 2 and "claims/lattice.py" in other.stderr, other.stdout + other.stderr
 
 
+def test_the_core_without_the_adjacency_module_refuses_adjacency_entries():
+    """In the package too: the core given no adjacency checker refuses a tree carrying
+    adjacency entries (unusable, naming the module) and checks one without."""
+    from exactrelu.checker import checker as core
+
+    cert = _load(CORPUS / "valid" / "net-2d.json")
+    with pytest.raises(CertificateMalformed) as info:
+        core.check_certificate(cert)
+    assert "needs the checker module claims/adjacency.py" in info.value.message
+    cert["adjacency"] = []
+    assert core.check_certificate(cert).adjacency_pairs == 0
+    assert check_certificate(_load(CORPUS / "valid" / "net-2d.json")).adjacency_pairs == 15
+
+
 # ============================================================================ (2) corpus
 def _corpus(kind: str) -> list[Path]:
     return sorted(p for p in (CORPUS / kind).rglob("*") if p.is_file() and p.name.endswith((".json", ".gz", ".jsonl")))

@@ -272,6 +272,17 @@ def test_schema_kinds_cover_every_claim():
     assert all(isinstance(v, frozenset) and v for v in SCHEMA.values())
 
 
+def test_the_schema_is_merged_from_the_modules_without_overlap():
+    """The core declares the partition kinds, each module its own; the registry's table is
+    their union and no kind is declared twice."""
+    from exactrelu.checker import checker as core, stream
+    from exactrelu.checker.claims import adjacency, lattice, outputs, prune
+
+    parts = [core.SCHEMA, stream.SCHEMA, adjacency.SCHEMA, outputs.SCHEMA, prune.SCHEMA, lattice.SCHEMA]
+    assert sum(map(len, parts)) == len(SCHEMA) and SCHEMA == {k: v for p in parts for k, v in p.items()}
+    assert "partition certificate" in core.SCHEMA and "bound" not in core.SCHEMA
+
+
 def test_the_issue_mutation_is_rejected(tmp_path):
     """Issue 19: a bounds certificate whose region map and another region's pattern were
     replaced and with an extra adjacency entry was accepted ("0 adjacency pairs")."""
