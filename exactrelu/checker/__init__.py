@@ -8,10 +8,12 @@ exactrelu, so the package directory can be copied and run on its own::
     python -m exactrelu.checker CERT.json[.gz] [--vnnlib P] [--box B | --domain F] [--quiet] [--json] [--workers N]
 
 Layout: :mod:`.checker` (one file: header, numbers, network, tree walk, ``partition``
-rules, driver; it runs alone when copied out), :mod:`.stream` (the stream form),
-:mod:`.claims` (the other claims), :mod:`.pinning` and :mod:`.vnnlib` (the readers of what
-the command line pins), :mod:`.registry` (the explicit tables that put them together),
-:mod:`.parallel` (``workers=N``: a partition tree's subtrees in ``N`` processes).
+rules, driver; copied out alone it checks ``partition`` certificates without adjacency
+evidence), :mod:`.stream` (the stream form), :mod:`.claims` (the other claims, adjacency
+evidence, the Farkas tests they share), :mod:`.pinning` and :mod:`.vnnlib` (the readers of
+what the command line pins), :mod:`.registry` (the explicit tables that put them
+together), :mod:`.parallel` (``workers=N``: a partition tree's subtrees in ``N``
+processes), ``__main__.py`` (the command line).
 
 Examples
 --------
@@ -49,11 +51,12 @@ unknown field 'note' at region entry 1 (a region has only: C, d, node, pattern)
 
 from typing import Any
 
-from . import checker, parallel
-from .checker import (FORMAT, MAX_BYTES, SCHEMA, VERSION, CertificateInvalid, CertificateMalformed, CheckerError,
-                      CheckReport, Context, Leaf, check_partition, farkas_proves, fields, motzkin_proves,
+from . import parallel
+from .checker import (FORMAT, MAX_BYTES, VERSION, CertificateInvalid, CertificateMalformed, CheckerError,
+                      CheckReport, Context, Leaf, check_partition, fields,
                       partition_leaves, prepare, vertex_basis_proves, walk)
-from .registry import CLAIMS, PINNING, RULES, STREAM
+from .claims.farkas import farkas_proves, motzkin_proves
+from .registry import ADJACENCY, CLAIMS, RULES, SCHEMA, STREAM
 from .vnnlib import PinInputError
 
 
@@ -70,21 +73,22 @@ def check_certificate(cert: Any, base_dir: Any = None, *, max_bytes: int = MAX_B
     processes (:mod:`.parallel`; same verdict and same first failing reason).
     """
     return parallel.check_certificate(cert, base_dir, max_bytes=max_bytes, claims=CLAIMS, stream=STREAM,
-                                      workers=workers)
+                                      adjacency=ADJACENCY, schema=SCHEMA, workers=workers)
 
 
 def run(argv: "list[str] | None" = None, extra_pins: "list | None" = None) -> int:
     """The command line ``python -m exactrelu.checker CERT [--vnnlib P] [--box B | --domain F]
-    [--quiet] [--json]``: returns the exit status 0 (valid), 1 (invalid) or 2 (unusable).
-
-    ``extra_pins`` are ``(what, check)`` pairs, ``check(certificate, directory)`` returning
-    a mismatch message or None, compared after the checker's own pins (``exactrelu check``
-    passes its ``--model`` comparison this way).
+    [--quiet] [--json] [--workers N]`` (:func:`.__main__.run`): returns the exit status 0
+    (valid), 1 (invalid) or 2 (unusable). ``extra_pins`` are ``(what, check)`` pairs,
+    ``check(certificate, directory)`` returning a mismatch message or None, compared after
+    the checker's own pins (``exactrelu check`` passes its ``--model`` comparison this way).
     """
-    return checker.run(argv, extra_pins, claims=CLAIMS, stream=STREAM, pinning=PINNING, check=parallel.check_certificate)
+    from .__main__ import run as command_line  # (imported here: ``python -m`` runs that file itself)
+
+    return command_line(argv, extra_pins)
 
 
 __all__ = ["check_certificate", "CheckReport", "CheckerError", "CertificateInvalid",
            "CertificateMalformed", "PinInputError", "RULES", "CLAIMS", "FORMAT", "VERSION", "run", "Context", "Leaf",
            "prepare", "walk", "partition_leaves", "check_partition", "farkas_proves", "motzkin_proves",
-           "vertex_basis_proves", "SCHEMA", "fields", "MAX_BYTES"]
+           "vertex_basis_proves", "SCHEMA", "fields", "MAX_BYTES", "ADJACENCY"]

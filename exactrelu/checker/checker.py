@@ -1,30 +1,23 @@
-"""The exactrelu certificate checker: one file, standard library only.
+"""The exactrelu certificate checker's core: one file, standard library only.
 
-It re-verifies a certificate (``proofs/certificate-format.md``) from the network alone:
-every affine map is recomputed from the weights with exact integer arithmetic and every
-piece of evidence (witness points, Farkas vectors, vertex bases) is tested. This file
-holds the core: the certificate header, exact number reading (with the limits on hostile
-numbers), the network reader, the splitting-tree walk, the ``partition`` rules and the
-driver. It runs alone when copied out::
+It re-verifies a ``partition`` certificate (``proofs/certificate-format.md``) from the
+network alone, in exact integer arithmetic: header, numbers (with the limits on hostile
+input), network, splitting-tree walk, the ``partition`` rules and the driver. It runs
+alone when copied out (``python checker.py CERT.json[.gz] [--quiet] [--json]``); the other
+claims (``claims/``), adjacency evidence (``claims/adjacency.py``), the stream form
+(``stream.py``) and the full command line (``__main__.py``) are handed in as explicit
+tables by ``registry.py``, and anything needing a module that is not loaded is refused,
+naming it.
 
-    python checker.py CERT.json[.gz] [--quiet] [--json]
+One function per rule, named after the rule id and its proof ``proofs/rules/<rule>.md``
+(``stable-farkas`` -> :func:`stable_farkas`); a rejection raises
+:class:`CertificateInvalid`, anything that is not a certificate
+:class:`CertificateMalformed`. Every field is verified or refused (:func:`fields`).
 
-The other claims (``bounds``, ``equivalence``, ``property``, ``counterexample``,
-``lattice``) live in ``claims/``, the stream form in ``stream.py`` and the pinning
-readers in ``pinning.py`` / ``vnnlib.py``; ``registry.py`` hands all of them to
-:func:`check_certificate` and :func:`run` as explicit tables. Without them a certificate
-of another claim is refused as unusable, naming the module it needs.
-
-One function per rule, named after the rule id (``stable-farkas`` -> :func:`stable_farkas`);
-a rejection raises :class:`CertificateInvalid` naming the rule and the offending data.
-Anything that is not a certificate at all raises :class:`CertificateMalformed`. Every
-field is verified or refused: :data:`SCHEMA` lists the fields of every kind of object and
-:func:`fields` refuses any other.
-
-Numbers: a point is a tuple ``(X_1, .., X_n, P)`` of ints with ``P > 0`` meaning ``X / P``;
-an affine form is ``(v, d)``: ``v`` a tuple of ``n + 1`` ints (coefficients of ``x``, then
-the constant), ``d > 0``, meaning ``v / d``; a cell row ``(v, d)`` stands for
-``v/d . (x, 1) <= 0``, so its sign at a point is that of ``sum(map(mul, v, point))``.
+Numbers: a point ``(X_1, .., X_n, P)`` (ints, ``P > 0``) means ``X / P``; a form ``(v, d)``
+(``v`` the ``n + 1`` coefficients of ``(x, 1)``, ``d > 0``) means ``v / d``; a cell row
+``(v, d)`` stands for ``v/d . (x, 1) <= 0``, its sign at a point that of
+``sum(map(mul, v, point))``.
 """
 
 from __future__ import annotations
@@ -46,20 +39,20 @@ from os import PathLike
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-__all__ = ["FORMAT", "VERSION", "RULES", "CLAIMS", "SCHEMA", "MAX_BYTES", "MAX_NUMBER_CHARS", "MAX_EXPONENT",
-           "STREAM_FORMAT", "EXIT_VALID", "EXIT_INVALID", "EXIT_UNUSABLE", "CheckerError", "CertificateMalformed",
+__all__ = ["FORMAT", "VERSION", "RULES", "CLAIMS", "SCHEMA", "HEAD_FIELDS", "TREE_FIELDS", "MAX_BYTES",
+           "MAX_NUMBER_CHARS", "MAX_EXPONENT", "STREAM_FORMAT", "EXIT_VALID", "EXIT_INVALID", "EXIT_UNUSABLE", "CheckerError", "CertificateMalformed",
            "CertificateInvalid", "NetworkFormatError", "CheckReport", "Context", "Leaf", "Network", "Layer",
            "invalid", "fmt_rational", "fields", "require", "as_int", "number_reader", "read_point", "read_vector",
            "no_duplicate_keys", "too_big", "read_bounded", "load_json", "load_certificate", "is_stream",
-           "parse_int", "network_number", "canonical_sha256", "reduce_form", "input_forms", "parse_network",
+           "parse_int", "network_number", "canonical_sha256", "input_forms", "parse_network",
            "evaluate", "read_network", "domain_rows", "read_tree", "read_certificate_tree", "prepare",
-           "farkas_residual", "farkas_proves", "motzkin_proves", "vertex_basis_proves", "walk",
-           "partition_leaves", "check_partition", "check_certificate", "run"]
+           "farkas_residual", "vertex_basis_proves", "walk", "partition_leaves", "adjacency_evidence",
+           "finish_partition", "check_partition", "check_certificate", "sayer", "unusable", "checked", "main"]
 
 FORMAT = "exactrelu-certificate"
 VERSION = 1
 RULES = ("network-hash", "domain-witness", "tree-structure", "decision-order", "stable-farkas",
-         "split-witness", "region-pattern", "region-map", "region-list", "adjacency")
+         "split-witness", "region-pattern", "region-map", "region-list")
 
 MAX_BYTES = 4 << 30  # 4 GiB: a certificate or network file larger than this (after gunzip) is refused
 STREAM_FORMAT = "exactrelu-certificate-stream"
@@ -75,10 +68,9 @@ class CheckerError(Exception):
 
 
 class CertificateMalformed(CheckerError):
-    """The input is not a usable certificate (exit code 2).
-
-    ``what`` names the unusable input in the command line's message (``error: unusable
-    certificate: ...``); the pinning readers' errors name their own input."""
+    """The input is not a usable certificate (exit code 2); ``what`` prefixes the
+    command line's message (``error: unusable certificate: ...``).
+    """
 
     what = "certificate: "
 
@@ -118,20 +110,15 @@ def fmt_rational(num: int, den: int = 1) -> str:
 
 
 # ============================================================================ schema
-_HEAD = ("format", "version", "claim", "network", "network_ref")
-_TREE = ("domain", "root_witness", "complete", "nodes", "regions", "adjacency")
-#: The fields each kind of object may carry (proofs/certificate-format.md, "Fields"). A
-#: field outside its kind's set is refused by :func:`fields`; every field inside is read
-#: and verified by a rule (or is a number/shape the rules use). Required fields are
-#: enforced where they are read.
+#: The fields of a certificate header and of a tree (the claims' certificate kinds extend them).
+HEAD_FIELDS = ("format", "version", "claim", "network", "network_ref")
+TREE_FIELDS = ("domain", "root_witness", "complete", "nodes", "regions", "adjacency")
+#: The fields each kind of object of a ``partition`` certificate may carry
+#: (proofs/certificate-format.md, "Fields"; the modules declare their own kinds, merged in
+#: ``registry.SCHEMA``). A field outside its kind's set is refused by :func:`fields`; every
+#: field inside is read and verified by a rule. Required fields are enforced where read.
 SCHEMA: dict[str, frozenset] = {k: frozenset(v) for k, v in {
-    # certificates, one kind per claim
-    "partition certificate": _HEAD + _TREE,
-    "bounds certificate": _HEAD + _TREE + ("bounds", "proofs"),
-    "equivalence certificate": _HEAD + _TREE + ("network_a", "network_b"),
-    "lattice certificate": _HEAD + _TREE[:-1] + ("lattice",),  # no adjacency evidence
-    "property certificate": ("format", "version", "claim", "network", "property", "complete", "partitions"),
-    "counterexample certificate": ("format", "version", "claim", "network", "property", "complete", "point"),
+    "partition certificate": HEAD_FIELDS + TREE_FIELDS,
     # the network (embedded, referenced, network_a/network_b): names are part of the hashed object
     "network_ref": ("path", "sha256"),
     "network": ("format", "version", "inputs", "layers", "name", "input_names", "output_names"),
@@ -142,35 +129,12 @@ SCHEMA: dict[str, frozenset] = {k: frozenset(v) for k, v in {
     "node": ("id", "parent", "side", "decisions", "split", "open"),
     "split": ("unit", "pos", "neg", "witness_pos", "witness_neg"),
     "region": ("node", "pattern", "C", "d"),
-    "adjacency entry": ("a", "b", "hyperplane", "witness", "units"),
-    # the stream form (JSON Lines)
-    "stream header": ("format", "version", "claim", "network", "network_ref", "domain", "root_witness", "regions"),
-    "stream node": ("side", "decisions", "split", "open", "region"),
-    "stream split": ("unit", "witness_pos", "witness_neg"),
-    "stream region": ("pattern", "C", "d"),
-    "stream end line": ("end", "complete", "nodes", "leaves"),
-    # claim bounds
-    "bound": ("output", "min", "max", "argmin", "argmax"),
-    "bounds proof": ("node", "output", "max", "min"),
-    # claims property and counterexample
-    "property": ("n_inputs", "n_outputs", "fixed_inputs", "inputs", "disjuncts"),
-    "disjunct": ("input", "constraints"),
-    "constraint": ("a", "c", "b", "strict"),
-    "property partition": ("input", "root_witness", "complete", "nodes", "regions", "adjacency", "proofs", "prune"),
-    "property proof": ("node", "disjunct", "farkas"),
-    "prune entry": ("node", "box", "box_farkas", "bases", "relu", "disjuncts", "bounds"),
-    "prune disjunct": ("disjunct", "farkas"),
-    # claim lattice
-    "lattice": ("output", "pieces", "terms", "leaves"),
-    "lattice leaf": ("leaf", "cover", "upper"),
-    "lattice cover term": ("term", "farkas"),
-    "lattice cover split": ("split", "pos", "neg"),
 }.items()}
 
 
-def fields(obj: Any, kind: str, where: str) -> dict:
-    """The schema check: ``obj`` is a JSON object whose fields are all allowed for its
-    ``kind`` (:data:`SCHEMA`); returns it, else raises :class:`CertificateMalformed`.
+def fields(obj: Any, kind: str, where: str, schema: "dict | None" = None) -> dict:
+    """The schema check: ``obj`` is an object with only fields of ``kind`` in ``schema``
+    (default :data:`SCHEMA`); returns it, else raises :class:`CertificateMalformed`.
 
     >>> fields({"A": [], "b": []}, "domain", "domain")
     {'A': [], 'b': []}
@@ -182,7 +146,7 @@ def fields(obj: Any, kind: str, where: str) -> dict:
     """
     if not isinstance(obj, dict):
         raise CertificateMalformed(f"{where}: expected a JSON object")
-    allowed = SCHEMA[kind]
+    allowed = (SCHEMA if schema is None else schema)[kind]
     if obj.keys() <= allowed:
         return obj
     extra = min(str(k) for k in obj if k not in allowed)
@@ -215,8 +179,7 @@ def too_big(path: Path, max_bytes: int) -> CertificateMalformed:
 
 
 def read_bounded(fh: Any, max_bytes: int) -> bytes:
-    """At most ``max_bytes + 1`` bytes of the open binary file ``fh``, read in 1 MiB chunks
-    (``fh.read(n)`` would allocate all ``n`` bytes first, whatever the file's size)."""
+    """At most ``max_bytes + 1`` bytes of ``fh``, in 1 MiB chunks (never one huge allocation)."""
     parts, total = [], 0
     while total <= max_bytes:
         chunk = fh.read(min(1 << 20, max_bytes + 1 - total))
@@ -228,9 +191,9 @@ def read_bounded(fh: Any, max_bytes: int) -> bytes:
 
 
 def load_json(path: Path, max_bytes: int = MAX_BYTES) -> Any:
-    """Read a JSON (or gzip-compressed JSON) file; duplicate object keys are refused, and so
-    is a file of more than ``max_bytes`` bytes after decompression (read at most that far:
-    a gzip bomb costs at most ``max_bytes`` of work)."""
+    """A JSON (or gzip JSON) file, read at most ``max_bytes`` far (a gzip bomb costs at most
+    that); duplicate keys and larger files are refused.
+    """
     try:
         with open(path, "rb") as fh:
             gz = fh.read(2) == b"\x1f\x8b"
@@ -306,9 +269,9 @@ CACHE_LIMIT = 100_000
 
 
 def number_reader() -> Callable[[Any], tuple[int, int]]:
-    """A parser of certificate numbers (``"p/q"`` or ``"p"`` strings: ASCII digits, an
-    optional leading minus, a positive denominator, at most :data:`MAX_NUMBER_CHARS`
-    characters) into ``(p, q)``, with its own cache."""
+    """A cached parser of certificate numbers ``"p/q"`` / ``"p"`` (ASCII digits, optional
+    minus, positive denominator, at most :data:`MAX_NUMBER_CHARS` characters) into ``(p, q)``.
+    """
     cache: dict[str, tuple[int, int]] = {}
     get = cache.get
 
@@ -341,7 +304,7 @@ def number_reader() -> Callable[[Any], tuple[int, int]]:
 
 
 def read_point(num: Callable, v: Any, n: int, where: str) -> Point:
-    """A list of ``n`` number strings as a point ``(X_1, .., X_n, P)`` (common denominator ``P``).
+    """``n`` number strings as a point ``(X_1, .., X_n, P)`` over a common denominator.
 
     >>> read_point(number_reader(), ["1/2", "-1/3"], 2, "witness")
     (3, -2, 6)
@@ -357,7 +320,7 @@ def read_point(num: Callable, v: Any, n: int, where: str) -> Point:
 
 
 def read_vector(num: Callable, v: Any, n: int, where: str) -> tuple[tuple[int, ...], int]:
-    """A list of ``n`` numbers as ``(ints, common denominator)``.
+    """``n`` numbers as ``(ints, common denominator)``.
 
     >>> read_vector(number_reader(), ["1/2", "3"], 2, "row")
     ((1, 6), 2)
@@ -443,18 +406,9 @@ def canonical_sha256(obj: object) -> str:
 
 
 # ----------------------------------------------------------------------------- forms
-def reduce_form(v: "list[int] | tuple[int, ...]", d: int) -> tuple[tuple[int, ...], int]:
-    """``(v, d)`` divided by the gcd of all its entries (``d > 0`` is kept positive)."""
-    g = math.gcd(d, *v)
-    if g > 1:
-        return tuple([c // g for c in v]), d // g
-    return tuple(v), d
-
-
 def reduce_layer(cols: list[list[int]], L: int) -> list[tuple[tuple[int, ...], int]]:
-    """Forms ``(v_i, L')`` of a layer from its coefficient columns ``cols`` (``cols[c][i]`` is
-    coefficient ``c`` of unit ``i``) over the common denominator ``L > 0``, all divided by the
-    gcd of ``L`` and every entry.
+    """A layer's forms ``(v_i, L')`` from its coefficient columns (``cols[c][i]``: coefficient
+    ``c`` of unit ``i``) over ``L > 0``, divided by the gcd of ``L`` and every entry.
 
     >>> reduce_layer([[2, 4], [6, 0]], 8)
     [((1, 3), 4), ((2, 0), 4)]
@@ -472,11 +426,9 @@ def input_forms(n: int) -> list[tuple[tuple[int, ...], int]]:
 
 
 def unpack_digits(x: int, offset: int, B: int, count: int) -> list[int]:
-    """The digits ``d_0 .. d_{count-1}`` of ``x = sum_i d_i 2^(iB)``, given ``|d_i| < 2^(B-1)``
-    for every ``i``, ``B`` a multiple of 8 and ``offset = sum_i 2^(B-1) 2^(iB)``.
-
-    Exact: ``x + offset = sum_i (d_i + 2^(B-1)) 2^(iB)`` with every ``d_i + 2^(B-1)`` in
-    ``[0, 2^B)``, so these are its base-``2^B`` digits (unique), read off its bytes.
+    """The digits ``d_0 .. d_{count-1}`` of ``x = sum_i d_i 2^(iB)`` with ``|d_i| < 2^(B-1)``,
+    ``B`` a multiple of 8, ``offset = sum_i 2^(B-1) 2^(iB)``: exact, since ``x + offset`` has
+    base-``2^B`` digits ``d_i + 2^(B-1)`` in ``[0, 2^B)``, read off its bytes.
 
     >>> unpack_digits(5 - 3 * 2**8 + 0 * 2**16, 2**7 + 2**15 + 2**23, 8, 3)
     [5, -3, 0]
@@ -505,8 +457,9 @@ class Layer:
         self._packed: dict[int, tuple[list[int], int]] = {}
 
     def packed_weights(self, B: int) -> tuple[list[int], int]:
-        """Per input ``j`` the integer ``sum_i w_ij 2^(iB)`` (unit ``i``'s weight as digit
-        ``i``), and the offset ``sum_i 2^(B-1) 2^(iB)`` for :func:`unpack_digits`; cached per ``B``."""
+        """Per input ``j`` the integer ``sum_i w_ij 2^(iB)`` and the offset for
+        :func:`unpack_digits` (cached per ``B``).
+        """
         got = self._packed.get(B)
         if got is None:
             if len(self._packed) >= 8:  # bounded memory: a layer sees only a few values of B
@@ -518,13 +471,9 @@ class Layer:
         return got
 
     def dot_columns(self, idx: list[int], cols: list[tuple[int, ...]]) -> list[list[int]]:
-        """``[[w_i . col for every unit i] for col in cols]``, ``w_i`` being unit ``i``'s weights
-        on the inputs ``idx`` (``col[t]`` goes with input ``idx[t]``).
-
-        One sum per column: the weights of all units are packed into one integer per input
-        (digit ``i`` = unit ``i``) with ``B - 1 >= bits(len(idx)) + wbits + bits(max |col|)``,
-        so every exact dot product satisfies ``|w_i . col| < 2^(B-1)`` and its digit is
-        recovered exactly by :func:`unpack_digits`.
+        """``[[w_i . col for every unit i] for col in cols]`` (``col[t]`` goes with input
+        ``idx[t]``), one packed sum per column: ``B - 1 >= bits(len(idx)) + wbits + bits(max |col|)``
+        bounds every ``|w_i . col| < 2^(B-1)``, so :func:`unpack_digits` recovers each exactly.
 
         >>> lay = Layer("relu", [0], 2, [((3, -1), 0, 1), ((-2, 5), 0, 1)])
         >>> lay.dot_columns([0, 1], [(7, 4), (-1, 0)])
@@ -564,15 +513,12 @@ class Network:
 
     # The walk keeps ``outs``: outs[0] = input forms, outs[k] = forms of layer k's output.
     def layer_pre(self, k: int, outs: list) -> list[tuple[tuple[int, ...], int]]:
-        """Pre-activation forms of layer ``k`` given the output forms of all earlier layers.
+        """Pre-activation forms of layer ``k`` from the output forms ``outs`` of the earlier layers.
 
-        Inputs that are the zero form (inactive units) are skipped. With ``D`` the lcm of the
-        live inputs' denominators, unit ``i`` gets ``(w_i . cols + c_i D) / (E D)``, where
-        ``(w_i, c_i)`` are its weights and bias over the layer's common denominator ``E``
-        and ``cols`` are the live inputs' coefficient columns over ``D`` (the dot products of
-        a column with every unit's weights are one packed sum, :meth:`Layer.dot_columns`).
-        All the layer's forms share one denominator, divided with them by the gcd of all
-        their entries (so the next layer usually needs no rescaling)."""
+        Zero forms (inactive units) are skipped; with ``D`` the lcm of the live inputs'
+        denominators unit ``i`` gets ``(w_i . cols + c_i D) / (E D)`` (``E`` the layer's common
+        denominator, the dot products :meth:`Layer.dot_columns`), reduced by :func:`reduce_layer`.
+        """
         lay = self.layers[k - 1]
         zero = self.zero
         srcs = lay.sources
@@ -593,16 +539,13 @@ class Network:
         return reduce_layer(sums, E * D)
 
     def relu_out(self, pre: list, bits: bytes, offset: int) -> list:
-        """Output forms of a ReLU layer: the pre-activation where the bit is ``b'1'``, else
-        the shared zero form ``self.zero``."""
+        """A ReLU layer's output forms: the pre-activation where the bit is ``b'1'``, else ``self.zero``."""
         zero = self.zero
         return [f if bits[offset + j] == 49 else zero for j, f in enumerate(pre)]
 
     def complete_outputs(self, outs: list, pre: list | None, bits: bytes) -> list:
-        """The output forms of every layer ``0 .. L`` once every ReLU unit has its bit.
-
-        ``outs`` holds the outputs of layers ``0 .. t-1`` (it is not modified); ``pre`` the
-        pre-activations of layer ``t`` (a ReLU layer), or None if no ReLU layer was reached.
+        """The output forms of layers ``0 .. L`` once every unit has its bit, from ``outs``
+        (layers ``0 .. t-1``, not modified) and ``pre`` (layer ``t``'s pre-activations, or None).
         """
         full = list(outs)
         if pre is not None:
@@ -637,11 +580,8 @@ def _name(d: dict, where: str) -> None:
 
 
 def parse_network(d: object, fields: "Callable[[Any, str, str], Any] | None" = None) -> Network:
-    """Validate and compile a native network object (raises NetworkFormatError).
-
-    ``fields(obj, kind, where)``, if given, is called on the network, each layer and each
-    layer input (kinds ``"network"``, ``"network layer"``, ``"network layer input"``): the
-    certificate checker's schema check (:func:`fields`).
+    """Validate and compile a native network object (raises :class:`NetworkFormatError`);
+    ``fields``, if given, is the schema check of the network, its layers and their inputs.
     """
     if not isinstance(d, dict):
         raise NetworkFormatError("network: expected a JSON object")
@@ -724,10 +664,8 @@ def evaluate(net: Network, x: list[Fraction]) -> list[Fraction]:
 
 # ============================================================================ context
 class Context:
-    """The parsed header of a certificate: network, domain, witness, nodes, counters.
-
-    ``tree`` is the object holding the tree's fields (``nodes``, ``regions``,
-    ``adjacency``): the certificate itself, or one partition of a ``property`` certificate.
+    """The parsed header of a certificate: network, domain, witness, nodes, counters; ``tree``
+    is the object holding the tree's fields (the certificate, or a ``property`` partition).
     """
 
     def __init__(self, num: "Callable | None" = None) -> None:
@@ -746,6 +684,7 @@ class Context:
         self.stream: Any = None  # stream form: the reader of the node lines (stream.py's StreamReader)
         self.stream_regions = False  # stream form: the header promises a region entry on every leaf
         self.trailer: dict | None = None
+        self.adjacency: Any = None  # the checker of adjacency evidence (claims/adjacency.py), if loaded
         self.share_result: tuple | None = None  # one share of a parallel check (partition_leaves)
         self.num = num or number_reader()
         self.counts = {"nodes": 0, "leaves": 0, "open_nodes": 0, "stable_decisions": 0, "splits": 0,
@@ -753,7 +692,9 @@ class Context:
 
 
 def network_hash(ref: Any, base_dir: Path, max_bytes: int = MAX_BYTES) -> Any:
-    """Rule ``network-hash``: a referenced network file's canonical SHA-256 matches."""
+    """Rule ``network-hash`` (``proofs/rules/network-hash.md``): a referenced network file's
+    canonical SHA-256 matches; returns the network object.
+    """
     fields(ref, "network_ref", "network_ref")
     path = require(ref, "path", str, "network_ref")
     want = require(ref, "sha256", str, "network_ref")
@@ -783,7 +724,7 @@ def read_network(obj: Any, where: str) -> Network:
 
 
 def domain_witness(ctx: Context) -> None:
-    """Rule ``domain-witness``: the root witness is strictly inside every domain row."""
+    """Rule ``domain-witness`` (``domain-witness.md``): the root witness is strictly inside every domain row."""
     w = ctx.root_witness
     for i, (v, _) in enumerate(ctx.domain_rows):
         if sum(map(mul, v, w)) >= 0:
@@ -791,8 +732,7 @@ def domain_witness(ctx: Context) -> None:
 
 
 def domain_rows(num: Callable, dom: Any, n: int, where: str) -> list[Form]:
-    """The rows of a domain ``{"A": [...], "b": [...]}`` over ``n`` inputs: row ``i`` is the
-    form of ``a_i . x - b_i`` (``<= 0`` on the domain)."""
+    """The rows ``a_i . x - b_i`` (``<= 0`` on the domain) of ``{"A": [...], "b": [...]}``."""
     fields(dom, "domain", where)
     A = require(dom, "A", list, where)
     b = require(dom, "b", list, where)
@@ -808,9 +748,9 @@ def domain_rows(num: Callable, dom: Any, n: int, where: str) -> list[Form]:
 
 def read_tree(ctx: Context, obj: dict, dom: Any, where: str, stream: bool = False,
               dom_where: str = "domain") -> None:
-    """Read a tree's header from ``obj`` (the certificate, a stream header or one partition
-    of a property certificate) over the domain object ``dom``: rows, root witness (rule
-    ``domain-witness``), ``complete`` and ``nodes`` (not in a stream header)."""
+    """Read a tree's header from ``obj`` over the domain object ``dom``: rows, root witness
+    (rule ``domain-witness``), ``complete`` and ``nodes`` (a stream's end line gives these).
+    """
     ctx.tree = obj
     ctx.domain_rows = domain_rows(ctx.num, dom, ctx.n, dom_where)
     ctx.root_witness = read_point(ctx.num, require(obj, "root_witness", list, where), ctx.n, "root_witness")
@@ -823,9 +763,9 @@ def read_tree(ctx: Context, obj: dict, dom: Any, where: str, stream: bool = Fals
 
 
 def read_certificate_tree(ctx: Context) -> None:
-    """Read the certificate's own tree header (``domain``, ``root_witness``, ``complete``,
-    ``nodes``; a stream header's ``regions`` flag): the first step of every claim with a
-    top-level tree (``property`` and ``counterexample`` have none)."""
+    """Read the certificate's own tree header (and a stream header's ``regions`` flag):
+    the first step of every claim with a top-level tree.
+    """
     cert, stream = ctx.cert, ctx.stream is not None
     where = "stream header" if stream else "certificate"
     if stream:
@@ -834,13 +774,16 @@ def read_certificate_tree(ctx: Context) -> None:
 
 
 def prepare(cert: Any, base_dir: Path, max_bytes: int = MAX_BYTES, stream: bool = False,
-            claims: "dict | None" = None) -> Context:
-    """Parse the header (format, version, claim, network); with ``stream``, ``cert`` is the
-    header line of a stream certificate. ``claims`` is the table of claims checked (default
-    :data:`CLAIMS`, this file's: ``partition``); a claim outside it is refused."""
+            claims: "dict | None" = None, adjacency: Any = None, schema: "dict | None" = None) -> Context:
+    """Parse the header (format, version, claim, network; with ``stream`` a stream header).
+
+    ``claims`` (default :data:`CLAIMS`) are the claims checked, others refused; ``adjacency``
+    checks adjacency evidence (:func:`adjacency_evidence`); ``schema`` holds the certificate's
+    kind (default :data:`SCHEMA`).
+    """
     claims = CLAIMS if claims is None else claims
     ctx = Context()
-    ctx.max_bytes = max_bytes
+    ctx.max_bytes, ctx.adjacency = max_bytes, adjacency
     if not isinstance(cert, dict):
         raise CertificateMalformed("a certificate is a JSON object")
     want = STREAM_FORMAT if stream else FORMAT
@@ -859,7 +802,7 @@ def prepare(cert: Any, base_dir: Path, max_bytes: int = MAX_BYTES, stream: bool 
             raise CertificateMalformed(f"claim {ctx.claim!r} needs the checker module {CLAIM_MODULES[ctx.claim]}, "
                                        "which is not loaded (run python -m exactrelu.checker)")
         raise CertificateMalformed(f"unknown claim {ctx.claim[:40]!r} (known: {', '.join(sorted(claims))})")
-    fields(cert, "stream header" if stream else f"{ctx.claim} certificate", where)
+    fields(cert, "stream header" if stream else f"{ctx.claim} certificate", where, schema)
     if ("network" in cert) == ("network_ref" in cert):
         raise CertificateMalformed("exactly one of 'network' and 'network_ref' must be present")
     if "network" in cert:
@@ -913,15 +856,10 @@ class _Path:
 
 
 class Leaf:
-    """A leaf (or open cell) of the tree as :func:`walk` yields it (a snapshot).
-
-    Attributes: ``id``, ``node`` (the raw node object), ``rows`` (the cell rows as forms
-    ``(v, d)`` meaning ``v/d . (x, 1) <= 0``), ``witness`` (a point strictly inside every
-    row), ``is_open``, ``pattern`` (``'1'``/``'0'`` per unit, ``'*'`` if undecided in an
-    open cell); the walk state ``net``, ``outs`` (output forms of the layers below the
-    current ReLU layer), ``pre`` (its pre-activation forms) and ``bits`` (the pattern as
-    bytes) from which a claim recomputes anything else. ``output_forms()`` gives the network output's forms on the cell and
-    ``layer_outputs()`` the output forms of every layer (only for leaves, not open cells).
+    """A leaf or open cell as :func:`walk` yields it (a snapshot): ``id``, ``node``, ``rows``
+    (cell rows), ``witness`` (strictly inside every row), ``is_open``, ``pattern`` (``'1'``,
+    ``'0'``, ``'*'`` undecided) and the walk state ``net``, ``outs``, ``pre``, ``bits`` from
+    which a claim recomputes anything else.
     """
 
     __slots__ = ("id", "node", "rows", "witness", "is_open", "pattern", "net", "outs", "pre", "bits", "_layers")
@@ -935,7 +873,7 @@ class Leaf:
         self._layers: list | None = None
 
     def layer_outputs(self) -> list:
-        """Forms of the outputs of layers 0 (the input) .. L (the network output)."""
+        """Forms of the outputs of layers 0 (the input) .. L (leaves only)."""
         if self.is_open:
             raise ValueError("an open cell has no complete activation pattern")
         if self._layers is None:
@@ -943,18 +881,16 @@ class Leaf:
         return self._layers
 
     def output_forms(self) -> list:
-        """Forms of the network output on this leaf (``y_i = v_i/d_i . (x, 1)``)."""
+        """Forms of the network output on this leaf."""
         return self.layer_outputs()[-1]
 
 
 def farkas_residual(num: Callable, rows: list[Form], sign: int, form: Form, raw: Any, rule: str) -> list[int]:
-    """The one Farkas computation of the checker: ``raw = [[row, "p/q"], ...]`` read and
-    combined in one pass into the numerators of ``sign*form - sum_i y_i row_i`` over a
-    positive common denominator (the test is on their signs only).
+    """The checker's one Farkas computation: ``raw = [[row, "p/q"], ...]`` combined into the
+    numerators of ``sign*form - sum_i y_i row_i`` over a positive common denominator.
 
-    The denominator ``D`` is a common multiple of those seen (multiplied by a new one unless
-    it already divides ``D``). Rejections (rule ``rule``, data ``{"row": i}``, to which the
-    caller adds its location): a row that does not exist, a negative multiplier.
+    Rejects (rule ``rule``, data ``{"row": i}``) a row that does not exist and a negative
+    multiplier; callers test the signs of the result.
 
     >>> rows = [((1, -1), 1), ((-1, -1), 1)]       # -1 <= x <= 1
     >>> farkas_residual(number_reader(), rows, 1, ((1, -2), 1), [[0, "1"]], "r")   # x - 2 - (x - 1)
@@ -988,54 +924,12 @@ def farkas_residual(num: Callable, rows: list[Form], sign: int, form: Form, raw:
     return acc
 
 
-def farkas_proves(num: Callable, rows: list[Form], sign: int, form: Form, raw: Any, rule: str,
-                  **where: Any) -> bool:
-    """Whether the Farkas vector ``raw`` proves ``sign * form <= 0`` on ``{x : rows <= 0}``:
-    ``sign*form - sum_i y_i row_i`` is a constant ``<= 0`` (:func:`farkas_residual`; a
-    rejection's data is ``row`` and then ``where``).
-
-    >>> rows = [((1, -1), 1), ((-1, -1), 1)]       # -1 <= x <= 1
-    >>> farkas_proves(number_reader(), rows, 1, ((1, -2), 1), [[0, "1"]], "r")   # x <= 2
-    True
-    """
-    try:
-        acc = farkas_residual(num, rows, sign, form, raw, rule)
-    except CertificateInvalid as exc:
-        exc.data.update(where)
-        raise
-    return acc[-1] <= 0 and not any(acc[:-1])
-
-
-def motzkin_proves(num: Callable, rows: list[Form], raw: Any, strict: frozenset, rule: str, **where: Any) -> bool:
-    """Whether ``raw`` proves ``{x : rows <= 0, rows in strict < 0}`` empty (Motzkin):
-    ``sum_i y_i row_i`` is a constant ``K > 0``, or ``K = 0`` with a positive multiplier on a
-    strict row (:func:`farkas_residual` of the zero form is ``-K``).
-
-    >>> rows = [((1, -1), 1), ((-1, 1), 1)]        # x <= 1 and x >= 1
-    >>> num = number_reader()
-    >>> motzkin_proves(num, rows, [[0, "1"], [1, "1"]], frozenset(), "r"), \\
-    ...     motzkin_proves(num, rows, [[0, "1"], [1, "1"]], frozenset({1}), "r")
-    (False, True)
-    """
-    zero = ((0,) * (len(rows[0][0]) if rows else 1), 1)
-    try:
-        acc = farkas_residual(num, rows, 1, zero, raw, rule)
-    except CertificateInvalid as exc:
-        exc.data.update(where)
-        raise
-    if any(acc[:-1]) or acc[-1] > 0:
-        return False
-    return acc[-1] < 0 or any(item[0] in strict and num(item[1])[0] > 0 for item in raw)
-
-
 def basis_data(rows: list[Form], raw: list, n1: int) -> tuple:
-    """``(a0, a1, ac, b0, b1, bc, det)`` for the vertex basis ``raw = [i, j]`` of a 2-input
-    cell: with rows ``R_i = (A0, A1, ac)``, ``R_j = (B0, B1, bc)`` and ``D = A0 B1 - B0 A1``,
-    ``det = |D|`` and ``(a0, a1, b0, b1) = sign(D) (A0, A1, B0, B1)``, so that for a target
-    ``(t0, t1, tc)`` the Cramer multipliers times ``det`` are ``y_i = t0 b1 - t1 b0``,
-    ``y_j = a0 t1 - a1 t0`` and the constant times ``det`` is ``det tc - y_i ac - y_j bc``.
-    Rejects (rule ``stable-farkas``) a row out of range and parallel rows (or the same row
-    twice); ``n1`` is the length of a form (3 for two inputs, else malformed)."""
+    """``(a0, a1, ac, b0, b1, bc, det)`` of the vertex basis ``raw = [i, j]`` of a 2-input cell
+    (``stable-farkas.md``): rows ``R_i = (A0, A1, ac)``, ``R_j = (B0, B1, bc)``, ``D = A0 B1 -
+    B0 A1``, ``det = |D|``, ``(a0, a1, b0, b1) = sign(D) (A0, A1, B0, B1)``. Rejects (rule
+    ``stable-farkas``) a row out of range and parallel rows; ``n1`` is the form length (3).
+    """
     if len(raw) != 2 or type(raw[1]) is not int:
         raise CertificateMalformed("a vertex basis must be two row indices [i, j]")
     i, j = raw
@@ -1055,20 +949,13 @@ def basis_data(rows: list[Form], raw: list, n1: int) -> tuple:
 
 
 def vertex_basis_proves(rows: list[Form], sign: int, form: Form, raw: list, bases: "dict | None" = None) -> bool:
-    """The Farkas vector supported on two cell rows, recovered and tested (2-D cells).
+    """Whether the vertex basis ``raw = [i, j]`` proves ``sign * form <= 0`` on a 2-D cell
+    (``proofs/rules/stable-farkas.md``): Cramer's rule gives the multipliers, which must be
+    ``>= 0``, and the constant left must be ``<= 0``. Only numerators are used (positive
+    denominators keep every sign); ``bases`` caches :func:`basis_data` for one cell.
 
-    ``raw = [i, j]`` names rows ``R_i``, ``R_j`` (``<= 0`` on the cell). With ``f = sign *
-    form``, the unique ``(y_i, y_j)`` with ``y_i a_i + y_j a_j = q`` (``q`` the coefficients
-    of ``f``) comes from Cramer's rule; the vector proves ``f <= 0`` on the cell when
-    ``y_i, y_j >= 0`` and the constant ``f - y_i R_i - y_j R_j`` is ``<= 0``
-    (proofs/rules/stable-farkas.md). Only the numerators of the rows and of ``f`` are used:
-    dividing each by its positive denominator rescales ``y_i``, ``y_j`` and the constant by
-    positive factors, which keeps every sign. ``bases`` caches :func:`basis_data` for one
-    cell (the decisions of a node share it).
-
-    Rejections (rule ``stable-farkas``, data ``row``): a row out of range, the same row
-    twice, parallel rows (no vertex), a negative multiplier. Returns False when the
-    constant test fails.
+    Rejects (rule ``stable-farkas``, data ``row``) bad rows and a negative multiplier; returns
+    False when the constant test fails.
 
     >>> box = [((1, 0, -1), 1), ((-1, 0, -1), 1), ((0, 1, -1), 1), ((0, -1, -1), 1)]
     >>> vertex_basis_proves(box, -1, ((1, 1, 2), 1), [1, 3])   # x + y + 2 >= 0 on [-1,1]^2
@@ -1099,9 +986,9 @@ def vertex_basis_proves(rows: list[Form], sign: int, form: Form, raw: list, base
 
 def stable_farkas(ctx: Context, rows: list[Form], form: Form, sign: str, raw: Any, node_id: int,
                   unit: int, bases: "dict | None" = None) -> None:
-    """Rule ``stable-farkas``: ``[u, "+", y]`` proves ``z_u >= 0``, ``[u, "-", y]`` ``z_u <= 0``;
-    ``y`` is a Farkas vector or, with two inputs, a vertex basis ``[i, j]``
-    (:func:`vertex_basis_proves`)."""
+    """Rule ``stable-farkas`` (``stable-farkas.md``): ``[u, "+", y]`` proves ``z_u >= 0``, ``[u, "-", y]``
+    ``z_u <= 0``; ``y`` a Farkas vector or, with two inputs, a vertex basis ``[i, j]``.
+    """
     try:
         if type(raw) is list and raw and type(raw[0]) is int:
             proved = vertex_basis_proves(rows, -1 if sign == "+" else 1, form, raw, bases)
@@ -1118,7 +1005,9 @@ def stable_farkas(ctx: Context, rows: list[Form], form: Form, sign: str, raw: An
 
 
 def decision_order(ctx: Context, path: _Path, u: Any, node_id: int) -> Form:
-    """Rule ``decision-order`` for deciding unit ``u`` now; returns its pre-activation form."""
+    """Rule ``decision-order`` (``decision-order.md``) for deciding unit ``u`` now; returns its
+    pre-activation form.
+    """
     net = ctx.net
     u = as_int(u, "unit")
     if not 0 <= u < net.n_relu:
@@ -1145,9 +1034,10 @@ def decision_order_leaf(ctx: Context, path: _Path, node_id: int) -> None:
 
 def split_witness(rows: list[Form], g: Form, wpos: Point, wneg: Point, own: Point, node_id: int,
                   unit: int) -> None:
-    """Rule ``split-witness``: each witness is strictly inside every cell row, with ``z_w > 0``
-    (``witness_pos``) or ``z_w < 0`` (``witness_neg``). A witness equal to the cell's own
-    witness (already known to be strictly inside) only needs the sign test."""
+    """Rule ``split-witness`` (``split-witness.md``): each witness is strictly inside every cell
+    row, with ``z_w > 0`` (``witness_pos``) or ``< 0`` (``witness_neg``); one equal to the
+    cell's own witness needs only the sign test.
+    """
     v = g[0]
     for name, pt, positive in (("witness_pos", wpos, True), ("witness_neg", wneg, False)):
         z = sum(map(mul, v, pt))
@@ -1163,8 +1053,9 @@ def split_witness(rows: list[Form], g: Form, wpos: Point, wneg: Point, own: Poin
 
 
 def tree_structure(ctx: Context, k: int, expected: int, parent: int | None, side: str | None) -> tuple:
-    """Rule ``tree-structure`` for the node reached as ``k``: preorder position, id, parent,
-    side; ``open`` only without a split and only in incomplete certificates."""
+    """Rule ``tree-structure`` (``tree-structure.md``) for the node reached as ``k``: preorder
+    position, id, parent, side; ``open`` only without a split, only if incomplete.
+    """
     if ctx.stream is not None:
         return ctx.stream.node_entry(ctx, expected, side)
     nodes = ctx.nodes
@@ -1200,11 +1091,8 @@ def tree_structure(ctx: Context, k: int, expected: int, parent: int | None, side
 
 
 def decide(ctx: Context, path: _Path, decisions: Any, k: int) -> None:
-    """Rules ``decision-order`` and ``stable-farkas`` for the decisions of node ``k``, in order.
-
-    A unit of the current ReLU layer not decided yet takes its form directly; anything
-    else goes through :func:`decision_order`. The vertex bases of the node's decisions share
-    their 2x2 data (:func:`vertex_basis_proves`).
+    """Rules ``decision-order`` and ``stable-farkas`` for node ``k``'s decisions, in order (the
+    vertex bases of one node share their 2x2 data).
     """
     net, bits, trail, rows = ctx.net, path.bits, path.trail, path.rows
     n_relu, unit_rank, relu_offset = net.n_relu, net.unit_rank, net.relu_offset
@@ -1227,18 +1115,14 @@ def decide(ctx: Context, path: _Path, decisions: Any, k: int) -> None:
 
 
 def walk(ctx: Context, share: "tuple[int, int, int] | None" = None) -> Iterator[Leaf]:
-    """Check the splitting tree and yield each leaf and open cell, in preorder.
+    """Rules ``tree-structure``, ``decision-order``, ``stable-farkas``, ``split-witness`` on every
+    node, in preorder; yields each leaf and open cell and counts into ``ctx.counts``.
 
-    Checks rules ``tree-structure``, ``decision-order``, ``stable-farkas`` and
-    ``split-witness`` on every node; counts into ``ctx.counts``. The walk uses an explicit
-    stack; the forms of a ReLU layer are computed once, at the cell where its first unit is
-    decided, and shared by the whole subtree below.
-
-    ``share = (depth, shares, s)`` walks one share of a parallel check (``parallel.py``;
-    JSON form only): of the subtrees rooted at ``depth``, in preorder, only every
-    ``shares``-th from the ``s``-th is checked, the others are skipped to the id their
-    parent's split gives as their end (which the owner of the subtree before checks); the
-    nodes above ``depth`` are checked by every share and counted and yielded by share 0.
+    An explicit stack; a ReLU layer's forms are computed once, where its first unit is
+    decided, and shared below. ``share = (depth, shares, s)`` (``parallel.py``, JSON form):
+    of the subtrees at ``depth`` only every ``shares``-th from the ``s``-th is checked, the
+    others skipped to the end their parent's split gives; the nodes above are checked by every
+    share, counted and yielded by share 0.
     """
     path = _Path(ctx)
     num, counts = ctx.num, ctx.counts
@@ -1307,7 +1191,7 @@ def walk(ctx: Context, share: "tuple[int, int, int] | None" = None) -> Iterator[
 
 # ============================================================================ partition
 def region_pattern(entry: dict, leaf: Leaf) -> None:
-    """Rule ``region-pattern``: the claimed pattern is the path's bits."""
+    """Rule ``region-pattern`` (``region-pattern.md``): the claimed pattern is the path's bits."""
     pat = require(entry, "pattern", str, f"region of node {leaf.id}")
     if pat != leaf.pattern:
         raise invalid("region-pattern", f"region of leaf {leaf.id} claims pattern {pat[:200]!r}, "
@@ -1315,7 +1199,7 @@ def region_pattern(entry: dict, leaf: Leaf) -> None:
 
 
 def region_map(ctx: Context, entry: dict, leaf: Leaf) -> None:
-    """Rule ``region-map``: the claimed ``y = C x + d`` is the recomputed output map."""
+    """Rule ``region-map`` (``region-map.md``): the claimed ``y = C x + d`` is the recomputed output map."""
     where = f"region of node {leaf.id}"
     C = require(entry, "C", list, where)
     dvec = require(entry, "d", list, where)
@@ -1339,10 +1223,11 @@ def _reduced(p: int, q: int) -> tuple[int, int]:
 
 
 def region_list(ctx: Context, regions: dict | None, node_id: int | None = None) -> dict | None:
-    """Rule ``region-list``: one region per leaf and none for anything else.
+    """Rule ``region-list`` (``region-list.md``): one region per leaf and none for anything else.
 
-    With ``node_id`` None: index the ``regions`` list (refusing duplicates); otherwise
-    ``regions`` is that index and the entry for leaf ``node_id`` is taken out of it."""
+    With ``node_id`` None: index the ``regions`` list (refusing duplicates); else take leaf
+    ``node_id``'s entry out of that index.
+    """
     if node_id is not None:
         if regions is None:
             return None
@@ -1365,133 +1250,29 @@ def region_list(ctx: Context, regions: dict | None, node_id: int | None = None) 
     return index
 
 
-class _Adjacency:
-    __slots__ = ("i", "a", "b", "h", "w", "units")
-
-    def __init__(self, i: int, a: int, b: int, h: tuple, w: Point, units: list) -> None:
-        self.i, self.a, self.b, self.h, self.w, self.units = i, a, b, h, w, units
-
-    def where(self) -> str:
-        """The entry's name in rejection messages (built only when one is raised)."""
-        return f"adjacency entry {self.i} ({self.a}, {self.b})"
-
-
-def adjacency_entries(ctx: Context) -> list[_Adjacency]:
-    """The tree's ``adjacency`` list, read (rule ``adjacency``: no self-loop, a hyperplane
-    with ``c != 0``, one entry per pair); the rest of the rule is :func:`adjacency`."""
-    raw = ctx.tree.get("adjacency", [])
-    if not isinstance(raw, list):
-        raise CertificateMalformed("'adjacency' must be a list")
-    out = []
-    seen: set = set()
-    for i, e in enumerate(raw):
-        where = f"adjacency entry {i}"
-        fields(e, "adjacency entry", where)
-        a = require(e, "a", int, where)
-        b = require(e, "b", int, where)
-        h, _ = read_vector(ctx.num, require(e, "hyperplane", list, where), ctx.n + 1, f"{where}: hyperplane")
-        w = read_point(ctx.num, require(e, "witness", list, where), ctx.n, f"{where}: witness")
-        units = require(e, "units", list, where)
-        for u in units:
-            as_int(u, f"{where}: units")
-        if a == b:
-            raise invalid("adjacency", f"{where} joins leaf {a} to itself", entry=i)
-        if not any(h[:-1]):
-            raise invalid("adjacency", f"{where}: the hyperplane has c = 0", entry=i)
-        pair = (a, b) if a < b else (b, a)
-        if pair in seen:  # one entry per pair: the reported count is the number of adjacent pairs
-            raise invalid("adjacency", f"{where}: the pair ({a}, {b}) is listed twice", entry=i)
-        seen.add(pair)
-        out.append(_Adjacency(i, a, b, h, w, units))
-    return out
-
-
-def _differ_exactly_at(units: list[int], pa: str, pb: str) -> bool:
-    """Whether the sorted list ``units`` is exactly the list of positions where the full
-    (``'0'``/``'1'``) patterns ``pa`` and ``pb`` differ.
-
-    With ``x`` the XOR of the patterns read as binary numbers (position ``u`` is bit
-    ``L - 1 - u``): ``units`` must be strictly increasing, in ``0 .. L-1``, each a set bit
-    of ``x``, and as many as ``x`` has set bits; a strictly increasing list of that many
-    differing positions is the list of all of them.
-
-    >>> _differ_exactly_at([1, 3], "0110", "0011"), _differ_exactly_at([1], "0110", "0011")
-    (True, False)
-    """
-    L = len(pa)
-    x = int(pa, 2) ^ int(pb, 2) if L else 0  # (a network without ReLU units has empty patterns)
-    if x.bit_count() != len(units) or any(a >= b for a, b in zip(units, units[1:])):
-        return False
-    return all(0 <= u < L and x >> (L - 1 - u) & 1 for u in units)
-
-
-def _first_bad_row(vals: list[int], rows: tuple, h: tuple) -> tuple[int, bool] | None:
-    """The first row ``r`` (in row order) that the witness violates (``vals[r] > 0``:
-    ``(r, True)``) or makes tight without being a multiple of the hyperplane ``h``
-    (``vals[r] == 0``: ``(r, False)``); None if there is none. ``vals[r]`` is row ``r``
-    at the witness. Only the tight rows before the first violated one are compared with
-    ``h``, found by C-level searches of ``vals``."""
-    stop = len(vals)
-    if vals and max(vals) > 0:
-        stop = next(r for r, v in enumerate(vals) if v > 0)
-    j = next(c for c, hc in enumerate(h) if hc)
-    hj = h[j]
-    r = -1
-    while 0 in vals[r + 1:stop]:
-        r = vals.index(0, r + 1, stop)
-        rv = rows[r][0]
-        rj = rv[j]
-        if any(x * hj != rj * hc for x, hc in zip(rv, h)):
-            return r, False
-    return (stop, True) if stop < len(vals) else None
-
-
-def adjacency(ctx: Context, e: _Adjacency, leaf: Leaf | None = None, patterns: dict | None = None) -> None:
-    """Rule ``adjacency``.
-
-    With ``leaf``: the half of entry ``e`` about that leaf: the witness is on the
-    hyperplane, satisfies every row of the leaf, and every row tight there is a multiple of
-    the hyperplane. With ``patterns`` (after the walk): both ends are leaves and ``units``
-    lists exactly the units whose bits differ."""
-    h, w = e.h, e.w
-    if leaf is not None:
-        if sum(map(mul, h, w)) != 0:
-            raise invalid("adjacency", f"{e.where()}: the witness is not on the hyperplane", entry=e.i)
-        bad = _first_bad_row([sum(map(mul, rv, w)) for rv, _ in leaf.rows], leaf.rows, h)
-        if bad is not None:
-            r, violated = bad
-            msg = (f"the witness violates row {r} of leaf {leaf.id}" if violated else
-                   f"row {r} of leaf {leaf.id} is tight at the witness but not a multiple of the hyperplane")
-            raise invalid("adjacency", f"{e.where()}: {msg}", entry=e.i, node=leaf.id, row=r)
-        return
-    assert patterns is not None
-    for end in (e.a, e.b):
-        if end not in patterns:
-            raise invalid("adjacency", f"{e.where()}: node {end} is not a leaf", entry=e.i, node=end)
-    pa, pb = patterns[e.a], patterns[e.b]
-    if not _differ_exactly_at(sorted(e.units), pa, pb):
-        diff = [u for u, (x, y) in enumerate(zip(pa, pb)) if x != y]
-        raise invalid("adjacency", f"{e.where()}: 'units' is {e.units[:50]}, the patterns differ in {diff[:50]}",
-                       entry=e.i)
+def adjacency_evidence(ctx: Context) -> list:
+    """The tree's adjacency entries, read by ``ctx.adjacency`` (``claims/adjacency.py``);
+    without that module a tree carrying any is refused: evidence is never accepted unchecked."""
+    if ctx.adjacency is not None:
+        return ctx.adjacency.adjacency_entries(ctx)
+    if ctx.tree.get("adjacency") in (None, []):
+        return []
+    raise CertificateMalformed("adjacency evidence needs the checker module claims/adjacency.py, which is not "
+                               "loaded (run python -m exactrelu.checker)")
 
 
 def partition_leaves(ctx: Context, share: "tuple[int, int, int] | None" = None) -> Iterator[Leaf]:
-    """:func:`walk`, plus the region and adjacency lists of the tree (rules
-    ``region-list``, ``region-pattern``, ``region-map``, ``adjacency``): yields every leaf
-    and open cell (a leaf after its region entry and adjacency halves are checked) and,
-    once the walk is over, checks what is left (region entries of non-leaves, the
-    adjacency patterns, the stream's end line, ``complete`` against the open cells).
-    Counts leaves, open cells and adjacency pairs into ``ctx.counts``. Every claim with a
-    tree walks it through here, so a region or adjacency entry is verified in every claim.
+    """:func:`walk` plus the rules ``region-list``, ``region-pattern``, ``region-map`` and
+    ``adjacency``: yields every leaf (after its region entry and adjacency halves) and open
+    cell, then :func:`finish_partition`. Every claim with a tree walks it through here.
 
-    With ``share`` (one share of a parallel check, :func:`walk`) the checks after the walk
-    are left to :func:`finish_partition` over every share: ``ctx.share_result`` is set to
-    the region entries this share did not use and the patterns of its adjacency ends.
+    With ``share`` (:func:`walk`) the finish is left to the caller over all shares:
+    ``ctx.share_result`` is the region entries not used and the adjacency ends' patterns.
     """
     stream = ctx.stream is not None
     regions = None if stream else region_list(ctx, None)
-    adj = [] if stream else adjacency_entries(ctx)
-    at: dict[int, list[_Adjacency]] = {}
+    adj = [] if stream else adjacency_evidence(ctx)
+    at: dict[int, list] = {}
     for e in adj:
         at.setdefault(e.a, []).append(e)
         at.setdefault(e.b, []).append(e)
@@ -1510,7 +1291,7 @@ def partition_leaves(ctx: Context, share: "tuple[int, int, int] | None" = None) 
         if leaf.id in at:
             patterns[leaf.id] = leaf.pattern
             for e in at[leaf.id]:
-                adjacency(ctx, e, leaf=leaf)
+                ctx.adjacency.adjacency_leaf(ctx, e, leaf)
         yield leaf
     if share is not None:
         ctx.share_result = (set(regions or ()), patterns)
@@ -1519,9 +1300,9 @@ def partition_leaves(ctx: Context, share: "tuple[int, int, int] | None" = None) 
 
 
 def finish_partition(ctx: Context, regions: "dict | set | None", adj: list, patterns: dict) -> None:
-    """The partition rules after the walk: the stream's end line, ``complete`` against the
-    open cells (``tree-structure``), region entries left for non-leaves (``region-list``),
-    and each adjacency entry's ends and units against the leaves' ``patterns``."""
+    """After the walk: the stream's end line, ``complete`` against the open cells
+    (``tree-structure``), region entries of non-leaves (``region-list``), the adjacency ends.
+    """
     counts = ctx.counts
     if ctx.stream is not None:
         ctx.stream.finish(ctx)  # the end line's counts; sets ctx.complete
@@ -1530,9 +1311,8 @@ def finish_partition(ctx: Context, regions: "dict | set | None", adj: list, patt
     if regions:
         k = min(regions)
         raise invalid("region-list", f"region entry for node {k}, which is not a leaf", node=k)
-    for e in adj:
-        adjacency(ctx, e, patterns=patterns)
-    counts["adjacency_pairs"] = len(adj)
+    if adj:
+        ctx.adjacency.finish_adjacency(ctx, adj, patterns)
 
 
 def check_partition(ctx: Context) -> dict:
@@ -1586,17 +1366,16 @@ class CheckReport:
 
 
 def check_certificate(cert: Any, base_dir: Any = None, *, max_bytes: int = MAX_BYTES, claims: "dict | None" = None,
-                      stream: "Callable | None" = None) -> CheckReport:
-    """Check a certificate (a dict, or a path to ``.json`` / ``.json.gz``).
+                      stream: "Callable | None" = None, adjacency: Any = None,
+                      schema: "dict | None" = None) -> CheckReport:
+    """Check a certificate (a dict, or a path to ``.json`` / ``.json.gz``): a :class:`CheckReport`,
+    or :class:`CertificateInvalid` / :class:`CertificateMalformed` raised.
 
-    Returns a :class:`CheckReport`; raises :class:`CertificateInvalid` (a rule fails) or
-    :class:`CertificateMalformed` (not a usable certificate). ``network_ref`` paths are
-    relative to ``base_dir`` (default: the certificate file's directory, or the current
-    directory for a dict). A file (certificate or referenced network) of more than
-    ``max_bytes`` bytes after decompression (default :data:`MAX_BYTES`, 4 GiB) is refused
-    without reading further. ``claims`` maps each claim kind to its check (default
-    :data:`CLAIMS`); ``stream(path, base_dir, max_bytes, claims)`` prepares a stream-form
-    certificate (``stream.prepare_stream``; without it one is refused).
+    ``network_ref`` paths are relative to ``base_dir`` (default: the file's directory, or the
+    current one for a dict); a file over ``max_bytes`` after decompression is refused. The
+    tables (``registry.py``; default: this file's ``partition`` only) are ``claims`` (claim ->
+    check), ``stream(path, base_dir, max_bytes, claims)`` (the stream form), ``adjacency``
+    (adjacency evidence) and ``schema`` (the claims' certificate kinds).
     """
     t0 = time.perf_counter()
     claims = CLAIMS if claims is None else claims
@@ -1609,7 +1388,7 @@ def check_certificate(cert: Any, base_dir: Any = None, *, max_bytes: int = MAX_B
                          claims)
         else:
             obj, base = load_certificate(cert, base_dir, max_bytes)
-            ctx = prepare(obj, base, max_bytes, claims=claims)
+            ctx = prepare(obj, base, max_bytes, claims=claims, adjacency=adjacency, schema=schema)
         counts = claims[ctx.claim](ctx)
     except CheckerError:
         raise
@@ -1621,112 +1400,59 @@ def check_certificate(cert: Any, base_dir: Any = None, *, max_bytes: int = MAX_B
                        time.perf_counter() - t0, ctx.network_sha256, ctx.n, ctx.net.n_relu)
 
 
-def _parser(prog: str) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog=prog, description="Check an exactrelu certificate. Exit 0: valid, 1: invalid, 2: unusable input.")
-    parser.add_argument("certificate", help="certificate file (.json or .json.gz)")
-    parser.add_argument("--quiet", "-q", action="store_true", help="print nothing; only the exit status")
-    parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
-    parser.add_argument("--vnnlib", help="also require the certificate's property to be this VNN-LIB file's")
-    parser.add_argument("--box", help="also require this domain: lo:hi (every input) or lo:hi,lo:hi,...")
-    parser.add_argument("--domain", help="also require this JSON H-polytope domain {\"A\": [[...]], \"b\": [...]}")
-    parser.add_argument("--workers", type=_positive, default=1,
-                        help="check a partition tree's subtrees in this many processes (default 1)")
-    return parser
-
-
-def _positive(text: str) -> int:
-    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 1024:
-        raise argparse.ArgumentTypeError(f"expected an integer 1..1024, got {text[:20]!r}")
-    return int(text)
-
-
-def run(argv: "list[str] | None" = None, extra_pins: "list | None" = None, *, claims: "dict | None" = None,
-        stream: "Callable | None" = None, pinning: "Callable | None" = None, check: "Callable | None" = None,
-        prog: str = "python -m exactrelu.checker") -> int:
-    """The command line: check ``argv``'s certificate and return the exit status
-    (:data:`EXIT_VALID` 0, :data:`EXIT_INVALID` 1 with ``invalid: <rule>: <message>``,
-    :data:`EXIT_UNUSABLE` 2).
-
-    ``claims`` and ``stream`` are passed to :func:`check_certificate`; ``pinning(vnnlib,
-    box, domain, extra_pins)`` builds the request of ``--vnnlib/--box/--domain`` and
-    ``extra_pins`` (``pinning.PinRequest``; without it pinning is refused as unusable);
-    ``check`` is :func:`check_certificate` or one taking ``workers`` (``parallel.py``, for
-    ``--workers N``; without it ``--workers`` above 1 is refused as unusable). The
-    certificate is read once, checked, then compared with what is pinned
-    (``invalid: pinned: ...`` when it is valid but not about what was given).
-    """
-    try:
-        args = _parser(prog).parse_args(argv)
-    except SystemExit as exc:  # usage errors (2) and --help (0)
-        return exc.code if isinstance(exc.code, int) else EXIT_UNUSABLE
-
+def sayer(quiet: bool) -> Callable[..., None]:
+    """The command line's printer: ``say(text, err=False)`` to stdout (stderr with ``err``),
+    nothing when ``quiet``."""
     def say(text: str, err: bool = False) -> None:
-        if not args.quiet:
+        if not quiet:
             print(text, file=sys.stderr if err else sys.stdout)
+    return say
 
-    def unusable(message: str, text: str) -> int:
-        say(json.dumps({"valid": False, "error": "malformed", "message": message}) if args.json
-            else f"error: {text}", err=not args.json)
-        return EXIT_UNUSABLE
 
-    if args.workers > 1 and check is None:
-        return unusable("--workers needs the checker module parallel.py",
-                        "unusable --workers: needs the checker module parallel.py")
-    opts: dict = {"claims": claims, "stream": stream}
-    if args.workers > 1:
-        opts["workers"] = args.workers
-    check = check or check_certificate
-    wanted = (args.vnnlib, args.box, args.domain)
-    if pinning is None and (any(w is not None for w in wanted) or extra_pins):
-        return unusable("pinning needs the checker modules pinning.py and vnnlib.py",
-                        "unusable pinning: needs the checker modules pinning.py and vnnlib.py")
+def unusable(message: str, text: str, as_json: bool, say: Callable[..., None]) -> int:
+    """Print an unusable input the command line's way; returns :data:`EXIT_UNUSABLE`."""
+    say(json.dumps({"valid": False, "error": "malformed", "message": message}) if as_json else f"error: {text}",
+        err=not as_json)
+    return EXIT_UNUSABLE
+
+
+def checked(step: Callable[[], Any], as_json: bool, say: Callable[..., None]) -> tuple[int | None, Any]:
+    """``(None, step())``; if ``step`` raises, the rejection (``invalid: <rule>: <message>``)
+    or the unusable input is printed and ``(exit status, None)`` returned."""
     try:
-        pins = pinning(*wanted, extra_pins) if pinning is not None else None
-    except CertificateMalformed as exc:  # (the pinning module's PinInputError)
-        return unusable(f"unusable {exc.message}", f"unusable {exc.message}")
-    path = Path(args.certificate)
-    pinned = pins is not None and not pins.empty
-    try:
-        if not pinned or is_stream(path):
-            obj, report = None, check(args.certificate, **opts)
-        else:  # read once: checked, then compared
-            obj = load_json(path)
-            report = check(obj, path.parent, **opts)
-        problem = None
-        if pinned:
-            problem = pins.mismatch(pins.header(path) if obj is None else obj, path.parent)
+        return None, step()
     except CertificateInvalid as exc:
-        if args.json:
-            say(json.dumps({"valid": False, "rule": exc.rule, "message": exc.message, "data": exc.data},
-                           default=str))
+        if as_json:
+            say(json.dumps({"valid": False, "rule": exc.rule, "message": exc.message, "data": exc.data}, default=str))
         else:
             say(f"invalid: {exc.rule}: {exc.message}")
             if exc.data:
                 say(f"  data: {json.dumps(exc.data, default=str)[:2000]}")
-        return EXIT_INVALID
+        return EXIT_INVALID, None
     except CertificateMalformed as exc:
-        return unusable(exc.message, f"unusable {exc.what}{exc.message}")
-    if problem:
-        if args.json:
-            say(json.dumps({"valid": False, "rule": "pinned", "message": problem, "certificate": report.to_dict()}))
-        else:
-            say(f"invalid: pinned: {problem}")
-            say(f"  (the certificate itself is {report.summary()})")
-        return EXIT_INVALID
-    if args.json:
-        out = report.to_dict()
-        if pinned:
-            out["pinned"] = pins.what()
-        say(json.dumps(out))
-    else:
-        say(report.summary())
-        if pinned:
-            what = pins.what()
-            names = ", ".join(what[:-1]) + " and " + what[-1] if len(what) > 1 else what[0]
-            say(f"pinned: the certificate's {names} {'are the ones' if len(what) > 1 else 'is the one'} given")
+        return unusable(exc.message, f"unusable {exc.what}{exc.message}", as_json, say), None
+
+
+def main(argv: "list[str] | None" = None) -> int:
+    """``python checker.py CERT [--quiet] [--json]``: this file alone (``partition``
+    certificates); returns the exit status. The full command line is ``python -m
+    exactrelu.checker`` (``__main__.py``)."""
+    parser = argparse.ArgumentParser(prog="checker.py", description="Check an exactrelu partition certificate "
+                                     "with this file alone. Exit 0: valid, 1: invalid, 2: unusable input.")
+    parser.add_argument("certificate", help="certificate file (.json or .json.gz)")
+    parser.add_argument("--quiet", "-q", action="store_true", help="print nothing; only the exit status")
+    parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # usage errors (2) and --help (0)
+        return exc.code if isinstance(exc.code, int) else EXIT_UNUSABLE
+    say = sayer(args.quiet)
+    status, report = checked(lambda: check_certificate(args.certificate), args.json, say)
+    if status is not None:
+        return status
+    say(json.dumps(report.to_dict()) if args.json else report.summary())
     return EXIT_VALID
 
 
 if __name__ == "__main__":
-    sys.exit(run(prog="checker.py"))
+    sys.exit(main())

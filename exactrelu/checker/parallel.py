@@ -17,7 +17,7 @@ import copy
 import time
 from typing import Any, Callable
 
-from .checker import (MAX_BYTES, CheckerError, CheckReport, Context, adjacency_entries, check_certificate as serial,
+from .checker import (MAX_BYTES, CheckerError, CheckReport, Context, adjacency_evidence, check_certificate as serial,
                       finish_partition, is_stream, load_certificate, partition_leaves, prepare, read_certificate_tree)
 
 __all__ = ["check_certificate", "check_share"]
@@ -44,28 +44,29 @@ def _share(share: tuple[int, int, int]) -> "tuple | None":
 
 
 def check_certificate(cert: Any, base_dir: Any = None, *, max_bytes: int = MAX_BYTES, claims: "dict | None" = None,
-                      stream: "Callable | None" = None, workers: int = 1) -> CheckReport:
+                      stream: "Callable | None" = None, adjacency: Any = None, schema: "dict | None" = None,
+                      workers: int = 1) -> CheckReport:
     """:func:`~.checker.check_certificate` with ``workers`` processes for the subtrees of a
     ``partition`` certificate in JSON form (same verdict, same first failing reason).
 
     >>> from pathlib import Path
-    >>> from exactrelu.checker import check_certificate as serial_check
+    >>> from exactrelu.checker import ADJACENCY, check_certificate as serial_check
     >>> cert = Path(__file__).resolve().parents[2] / "proofs" / "corpus" / "valid" / "net-2d.json"
-    >>> check_certificate(cert, workers=2).leaves == serial_check(cert).leaves
+    >>> check_certificate(cert, adjacency=ADJACENCY, workers=2).leaves == serial_check(cert).leaves
     True
     """
     global _CTX
-    again = dict(base_dir=base_dir, max_bytes=max_bytes, claims=claims, stream=stream)
+    again = dict(base_dir=base_dir, max_bytes=max_bytes, claims=claims, stream=stream, adjacency=adjacency, schema=schema)
     if workers <= 1 or (not isinstance(cert, dict) and is_stream(cert)):
         return serial(cert, **again)
     t0 = time.perf_counter()
     try:
         obj, base = load_certificate(cert, base_dir, max_bytes)
-        ctx = prepare(obj, base, max_bytes, claims=claims)
+        ctx = prepare(obj, base, max_bytes, claims=claims, adjacency=adjacency, schema=schema)
         if ctx.claim != "partition":
             return serial(obj, **again)
         read_certificate_tree(ctx)
-        adj = adjacency_entries(ctx)
+        adj = adjacency_evidence(ctx)
     except (CheckerError, KeyError, TypeError, IndexError, AttributeError, ValueError, RecursionError):
         return serial(cert, **again)
     import multiprocessing  # (only here: the serial checker does not load it)

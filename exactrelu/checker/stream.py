@@ -21,7 +21,16 @@ from typing import Any, Iterator
 from .checker import (MAX_BYTES, STREAM_FORMAT, CertificateMalformed, Context, Leaf, as_int, fields, invalid,
                       no_duplicate_keys, prepare, require, too_big)
 
-__all__ = ["StreamReader", "open_text_lines", "prepare_stream"]
+__all__ = ["SCHEMA", "StreamReader", "open_text_lines", "prepare_stream"]
+
+#: The fields of the stream form's lines (``proofs/certificate-format.md``, "Stream form").
+SCHEMA: dict[str, frozenset] = {k: frozenset(v) for k, v in {
+    "stream header": ("format", "version", "claim", "network", "network_ref", "domain", "root_witness", "regions"),
+    "stream node": ("side", "decisions", "split", "open", "region"),
+    "stream split": ("unit", "witness_pos", "witness_neg"),
+    "stream region": ("pattern", "C", "d"),
+    "stream end line": ("end", "complete", "nodes", "leaves"),
+}.items()}
 
 
 def open_text_lines(path: Path, max_bytes: int = MAX_BYTES) -> Iterator[str]:
@@ -79,7 +88,7 @@ class StreamReader:
         the preorder): ``(node, decisions, split, is_open)`` as the walk reads them."""
         node = self.node(expected)
         where = f"node {expected}"
-        fields(node, "stream node", where)
+        fields(node, "stream node", where, SCHEMA)
         s = node.get("side")
         if s != side:
             raise invalid("tree-structure", f"node {expected}: side is {str(s)[:20]!r}, the tree says {side!r}",
@@ -87,7 +96,7 @@ class StreamReader:
         decisions = require(node, "decisions", list, where)
         split = require(node, "split", (dict, type(None)), where)
         if split is not None:
-            fields(split, "stream split", f"{where}: split")
+            fields(split, "stream split", f"{where}: split", SCHEMA)
         is_open = node.get("open", False)
         if not isinstance(is_open, bool):
             raise CertificateMalformed(f"{where}: 'open' must be a boolean")
@@ -103,7 +112,7 @@ class StreamReader:
         if not isinstance(obj, dict) or obj.get("end") is not True:
             raise invalid("tree-structure", f"node lines after the end of the tree (line {self.lineno})",
                           node=nodes)
-        fields(obj, "stream end line", "end line")
+        fields(obj, "stream end line", "end line", SCHEMA)
         complete = require(obj, "complete", bool, "end line")
         n = as_int(require(obj, "nodes", int, "end line"), "end line 'nodes'")
         as_int(require(obj, "leaves", int, "end line"), "end line 'leaves'")
@@ -122,7 +131,7 @@ class StreamReader:
         if entry is None and ctx.stream_regions:
             raise invalid("region-list", f"leaf {leaf.id} has no region entry", node=leaf.id)
         if entry is not None:
-            fields(entry, "stream region", f"region of node {leaf.id}")
+            fields(entry, "stream region", f"region of node {leaf.id}", SCHEMA)
         return entry
 
     @staticmethod
@@ -146,6 +155,6 @@ def prepare_stream(path: Path, base_dir: Path, max_bytes: int = MAX_BYTES, claim
     head = reader.next_line()
     if not isinstance(head, dict) or head.get("format") != STREAM_FORMAT:
         raise CertificateMalformed(f"'format' must be {STREAM_FORMAT!r} on the first line of a stream")
-    ctx = prepare(head, base_dir, max_bytes, stream=True, claims=claims)
+    ctx = prepare(head, base_dir, max_bytes, stream=True, claims=claims, schema=SCHEMA)
     ctx.stream = reader
     return ctx

@@ -104,8 +104,9 @@ def test_python_m_checker_loads_only_the_checker(tmp_path):
 
 def test_the_core_file_runs_alone_when_copied_out(tmp_path):
     """``cp checker.py /tmp/x/ && python /tmp/x/checker.py CERT`` checks a partition
-    certificate, rejects an invalid one with its rule, and refuses other claims as
-    unusable, naming the module they need."""
+    certificate without adjacency entries, rejects an invalid one with its rule, and
+    refuses as unusable, naming the module they need, other claims and a certificate
+    carrying adjacency entries (never accepted unchecked)."""
     (tmp_path / "alone").mkdir()
     (tmp_path / "alone" / "checker.py").write_bytes((CHECKER / "checker.py").read_bytes())
 
@@ -113,9 +114,21 @@ def test_the_core_file_runs_alone_when_copied_out(tmp_path):
         return subprocess.run([sys.executable, str(tmp_path / "alone" / "checker.py"), str(cert)],
                               capture_output=True, text=True, cwd=tmp_path, env={"PATH": "/usr/bin:/bin"})
 
-    ok = alone(CORPUS / "valid" / "enum-3d-5.json")
+    def without_adjacency(src: Path) -> Path:
+        cert = _load(src)
+        cert["adjacency"] = []
+        out = tmp_path / src.name
+        out.write_text(json.dumps(cert))
+        return out
+
+    ok = alone(without_adjacency(CORPUS / "valid" / "enum-3d-5.json"))
     assert ok.returncode == 0 and ok.stdout.startswith("valid: complete partition"), ok.stdout + ok.stderr
-    bad = sorted((CORPUS / "invalid" / "stable-farkas").glob("*.json"))[0]
+    ok = alone(CORPUS / "valid" / "skip-2d-no-regions.json")  # (no adjacency field at all)
+    assert ok.returncode == 0 and ok.stdout.startswith("valid: complete partition"), ok.stdout + ok.stderr
+    carried = alone(CORPUS / "valid" / "enum-3d-5.json")
+    assert carried.returncode == 2 and "needs the checker module claims/adjacency.py" in carried.stderr, \
+        carried.stdout + carried.stderr
+    bad = without_adjacency(sorted((CORPUS / "invalid" / "stable-farkas").glob("*.json"))[0])
     got = alone(bad)
     assert got.returncode == 1 and got.stdout.startswith("invalid: stable-farkas: "), got.stdout + got.stderr
     want = subprocess.run([sys.executable, "-m", "exactrelu.checker", str(bad)], capture_output=True, text=True,
@@ -123,6 +136,20 @@ def test_the_core_file_runs_alone_when_copied_out(tmp_path):
     assert got.stdout == want.stdout  # the same rejection, word for word
     other = alone(CORPUS / "valid" / "lattice-random-mlp-2x3x3.json")
     assert other.returncode == 2 and "claims/lattice.py" in other.stderr, other.stdout + other.stderr
+
+
+def test_the_core_without_the_adjacency_module_refuses_adjacency_entries():
+    """In the package too: the core given no adjacency checker refuses a tree carrying
+    adjacency entries (unusable, naming the module) and checks one without."""
+    from exactrelu.checker import checker as core
+
+    cert = _load(CORPUS / "valid" / "net-2d.json")
+    with pytest.raises(CertificateMalformed) as info:
+        core.check_certificate(cert)
+    assert "needs the checker module claims/adjacency.py" in info.value.message
+    cert["adjacency"] = []
+    assert core.check_certificate(cert).adjacency_pairs == 0
+    assert check_certificate(_load(CORPUS / "valid" / "net-2d.json")).adjacency_pairs == 15
 
 
 # ============================================================================ (2) corpus
@@ -641,13 +668,13 @@ def _partition_files(kind: str) -> list[Path]:
 
 @pytest.mark.parametrize("path", _partition_files("valid"), ids=lambda p: p.name)
 def test_workers_give_the_serial_report_and_every_share_passes(path):
-    from exactrelu.checker import checker as core, parallel
+    from exactrelu.checker import ADJACENCY, SCHEMA, checker as core, parallel
 
     serial_report = check_certificate(path)
     for workers in (2, 3):
         assert _same(check_certificate(path, workers=workers), serial_report)
     obj, base = core.load_certificate(path)
-    ctx = core.prepare(obj, base)
+    ctx = core.prepare(obj, base, adjacency=ADJACENCY, schema=SCHEMA)
     core.read_certificate_tree(ctx)
     for workers in (2, 3, 5):  # the shares themselves pass (the report is not the serial fallback's)
         depth = (4 * workers).bit_length()

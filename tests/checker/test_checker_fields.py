@@ -37,7 +37,8 @@ from hypothesis import strategies as st
 import exactrelu.checker.checker as core
 import exactrelu.checker.stream as stream_form
 from exactrelu.checker import CertificateInvalid, CertificateMalformed, check_certificate, run
-from exactrelu.checker.checker import SCHEMA
+from exactrelu.checker import SCHEMA
+from exactrelu.checker.claims import outputs as output_claims
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "proofs" / "corpus"
@@ -259,7 +260,7 @@ def test_the_instrument_finds_an_unread_field(tmp_path, monkeypatch):
     cert["bounds"][0]["note"] = "trust me"
     p = tmp_path / "c.json"
     p.write_text(json.dumps(cert))
-    monkeypatch.setitem(SCHEMA, "bound", SCHEMA["bound"] | {"note"})
+    monkeypatch.setitem(output_claims.SCHEMA, "bound", SCHEMA["bound"] | {"note"})
     assert any("'note'" in line for line in unread_fields(p, monkeypatch))
 
 
@@ -269,6 +270,17 @@ def test_schema_kinds_cover_every_claim():
 
     assert {f"{c} certificate" for c in CLAIMS} <= set(SCHEMA)
     assert all(isinstance(v, frozenset) and v for v in SCHEMA.values())
+
+
+def test_the_schema_is_merged_from_the_modules_without_overlap():
+    """The core declares the partition kinds, each module its own; the registry's table is
+    their union and no kind is declared twice."""
+    from exactrelu.checker import checker as core, stream
+    from exactrelu.checker.claims import adjacency, lattice, outputs, prune
+
+    parts = [core.SCHEMA, stream.SCHEMA, adjacency.SCHEMA, outputs.SCHEMA, prune.SCHEMA, lattice.SCHEMA]
+    assert sum(map(len, parts)) == len(SCHEMA) and SCHEMA == {k: v for p in parts for k, v in p.items()}
+    assert "partition certificate" in core.SCHEMA and "bound" not in core.SCHEMA
 
 
 def test_the_issue_mutation_is_rejected(tmp_path):

@@ -40,13 +40,22 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..checker import (CertificateMalformed, Context, farkas_proves, fields, invalid, partition_leaves,
+from ..checker import (HEAD_FIELDS, TREE_FIELDS, CertificateMalformed, Context, fields, invalid, partition_leaves,
                        read_certificate_tree, read_vector, require)
+from .farkas import farkas_proves
 
-__all__ = ["check_lattice", "LATTICE_RULES", "lattice_complete", "lattice_terms", "lattice_leaves", "lattice_lower",
+__all__ = ["check_lattice", "LATTICE_RULES", "SCHEMA", "lattice_complete", "lattice_terms", "lattice_leaves", "lattice_lower",
            "lattice_upper"]
 
 LATTICE_RULES = ("lattice-complete", "lattice-terms", "lattice-leaves", "lattice-lower", "lattice-upper")
+#: The fields of a ``lattice`` certificate's objects (a tree without adjacency evidence).
+SCHEMA: dict[str, frozenset] = {k: frozenset(v) for k, v in {
+    "lattice certificate": HEAD_FIELDS + TREE_FIELDS[:-1] + ("lattice",),
+    "lattice": ("output", "pieces", "terms", "leaves"),
+    "lattice leaf": ("leaf", "cover", "upper"),
+    "lattice cover term": ("term", "farkas"),
+    "lattice cover split": ("split", "pos", "neg"),
+}.items()}
 
 Form = tuple  # (v, d): v ints over (x_1..x_n, 1), d > 0 ints, meaning v / d
 
@@ -79,7 +88,7 @@ def lattice_terms(ctx: Context, lat: dict) -> tuple[int, list[Form], list[list[i
     """Rule ``lattice-terms``: the output exists, every piece has ``n + 1`` numbers, every
     term is a non-empty list of distinct indices of pieces, and every piece is used by a
     term (a piece no term uses would be a field that asserts nothing)."""
-    fields(lat, "lattice", "lattice")
+    fields(lat, "lattice", "lattice", SCHEMA)
     out = lat.get("output")
     if type(out) is not int:
         raise CertificateMalformed("lattice: 'output' must be an integer")
@@ -120,7 +129,7 @@ def lattice_leaves(ctx: Context, lat: dict) -> dict[int, dict]:
     raw = require(lat, "leaves", list, "lattice")
     index: dict[int, dict] = {}
     for i, e in enumerate(raw):
-        fields(e, "lattice leaf", f"lattice leaf entry {i}")
+        fields(e, "lattice leaf", f"lattice leaf entry {i}", SCHEMA)
         k = require(e, "leaf", int, "lattice leaf entry")
         if k in index:
             raise invalid("lattice-leaves", f"two lattice entries for node {k}", node=k)
@@ -144,7 +153,7 @@ def lattice_lower(ctx: Context, leaf: Any, entry: dict, f: Form, pieces: list[Fo
             raise CertificateMalformed(f"{where}: more than a million sub-cells")
         if not isinstance(cover, dict):
             raise CertificateMalformed(f"{where}: a cover must be an object")
-        fields(cover, "lattice cover split" if "split" in cover else "lattice cover term", where)
+        fields(cover, "lattice cover split" if "split" in cover else "lattice cover term", where, SCHEMA)
         if "split" in cover:
             h = read_vector(ctx.num, cover["split"], ctx.n + 1, f"{where}: split hyperplane")
             pos = require(cover, "pos", dict, where)

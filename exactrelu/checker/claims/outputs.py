@@ -29,17 +29,33 @@ from fractions import Fraction
 from operator import mul
 from typing import Any
 
-from ..checker import (CertificateMalformed, Context, NetworkFormatError, as_int, canonical_sha256, domain_rows,
-                       evaluate, farkas_proves, fields, invalid, motzkin_proves, network_number, partition_leaves,
+from ..checker import (HEAD_FIELDS, TREE_FIELDS, CertificateMalformed, Context, NetworkFormatError, as_int, canonical_sha256, domain_rows,
+                       evaluate, fields, invalid, network_number, partition_leaves,
                        read_certificate_tree, read_network, read_point, read_tree, require)
+from .farkas import farkas_proves, motzkin_proves
+from . import prune
 from .prune import check_pruned_cell
 
-__all__ = ["check_equivalence", "check_bounds", "check_property", "check_counterexample",
+__all__ = ["SCHEMA", "check_equivalence", "check_bounds", "check_property", "check_counterexample",
            "difference_network_json", "restrict_network_json"]
 
 OUTPUT_RULES = ("equivalence-network", "equivalence-complete", "equivalence-leaf", "bounds-witness",
                 "bounds-farkas", "bounds-complete", "property-farkas", "property-complete", "property-coverage",
                 "property-point", "counterexample-point")
+#: The fields of these claims' objects.
+SCHEMA: dict[str, frozenset] = {k: frozenset(v) for k, v in {
+    "bounds certificate": HEAD_FIELDS + TREE_FIELDS + ("bounds", "proofs"),
+    "equivalence certificate": HEAD_FIELDS + TREE_FIELDS + ("network_a", "network_b"),
+    "property certificate": ("format", "version", "claim", "network", "property", "complete", "partitions"),
+    "counterexample certificate": ("format", "version", "claim", "network", "property", "complete", "point"),
+    "bound": ("output", "min", "max", "argmin", "argmax"),
+    "bounds proof": ("node", "output", "max", "min"),
+    "property": ("n_inputs", "n_outputs", "fixed_inputs", "inputs", "disjuncts"),
+    "disjunct": ("input", "constraints"),
+    "constraint": ("a", "c", "b", "strict"),
+    "property partition": ("input", "root_witness", "complete", "nodes", "regions", "adjacency", "proofs", "prune"),
+    "property proof": ("node", "disjunct", "farkas"),
+}.items()}
 
 
 # ------------------------------------------------------------------------ network JSON
@@ -175,7 +191,7 @@ def check_bounds(ctx: Context) -> dict:
     m = ctx.net.layers[-1].width
     parsed = []
     for i, bd in enumerate(bounds):
-        fields(bd, "bound", f"bounds[{i}]")
+        fields(bd, "bound", f"bounds[{i}]", SCHEMA)
         k = as_int(require(bd, "output", int, f"bounds[{i}]"), f"bounds[{i}].output")
         if not 0 <= k < m:
             raise CertificateMalformed(f"bounds[{i}]: output {k} does not exist")
@@ -196,7 +212,7 @@ def check_bounds(ctx: Context) -> dict:
         parsed.append(entry)
     proofs: dict = {}
     for i, pr in enumerate(require(cert, "proofs", list, "certificate")):
-        fields(pr, "bounds proof", f"proofs[{i}]")
+        fields(pr, "bounds proof", f"proofs[{i}]", SCHEMA)
         node = as_int(require(pr, "node", int, f"proofs[{i}]"), "node")
         k = as_int(require(pr, "output", int, f"proofs[{i}]"), "output")
         if (node, k) in proofs:
@@ -228,7 +244,7 @@ def _parse_property(num, prop: Any, net: Any):
     ``n_inputs`` and ``n_outputs`` must be the network's; every input region is a domain
     over the free inputs and is the input of some disjunct; every constraint has one
     coefficient per free input and per output."""
-    fields(prop, "property", "property")
+    fields(prop, "property", "property", SCHEMA)
     n_full, m = net.n_inputs, net.n_outputs
     for key, want in (("n_inputs", n_full), ("n_outputs", m)):
         got = as_int(require(prop, key, int, "property"), f"property {key}")
@@ -246,14 +262,14 @@ def _parse_property(num, prop: Any, net: Any):
     inputs = [domain_rows(num, reg, n, f"property input region {i}") for i, reg in enumerate(raw_inputs)]
     disjuncts = []
     for i, dj in enumerate(require(prop, "disjuncts", list, "property")):
-        fields(dj, "disjunct", f"disjunct {i}")
+        fields(dj, "disjunct", f"disjunct {i}", SCHEMA)
         idx = as_int(require(dj, "input", int, f"disjunct {i}"), "input")
         if not 0 <= idx < len(inputs):
             raise CertificateMalformed(f"disjunct {i}: no input region {idx}")
         cons = []
         for j, c in enumerate(require(dj, "constraints", list, f"disjunct {i}")):
             where = f"disjunct {i} constraint {j}"
-            fields(c, "constraint", where)
+            fields(c, "constraint", where, SCHEMA)
             a = [Fraction(*num(v)) for v in require(c, "a", list, where)]
             cc = [Fraction(*num(v)) for v in require(c, "c", list, where)]
             if len(a) != n or len(cc) != m:
@@ -323,17 +339,18 @@ def check_property(ctx: Context) -> dict:
     counts = ctx.counts
     for pi, part in enumerate(parts):
         where = f"partitions[{pi}]"
-        fields(part, "property partition", where)
+        fields(part, "property partition", where, SCHEMA)
         idx = as_int(require(part, "input", int, where), "input")
         if not 0 <= idx < len(raw_inputs) or idx in covered:
             raise CertificateMalformed(f"{where}: bad or repeated input index")
         sctx = Context(num)
         sctx.claim, sctx.cert, sctx.base_dir, sctx.max_bytes = "partition", cert, ctx.base_dir, ctx.max_bytes
         sctx.net, sctx.network_sha256, sctx.n = small_net, small_sha, small_net.n_inputs
+        sctx.adjacency = ctx.adjacency
         read_tree(sctx, part, raw_inputs[idx], where, dom_where=f"property input region {idx}")
         proofs = {}
         for j, pr in enumerate(require(part, "proofs", list, where)):
-            fields(pr, "property proof", f"{where} proof {j}")
+            fields(pr, "property proof", f"{where} proof {j}", SCHEMA)
             key = (as_int(require(pr, "node", int, "proof"), "node"), as_int(require(pr, "disjunct", int, "proof"), "d"))
             if key in proofs:
                 raise invalid("property-farkas", f"{where}: a second proof for disjunct {key[1]} on node {key[0]}",
@@ -341,7 +358,7 @@ def check_property(ctx: Context) -> dict:
             proofs[key] = pr
         pruned: dict[int, Any] = {}
         for j, pr in enumerate(require(part, "prune", list, where) if "prune" in part else []):
-            fields(pr, "prune entry", f"{where} prune entry {j}")
+            fields(pr, "prune entry", f"{where} prune entry {j}", prune.SCHEMA)
             key = as_int(require(pr, "node", int, "prune"), "prune node")
             if key in pruned:
                 raise CertificateMalformed(f"{where}: two prune entries for node {key}")

@@ -26,13 +26,19 @@ import math
 from fractions import Fraction
 from typing import Any, Callable
 
-from ..checker import CertificateMalformed, as_int, farkas_proves, fields, invalid, motzkin_proves, require
+from ..checker import CertificateMalformed, as_int, fields, invalid, require
+from .farkas import farkas_proves, motzkin_proves
 from .relaxation import INF, Relaxation
 
-__all__ = ["PRUNE_RULES", "check_pruned_cell", "relaxation_from_evidence", "check_disjunct_proofs",
+__all__ = ["PRUNE_RULES", "SCHEMA", "check_pruned_cell", "relaxation_from_evidence", "check_disjunct_proofs",
            "constraint_form", "parse_box", "parse_relu_params", "parse_bases"]
 
 PRUNE_RULES = ("prune-box", "prune-relax", "prune-farkas")
+#: The fields of a pruned cell's evidence.
+SCHEMA: dict[str, frozenset] = {k: frozenset(v) for k, v in {
+    "prune entry": ("node", "box", "box_farkas", "bases", "relu", "disjuncts", "bounds"),
+    "prune disjunct": ("disjunct", "farkas"),
+}.items()}
 
 
 def _param(num: Callable, s: Any) -> tuple[int, int]:
@@ -143,7 +149,7 @@ def check_disjunct_proofs(num: Callable, rel: Relaxation, leaf: Any, disjuncts: 
     rows = list(leaf.rows)
     proofs = {}
     for i, pr in enumerate(require(ev, "disjuncts", list, f"prune {node}")):
-        fields(pr, "prune disjunct", f"prune evidence of node {node}, disjunct entry {i}")
+        fields(pr, "prune disjunct", f"prune evidence of node {node}, disjunct entry {i}", SCHEMA)
         k = as_int(require(pr, "disjunct", int, "prune disjunct"), "disjunct")
         if k in proofs:
             raise invalid("prune-farkas", f"pruned node {node} has two proofs for disjunct {k}", node=node,
