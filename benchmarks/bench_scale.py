@@ -78,6 +78,35 @@ def throughput(name, net, D, limit, dask: bool) -> None:
           flush=True)
 
 
+def in_memory_and_check(name: str, net, D, limit) -> None:
+    """Issue 18: the in-memory path (``mode="objects"``, what ``regions --workers N`` without
+    ``--stream`` runs) serially and on a pool of 2, then the JSON partition certificate
+    checked by one and by two checker processes; wall-clock seconds, ratios within this run."""
+    from exactrelu.certificate.partition import partition_certificate
+    from exactrelu.checker import check_certificate
+
+    gc.collect()
+    t = time.perf_counter()
+    part = enumerate_regions(net, D, time_limit=limit)
+    t_ser = time.perf_counter() - t
+    t = time.perf_counter()
+    out = parallel_walk(net, D, PoolExecutor(2), mode="objects", time_limit=limit)
+    t_pool = time.perf_counter() - t
+    cert = partition_certificate(part, adjacency=False)
+    same = "yes" if part.complete and out.complete and \
+        partition_certificate(out.partition, adjacency=False) == cert else "-"
+    times = []
+    for w in (1, 2):
+        t = time.perf_counter()
+        rep = check_certificate(cert, workers=w)
+        times.append(time.perf_counter() - t)
+        if not rep.valid:
+            raise SystemExit(f"{name}: certificate rejected with {w} worker(s): {rep}")
+    print(f"| {name:24s} | {len(part.regions):7d}{'' if part.complete else '+'} | {t_ser:6.1f} s | {t_pool:6.1f} s | "
+          f"{t_ser / t_pool:5.2f}x | {times[0]:6.1f} s | {times[1]:6.1f} s | {times[0] / times[1]:5.2f}x | "
+          f"{times[0] / t_ser:5.2f} | {same} |", flush=True)
+
+
 def acas_verify(spec: str, limit: float, dask: bool) -> None:
     """Seconds to a verdict for ACAS Xu instances, 1 worker vs a pool of 2 (and Dask)."""
     from exactrelu.checker import check_certificate
@@ -201,7 +230,22 @@ def main() -> None:
                     "'1_1:3,1_2:4' (net:property)")
     ap.add_argument("--acas-limit", type=float, default=60.0)
     ap.add_argument("--shared", default=None)
+    ap.add_argument("--find-check", action="store_true", help="only the in-memory find and the checking ratios "
+                    "(1 vs 2 workers) of issue 18")
     args = ap.parse_args()
+    if args.find_check:
+        print("In-memory walk (regions --workers N without --stream) and checking of the JSON partition certificate "
+              "(no adjacency), wall clock, 1 vs 2 workers:\n")
+        print("| net | regions | find 1 | find pool 2 | ratio | check 1 | check 2 | ratio | check/find | same |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
+        rn = random_nets()
+        for name, n_in, widths, seed, limit in NETS[1:4]:
+            net = mlp(n_in, rn.random_net(widths, seed, n_in=n_in)) if n_in != 2 else mlp(2, rn.random_net(widths, seed))
+            in_memory_and_check(name, net, box([-1] * n_in, [1] * n_in), limit)
+        net = load_model(acas(1, 1))
+        prop = load_vnnlib(acas_prop(4), 5, 5)
+        in_memory_and_check("ACAS 1_1 prop-4 box", prop.restrict(net), prop.input_regions[0], None)
+        return
     dask = not args.no_dask
     if dask:
         try:
