@@ -68,8 +68,11 @@ class AnchorSources:
                 yield Anchor(v, forms, direction)
 
     def source_facets(self) -> Iterator[Anchor]:
-        regional = self._region_facet_anchors()
-        projected = self._projected_unit_anchors()
+        return self._interleave(self._region_facet_anchors(), self._projected_unit_anchors())
+
+    def _interleave(self, regional: Iterator[Anchor], projected: Iterator[Anchor]) -> Iterator[Anchor]:
+        """Anchors from the regions, alternating with projected ones while some partition is
+        incomplete; the projected ones alone once the regions are used up."""
         use_proj = not all(c.complete for c in self.ctxs)
         have_regional = True
         while True:
@@ -170,22 +173,7 @@ class AnchorSources:
             fails = 0 if made else fails + 1
 
     def source_ties(self) -> Iterator[Anchor]:
-        regional = self._region_tie_anchors()
-        projected = self._projected_tie_anchors()
-        use_proj = not all(c.complete for c in self.ctxs)
-        have_regional = True
-        while True:
-            if have_regional:
-                try:
-                    yield next(regional)
-                except StopIteration:
-                    have_regional = False
-            if use_proj or not have_regional:
-                try:
-                    yield next(projected)
-                except StopIteration:
-                    if not have_regional:
-                        return
+        return self._interleave(self._region_tie_anchors(), self._projected_tie_anchors())
 
     def _segment_boundaries(self, region, u, v) -> list[Anchor]:
         """Exact points on segment [u, v] (inside ``region``) where the decision changes."""
