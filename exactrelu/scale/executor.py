@@ -32,7 +32,7 @@ from typing import Any, Callable, Sequence
 
 from ..errors import BackendUnavailableError, ClusterError, UsageError
 
-__all__ = ["Executor", "InlineExecutor", "PoolExecutor", "DaskExecutor", "make_executor", "WORKER_MODULES",
+__all__ = ["Executor", "InlineExecutor", "PoolExecutor", "start_pool_worker", "DaskExecutor", "make_executor", "WORKER_MODULES",
            "package_version", "SERIAL_START"]
 
 WORKER_MODULES = ("exactrelu.scale.worker", "exactrelu.regions.walk")  # what every walk's workers import
@@ -102,6 +102,17 @@ class InlineExecutor(Executor):
         return [f for f in futures if f.done()]
 
 
+def start_pool_worker(install: Callable[[Any], None] | None, spec: Any, parent: int) -> None:
+    """A pool worker's initializer: ``install(spec)`` (which asks the kernel to kill the worker
+    with its parent), then exit at once if the parent died before that request was made: a
+    ``kill -9`` of the walk between a worker's fork and its initializer must not leave an
+    orphan waiting forever on the pool's queue."""
+    if install is not None:
+        install(spec)
+    if os.getppid() != parent:
+        os._exit(1)
+
+
 class PoolExecutor(Executor):
     """A local process pool of ``workers`` processes (forked on Linux: the parent's imports
     are shared); the work spec is installed once per process by the pool initializer."""
@@ -118,8 +129,8 @@ class PoolExecutor(Executor):
         self.release()  # a pool is bound to one spec (its initializer installed it)
         methods = multiprocessing.get_all_start_methods()
         ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-        self._pool = cf.ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=install,
-                                            initargs=(spec,) if install else ())
+        self._pool = cf.ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=start_pool_worker,
+                                            initargs=(install, spec, os.getpid()))
         return getattr(spec, "key", spec) if install else spec
 
     def submit(self, fn: Callable, *args: Any) -> cf.Future:

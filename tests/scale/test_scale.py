@@ -410,3 +410,22 @@ def test_pool_walk_starts_serially_and_fans_out_later(mid, serial_start):
     out = parallel_walk(net, SQ, ex, mode="objects")
     assert out.complete and ex.prepared == (1 if serial_start < 1 else 0)
     assert partition_certificate(out.partition, adjacency=False) == partition_certificate(part, adjacency=False)
+
+
+def test_pool_worker_exits_when_its_parent_died_before_its_initializer():
+    """The race a kill -9 can hit: the walk dies between a worker's fork and its initializer's
+    PR_SET_PDEATHSIG request. The initializer sees another parent and exits at once; with the
+    parent alive it returns and the worker goes on."""
+    import os
+
+    from exactrelu.scale.executor import start_pool_worker
+
+    for parent, want in ((os.getpid(), 0), (-1, 1)):  # -1: no process is its parent any more
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child
+            try:
+                start_pool_worker(None, None, parent)
+            finally:
+                os._exit(0)
+        _, status = os.waitpid(pid, 0)
+        assert os.WEXITSTATUS(status) == want
