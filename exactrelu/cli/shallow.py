@@ -18,8 +18,8 @@ import json
 import time
 from typing import Any
 
-from .common import (NONNEG, POSITIVE, SECONDS, add_domain_args as _domain_args, add_progress_args as _progress_args,
-                     domain_from_args as _domain, load_model_arg as _load)
+from .common import (NONNEG, POSITIVE, SECONDS, add_domain_args, add_progress_args,
+                     domain_from_args, load_model_arg)
 from ..errors import ExitCode, ModelError
 
 __all__ = ["register", "cmd_shallow"]
@@ -70,11 +70,11 @@ def cmd_shallow(args) -> int:
                            representation_certificate, shallow_representation)
 
     t0 = time.perf_counter()
-    net = _load(args.model)
+    net = load_model_arg(args.model)
     if args.output >= net.n_outputs:
         raise ModelError(f"--output {args.output}: the network has {net.n_outputs} outputs (0 to {net.n_outputs - 1})")
     have_domain = bool(getattr(args, "box", None) or getattr(args, "domain", None) or getattr(args, "vnnlib", None))
-    D = _domain(args, net) if (have_domain or args.method == "lattice" or args.certificate) else None
+    D = domain_from_args(args, net) if (have_domain or args.method == "lattice" or args.certificate) else None
     max_terms = args.max_terms if args.max_terms is not None else DEFAULT_MAX_TERMS
     options: dict[str, Any] = {}
     if args.method == "lattice":
@@ -168,7 +168,7 @@ def register(sub) -> None:
     s = sub.add_parser("shallow", help="exact shallow representation (max of one-hidden-layer networks), "
                                        "with counts, export, LaTeX and a certificate")
     s.add_argument("model")
-    _domain_args(s)
+    add_domain_args(s)
     s.add_argument("--method", choices=("lattice", "weights", "tropical"), default="lattice",
                    help="lattice: from the regions (needs a domain); weights: sign split of the weights; "
                         "tropical: F - G (Zhang-Naitzat-Lim)")
@@ -192,6 +192,6 @@ def register(sub) -> None:
     s.add_argument("--max-regions", type=POSITIVE, default=None)
     s.add_argument("--time-limit", type=SECONDS, default=None, help="seconds (region enumeration)")
     s.add_argument("--json", action="store_true")
-    _progress_args(s)
+    add_progress_args(s)
     s.set_defaults(func=cmd_shallow)
 

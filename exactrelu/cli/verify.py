@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import sys
 
-from .common import (NONNEG, POSITIVE, SECONDS, add_domain_args as _domain_args, add_progress_args as _progress_args,
-                     add_scale_args as _scale_args, domain_from_args as _domain, load_model_arg as _load,
-                     progress_bar as _progress_bar, seconds_type as _seconds, want_progress as _want_progress)
+from .common import (NONNEG, POSITIVE, SECONDS, add_domain_args, add_progress_args,
+                     add_scale_args, domain_from_args, load_model_arg,
+                     progress_bar, seconds_type, want_progress)
 from ..errors import ExitCode
 
 
@@ -15,13 +15,13 @@ def cmd_bounds(args) -> int:
     from ..verify.bounds import bounds_certificate, output_bounds
     from ..certificate.partition import write_certificate
 
-    net = _load(args.model)
+    net = load_model_arg(args.model)
     if args.output is not None and args.output >= net.n_outputs:
         from ..errors import ModelError
 
         raise ModelError(f"--output {args.output}: the network has {net.n_outputs} outputs (0 to {net.n_outputs - 1})")
-    D = _domain(args, net)
-    bar, cb = _progress_bar(_want_progress(args), "bounds")
+    D = domain_from_args(args, net)
+    bar, cb = progress_bar(want_progress(args), "bounds")
     try:
         res = output_bounds(net, D, None if args.output is None else [args.output], certify=bool(args.certificate),
                             max_regions=args.max_regions, time_limit=args.time_limit, progress=cb,
@@ -70,9 +70,9 @@ def _verify(args) -> int:
     from ..verify.property import EXIT_CODES, property_certificate, verify
     from ..domain.vnnlib import load_vnnlib
 
-    net = _load(args.model)
+    net = load_model_arg(args.model)
     prop = load_vnnlib(args.property, n_inputs=net.n_inputs, n_outputs=net.n_outputs)
-    bar, cb = _progress_bar(_want_progress(args), "verify")
+    bar, cb = progress_bar(want_progress(args), "verify")
     try:
         res = verify(net, prop, time_limit=args.time_limit, max_regions=args.max_regions, samples=args.samples,
                      seed=args.seed, progress=cb, executor=_executor(args), attack_seconds=args.attack_seconds)
@@ -111,8 +111,8 @@ def cmd_equiv(args) -> int:
     from ..verify.equivalence import equivalence_certificate, equivalent
     from ..numbers.rationals import format_vector
 
-    a, b = _load(args.model_a), _load(args.model_b)
-    D = _domain(args, a)
+    a, b = load_model_arg(args.model_a), load_model_arg(args.model_b)
+    D = domain_from_args(args, a)
     res = equivalent(a, b, D, max_regions=args.max_regions, time_limit=args.time_limit)
     out = {"equivalent": res.equivalent, "regions": res.regions_checked, "seconds": round(res.seconds, 4)}
     if res.equivalent is False:
@@ -139,8 +139,8 @@ def cmd_compress(args) -> int:
     from ..verify.compress import compress
     from ..io.loader import save_model
 
-    net = _load(args.model)
-    D = _domain(args, net)
+    net = load_model_arg(args.model)
+    D = domain_from_args(args, net)
     res = compress(net, D, certify=True, time_limit=args.time_limit)
     save_model(res.compressed, args.out)
     if args.certificate:
@@ -161,14 +161,14 @@ def cmd_compress(args) -> int:
 def register(sub) -> None:
     s = sub.add_parser("bounds", help="exact min/max of outputs over a domain, with witnesses and a certificate")
     s.add_argument("model")
-    _domain_args(s)
+    add_domain_args(s)
     s.add_argument("--output", type=NONNEG, default=None, help="only this output (default: all)")
     s.add_argument("--json", action="store_true")
     s.add_argument("--certificate")
     s.add_argument("--max-regions", type=POSITIVE, default=None)
     s.add_argument("--time-limit", type=SECONDS, default=None)
-    _scale_args(s)
-    _progress_args(s)
+    add_scale_args(s)
+    add_progress_args(s)
     s.set_defaults(func=cmd_bounds)
 
     s = sub.add_parser("verify", help="decide a VNN-LIB property: holds (exit 0), violated (10), unknown (20)")
@@ -178,21 +178,21 @@ def register(sub) -> None:
     s.add_argument("--time-limit", type=SECONDS, default=None)
     s.add_argument("--max-regions", type=POSITIVE, default=None)
     s.add_argument("--samples", type=NONNEG, default=2000, help="float-guided falsification samples per input region")
-    s.add_argument("--attack-seconds", type=_seconds(zero_ok=True), default=2.0,
+    s.add_argument("--attack-seconds", type=seconds_type(zero_ok=True), default=2.0,
                    help="gradient and region-descent search for counterexamples before the walk (0: off)")
     s.add_argument("--seed", type=NONNEG, default=0)
     s.add_argument("--json", action="store_true")
     s.add_argument("--vnncomp-result", metavar="FILE",
                    help="also write a VNN-COMP result file (sat + counterexample, unsat, timeout, unknown, error); "
                    "sat and unsat leave the certificate beside it as FILE.cert.json (vnncomp/README.md)")
-    _progress_args(s)
-    _scale_args(s)
+    add_progress_args(s)
+    add_scale_args(s)
     s.set_defaults(func=cmd_verify)
 
     s = sub.add_parser("equiv", help="decide whether two networks agree on a domain (exit 0 yes, 10 no, 20 unknown)")
     s.add_argument("model_a")
     s.add_argument("model_b")
-    _domain_args(s)
+    add_domain_args(s)
     s.add_argument("--certificate")
     s.add_argument("--max-regions", type=POSITIVE, default=None)
     s.add_argument("--time-limit", type=SECONDS, default=None)
@@ -201,7 +201,7 @@ def register(sub) -> None:
 
     s = sub.add_parser("compress", help="remove stable units losslessly, with an equivalence certificate")
     s.add_argument("model")
-    _domain_args(s)
+    add_domain_args(s)
     s.add_argument("--out", required=True, help="smaller.json or smaller.onnx")
     s.add_argument("--certificate")
     s.add_argument("--time-limit", type=SECONDS, default=None)

@@ -237,7 +237,7 @@ def parse_box(spec: str, n_inputs: int | None = None) -> Polytope:
     ...
     exactrelu.errors.DomainError: box: malformed interval '2' (expected lo:hi)
     """
-    from ..numbers.rationals import clip_text as _clip
+    from ..numbers.rationals import clip_text
 
     if not isinstance(spec, str) or not spec.strip():
         raise DomainError("box: empty (expected lo:hi, or lo:hi,lo:hi,... with one interval per input)")
@@ -249,7 +249,7 @@ def parse_box(spec: str, n_inputs: int | None = None) -> Polytope:
     bounds = []
     for p in parts:
         if p.count(":") != 1:
-            raise DomainError(f"box: malformed interval {_clip(p)} (expected lo:hi)")
+            raise DomainError(f"box: malformed interval {clip_text(p)} (expected lo:hi)")
         lo, hi = p.split(":")
         try:
             bounds.append((to_rational(lo.strip(_ASCII_SPACE)), to_rational(hi.strip(_ASCII_SPACE))))

@@ -346,8 +346,3 @@ def float_activation_pattern(net: "Network", points: Any, dtype: str = "float64"
                 bits.extend("1" if v > 0 else "0" for v in Z[j])
         rows.append("".join(bits))
     return rows
-
-
-# the former private names, for code not yet updated
-_flint_mats = flint_mats
-_numpy_mats = numpy_mats

@@ -435,8 +435,3 @@ def to_fmpq_mat(rows: Sequence[Sequence[Fraction]]):  # -> flint.fmpq_mat
 def from_fmpq_mat(m) -> list[list[Fraction]]:
     """Convert a python-flint ``fmpq_mat`` back to lists of Fractions (exact)."""
     return [[Fraction(int(m[i, j].p), int(m[i, j].q)) for j in range(m.ncols())] for i in range(m.nrows())]
-
-
-# the former private names, for code not yet updated
-_clip = clip_text
-_parse_int = parse_int

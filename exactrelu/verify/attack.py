@@ -31,7 +31,7 @@ import random
 import time
 from typing import Any
 
-from ..model.evaluation import evaluate_float, numpy_mats as _numpy_mats
+from ..model.evaluation import evaluate_float, numpy_mats
 from ..model.network import Network
 
 __all__ = ["disjunct_arrays", "pgd_candidates", "pgd_search"]
@@ -99,7 +99,7 @@ def pgd_search(net: Network, prop: Any, region: Any, *, starts: int = 256, steps
     width = hi - lo
     n = len(lo)
     rng = np.random.default_rng(random.Random(seed).randrange(1 << 32))
-    mats = _numpy_mats(net, "float64")
+    mats = numpy_mats(net, "float64")
     relu = [layer.activation.value == "relu" for layer in net.layers]
     # constraints per start: A (rows a_j), C (rows c_j), B (b_j); padded with -inf rows
     J = max(len(d.constraints) for d in disj)

@@ -42,7 +42,7 @@ import time
 from typing import Any, Sequence
 
 from .attack import disjunct_arrays
-from ..model.evaluation import evaluate_float, numpy_mats as _numpy_mats
+from ..model.evaluation import evaluate_float, numpy_mats
 from ..model.network import Network
 
 __all__ = ["region_descent", "vertex_starts"]
@@ -67,7 +67,7 @@ def _region_lp_rows(net: Network, pres: list, row: int):
     outs = [(np.eye(n), np.zeros(n))]
     G: list = []
     h: list = []
-    for layer, (ws, b), Z in zip(net.layers, _numpy_mats(net, "float64"), pres):
+    for layer, (ws, b), Z in zip(net.layers, numpy_mats(net, "float64"), pres):
         M = sum(W @ outs[s][0] for s, W in ws)
         m = sum(W @ outs[s][1] for s, W in ws) + b
         if layer.activation.value == "relu":
