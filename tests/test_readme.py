@@ -145,9 +145,8 @@ def test_readme_has_runnable_blocks():
 
 def test_readme_links_resolve():
     """Every relative link of the documents points to a file or folder of the repository."""
-    import re as _re
     for doc in DOCUMENTS + [REPO / "benchmarks" / "RESULTS.md"]:
-        for target in _re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", doc.read_text()):
+        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", doc.read_text()):
             if "://" in target:
                 continue
             assert (doc.parent / target).exists(), f"{doc.name}: broken link {target}"
