@@ -46,6 +46,7 @@ from .executor import Executor
 from .worker import Fragment, WalkSpec, install, run_fragments
 from ..model.network import Network
 from ..numbers.rationals import format_vector
+from ..regions.gcpause import gc_paused
 from ..regions.walk import Partition, Progress, TreeNode
 from ..certificate.stream import header, open_line, trailer
 
@@ -318,6 +319,20 @@ def parallel_walk(net: Network, domain: Polytope, executor: Executor, *, mode: s
     -------
     WalkOutcome
     """
+    if mode == "objects":  # the result stays in memory: build it, and unpickle the fragments, without the collector
+        with gc_paused(long_lived=True):
+            return _walk(net, domain, executor, mode, out, max_regions, time_limit, progress, progress_every, budget,
+                         spill_dir, checkpoint, checkpoint_every, resume, hooks, params)
+    return _walk(net, domain, executor, mode, out, max_regions, time_limit, progress, progress_every, budget,
+                 spill_dir, checkpoint, checkpoint_every, resume, hooks, params)
+
+
+def _walk(net: Network, domain: Polytope, executor: Executor, mode: str, out: IO[bytes] | None,
+          max_regions: int | None, time_limit: float | None, progress: Callable[[Progress], Any] | None,
+          progress_every: float, budget: float | None, spill_dir: "str | Path | None",
+          checkpoint: "str | Path | None", checkpoint_every: float, resume: dict | None, hooks: str | None,
+          params: Any) -> WalkOutcome:
+    """:func:`parallel_walk`'s body (the caller decides whether the collector runs)."""
     t0 = time.perf_counter()
     run = _start_run(net, domain, executor, mode, out, spill_dir, checkpoint, resume, hooks, params)
     limits = (budget, time_limit, max_regions)
