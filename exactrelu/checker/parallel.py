@@ -18,6 +18,7 @@ import time
 from typing import Any, Callable
 
 from .checker import (MAX_BYTES, CheckerError, CheckReport, Context, adjacency_evidence, check_certificate as serial,
+                      collector_paused,
                       finish_partition, is_stream, load_certificate, partition_leaves, prepare, read_certificate_tree)
 
 __all__ = ["check_certificate", "check_share"]
@@ -55,6 +56,12 @@ def check_certificate(cert: Any, base_dir: Any = None, *, max_bytes: int = MAX_B
     >>> check_certificate(cert, adjacency=ADJACENCY, workers=2).leaves == serial_check(cert).leaves
     True
     """
+    with collector_paused():  # (forked workers inherit it)
+        return _check_parallel(cert, base_dir, max_bytes, claims, stream, adjacency, schema, workers)
+
+
+def _check_parallel(cert: Any, base_dir: Any, max_bytes: int, claims: "dict | None", stream: "Callable | None",
+                    adjacency: Any, schema: "dict | None", workers: int) -> CheckReport:
     global _CTX
     again = dict(base_dir=base_dir, max_bytes=max_bytes, claims=claims, stream=stream, adjacency=adjacency, schema=schema)
     if workers <= 1 or (not isinstance(cert, dict) and is_stream(cert)):
