@@ -1,9 +1,9 @@
 """Checking a ``partition`` certificate's independent subtrees in parallel (standard library only).
 
 ``check_certificate(cert, workers=N)`` prepares the certificate once, then ``N``
-processes (``multiprocessing``, forked so the parsed certificate is shared) each walk one
-share of the tree (:func:`~.checker.walk` with ``share``): the nodes above a cut depth
-and every ``N``-th subtree below it. When every share passes, the checks that need the
+processes (``multiprocessing``, forked so the parsed certificate is shared) walk its
+``8 N`` shares as they become free (:func:`~.checker.walk` with ``share``): each share is
+the nodes above a cut depth and every ``8 N``-th subtree below it. When every share passes, the checks that need the
 whole tree (:func:`~.checker.finish_partition`: region entries of non-leaves, the
 adjacency patterns, ``complete``) run on the merged results. Whenever anything fails, or
 for another claim, the stream form or ``workers=1``, the certificate is checked serially
@@ -23,6 +23,7 @@ from .checker import (MAX_BYTES, CheckerError, CheckReport, Context, adjacency_e
 
 __all__ = ["check_certificate", "check_share"]
 
+SHARES_PER_WORKER = 8
 _CTX: "Context | None" = None  # the prepared certificate, inherited by the forked workers
 
 
@@ -78,11 +79,12 @@ def _check_parallel(cert: Any, base_dir: Any, max_bytes: int, claims: "dict | No
         return serial(cert, **again)
     import multiprocessing  # (only here: the serial checker does not load it)
 
-    depth = (32 * workers).bit_length()  # 32 to 64 subtrees per worker: round robin balances them
+    shares = SHARES_PER_WORKER * workers  # taken by the workers as they finish: uneven subtrees balance
+    depth = (4 * shares).bit_length()  # 4 to 8 subtrees per share, dealt round robin
     _CTX = ctx
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            results = pool.map(_share, [(depth, workers, s) for s in range(workers)])
+            results = list(pool.imap_unordered(_share, [(depth, shares, s) for s in range(shares)]))
     finally:
         _CTX = None
     again["base_dir"] = base
