@@ -16,13 +16,14 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any, Callable
 
 from . import parallel
-from .checker import (EXIT_INVALID, EXIT_UNUSABLE, EXIT_VALID, CertificateMalformed, checked, is_stream, load_json,
-                      sayer, unusable)
+from .checker import (EXIT_INVALID, EXIT_UNUSABLE, EXIT_VALID, CertificateInvalid, CertificateMalformed, is_stream,
+                      load_json)
 from .registry import ADJACENCY, CLAIMS, PINNING, SCHEMA, STREAM
 
-__all__ = ["run", "parser"]
+__all__ = ["run", "parser", "sayer", "unusable", "checked"]
 
 
 def parser() -> argparse.ArgumentParser:
@@ -99,6 +100,38 @@ def run(argv: "list[str] | None" = None, extra_pins: "list | None" = None) -> in
             names = ", ".join(what[:-1]) + " and " + what[-1] if len(what) > 1 else what[0]
             say(f"pinned: the certificate's {names} {'are the ones' if len(what) > 1 else 'is the one'} given")
     return EXIT_VALID
+
+
+def sayer(quiet: bool) -> Callable[..., None]:
+    """The command line's printer: ``say(text, err=False)`` to stdout (stderr with ``err``), nothing if ``quiet``."""
+    def say(text: str, err: bool = False) -> None:
+        if not quiet:
+            print(text, file=sys.stderr if err else sys.stdout)
+    return say
+
+
+def unusable(message: str, text: str, as_json: bool, say: Callable[..., None]) -> int:
+    """Print an unusable input the command line's way; returns ``EXIT_UNUSABLE``."""
+    say(json.dumps({"valid": False, "error": "malformed", "message": message}) if as_json else f"error: {text}",
+        err=not as_json)
+    return EXIT_UNUSABLE
+
+
+def checked(step: Callable[[], Any], as_json: bool, say: Callable[..., None]) -> tuple[int | None, Any]:
+    """``(None, step())``; if ``step`` raises, the rejection (``invalid: <rule>: <message>``) or the unusable
+    input is printed and ``(exit status, None)`` returned."""
+    try:
+        return None, step()
+    except CertificateInvalid as exc:
+        if as_json:
+            say(json.dumps({"valid": False, "rule": exc.rule, "message": exc.message, "data": exc.data}, default=str))
+        else:
+            say(f"invalid: {exc.rule}: {exc.message}")
+            if exc.data:
+                say(f"  data: {json.dumps(exc.data, default=str)[:2000]}")
+        return EXIT_INVALID, None
+    except CertificateMalformed as exc:
+        return unusable(exc.message, f"unusable {exc.what}{exc.message}", as_json, say), None
 
 
 if __name__ == "__main__":

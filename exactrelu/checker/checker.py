@@ -1,23 +1,15 @@
 """The exactrelu certificate checker's core: one file, standard library only.
 
-It re-verifies a ``partition`` certificate (``proofs/certificate-format.md``) from the
-network alone, in exact integer arithmetic: header, numbers (with the limits on hostile
-input), network, splitting-tree walk, the ``partition`` rules and the driver. It runs
-alone when copied out (``python checker.py CERT.json[.gz] [--quiet] [--json]``); the other
-claims (``claims/``), adjacency evidence (``claims/adjacency.py``), the stream form
-(``stream.py``) and the full command line (``__main__.py``) are handed in as explicit
-tables by ``registry.py``, and anything needing a module that is not loaded is refused,
-naming it.
+It re-verifies a ``partition`` certificate (``proofs/certificate-format.md``) from the network alone, in exact
+integer arithmetic, and runs alone when copied out (``python checker.py CERT.json[.gz] [--quiet] [--json]``);
+``registry.py`` hands in the other claims, adjacency evidence and the stream form as tables (a module not loaded
+is refused, naming it). One function per rule id, after its proof ``proofs/rules/<rule>.md``; a rejection raises
+:class:`CertificateInvalid`, a non-certificate :class:`CertificateMalformed`. Every field is verified or refused
+(:func:`fields`). Worked examples: ``tests/checker/test_core_examples.py``.
 
-One function per rule, named after the rule id and its proof ``proofs/rules/<rule>.md``
-(``stable-farkas`` -> :func:`stable_farkas`); a rejection raises
-:class:`CertificateInvalid`, anything that is not a certificate
-:class:`CertificateMalformed`. Every field is verified or refused (:func:`fields`).
-
-Numbers: a point ``(X_1, .., X_n, P)`` (ints, ``P > 0``) means ``X / P``; a form ``(v, d)``
-(``v`` the ``n + 1`` coefficients of ``(x, 1)``, ``d > 0``) means ``v / d``; a cell row
-``(v, d)`` stands for ``v/d . (x, 1) <= 0``, its sign at a point that of
-``sum(map(mul, v, point))``.
+Numbers: a point ``(X_1, .., X_n, P)`` (ints, ``P > 0``) means ``X / P``; a form ``(v, d)`` (``v`` the ``n + 1``
+coefficients of ``(x, 1)``, ``d > 0``) means ``v / d``; a cell row ``(v, d)`` stands for ``v/d . (x, 1) <= 0``, its
+sign at a point that of ``sum(map(mul, v, point))``.
 """
 
 from __future__ import annotations
@@ -43,24 +35,21 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 __all__ = ["FORMAT", "VERSION", "RULES", "CLAIMS", "SCHEMA", "HEAD_FIELDS", "TREE_FIELDS", "MAX_BYTES",
-           "MAX_NUMBER_CHARS", "MAX_EXPONENT", "STREAM_FORMAT", "EXIT_VALID", "EXIT_INVALID", "EXIT_UNUSABLE", "CheckerError", "CertificateMalformed",
-           "CertificateInvalid", "NetworkFormatError", "CheckReport", "Context", "Leaf", "Network", "Layer",
-           "invalid", "fmt_rational", "fields", "require", "as_int", "number_reader", "read_point", "read_vector",
-           "no_duplicate_keys", "too_big", "read_bounded", "load_json", "load_certificate", "is_stream",
-           "parse_int", "network_number", "canonical_sha256", "input_forms", "parse_network",
-           "evaluate", "read_network", "domain_rows", "read_tree", "read_certificate_tree", "prepare",
-           "farkas_residual", "vertex_basis_proves", "walk", "partition_leaves", "adjacency_evidence",
-           "finish_partition", "check_partition", "check_certificate", "collector_paused", "sayer", "unusable", "checked", "main"]
+           "MAX_NUMBER_CHARS", "MAX_EXPONENT", "STREAM_FORMAT", "EXIT_VALID", "EXIT_INVALID", "EXIT_UNUSABLE",
+           "CheckerError", "CertificateMalformed", "CertificateInvalid", "NetworkFormatError", "CheckReport",
+           "Context", "Leaf", "Network", "Layer", "invalid", "fmt_rational", "fields", "require", "as_int",
+           "number_reader", "read_point", "read_vector", "no_duplicate_keys", "too_big", "read_bounded",
+           "load_json", "load_certificate", "is_stream", "parse_int", "network_number", "canonical_sha256",
+           "input_forms", "parse_network", "evaluate", "read_network", "domain_rows", "read_tree",
+           "read_certificate_tree", "prepare", "farkas_residual", "vertex_basis_proves", "walk", "partition_leaves",
+           "adjacency_evidence", "finish_partition", "check_partition", "check_certificate",
+           "collector_paused", "main"]
 
-FORMAT = "exactrelu-certificate"
-VERSION = 1
+FORMAT, VERSION, STREAM_FORMAT = "exactrelu-certificate", 1, "exactrelu-certificate-stream"
 RULES = ("network-hash", "domain-witness", "tree-structure", "decision-order", "stable-farkas",
          "split-witness", "region-pattern", "region-map", "region-list")
-
 MAX_BYTES = 4 << 30  # 4 GiB: a certificate or network file larger than this (after gunzip) is refused
-STREAM_FORMAT = "exactrelu-certificate-stream"
 EXIT_VALID, EXIT_INVALID, EXIT_UNUSABLE = 0, 1, 2  # the verdicts' exit codes
-
 Point = tuple  # (X_1, .., X_n, P): ints, P > 0
 Form = tuple  # (v, d): v a tuple of n + 1 ints, d > 0
 
@@ -71,9 +60,7 @@ class CheckerError(Exception):
 
 
 class CertificateMalformed(CheckerError):
-    """The input is not a usable certificate (exit code 2); ``what`` prefixes the
-    command line's message (``error: unusable certificate: ...``).
-    """
+    """Not a usable certificate (exit 2); ``what`` prefixes the command line's message."""
 
     what = "certificate: "
 
@@ -87,26 +74,16 @@ class CertificateInvalid(CheckerError):
 
     def __init__(self, rule: str, message: str, data: Any = None) -> None:
         super().__init__(f"{rule}: {message}")
-        self.rule = rule
-        self.message = message
-        self.data = data
+        self.rule, self.message, self.data = rule, message, data
 
 
 def invalid(rule: str, message: str, **data: Any) -> CertificateInvalid:
-    """The rejection by rule ``rule``; the keyword arguments are its data (None if none).
-
-    >>> invalid("region-map", "C[0][0] is 1, the network gives 2", node=3).data
-    {'node': 3}
-    """
+    """The rejection by rule ``rule``; the keyword arguments are its data (None if none)."""
     return CertificateInvalid(rule, message, data or None)
 
 
 def fmt_rational(num: int, den: int = 1) -> str:
-    """A rational for a message (huge values are summarised, never converted in full).
-
-    >>> fmt_rational(-3, 4), fmt_rational(2 ** 3000)[:12]
-    ('-3/4', '<rational of')
-    """
+    """A rational for a message (huge values are summarised, never converted in full)."""
     if max(abs(num).bit_length(), den.bit_length()) > 2000:
         return f"<rational of {abs(num).bit_length()}/{den.bit_length()} bits>"
     return str(num) if den == 1 else f"{num}/{den}"
@@ -116,37 +93,21 @@ def fmt_rational(num: int, den: int = 1) -> str:
 #: The fields of a certificate header and of a tree (the claims' certificate kinds extend them).
 HEAD_FIELDS = ("format", "version", "claim", "network", "network_ref")
 TREE_FIELDS = ("domain", "root_witness", "complete", "nodes", "regions", "adjacency")
-#: The fields each kind of object of a ``partition`` certificate may carry
-#: (proofs/certificate-format.md, "Fields"; the modules declare their own kinds, merged in
-#: ``registry.SCHEMA``). A field outside its kind's set is refused by :func:`fields`; every
-#: field inside is read and verified by a rule. Required fields are enforced where read.
+#: The fields each kind of object of a ``partition`` certificate may carry (proofs/certificate-format.md,
+#: "Fields"; ``registry.SCHEMA`` adds the modules' kinds): a field outside its kind's set is refused by
+#: :func:`fields`, every field inside is read and verified by a rule (required ones where read).
 SCHEMA: dict[str, frozenset] = {k: frozenset(v) for k, v in {
-    "partition certificate": HEAD_FIELDS + TREE_FIELDS,
-    # the network (embedded, referenced, network_a/network_b): names are part of the hashed object
-    "network_ref": ("path", "sha256"),
+    "partition certificate": HEAD_FIELDS + TREE_FIELDS, "network_ref": ("path", "sha256"),
     "network": ("format", "version", "inputs", "layers", "name", "input_names", "output_names"),
-    "network layer": ("activation", "bias", "inputs", "name"),
-    "network layer input": ("source", "weight"),
-    # the partition tree
-    "domain": ("A", "b"),
-    "node": ("id", "parent", "side", "decisions", "split", "open"),
-    "split": ("unit", "pos", "neg", "witness_pos", "witness_neg"),
-    "region": ("node", "pattern", "C", "d"),
+    "network layer": ("activation", "bias", "inputs", "name"), "network layer input": ("source", "weight"),
+    "domain": ("A", "b"), "node": ("id", "parent", "side", "decisions", "split", "open"),
+    "split": ("unit", "pos", "neg", "witness_pos", "witness_neg"), "region": ("node", "pattern", "C", "d"),
 }.items()}
 
 
 def fields(obj: Any, kind: str, where: str, schema: "dict | None" = None) -> dict:
-    """The schema check: ``obj`` is an object with only fields of ``kind`` in ``schema``
-    (default :data:`SCHEMA`); returns it, else raises :class:`CertificateMalformed`.
-
-    >>> fields({"A": [], "b": []}, "domain", "domain")
-    {'A': [], 'b': []}
-    >>> try:
-    ...     fields({"A": [], "b": [], "note": "trust me"}, "domain", "domain")
-    ... except CertificateMalformed as exc:
-    ...     print(exc.message)
-    unknown field 'note' at domain (a domain has only: A, b)
-    """
+    """The schema check: ``obj`` is an object with only fields of ``kind`` in ``schema`` (default
+    :data:`SCHEMA`); returns it, else raises :class:`CertificateMalformed`."""
     if not isinstance(obj, dict):
         raise CertificateMalformed(f"{where}: expected a JSON object")
     allowed = (SCHEMA if schema is None else schema)[kind]
@@ -159,14 +120,7 @@ def fields(obj: Any, kind: str, where: str, schema: "dict | None" = None) -> dic
 
 # ============================================================================ reading
 def no_duplicate_keys(pairs: list) -> dict:
-    """The ``object_pairs_hook`` of every JSON read: a repeated key is refused.
-
-    >>> try:
-    ...     json.loads('{"a": 1, "a": 2}', object_pairs_hook=no_duplicate_keys)
-    ... except CertificateMalformed as exc:
-    ...     print(exc.message)
-    duplicate key 'a' in a JSON object
-    """
+    """The ``object_pairs_hook`` of every JSON read: a repeated key is refused."""
     d = dict(pairs)
     if len(d) != len(pairs):
         keys = [k for k, _ in pairs]
@@ -194,15 +148,12 @@ def read_bounded(fh: Any, max_bytes: int) -> bytes:
 
 
 def load_json(path: Path, max_bytes: int = MAX_BYTES) -> Any:
-    """A JSON (or gzip JSON) file, read at most ``max_bytes`` far (a gzip bomb costs at most
-    that); duplicate keys and larger files are refused.
-    """
+    """A JSON (or gzip JSON) file, read at most ``max_bytes`` far; duplicate keys and larger files are refused."""
     try:
         with open(path, "rb") as fh:
             gz = fh.read(2) == b"\x1f\x8b"
             fh.seek(0)
-            if not gz:
-                raw = read_bounded(fh, max_bytes)
+            raw = b"" if gz else read_bounded(fh, max_bytes)
     except OSError as exc:
         raise CertificateMalformed(f"cannot read {str(path)[:200]}: {exc.strerror or exc}") from None
     if gz:
@@ -226,8 +177,7 @@ def is_stream(path: Path) -> bool:
     try:
         with open(path, "rb") as fh:
             raw = fh.read(2)
-        opener = gzip.open if raw == b"\x1f\x8b" else open
-        with opener(path, "rb") as fh:
+        with (gzip.open if raw == b"\x1f\x8b" else open)(path, "rb") as fh:
             head = fh.read(4096)
     except (OSError, EOFError, zlib.error):
         return False
@@ -258,11 +208,7 @@ def require(d: Any, key: str, kind: type | tuple, where: str) -> Any:
 
 
 def as_int(v: Any, where: str) -> int:
-    """``v``, which must be a JSON integer (not a boolean).
-
-    >>> as_int(3, "unit")
-    3
-    """
+    """``v``, which must be a JSON integer (not a boolean)."""
     if type(v) is not int:
         raise CertificateMalformed(f"{where}: expected an integer, got {type(v).__name__}")
     return v
@@ -272,9 +218,8 @@ CACHE_LIMIT = 100_000
 
 
 def number_reader() -> Callable[[Any], tuple[int, int]]:
-    """A cached parser of certificate numbers ``"p/q"`` / ``"p"`` (ASCII digits, optional
-    minus, positive denominator, at most :data:`MAX_NUMBER_CHARS` characters) into ``(p, q)``.
-    """
+    """A cached parser of certificate numbers ``"p/q"`` / ``"p"`` (ASCII digits, optional minus, positive
+    denominator, at most :data:`MAX_NUMBER_CHARS` characters) into ``(p, q)``."""
     cache: dict[str, tuple[int, int]] = {}
     get = cache.get
 
@@ -288,14 +233,11 @@ def number_reader() -> Callable[[Any], tuple[int, int]]:
         if len(s) > MAX_NUMBER_CHARS:
             raise CertificateMalformed(f"a number of {len(s)} characters (more than {MAX_NUMBER_CHARS}): refused")
         p, slash, q = s.partition("/")
-        # all ASCII; p is digits with an optional leading minus; q (after a slash) is digits
         if not (s.isascii() and (p.isdigit() or (p[:1] == "-" and p[1:].isdigit()))
                 and (q.isdigit() or not slash)):
             raise CertificateMalformed(f"malformed number {s[:40]!r} (expected 'p/q' or 'p')")
-        if len(s) < 4000:
-            r = (int(p), int(q) if slash else 1)
-        else:
-            r = (parse_int(p), parse_int(q) if slash else 1)
+        conv = int if len(s) < 4000 else parse_int
+        r = (conv(p), conv(q) if slash else 1)
         if r[1] == 0:
             raise CertificateMalformed(f"zero denominator in {s[:40]!r}")
         if len(cache) >= CACHE_LIMIT:  # bounded: a streamed certificate must not grow memory
@@ -307,11 +249,7 @@ def number_reader() -> Callable[[Any], tuple[int, int]]:
 
 
 def read_point(num: Callable, v: Any, n: int, where: str) -> Point:
-    """``n`` number strings as a point ``(X_1, .., X_n, P)`` over a common denominator.
-
-    >>> read_point(number_reader(), ["1/2", "-1/3"], 2, "witness")
-    (3, -2, 6)
-    """
+    """``n`` number strings as a point ``(X_1, .., X_n, P)`` over a common denominator."""
     if not isinstance(v, list) or len(v) != n:
         raise CertificateMalformed(f"{where}: expected a list of {n} numbers")
     try:
@@ -323,30 +261,21 @@ def read_point(num: Callable, v: Any, n: int, where: str) -> Point:
 
 
 def read_vector(num: Callable, v: Any, n: int, where: str) -> tuple[tuple[int, ...], int]:
-    """``n`` numbers as ``(ints, common denominator)``.
-
-    >>> read_vector(number_reader(), ["1/2", "3"], 2, "row")
-    ((1, 6), 2)
-    """
+    """``n`` numbers as ``(ints, common denominator)`` (:func:`read_point`)."""
     pt = read_point(num, v, n, where)
     return pt[:-1], pt[-1]
 
 
 # ============================================================================ network
-# Network JSON (version 1; written by exactrelu/io/native_json.py):
-#   {"format": "exactrelu-network", "version": 1, "inputs": n,
-#    "layers": [{"activation": "relu" | "identity", "bias": [...],
-#                "inputs": [{"source": s, "weight": [[...], ...]}, ...]}, ...]}
-# Numbers are JSON integers or strings ("p/q", "p", decimals such as "-0.25" or "1e-3"; at
-# most MAX_NUMBER_CHARS characters, a decimal exponent at most MAX_EXPONENT), read exactly;
-# JSON floats are refused. Source 0 is the input x, source k >= 1 the output of layer k (an
-# earlier layer). The optional names (name, input_names, output_names, a layer's name) do
-# not enter the arithmetic; they are checked to be strings and are part of the hashed object.
+# Network JSON version 1 (exactrelu/io/native_json.py): {"format": "exactrelu-network", "version": 1, "inputs": n,
+# "layers": [{"activation": "relu" | "identity", "bias": [...], "inputs": [{"source": s, "weight": [[...]]}]}]}.
+# Numbers are JSON integers or strings ("p/q", "p", decimals such as "-0.25" or "1e-3"), read exactly; JSON floats
+# are refused. Source 0 is the input x, source k >= 1 layer k's output (an earlier layer). The optional names
+# (name, input_names, output_names, a layer's name) are checked to be strings and are part of the hashed object.
 class NetworkFormatError(ValueError):
     """The network JSON is not a valid exactrelu network."""
 
 
-# ----------------------------------------------------------------------------- numbers
 _INT_CHUNK = 4000  # below CPython's default int/str conversion limit (4300 digits)
 
 
@@ -354,16 +283,12 @@ def parse_int(digits: str) -> int:
     """``int(digits)`` for a validated ASCII ``[+-]?[0-9]+`` string of any length."""
     if len(digits) <= _INT_CHUNK:
         return int(digits)
-    sign = -1 if digits[0] == "-" else 1
-    body = digits.lstrip("+-")
 
     def conv(s: str) -> int:
-        if len(s) <= _INT_CHUNK:
-            return int(s)
         h = len(s) // 2
-        return conv(s[:-h]) * 10 ** h + conv(s[-h:])
+        return int(s) if len(s) <= _INT_CHUNK else conv(s[:-h]) * 10 ** h + conv(s[-h:])
 
-    return sign * conv(body)
+    return (-1 if digits[0] == "-" else 1) * conv(digits.lstrip("+-"))
 
 
 _RATIO = re.compile(r"\s*([+-]?[0-9]+)\s*/\s*([+-]?[0-9]+)\s*")
@@ -404,18 +329,12 @@ def network_number(v: object, where: str) -> Fraction:
 
 def canonical_sha256(obj: object) -> str:
     """SHA-256 of ``json.dumps(obj, sort_keys=True, separators=(",", ":"))``."""
-    text = json.dumps(obj, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
-# ----------------------------------------------------------------------------- forms
 def reduce_layer(cols: list[list[int]], L: int) -> list[tuple[tuple[int, ...], int]]:
-    """A layer's forms ``(v_i, L')`` from its coefficient columns (``cols[c][i]``: coefficient
-    ``c`` of unit ``i``) over ``L > 0``, divided by the gcd of ``L`` and every entry.
-
-    >>> reduce_layer([[2, 4], [6, 0]], 8)
-    [((1, 3), 4), ((2, 0), 4)]
-    """
+    """A layer's forms ``(v_i, L')`` from its coefficient columns (``cols[c][i]``: coefficient ``c`` of unit
+    ``i``) over ``L > 0``, divided by the gcd of ``L`` and every entry."""
     g = math.gcd(L, *chain.from_iterable(cols))
     if g > 1:
         cols = [[v // g for v in col] for col in cols]
@@ -429,13 +348,8 @@ def input_forms(n: int) -> list[tuple[tuple[int, ...], int]]:
 
 
 def unpack_digits(x: int, offset: int, B: int, count: int) -> list[int]:
-    """The digits ``d_0 .. d_{count-1}`` of ``x = sum_i d_i 2^(iB)`` with ``|d_i| < 2^(B-1)``,
-    ``B`` a multiple of 8, ``offset = sum_i 2^(B-1) 2^(iB)``: exact, since ``x + offset`` has
-    base-``2^B`` digits ``d_i + 2^(B-1)`` in ``[0, 2^B)``, read off its bytes.
-
-    >>> unpack_digits(5 - 3 * 2**8 + 0 * 2**16, 2**7 + 2**15 + 2**23, 8, 3)
-    [5, -3, 0]
-    """
+    """The digits ``d_i`` of ``x = sum_i d_i 2^(iB)``, ``|d_i| < 2^(B-1)``, ``B`` a multiple of 8, ``offset =
+    sum_i 2^(B-1) 2^(iB)``: exact, ``x + offset`` has base-``2^B`` digits ``d_i + 2^(B-1)`` (read off its bytes)."""
     nb = B // 8
     raw = (x + offset).to_bytes(nb * count, "little")
     half = 1 << (B - 1)
@@ -451,20 +365,16 @@ class Layer:
 
     def __init__(self, activation: str, sources: list[int], width: int,
                  units: list[tuple[tuple[int, ...], int, int]]) -> None:
-        self.activation = activation
-        self.sources = sources  # source indices, in the order the weights are concatenated
-        self.width = width
+        self.activation, self.sources, self.width = activation, sources, width  # sources: in the weights' order
         self.units = units  # (integer weights w, integer bias c, denominator e): z = (w.h + c) / e
         self.E = math.lcm(*[e for _, _, e in units]) if units else 1  # the layer's common denominator
-        # the same units over E: z = (w'.h + c') / E
+        # the same units over E: z = (w'.h + c') / E, |w'| < 2^wbits
         self.common = [(tuple([x * (self.E // e) for x in w]), c * (self.E // e)) for w, c, e in units]
-        self.wbits = max((abs(x).bit_length() for w, _ in self.common for x in w), default=0)  # |w'| < 2^wbits
+        self.wbits = max((abs(x).bit_length() for w, _ in self.common for x in w), default=0)
         self._packed: dict[int, tuple[list[int], int]] = {}
 
     def packed_weights(self, B: int) -> tuple[list[int], int]:
-        """Per input ``j`` the integer ``sum_i w_ij 2^(iB)`` and the offset for
-        :func:`unpack_digits` (cached per ``B``).
-        """
+        """Per input ``j`` the integer ``sum_i w_ij 2^(iB)`` and the offset for :func:`unpack_digits` (per ``B``)."""
         got = self._packed.get(B)
         if got is None:
             if len(self._packed) >= 8:  # bounded memory: a layer sees only a few values of B
@@ -476,14 +386,8 @@ class Layer:
         return got
 
     def dot_columns(self, idx: list[int], cols: list[tuple[int, ...]]) -> list[list[int]]:
-        """``[[w_i . col for every unit i] for col in cols]`` (``col[t]`` goes with input
-        ``idx[t]``), one packed sum per column: ``B - 1 >= bits(len(idx)) + wbits + bits(max |col|)``
-        bounds every ``|w_i . col| < 2^(B-1)``, so :func:`unpack_digits` recovers each exactly.
-
-        >>> lay = Layer("relu", [0], 2, [((3, -1), 0, 1), ((-2, 5), 0, 1)])
-        >>> lay.dot_columns([0, 1], [(7, 4), (-1, 0)])
-        [[17, 6], [-3, 2]]
-        """
+        """``[[w_i . col for every unit i] for col in cols]`` (``col[t]`` with input ``idx[t]``), one packed sum per
+        column: ``B - 1 >= bits(len(idx)) + wbits + bits(max |col|)`` makes :func:`unpack_digits` exact."""
         if self.width == 1:  # one unit: digit 0 alone, its weights are the packed integers
             w = self.common[0][0]
             live = [w[j] for j in idx]
@@ -500,34 +404,24 @@ class Network:
     """A parsed network: ``layers[k - 1]`` is layer ``k``; ReLU units numbered in order."""
 
     def __init__(self, n_inputs: int, layers: list[Layer]) -> None:
-        self.n_inputs = n_inputs
-        self.layers = layers
+        self.n_inputs, self.layers = n_inputs, layers
         self.relu_layers = [k for k, lay in enumerate(layers, start=1) if lay.activation == "relu"]
         self.relu_offset = []  # per ReLU-layer ordinal: number of ReLU units before it
         self.unit_rank = []  # per unit: the ordinal of its ReLU layer
         off = 0
         for r, k in enumerate(self.relu_layers):
             self.relu_offset.append(off)
-            w = layers[k - 1].width
-            self.unit_rank.extend([r] * w)
-            off += w
+            self.unit_rank.extend([r] * layers[k - 1].width)
+            off += layers[k - 1].width
         self.relu_offset.append(off)
-        self.n_relu = off
-        self.n_outputs = layers[-1].width
+        self.n_relu, self.n_outputs = off, layers[-1].width
         self.zero = (tuple([0] * (n_inputs + 1)), 1)  # the output form of an inactive unit
         self.derived: dict = {}  # data a claim module derives from the layers once (e.g. relaxation.layer_matrix)
 
-    # The walk keeps ``outs``: outs[0] = input forms, outs[k] = forms of layer k's output.
     def layer_pre(self, k: int, outs: list) -> list[tuple[tuple[int, ...], int]]:
-        """Pre-activation forms of layer ``k`` from the output forms ``outs`` of the earlier layers.
-
-        Zero forms (inactive units) are skipped; with ``D`` the lcm of the live inputs'
-        denominators unit ``i`` gets ``(w_i . cols + c_i D) / (E D)`` (``E`` the layer's common
-        denominator, the dot products :meth:`Layer.dot_columns`), reduced by :func:`reduce_layer`.
-        """
-        lay = self.layers[k - 1]
-        zero = self.zero
-        srcs = lay.sources
+        """Layer ``k``'s pre-activation forms from the earlier layers' output forms ``outs`` (zero forms skipped):
+        ``(w_i . cols + c_i D) / (E D)``, ``D`` the live inputs' common denominator, reduced by :func:`reduce_layer`."""
+        lay, zero, srcs = self.layers[k - 1], self.zero, self.layers[k - 1].sources
         forms = outs[srcs[0]] if len(srcs) == 1 else [f for s in srcs for f in outs[s]]
         idx = [i for i, f in enumerate(forms) if f is not zero]
         E = lay.E
@@ -550,9 +444,8 @@ class Network:
         return [f if bits[offset + j] == 49 else zero for j, f in enumerate(pre)]
 
     def complete_outputs(self, outs: list, pre: list | None, bits: bytes) -> list:
-        """The output forms of layers ``0 .. L`` once every unit has its bit, from ``outs``
-        (layers ``0 .. t-1``, not modified) and ``pre`` (layer ``t``'s pre-activations, or None).
-        """
+        """The output forms of layers ``0 .. L`` once every unit has its bit, from ``outs`` (layers ``0 .. t-1``,
+        not modified) and ``pre`` (layer ``t``'s pre-activations, or None)."""
         full = list(outs)
         if pre is not None:
             full.append(self.relu_out(pre, bits, self.relu_offset[self.relu_layers.index(len(full))]))
@@ -565,30 +458,34 @@ class Network:
         return full
 
 
-# ----------------------------------------------------------------------------- parsing
-def _field(d: dict, key: str, where: str) -> object:
+def _field(d: dict, key: str, where: str, ok: Callable[[Any], bool], message: str) -> Any:
+    """``d[key]`` of a network object, refused if missing or if not ``ok`` (``where: message``)."""
     if key not in d:
         raise NetworkFormatError(f"{where}: missing {key!r}")
+    if not ok(d[key]):
+        raise NetworkFormatError(f"{where}: {message}")
     return d[key]
 
 
-def _names(d: dict, key: str, count: int, where: str) -> None:
-    """An optional list of ``count`` name strings (``input_names``, ``output_names``)."""
-    if key in d:
-        v = d[key]
-        if not isinstance(v, list) or len(v) != count or not all(isinstance(x, str) for x in v):
-            raise NetworkFormatError(f"{where}: {key!r} must be a list of {count} strings")
+def _names(d: dict, key: str, count: int | None, where: str) -> None:
+    """The optional names: ``key`` a list of ``count`` strings, or (``count`` None) one string."""
+    if key not in d:
+        return
+    v = d[key]
+    if count is None:
+        if not isinstance(v, str):
+            raise NetworkFormatError(f"{where}: {key!r} must be a string")
+    elif not isinstance(v, list) or len(v) != count or not all(isinstance(x, str) for x in v):
+        raise NetworkFormatError(f"{where}: {key!r} must be a list of {count} strings")
 
 
-def _name(d: dict, where: str) -> None:
-    if "name" in d and not isinstance(d["name"], str):
-        raise NetworkFormatError(f"{where}: 'name' must be a string")
+def _nonempty_list(v: Any) -> bool:
+    return isinstance(v, list) and bool(v)
 
 
 def parse_network(d: object, fields: "Callable[[Any, str, str], Any] | None" = None) -> Network:
-    """Validate and compile a native network object (raises :class:`NetworkFormatError`);
-    ``fields``, if given, is the schema check of the network, its layers and their inputs.
-    """
+    """Validate and compile a native network object (raises :class:`NetworkFormatError`); ``fields``, if given,
+    is the schema check of the network, its layers and their inputs."""
     if not isinstance(d, dict):
         raise NetworkFormatError("network: expected a JSON object")
     if fields is not None:
@@ -597,32 +494,23 @@ def parse_network(d: object, fields: "Callable[[Any, str, str], Any] | None" = N
         raise NetworkFormatError("network: 'format' is not 'exactrelu-network'")
     if type(d.get("version")) is not int or d.get("version") != 1:
         raise NetworkFormatError("network: unsupported version (this checker reads version 1)")
-    _name(d, "network")
-    n = _field(d, "inputs", "network")
-    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-        raise NetworkFormatError("network: 'inputs' must be a positive integer")
-    raw = _field(d, "layers", "network")
-    if not isinstance(raw, list) or not raw:
-        raise NetworkFormatError("network: 'layers' must be a non-empty list")
-    widths = [n]
-    layers = []
+    _names(d, "name", None, "network")
+    n = _field(d, "inputs", "network", lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1,
+               "'inputs' must be a positive integer")
+    raw = _field(d, "layers", "network", _nonempty_list, "'layers' must be a non-empty list")
+    widths, layers = [n], []
     for k, ld in enumerate(raw, start=1):
         where = f"network layer {k}"
         if not isinstance(ld, dict):
             raise NetworkFormatError(f"{where}: expected an object")
         if fields is not None:
             fields(ld, "network layer", where)
-        _name(ld, where)
-        act = _field(ld, "activation", where)
-        if not isinstance(act, str) or act.lower() not in ("relu", "identity"):
-            raise NetworkFormatError(f"{where}: activation must be 'relu' or 'identity'")
-        bias = _field(ld, "bias", where)
-        if not isinstance(bias, list) or not bias:
-            raise NetworkFormatError(f"{where}: 'bias' must be a non-empty list")
+        _names(ld, "name", None, where)
+        act = _field(ld, "activation", where, lambda v: isinstance(v, str) and v.lower() in ("relu", "identity"),
+                     "activation must be 'relu' or 'identity'")
+        bias = _field(ld, "bias", where, _nonempty_list, "'bias' must be a non-empty list")
         b = [network_number(v, f"{where} bias") for v in bias]
-        ins = _field(ld, "inputs", where)
-        if not isinstance(ins, list) or not ins:
-            raise NetworkFormatError(f"{where}: 'inputs' must be a non-empty list")
+        ins = _field(ld, "inputs", where, _nonempty_list, "'inputs' must be a non-empty list")
         sources: list[int] = []
         mats = []
         for item in ins:
@@ -630,14 +518,12 @@ def parse_network(d: object, fields: "Callable[[Any, str, str], Any] | None" = N
                 raise NetworkFormatError(f"{where}: each input must be an object")
             if fields is not None:
                 fields(item, "network layer input", f"{where} input")
-            s = _field(item, "source", where)
-            if not isinstance(s, int) or isinstance(s, bool) or not 0 <= s < k:
-                raise NetworkFormatError(f"{where}: source must be an integer in 0..{k - 1}")
+            s = _field(item, "source", where, lambda v: isinstance(v, int) and not isinstance(v, bool) and 0 <= v < k,
+                       f"source must be an integer in 0..{k - 1}")
             if s in sources:
                 raise NetworkFormatError(f"{where}: source {s} appears twice")
-            w = _field(item, "weight", where)
-            if not isinstance(w, list) or len(w) != len(b):
-                raise NetworkFormatError(f"{where}: weight from source {s} needs {len(b)} rows")
+            w = _field(item, "weight", where, lambda v: isinstance(v, list) and len(v) == len(b),
+                       f"weight from source {s} needs {len(b)} rows")
             rows = []
             for row in w:
                 if not isinstance(row, list) or len(row) != widths[s]:
@@ -670,23 +556,18 @@ def evaluate(net: Network, x: list[Fraction]) -> list[Fraction]:
 
 # ============================================================================ context
 class Context:
-    """The parsed header of a certificate: network, domain, witness, nodes, counters; ``tree``
-    is the object holding the tree's fields (the certificate, or a ``property`` partition).
-    """
+    """The parsed header of a certificate: network, domain, witness, nodes, counters; ``tree`` is the object
+    holding the tree's fields (the certificate, or a ``property`` partition)."""
 
     def __init__(self, num: "Callable | None" = None) -> None:
         self.cert: dict = {}
         self.tree: dict = {}
-        self.claim = ""
-        self.base_dir = Path(".")
-        self.max_bytes = MAX_BYTES
+        self.claim, self.base_dir, self.max_bytes = "", Path("."), MAX_BYTES
         self.net: Network
-        self.network_sha256 = ""
-        self.n = 0
+        self.network_sha256, self.n = "", 0
         self.domain_rows: list[Form] = []
         self.root_witness: Point = ()
-        self.complete = True
-        self.nodes: list = []
+        self.complete, self.nodes = True, []
         self.stream: Any = None  # stream form: the reader of the node lines (stream.py's StreamReader)
         self.stream_regions = False  # stream form: the header promises a region entry on every leaf
         self.trailer: dict | None = None
@@ -698,25 +579,23 @@ class Context:
 
 
 def network_hash(ref: Any, base_dir: Path, max_bytes: int = MAX_BYTES) -> Any:
-    """Rule ``network-hash`` (``proofs/rules/network-hash.md``): a referenced network file's
-    canonical SHA-256 matches; returns the network object.
-    """
+    """Rule ``network-hash`` (``proofs/rules/network-hash.md``): a referenced network file's canonical SHA-256
+    matches; returns the network object."""
     fields(ref, "network_ref", "network_ref")
     path = require(ref, "path", str, "network_ref")
     want = require(ref, "sha256", str, "network_ref")
     if not re.fullmatch(r"[0-9a-fA-F]{64}", want):
         raise CertificateMalformed("network_ref: 'sha256' must be 64 hexadecimal digits")
-    p = Path(path)
-    if p.is_absolute() or not path:
+    if Path(path).is_absolute() or not path:
         raise CertificateMalformed("network_ref: 'path' must be a non-empty relative path")
-    full = base_dir / p
+    full = base_dir / Path(path)
     if not full.is_file():
         raise CertificateMalformed(f"network_ref: network file {path[:200]!r} not found (or not a regular file)")
     obj = load_json(full, max_bytes)
     got = canonical_sha256(obj)
     if got != want.lower():
         raise invalid("network-hash", f"network file {path[:200]!r} has SHA-256 {got}, the certificate says {want}",
-                       path=path, expected=want, actual=got)
+                      path=path, expected=want, actual=got)
     return obj
 
 
@@ -725,8 +604,7 @@ def read_network(obj: Any, where: str) -> Network:
     try:
         return parse_network(obj, fields)
     except NetworkFormatError as exc:
-        msg = str(exc)
-        raise CertificateMalformed(msg if where == "network" else f"{where}: {msg}") from None
+        raise CertificateMalformed(str(exc) if where == "network" else f"{where}: {exc}") from None
 
 
 def domain_witness(ctx: Context) -> None:
@@ -738,7 +616,8 @@ def domain_witness(ctx: Context) -> None:
 
 
 def domain_rows(num: Callable, dom: Any, n: int, where: str) -> list[Form]:
-    """The rows ``a_i . x - b_i`` (``<= 0`` on the domain) of ``{"A": [...], "b": [...]}``."""
+    """The rows ``a_i . x - b_i`` (``<= 0`` on the domain) of ``{"A": [...], "b": [...]}``, each one integer
+    vector over a common denominator."""
     fields(dom, "domain", where)
     A = require(dom, "A", list, where)
     b = require(dom, "b", list, where)
@@ -746,7 +625,6 @@ def domain_rows(num: Callable, dom: Any, n: int, where: str) -> list[Form]:
         raise CertificateMalformed(f"{where}: 'A' and 'b' have different lengths")
     rows = []
     for i, (row, bi) in enumerate(zip(A, b)):
-        # row i: a.x - b <= 0, as one integer vector over a common denominator
         ints, den = read_vector(num, row + [bi] if isinstance(row, list) else None, n + 1, f"{where} row {i}")
         rows.append((ints[:-1] + (-ints[-1],), den))
     return rows
@@ -754,9 +632,8 @@ def domain_rows(num: Callable, dom: Any, n: int, where: str) -> list[Form]:
 
 def read_tree(ctx: Context, obj: dict, dom: Any, where: str, stream: bool = False,
               dom_where: str = "domain") -> None:
-    """Read a tree's header from ``obj`` over the domain object ``dom``: rows, root witness
-    (rule ``domain-witness``), ``complete`` and ``nodes`` (a stream's end line gives these).
-    """
+    """Read a tree's header from ``obj`` over the domain object ``dom``: rows, root witness (rule
+    ``domain-witness``), ``complete`` and ``nodes`` (a stream's end line gives these)."""
     ctx.tree = obj
     ctx.domain_rows = domain_rows(ctx.num, dom, ctx.n, dom_where)
     ctx.root_witness = read_point(ctx.num, require(obj, "root_witness", list, where), ctx.n, "root_witness")
@@ -769,9 +646,8 @@ def read_tree(ctx: Context, obj: dict, dom: Any, where: str, stream: bool = Fals
 
 
 def read_certificate_tree(ctx: Context) -> None:
-    """Read the certificate's own tree header (and a stream header's ``regions`` flag):
-    the first step of every claim with a top-level tree.
-    """
+    """Read the certificate's own tree header (and a stream header's ``regions`` flag): the first step of every
+    claim with a top-level tree."""
     cert, stream = ctx.cert, ctx.stream is not None
     where = "stream header" if stream else "certificate"
     if stream:
@@ -781,12 +657,8 @@ def read_certificate_tree(ctx: Context) -> None:
 
 def prepare(cert: Any, base_dir: Path, max_bytes: int = MAX_BYTES, stream: bool = False,
             claims: "dict | None" = None, adjacency: Any = None, schema: "dict | None" = None) -> Context:
-    """Parse the header (format, version, claim, network; with ``stream`` a stream header).
-
-    ``claims`` (default :data:`CLAIMS`) are the claims checked, others refused; ``adjacency``
-    checks adjacency evidence (:func:`adjacency_evidence`); ``schema`` holds the certificate's
-    kind (default :data:`SCHEMA`).
-    """
+    """Parse the header (format, version, claim, network; with ``stream`` a stream header); claims not in ``claims``
+    (default :data:`CLAIMS`) are refused, ``schema`` (default :data:`SCHEMA`) holds the certificate's kind."""
     claims = CLAIMS if claims is None else claims
     ctx = Context()
     ctx.max_bytes, ctx.adjacency = max_bytes, adjacency
@@ -803,18 +675,15 @@ def prepare(cert: Any, base_dir: Path, max_bytes: int = MAX_BYTES, stream: bool 
     ctx.claim = require(cert, "claim", str, where)
     if stream and ctx.claim != "partition":
         raise CertificateMalformed("the stream form carries 'partition' claims only")
+    if ctx.claim not in claims and ctx.claim in CLAIM_MODULES:
+        raise CertificateMalformed(f"claim {ctx.claim!r} needs the checker module {CLAIM_MODULES[ctx.claim]}, "
+                                   "which is not loaded (run python -m exactrelu.checker)")
     if ctx.claim not in claims:
-        if ctx.claim in CLAIM_MODULES:
-            raise CertificateMalformed(f"claim {ctx.claim!r} needs the checker module {CLAIM_MODULES[ctx.claim]}, "
-                                       "which is not loaded (run python -m exactrelu.checker)")
         raise CertificateMalformed(f"unknown claim {ctx.claim[:40]!r} (known: {', '.join(sorted(claims))})")
     fields(cert, "stream header" if stream else f"{ctx.claim} certificate", where, schema)
     if ("network" in cert) == ("network_ref" in cert):
         raise CertificateMalformed("exactly one of 'network' and 'network_ref' must be present")
-    if "network" in cert:
-        net_obj = cert["network"]
-    else:
-        net_obj = network_hash(cert["network_ref"], base_dir, max_bytes)
+    net_obj = cert["network"] if "network" in cert else network_hash(cert["network_ref"], base_dir, max_bytes)
     ctx.net = read_network(net_obj, "network")
     ctx.network_sha256 = canonical_sha256(net_obj)
     ctx.n = ctx.net.n_inputs
@@ -834,8 +703,7 @@ class _Path:
         self.rows: list[Form] = list(ctx.domain_rows)
         self.outs: list = [input_forms(ctx.n)]  # output forms of layers 0 .. t-1
         self.levels: list = []  # (ReLU-layer ordinal, pre-activation forms) of ReLU layers started
-        self.rank = -1  # ordinal of the current ReLU layer
-        self.pre: list | None = None  # its pre-activation forms
+        self.rank, self.pre = -1, None  # the current ReLU layer's ordinal and pre-activation forms
 
     def mark(self) -> tuple[int, int, int, int]:
         return len(self.trail), len(self.rows), len(self.levels), len(self.outs)
@@ -862,18 +730,14 @@ class _Path:
 
 
 class Leaf:
-    """A leaf or open cell as :func:`walk` yields it (a snapshot): ``id``, ``node``, ``rows``
-    (cell rows), ``witness`` (strictly inside every row), ``is_open``, ``pattern`` (``'1'``,
-    ``'0'``, ``'*'`` undecided) and the walk state ``net``, ``outs``, ``pre``, ``bits`` from
-    which a claim recomputes anything else.
-    """
+    """A leaf or open cell as :func:`walk` yields it (a snapshot): ``id``, ``node``, cell ``rows``, ``witness``,
+    ``is_open``, ``pattern`` (``'1'``, ``'0'``, ``'*'``) and the walk state ``net``, ``outs``, ``pre``, ``bits``."""
 
     __slots__ = ("id", "node", "rows", "witness", "is_open", "pattern", "net", "outs", "pre", "bits", "_layers")
 
     def __init__(self, node_id: int, node: dict, path: _Path, witness: Point, is_open: bool) -> None:
         self.id, self.node, self.witness, self.is_open = node_id, node, witness, is_open
-        self.rows = tuple(path.rows)
-        self.bits = bytes(path.bits)
+        self.rows, self.bits = tuple(path.rows), bytes(path.bits)
         self.pattern = self.bits.decode()
         self.net, self.outs, self.pre = path.net, list(path.outs), path.pre
         self._layers: list | None = None
@@ -892,16 +756,8 @@ class Leaf:
 
 
 def farkas_residual(num: Callable, rows: list[Form], sign: int, form: Form, raw: Any, rule: str) -> list[int]:
-    """The checker's one Farkas computation: ``raw = [[row, "p/q"], ...]`` combined into the
-    numerators of ``sign*form - sum_i y_i row_i`` over a positive common denominator.
-
-    Rejects (rule ``rule``, data ``{"row": i}``) a row that does not exist and a negative
-    multiplier; callers test the signs of the result.
-
-    >>> rows = [((1, -1), 1), ((-1, -1), 1)]       # -1 <= x <= 1
-    >>> farkas_residual(number_reader(), rows, 1, ((1, -2), 1), [[0, "1"]], "r")   # x - 2 - (x - 1)
-    [0, -1]
-    """
+    """The one Farkas computation: the numerators of ``sign*form - sum_i y_i row_i`` (``raw = [[i, "y_i"], ...]``)
+    over a positive denominator; a missing row or negative multiplier is rejected by ``rule`` (data ``row``)."""
     if type(raw) is not list:
         raise CertificateMalformed("a Farkas vector must be a list of [row, value] pairs")
     v, D = form
@@ -931,11 +787,8 @@ def farkas_residual(num: Callable, rows: list[Form], sign: int, form: Form, raw:
 
 
 def basis_data(rows: list[Form], raw: list, n1: int) -> tuple:
-    """``(a0, a1, ac, b0, b1, bc, det)`` of the vertex basis ``raw = [i, j]`` of a 2-input cell
-    (``stable-farkas.md``): rows ``R_i = (A0, A1, ac)``, ``R_j = (B0, B1, bc)``, ``D = A0 B1 -
-    B0 A1``, ``det = |D|``, ``(a0, a1, b0, b1) = sign(D) (A0, A1, B0, B1)``. Rejects (rule
-    ``stable-farkas``) a row out of range and parallel rows; ``n1`` is the form length (3).
-    """
+    """``(a0, a1, ac, b0, b1, bc, |D|)`` of the vertex basis ``[i, j]`` (``stable-farkas.md``): ``D = A0 B1 - B0 A1``
+    of rows ``(A0, A1, ac)``, ``(B0, B1, bc)``, ``(a0, a1, b0, b1) = sign(D) (A0, A1, B0, B1)``; ``D = 0`` rejected."""
     if len(raw) != 2 or type(raw[1]) is not int:
         raise CertificateMalformed("a vertex basis must be two row indices [i, j]")
     i, j = raw
@@ -955,22 +808,8 @@ def basis_data(rows: list[Form], raw: list, n1: int) -> tuple:
 
 
 def vertex_basis_proves(rows: list[Form], sign: int, form: Form, raw: list, bases: "dict | None" = None) -> bool:
-    """Whether the vertex basis ``raw = [i, j]`` proves ``sign * form <= 0`` on a 2-D cell
-    (``proofs/rules/stable-farkas.md``): Cramer's rule gives the multipliers, which must be
-    ``>= 0``, and the constant left must be ``<= 0``. Only numerators are used (positive
-    denominators keep every sign); ``bases`` caches :func:`basis_data` for one cell.
-
-    Rejects (rule ``stable-farkas``, data ``row``) bad rows and a negative multiplier; returns
-    False when the constant test fails.
-
-    >>> box = [((1, 0, -1), 1), ((-1, 0, -1), 1), ((0, 1, -1), 1), ((0, -1, -1), 1)]
-    >>> vertex_basis_proves(box, -1, ((1, 1, 2), 1), [1, 3])   # x + y + 2 >= 0 on [-1,1]^2
-    True
-    >>> vertex_basis_proves(box, -1, ((1, 1, 2), 1), [3, 1])   # the rows in either order
-    True
-    >>> vertex_basis_proves(box, -1, ((1, 1, 1), 1), [1, 3])   # x + y + 1 is -1 at (-1,-1)
-    False
-    """
+    """Whether the vertex basis ``raw = [i, j]`` proves ``sign * form <= 0`` on a 2-D cell (``stable-farkas.md``:
+    Cramer's multipliers ``>= 0``, else rejected; constant ``<= 0``, else False); ``bases`` caches basis data."""
     key = tuple(raw)
     bd = bases.get(key) if bases is not None else None
     if bd is None:
@@ -993,8 +832,7 @@ def vertex_basis_proves(rows: list[Form], sign: int, form: Form, raw: list, base
 def stable_farkas(ctx: Context, rows: list[Form], form: Form, sign: str, raw: Any, node_id: int,
                   unit: int, bases: "dict | None" = None) -> None:
     """Rule ``stable-farkas`` (``stable-farkas.md``): ``[u, "+", y]`` proves ``z_u >= 0``, ``[u, "-", y]``
-    ``z_u <= 0``; ``y`` a Farkas vector or, with two inputs, a vertex basis ``[i, j]``.
-    """
+    ``z_u <= 0``; ``y`` a Farkas vector or, with two inputs, a vertex basis ``[i, j]``."""
     try:
         if type(raw) is list and raw and type(raw[0]) is int:
             proved = vertex_basis_proves(rows, -1 if sign == "+" else 1, form, raw, bases)
@@ -1011,22 +849,20 @@ def stable_farkas(ctx: Context, rows: list[Form], form: Form, sign: str, raw: An
 
 
 def decision_order(ctx: Context, path: _Path, u: Any, node_id: int) -> Form:
-    """Rule ``decision-order`` (``decision-order.md``) for deciding unit ``u`` now; returns its
-    pre-activation form.
-    """
+    """Rule ``decision-order`` (``decision-order.md``) for deciding unit ``u`` now; returns its pre-activation."""
     net = ctx.net
     u = as_int(u, "unit")
     if not 0 <= u < net.n_relu:
         raise invalid("decision-order", f"node {node_id}: unit {u} does not exist (0..{net.n_relu - 1})",
-                       node=node_id, unit=u)
+                      node=node_id, unit=u)
     if path.bits[u] != 42:
         raise invalid("decision-order", f"node {node_id}: unit {u} is decided twice on this path",
-                       node=node_id, unit=u)
+                      node=node_id, unit=u)
     r = net.unit_rank[u]
     if r != path.rank:
         if r < path.rank or len(path.trail) != net.relu_offset[r]:
             raise invalid("decision-order", f"node {node_id}: unit {u} is decided before every unit of the earlier "
-                           "ReLU layers is", node=node_id, unit=u)
+                          "ReLU layers is", node=node_id, unit=u)
         path.advance(r)
     return path.pre[u - net.relu_offset[r]]  # type: ignore[index]
 
@@ -1040,28 +876,25 @@ def decision_order_leaf(ctx: Context, path: _Path, node_id: int) -> None:
 
 def split_witness(rows: list[Form], g: Form, wpos: Point, wneg: Point, own: Point, node_id: int,
                   unit: int) -> None:
-    """Rule ``split-witness`` (``split-witness.md``): each witness is strictly inside every cell
-    row, with ``z_w > 0`` (``witness_pos``) or ``< 0`` (``witness_neg``); one equal to the
-    cell's own witness needs only the sign test.
-    """
+    """Rule ``split-witness`` (``split-witness.md``): each witness is strictly inside every cell row (unless it is
+    the cell's own), with ``z_w > 0`` (``witness_pos``) or ``< 0`` (``witness_neg``)."""
     v = g[0]
     for name, pt, positive in (("witness_pos", wpos, True), ("witness_neg", wneg, False)):
         z = sum(map(mul, v, pt))
         if (z <= 0) if positive else (z >= 0):
             raise invalid("split-witness", f"node {node_id}: {name} does not have z_{unit} "
-                           f"{'>' if positive else '<'} 0", node=node_id, unit=unit, witness=name)
+                          f"{'>' if positive else '<'} 0", node=node_id, unit=unit, witness=name)
         if pt != own:
             vals = [sum(map(mul, r[0], pt)) for r in rows]
             if max(vals) >= 0:
                 i = next(i for i, s in enumerate(vals) if s >= 0)
                 raise invalid("split-witness", f"node {node_id}: {name} is not strictly inside cell row {i}",
-                               node=node_id, unit=unit, witness=name, row=i)
+                              node=node_id, unit=unit, witness=name, row=i)
 
 
 def tree_structure(ctx: Context, k: int, expected: int, parent: int | None, side: str | None) -> tuple:
-    """Rule ``tree-structure`` (``tree-structure.md``) for the node reached as ``k``: preorder
-    position, id, parent, side; ``open`` only without a split, only if incomplete.
-    """
+    """Rule ``tree-structure`` (``tree-structure.md``) for the node reached as ``k``: preorder position, id,
+    parent, side; ``open`` only without a split, only if incomplete."""
     if ctx.stream is not None:
         return ctx.stream.node_entry(ctx, expected, side)
     nodes = ctx.nodes
@@ -1069,8 +902,7 @@ def tree_structure(ctx: Context, k: int, expected: int, parent: int | None, side
         raise invalid("tree-structure", "the node list is empty")
     if k != expected or k >= len(nodes):
         what = "does not exist" if k >= len(nodes) else f"is not next in preorder (expected {expected})"
-        raise invalid("tree-structure", f"node {parent} points to child {k}, which {what}",
-                       node=parent, child=k)
+        raise invalid("tree-structure", f"node {parent} points to child {k}, which {what}", node=parent, child=k)
     node = nodes[k]
     where = f"node {k}"
     fields(node, "node", where)
@@ -1097,9 +929,8 @@ def tree_structure(ctx: Context, k: int, expected: int, parent: int | None, side
 
 
 def decide(ctx: Context, path: _Path, decisions: Any, k: int) -> None:
-    """Rules ``decision-order`` and ``stable-farkas`` for node ``k``'s decisions, in order (the
-    vertex bases of one node share their 2x2 data).
-    """
+    """Rules ``decision-order`` and ``stable-farkas`` for node ``k``'s decisions, in order (the vertex bases of
+    one node share their 2x2 data)."""
     net, bits, trail, rows = ctx.net, path.bits, path.trail, path.rows
     n_relu, unit_rank, relu_offset = net.n_relu, net.unit_rank, net.relu_offset
     bases: dict = {}
@@ -1121,15 +952,9 @@ def decide(ctx: Context, path: _Path, decisions: Any, k: int) -> None:
 
 
 def walk(ctx: Context, share: "tuple[int, int, int] | None" = None) -> Iterator[Leaf]:
-    """Rules ``tree-structure``, ``decision-order``, ``stable-farkas``, ``split-witness`` on every
-    node, in preorder; yields each leaf and open cell and counts into ``ctx.counts``.
-
-    An explicit stack; a ReLU layer's forms are computed once, where its first unit is
-    decided, and shared below. ``share = (depth, shares, s)`` (``parallel.py``, JSON form):
-    of the subtrees at ``depth`` only every ``shares``-th from the ``s``-th is checked, the
-    others skipped to the end their parent's split gives; the nodes above are checked by every
-    share, counted and yielded by share 0.
-    """
+    """Rules ``tree-structure``, ``decision-order``, ``stable-farkas``, ``split-witness`` on every node, in preorder;
+    yields each leaf and open cell. ``share = (depth, shares, s)`` (``parallel.py``, JSON form): of the subtrees at
+    ``depth`` only every ``shares``-th from the ``s``-th is checked (the nodes above by all, counted by share 0)."""
     path = _Path(ctx)
     num, counts = ctx.num, ctx.counts
     cut, shares, mine = share if share is not None else (-1, 1, 0)
@@ -1201,7 +1026,7 @@ def region_pattern(entry: dict, leaf: Leaf) -> None:
     pat = require(entry, "pattern", str, f"region of node {leaf.id}")
     if pat != leaf.pattern:
         raise invalid("region-pattern", f"region of leaf {leaf.id} claims pattern {pat[:200]!r}, "
-                       f"the path gives {leaf.pattern[:200]!r}", node=leaf.id)
+                      f"the path gives {leaf.pattern[:200]!r}", node=leaf.id)
 
 
 def region_map(ctx: Context, entry: dict, leaf: Leaf) -> None:
@@ -1218,22 +1043,14 @@ def region_map(ctx: Context, entry: dict, leaf: Leaf) -> None:
         for c, s in enumerate(row + [dvec[i]]):
             p, q = num(s)
             if p * den != v[c] * q:
-                what = f"C[{i}][{c}]" if c < n else f"d[{i}]"
-                raise invalid("region-map", f"region of leaf {leaf.id}: {what} is {fmt_rational(p, q)}, "
-                               f"the network gives {fmt_rational(*_reduced(v[c], den))}", node=leaf.id, output=i, column=c)
-
-
-def _reduced(p: int, q: int) -> tuple[int, int]:
-    g = math.gcd(p, q)
-    return p // g, q // g
+                what, g = f"C[{i}][{c}]" if c < n else f"d[{i}]", math.gcd(v[c], den)
+                raise invalid("region-map", f"region of leaf {leaf.id}: {what} is {fmt_rational(p, q)}, the network "
+                              f"gives {fmt_rational(v[c] // g, den // g)}", node=leaf.id, output=i, column=c)
 
 
 def region_list(ctx: Context, regions: dict | None, node_id: int | None = None) -> dict | None:
-    """Rule ``region-list`` (``region-list.md``): one region per leaf and none for anything else.
-
-    With ``node_id`` None: index the ``regions`` list (refusing duplicates); else take leaf
-    ``node_id``'s entry out of that index.
-    """
+    """Rule ``region-list`` (``region-list.md``): one region per leaf and none for anything else. With
+    ``node_id`` None: index the ``regions`` list (refusing duplicates); else take leaf ``node_id``'s entry out."""
     if node_id is not None:
         if regions is None:
             return None
@@ -1257,8 +1074,8 @@ def region_list(ctx: Context, regions: dict | None, node_id: int | None = None) 
 
 
 def adjacency_evidence(ctx: Context) -> list:
-    """The tree's adjacency entries, read by ``ctx.adjacency`` (``claims/adjacency.py``);
-    without that module a tree carrying any is refused: evidence is never accepted unchecked."""
+    """The tree's adjacency entries, read by ``ctx.adjacency`` (``claims/adjacency.py``); without that module a
+    tree carrying any is refused: evidence is never accepted unchecked."""
     if ctx.adjacency is not None:
         return ctx.adjacency.adjacency_entries(ctx)
     if ctx.tree.get("adjacency") in (None, []):
@@ -1268,13 +1085,8 @@ def adjacency_evidence(ctx: Context) -> list:
 
 
 def partition_leaves(ctx: Context, share: "tuple[int, int, int] | None" = None) -> Iterator[Leaf]:
-    """:func:`walk` plus the rules ``region-list``, ``region-pattern``, ``region-map`` and
-    ``adjacency``: yields every leaf (after its region entry and adjacency halves) and open
-    cell, then :func:`finish_partition`. Every claim with a tree walks it through here.
-
-    With ``share`` (:func:`walk`) the finish is left to the caller over all shares:
-    ``ctx.share_result`` is the region entries not used and the adjacency ends' patterns.
-    """
+    """:func:`walk` plus the rules ``region-list``, ``region-pattern``, ``region-map``, ``adjacency``, then
+    :func:`finish_partition` (with ``share``, the caller's, from ``ctx.share_result``); every tree is walked here."""
     stream = ctx.stream is not None
     regions = None if stream else region_list(ctx, None)
     adj = [] if stream else adjacency_evidence(ctx)
@@ -1306,13 +1118,11 @@ def partition_leaves(ctx: Context, share: "tuple[int, int, int] | None" = None) 
 
 
 def finish_partition(ctx: Context, regions: "dict | set | None", adj: list, patterns: dict) -> None:
-    """After the walk: the stream's end line, ``complete`` against the open cells
-    (``tree-structure``), region entries of non-leaves (``region-list``), the adjacency ends.
-    """
-    counts = ctx.counts
+    """After the walk: the stream's end line, ``complete`` against the open cells (``tree-structure``), region
+    entries of non-leaves (``region-list``), the adjacency ends."""
     if ctx.stream is not None:
         ctx.stream.finish(ctx)  # the end line's counts; sets ctx.complete
-    if not ctx.complete and not counts["open_nodes"]:
+    if not ctx.complete and not ctx.counts["open_nodes"]:
         raise invalid("tree-structure", "the certificate says it is incomplete, but no node is open")
     if regions:
         k = min(regions)
@@ -1329,9 +1139,8 @@ def check_partition(ctx: Context) -> dict:
     return ctx.counts
 
 
-#: The claims this file checks (``registry.CLAIMS`` adds the modules in ``claims/``).
+#: The claims this file checks (``registry.CLAIMS`` adds the modules in ``claims/``) and where the others live.
 CLAIMS: dict[str, Callable[[Context], dict]] = {"partition": check_partition}
-#: Where the other claims live (for the refusal of a claim whose module is not loaded).
 CLAIM_MODULES = {"bounds": "claims/outputs.py", "equivalence": "claims/outputs.py", "property": "claims/outputs.py",
                  "counterexample": "claims/outputs.py", "lattice": "claims/lattice.py"}
 
@@ -1354,13 +1163,8 @@ class CheckReport:
     network_sha256: str
     n_inputs: int
     n_relu: int
-
-    @property
-    def regions(self) -> int:
-        return self.leaves
-
-    def to_dict(self) -> dict:
-        return asdict(self)
+    regions = property(lambda self: self.leaves)
+    to_dict = asdict
 
     def summary(self) -> str:
         what = "complete" if self.complete else "partial (incomplete)"
@@ -1374,15 +1178,9 @@ class CheckReport:
 def check_certificate(cert: Any, base_dir: Any = None, *, max_bytes: int = MAX_BYTES, claims: "dict | None" = None,
                       stream: "Callable | None" = None, adjacency: Any = None,
                       schema: "dict | None" = None) -> CheckReport:
-    """Check a certificate (a dict, or a path to ``.json`` / ``.json.gz``): a :class:`CheckReport`,
-    or :class:`CertificateInvalid` / :class:`CertificateMalformed` raised.
-
-    ``network_ref`` paths are relative to ``base_dir`` (default: the file's directory, or the
-    current one for a dict); a file over ``max_bytes`` after decompression is refused. The
-    tables (``registry.py``; default: this file's ``partition`` only) are ``claims`` (claim ->
-    check), ``stream(path, base_dir, max_bytes, claims)`` (the stream form), ``adjacency``
-    (adjacency evidence) and ``schema`` (the claims' certificate kinds).
-    """
+    """Check a certificate (a dict, or a ``.json`` / ``.json.gz`` path; ``network_ref`` paths relative to ``base_dir``):
+    a :class:`CheckReport`, or a rejection raised. The tables (default: ``partition`` only) are ``registry.py``'s.
+    ``stream(path, base_dir, max_bytes, claims)`` reads the stream form."""
     t0 = time.perf_counter()
     claims = CLAIMS if claims is None else claims
     with collector_paused():
@@ -1394,8 +1192,8 @@ def check_certificate(cert: Any, base_dir: Any = None, *, max_bytes: int = MAX_B
 
 @contextmanager
 def collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector off inside (a certificate is millions of acyclic lists:
-    with it on, reading a 45 MB one took 2.0 s instead of 0.4 s); back on after, if it was."""
+    """The cyclic garbage collector off inside (a certificate is millions of acyclic lists: with it on, reading a
+    45 MB one took 2.0 s instead of 0.4 s); back on after, if it was."""
     was = gc.isenabled()
     gc.disable()
     try:
@@ -1426,43 +1224,9 @@ def _check(cert: Any, base_dir: Any, max_bytes: int, claims: dict, stream: "Call
     return ctx, counts
 
 
-def sayer(quiet: bool) -> Callable[..., None]:
-    """The command line's printer: ``say(text, err=False)`` to stdout (stderr with ``err``),
-    nothing when ``quiet``."""
-    def say(text: str, err: bool = False) -> None:
-        if not quiet:
-            print(text, file=sys.stderr if err else sys.stdout)
-    return say
-
-
-def unusable(message: str, text: str, as_json: bool, say: Callable[..., None]) -> int:
-    """Print an unusable input the command line's way; returns :data:`EXIT_UNUSABLE`."""
-    say(json.dumps({"valid": False, "error": "malformed", "message": message}) if as_json else f"error: {text}",
-        err=not as_json)
-    return EXIT_UNUSABLE
-
-
-def checked(step: Callable[[], Any], as_json: bool, say: Callable[..., None]) -> tuple[int | None, Any]:
-    """``(None, step())``; if ``step`` raises, the rejection (``invalid: <rule>: <message>``)
-    or the unusable input is printed and ``(exit status, None)`` returned."""
-    try:
-        return None, step()
-    except CertificateInvalid as exc:
-        if as_json:
-            say(json.dumps({"valid": False, "rule": exc.rule, "message": exc.message, "data": exc.data}, default=str))
-        else:
-            say(f"invalid: {exc.rule}: {exc.message}")
-            if exc.data:
-                say(f"  data: {json.dumps(exc.data, default=str)[:2000]}")
-        return EXIT_INVALID, None
-    except CertificateMalformed as exc:
-        return unusable(exc.message, f"unusable {exc.what}{exc.message}", as_json, say), None
-
-
 def main(argv: "list[str] | None" = None) -> int:
-    """``python checker.py CERT [--quiet] [--json]``: this file alone (``partition``
-    certificates); returns the exit status. The full command line is ``python -m
-    exactrelu.checker`` (``__main__.py``)."""
+    """``python checker.py CERT [--quiet] [--json]``: this file alone (``partition`` certificates); returns the exit
+    status, printing as ``python -m exactrelu.checker`` (``__main__.py``, the full command line) does."""
     parser = argparse.ArgumentParser(prog="checker.py", description="Check an exactrelu partition certificate "
                                      "with this file alone. Exit 0: valid, 1: invalid, 2: unusable input.")
     parser.add_argument("certificate", help="certificate file (.json or .json.gz)")
@@ -1472,12 +1236,22 @@ def main(argv: "list[str] | None" = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # usage errors (2) and --help (0)
         return exc.code if isinstance(exc.code, int) else EXIT_UNUSABLE
-    say = sayer(args.quiet)
-    status, report = checked(lambda: check_certificate(args.certificate), args.json, say)
-    if status is not None:
-        return status
-    say(json.dumps(report.to_dict()) if args.json else report.summary())
-    return EXIT_VALID
+    status, out = EXIT_VALID, sys.stdout
+    try:
+        report = check_certificate(args.certificate)
+        text = json.dumps(report.to_dict()) if args.json else report.summary()
+    except CertificateInvalid as exc:
+        status = EXIT_INVALID
+        data = f"\n  data: {json.dumps(exc.data, default=str)[:2000]}" if exc.data else ""
+        text = (json.dumps({"valid": False, "rule": exc.rule, "message": exc.message, "data": exc.data}, default=str)
+                if args.json else f"invalid: {exc.rule}: {exc.message}{data}")
+    except CertificateMalformed as exc:
+        status, out = EXIT_UNUSABLE, sys.stdout if args.json else sys.stderr
+        text = (json.dumps({"valid": False, "error": "malformed", "message": exc.message}) if args.json
+                else f"error: unusable {exc.what}{exc.message}")
+    if not args.quiet:
+        print(text, file=out)
+    return status
 
 
 if __name__ == "__main__":
