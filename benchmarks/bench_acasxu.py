@@ -1,18 +1,23 @@
 """ACAS Xu (VNN-COMP 2022): verdicts and seconds per instance.
 
     python benchmarks/bench_acasxu.py [--limit 116] [--first N] [--props 1,2,3] [--instances 1_1:6,1_9:7]
-                                      [--certify] [--workers 2] [--no-prune]
+                                      [--certify] [--workers 2] [--no-prune] [--peers]
 
 Reads ``../shared/benchmarks/vnncomp2022/acasxu/instances.csv`` in place, runs
 ``exactrelu.verify.property`` with the per-instance time limit, checks each certificate with the
 independent checker (``--certify``), and prints one line per instance (verdict, seconds,
 regions, pruned cells / pruning attempts, checker seconds) plus totals. ``--no-prune`` walks
-every region (no relaxation).
+every region (no relaxation). ``--peers`` runs the twelve instances of
+``../shared/benchmarks/acasxu-peers/README.md`` (unless ``--instances`` names others) and adds
+a table beside the float star-set verifier's stored figures: its seconds, the ratio
+exactrelu / float tool per instance and in total (a float timeout counts as the limit), and
+checking / deciding per certificate.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from pathlib import Path
@@ -26,6 +31,37 @@ from exactrelu.verify.property import property_certificate, verify
 from exactrelu.domain.vnnlib import load_vnnlib
 
 
+def peer_figures() -> dict[tuple[str, str], tuple[str, float, bool]]:
+    """``(net, prop) -> (verdict, seconds, timed out)`` of the float tool, from the peers' README."""
+    text = (BENCH / "acasxu-peers" / "README.md").read_text()
+    out = {}
+    for m in re.finditer(r"^\| (\d_\d) prop (\d+) \| ([a-z]+)[^|]*\| ([^|]+)\|", text, re.M):
+        cell = m.group(4).strip()
+        secs = float(re.search(r"[0-9.]+", cell).group())
+        out[(m.group(1), m.group(2))] = (m.group(3), secs, cell.startswith("timeout"))
+    return out
+
+
+def peer_table(results: list, limit: float) -> None:
+    """The side-by-side table of ``--peers``: ``results`` = ``(net, prop, verdict, s, check s)``."""
+    peers = peer_figures()
+    print("\n| instance | verdict | exactrelu | float star-set tool | exactrelu / float | checking | check / verify |")
+    print("|---|---|---|---|---|---|---|")
+    tot_e = tot_f = 0.0
+    for net, prop, verdict, secs, check in results:
+        pv, ps, timeout = peers.get((net, prop), ("-", float("nan"), False))
+        shown = secs if verdict != "unknown" else limit
+        tot_e += shown
+        tot_f += ps
+        ratio = f"{shown / ps:.2f}" if verdict != "unknown" else f"> {limit / ps:.2f}"
+        fl = f"timeout ({ps:g} s)" if timeout else f"{ps:.1f} s ({pv})"
+        ck = "-" if check is None else f"{check:.1f} s"
+        cv = "-" if check is None else f"{check / max(secs, 1e-9):.2f}"
+        shown_e = f"{secs:.1f} s" if verdict != "unknown" else f"unknown at {limit:g} s"
+        print(f"| {net} prop {prop} | {verdict} | {shown_e} | {fl} | {ratio} | {ck} | {cv} |")
+    print(f"| total | | {tot_e:.0f} s | {tot_f:.0f} s | {tot_e / max(tot_f, 1e-9):.2f} | | |")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--limit", type=float, default=116.0)
@@ -37,7 +73,10 @@ def main() -> None:
     ap.add_argument("--no-prune", action="store_true")
     ap.add_argument("--workers", type=int, default=1, help="process pool per instance (exactrelu.scale.executor)")
     ap.add_argument("--dask", default=None, help="Dask scheduler address, or 'local'")
+    ap.add_argument("--peers", action="store_true", help="the float tool's twelve instances, with ratios")
     args = ap.parse_args()
+    if args.peers and not args.instances:
+        args.instances = ",".join(f"{n}:{p}" for n, p in peer_figures())
     executor = None
     if args.workers != 1 or args.dask:
         from exactrelu.scale.executor import make_executor
@@ -58,6 +97,7 @@ def main() -> None:
     agg = {"regions": 0, "pruned": 0, "prune_attempts": 0, "seconds": 0.0, "check_seconds": 0.0}
     t_all = time.perf_counter()
     cache = {}
+    results = []
     for onnx_name, prop_name, _ in rows:
         net = cache.get(onnx_name) or load_model(base / (onnx_name + ".gz"))
         cache[onnx_name] = net
@@ -66,7 +106,7 @@ def main() -> None:
         if res.reason == "stopped by interrupted":  # SIGINT/SIGTERM stop a parallel walk cleanly: stop here too
             print(f"interrupted during {Path(onnx_name).stem} {Path(prop_name).stem}", flush=True)
             break
-        checked = ""
+        checked, dt = "", None
         if args.certify and res.verdict != "unknown":
             tc = time.perf_counter()
             ok = check_certificate(property_certificate(net, prop, res)).valid
@@ -74,6 +114,9 @@ def main() -> None:
             agg["check_seconds"] += dt
             checked = f" cert:{'ok' if ok else 'BAD'} ({dt:.1f} s)"
         totals[res.verdict] += 1
+        m = re.search(r"_(\d_\d)_batch", onnx_name)
+        results.append((m.group(1) if m else onnx_name, re.sub(r"\D", "", Path(prop_name).stem), str(res.verdict),
+                        res.seconds, dt))
         st = res.stats
         for key in ("regions", "pruned", "prune_attempts"):
             agg[key] += st.get(key, 0)
@@ -90,6 +133,8 @@ def main() -> None:
           f"{totals['unknown']} unknown; {time.perf_counter() - t_all:.0f} s in all")
     print(f"verify {agg['seconds']:.0f} s ({agg['seconds'] / max(n, 1):.1f} s per instance), {agg['regions']} regions, "
           f"{agg['pruned']} pruned cells / {agg['prune_attempts']} attempts; checker {agg['check_seconds']:.0f} s")
+    if args.peers:
+        peer_table(results, args.limit)
 
 
 if __name__ == "__main__":

@@ -572,7 +572,8 @@ class Context:
         self.stream_regions = False  # stream form: the header promises a region entry on every leaf
         self.trailer: dict | None = None
         self.adjacency: Any = None  # the checker of adjacency evidence (claims/adjacency.py), if loaded
-        self.share_result: tuple | None = None  # one share of a parallel check (partition_leaves)
+        self.share: tuple | None = None  # the share of the tree a claim walks (parallel.py); None: all of it
+        self.share_result: Any = None  # what one share leaves to the merge of all shares (partition_leaves, claims)
         self.num = num or number_reader()
         self.counts = {"nodes": 0, "leaves": 0, "open_nodes": 0, "stable_decisions": 0, "splits": 0,
                        "adjacency_pairs": 0}

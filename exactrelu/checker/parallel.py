@@ -1,14 +1,18 @@
-"""Checking a ``partition`` certificate's independent subtrees in parallel (standard library only).
+"""Checking a certificate's independent subtrees in parallel (standard library only).
 
 ``check_certificate(cert, workers=N)`` prepares the certificate once, then ``N``
 processes (``multiprocessing``, forked so the parsed certificate is shared) walk its
 ``8 N`` shares as they become free (:func:`~.checker.walk` with ``share``): each share is
-the nodes above a cut depth and every ``8 N``-th subtree below it. When every share passes, the checks that need the
-whole tree (:func:`~.checker.finish_partition`: region entries of non-leaves, the
-adjacency patterns, ``complete``) run on the merged results. Whenever anything fails, or
-for another claim, the stream form or ``workers=1``, the certificate is checked serially
-by :func:`~.checker.check_certificate`, so the verdict and the first failing reason are
-exactly the serial checker's.
+the nodes above a cut depth and every ``8 N``-th subtree below it. A ``partition``
+certificate is walked share by share; a ``property`` certificate's claim check runs once
+per share on every partition (``ctx.share``), each leaf's proofs and prune evidence checked
+by the share that walks it. When every share passes, the checks that need the whole tree
+run on the merged results: :func:`~.checker.finish_partition` (region entries of
+non-leaves, the adjacency patterns, ``complete``), and for a property no proof or prune
+entry that no share used (:func:`merge_property`). Whenever anything fails, or for another
+claim, a property with adjacency evidence, the stream form or ``workers=1``, the
+certificate is checked serially by :func:`~.checker.check_certificate`, so the verdict and
+the first failing reason are exactly the serial checker's.
 """
 
 from __future__ import annotations
@@ -21,28 +25,56 @@ from .checker import (MAX_BYTES, CheckerError, CheckReport, Context, adjacency_e
                       collector_paused,
                       finish_partition, is_stream, load_certificate, partition_leaves, prepare, read_certificate_tree)
 
-__all__ = ["check_certificate", "check_share"]
+__all__ = ["check_certificate", "check_share", "merge_property"]
 
 SHARES_PER_WORKER = 8
 _CTX: "Context | None" = None  # the prepared certificate, inherited by the forked workers
 
 
-def check_share(ctx: Context, share: tuple[int, int, int]) -> "tuple | None":
+def check_share(ctx: Context, share: tuple[int, int, int], claim: "Callable | None" = None) -> "tuple | None":
     """One share of the walk of the prepared ``ctx`` (:func:`~.checker.walk`): ``(counts,
-    region entries it did not use, patterns of its adjacency ends)``, or None if anything
-    failed (the caller then checks serially for the reason). ``ctx`` is not modified."""
+    what the share leaves to the merge)``, or None if anything failed (the caller then checks
+    serially for the reason). ``claim`` (default: the partition's walk) is a claim's check that
+    walks ``ctx.share`` of its trees and leaves ``ctx.share_result``. ``ctx`` is not modified."""
     ctx = copy.copy(ctx)
     ctx.counts = dict.fromkeys(ctx.counts, 0)
+    ctx.share, ctx.share_result = share, None
     try:
-        for _ in partition_leaves(ctx, share):
-            pass
+        if claim is None:
+            for _ in partition_leaves(ctx, share):
+                pass
+            counts = ctx.counts
+        else:
+            counts = claim(ctx)
     except Exception:  # noqa: BLE001 - any failure: the serial check gives the verdict
         return None
-    return (ctx.counts, *ctx.share_result)
+    return counts, ctx.share_result
 
 
 def _share(share: tuple[int, int, int]) -> "tuple | None":
-    return check_share(_CTX, share)  # (in a forked worker: the parent's prepared certificate)
+    ctx, claim = _CTX  # (in a forked worker: the parent's prepared certificate)
+    return check_share(ctx, share, claim)
+
+
+def merge_property(ctx: Context, results: list) -> bool:
+    """Whether the shares of a ``property`` check leave nothing unproved: per partition no
+    region entry, proof or prune entry that no share used, an open cell if it is incomplete,
+    no adjacency evidence; ``ctx.counts`` gets the sums (each tree's nodes once)."""
+    for counts, _ in results:
+        for key, value in counts.items():
+            ctx.counts[key] = ctx.counts.get(key, 0) + value
+    parts = [r[1] or {} for r in results]
+    if any(p.keys() != parts[0].keys() for p in parts):
+        return False
+    for pi in parts[0]:
+        per = [p[pi] for p in parts]
+        regions, proofs, pruned = (set.intersection(*[x[0][0] for x in per]), set.intersection(*[x[1] for x in per]),
+                                   set.intersection(*[x[2] for x in per]))
+        open_nodes, complete, nodes = sum(x[3] for x in per), per[0][4], per[0][5]
+        if regions or proofs or pruned or any(x[0][1] for x in per) or (not complete and not open_nodes):
+            return False
+        ctx.counts["nodes"] -= nodes * (len(per) - 1)
+    return True
 
 
 def check_certificate(cert: Any, base_dir: Any = None, *, max_bytes: int = MAX_BYTES, claims: "dict | None" = None,
@@ -71,27 +103,35 @@ def _check_parallel(cert: Any, base_dir: Any, max_bytes: int, claims: "dict | No
     try:
         obj, base = load_certificate(cert, base_dir, max_bytes)
         ctx = prepare(obj, base, max_bytes, claims=claims, adjacency=adjacency, schema=schema)
-        if ctx.claim != "partition":
+        parts = obj.get("partitions")
+        if ctx.claim == "property" and not (isinstance(parts, list) and parts and "property" in (claims or {}) and all(
+                isinstance(p, dict) and p.get("adjacency") in (None, []) for p in parts)):
+            return serial(obj, **again)  # (a point property, adjacency evidence or a malformed one: serially)
+        if ctx.claim not in ("partition", "property"):
             return serial(obj, **again)
-        read_certificate_tree(ctx)
-        adj = adjacency_evidence(ctx)
+        if ctx.claim == "partition":
+            read_certificate_tree(ctx)
+            adj = adjacency_evidence(ctx)
     except (CheckerError, KeyError, TypeError, IndexError, AttributeError, ValueError, RecursionError):
         return serial(cert, **again)
     import multiprocessing  # (only here: the serial checker does not load it)
 
     shares = SHARES_PER_WORKER * workers  # taken by the workers as they finish: uneven subtrees balance
     depth = (4 * shares).bit_length()  # 4 to 8 subtrees per share, dealt round robin
-    _CTX = ctx
+    claim = claims["property"] if ctx.claim == "property" else None  # type: ignore[index]
+    _CTX = ctx, claim
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             results = list(pool.imap_unordered(_share, [(depth, shares, s) for s in range(shares)]))
     finally:
         _CTX = None
     again["base_dir"] = base
-    if any(r is None for r in results):
+    if any(r is None for r in results) or (claim is not None and not merge_property(ctx, results)):
         return serial(obj, **again)
-    unused = set.intersection(*[r[1] for r in results])
-    patterns = {k: v for r in results for k, v in r[2].items()}
+    if claim is not None:
+        return _report(ctx, t0)
+    unused = set.intersection(*[r[1][0] for r in results])
+    patterns = {k: v for r in results for k, v in r[1][1].items()}
     for r in results:
         for key, value in r[0].items():
             ctx.counts[key] += value
@@ -100,6 +140,10 @@ def _check_parallel(cert: Any, base_dir: Any, max_bytes: int, claims: "dict | No
         finish_partition(ctx, {k: None for k in unused}, adj, patterns)
     except (CheckerError, KeyError, TypeError, IndexError, AttributeError, ValueError, RecursionError):
         return serial(obj, **again)
+    return _report(ctx, t0)
+
+
+def _report(ctx: Context, t0: float) -> CheckReport:
     c = ctx.counts
     return CheckReport(True, ctx.claim, ctx.complete, c["nodes"], c["leaves"], c["open_nodes"], c["adjacency_pairs"],
                        c["stable_decisions"], c["splits"], time.perf_counter() - t0, ctx.network_sha256, ctx.n,

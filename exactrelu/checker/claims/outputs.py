@@ -364,7 +364,7 @@ def check_property(ctx: Context) -> dict:
                 raise CertificateMalformed(f"{where}: two prune entries for node {key}")
             pruned[key] = pr
         mine = [(k, cons) for k, (i, cons) in enumerate(disjuncts) if i == idx]
-        for leaf in partition_leaves(sctx):
+        for leaf in partition_leaves(sctx, ctx.share):
             if leaf.is_open:
                 # an open cell is allowed only with a pruning proof for every disjunct (prune.md)
                 ev = pruned.pop(leaf.id, None)
@@ -386,6 +386,11 @@ def check_property(ctx: Context) -> dict:
                 if not motzkin_proves(num, rows, raw, strict, "property-farkas", node=leaf.id):
                     raise invalid("property-farkas", f"partition {pi}: the Farkas vector for disjunct {k} on leaf "
                                    f"{leaf.id} does not prove infeasibility", node=leaf.id, disjunct=k)
+        if ctx.share is not None:  # one share of a parallel check: what is left is judged over all shares
+            ctx.share_result = ctx.share_result or {}
+            ctx.share_result[pi] = (sctx.share_result, set(proofs), set(pruned), sctx.counts["open_nodes"],
+                                    sctx.complete, sctx.counts["nodes"])
+            proofs, pruned = {}, {}
         _unused("property-farkas", f"partition {pi}: the proof for (node, disjunct)", proofs)
         if pruned:
             k = min(pruned)
