@@ -109,7 +109,6 @@ def main() -> None:
             break
         checked, dt = "", None
         if args.certify and res.verdict != "unknown":
-            tc = time.perf_counter()
             cert = property_certificate(net, prop, res)
             tc = time.perf_counter()  # (the checking alone: the certificate is built first)
             ok = check_certificate(cert, workers=args.check_workers or args.workers).valid

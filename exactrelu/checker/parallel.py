@@ -25,7 +25,7 @@ from .checker import (MAX_BYTES, CheckerError, CheckReport, Context, adjacency_e
                       collector_paused,
                       finish_partition, is_stream, load_certificate, partition_leaves, prepare, read_certificate_tree)
 
-__all__ = ["check_certificate", "check_share", "merge_property"]
+__all__ = ["check_certificate", "check_share", "sum_counts", "merge_property"]
 
 SHARES_PER_WORKER = 8
 _CTX: "Context | None" = None  # the prepared certificate, inherited by the forked workers
@@ -56,13 +56,17 @@ def _share(share: tuple[int, int, int]) -> "tuple | None":
     return check_share(ctx, share, claim)
 
 
-def merge_property(ctx: Context, results: list) -> bool:
-    """Whether the shares of a ``property`` check leave nothing unproved: per partition no
-    region entry, proof or prune entry that no share used, an open cell if it is incomplete,
-    no adjacency evidence; ``ctx.counts`` gets the sums (each tree's nodes once)."""
+def sum_counts(ctx: Context, results: list) -> None:
+    """Add the shares' counts (``results`` of :func:`check_share`) into ``ctx.counts``."""
     for counts, _ in results:
         for key, value in counts.items():
             ctx.counts[key] = ctx.counts.get(key, 0) + value
+
+
+def merge_property(ctx: Context, results: list) -> bool:
+    """Whether the shares of a ``property`` check leave nothing unproved: per partition no
+    region entry, proof or prune entry that no share used, an open cell if it is incomplete,
+    no adjacency evidence; ``ctx.counts`` (the shares' sums, :func:`sum_counts`) then counts each tree's nodes once."""
     parts = [r[1] or {} for r in results]
     if any(p.keys() != parts[0].keys() for p in parts):
         return False
@@ -126,15 +130,13 @@ def _check_parallel(cert: Any, base_dir: Any, max_bytes: int, claims: "dict | No
     finally:
         _CTX = None
     again["base_dir"] = base
-    if any(r is None for r in results) or (claim is not None and not merge_property(ctx, results)):
+    if any(r is None for r in results):
         return serial(obj, **again)
+    sum_counts(ctx, results)
     if claim is not None:
-        return _report(ctx, t0)
+        return _report(ctx, t0) if merge_property(ctx, results) else serial(obj, **again)
     unused = set.intersection(*[r[1][0] for r in results])
     patterns = {k: v for r in results for k, v in r[1][1].items()}
-    for r in results:
-        for key, value in r[0].items():
-            ctx.counts[key] += value
     ctx.counts["nodes"] = len(ctx.nodes)
     try:
         finish_partition(ctx, {k: None for k in unused}, adj, patterns)

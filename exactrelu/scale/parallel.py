@@ -35,6 +35,7 @@ import heapq
 import json
 import os
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Callable
@@ -319,32 +320,20 @@ def parallel_walk(net: Network, domain: Polytope, executor: Executor, *, mode: s
     -------
     WalkOutcome
     """
-    if mode == "objects":  # the result stays in memory: build it, and unpickle the fragments, without the collector
-        with gc_paused(long_lived=True):
-            return _walk(net, domain, executor, mode, out, max_regions, time_limit, progress, progress_every, budget,
-                         spill_dir, checkpoint, checkpoint_every, resume, hooks, params)
-    return _walk(net, domain, executor, mode, out, max_regions, time_limit, progress, progress_every, budget,
-                 spill_dir, checkpoint, checkpoint_every, resume, hooks, params)
-
-
-def _walk(net: Network, domain: Polytope, executor: Executor, mode: str, out: IO[bytes] | None,
-          max_regions: int | None, time_limit: float | None, progress: Callable[[Progress], Any] | None,
-          progress_every: float, budget: float | None, spill_dir: "str | Path | None",
-          checkpoint: "str | Path | None", checkpoint_every: float, resume: dict | None, hooks: str | None,
-          params: Any) -> WalkOutcome:
-    """:func:`parallel_walk`'s body (the caller decides whether the collector runs)."""
-    t0 = time.perf_counter()
-    run = _start_run(net, domain, executor, mode, out, spill_dir, checkpoint, resume, hooks, params)
-    limits = (budget, time_limit, max_regions)
-    in_flight: dict[Any, list[_Item]] = {}
-    stopped = None
-    if executor.serial_start > 0 and budget is None and mode == "objects" and executor.workers > 1:
-        stopped = _serial_start(run, in_flight, limits, progress, progress_every, checkpoint_every, t0)
-    if stopped is None and run.queue:
-        run.ex = executor
-        handle = executor.prepare(run.spec, install)
-        stopped = _drive(run, handle, in_flight, limits, progress, progress_every, checkpoint_every, t0)
-    return _finish_run(run, net, domain, in_flight, stopped, progress, t0)
+    # in mode "objects" the result stays in memory: it is built, and the fragments unpickled, without the collector
+    with gc_paused(long_lived=True) if mode == "objects" else nullcontext():
+        t0 = time.perf_counter()
+        run = _start_run(net, domain, executor, mode, out, spill_dir, checkpoint, resume, hooks, params)
+        limits = (budget, time_limit, max_regions)
+        in_flight: dict[Any, list[_Item]] = {}
+        stopped = None
+        if executor.serial_start > 0 and budget is None and mode == "objects" and executor.workers > 1:
+            stopped = _serial_start(run, in_flight, limits, progress, progress_every, checkpoint_every, t0)
+        if stopped is None and run.queue:
+            run.ex = executor
+            handle = executor.prepare(run.spec, install)
+            stopped = _drive(run, handle, in_flight, limits, progress, progress_every, checkpoint_every, t0)
+        return _finish_run(run, net, domain, in_flight, stopped, progress, t0)
 
 
 def _serial_start(run: _Run, in_flight: dict, limits: tuple, progress: Callable[[Progress], Any] | None,

@@ -67,6 +67,7 @@ def test_every_share_passes_and_the_merge_accepts(certs, kind, shares):
     ctx, results = _shares(cert, shares)
     assert all(r is not None for r in results)
     assert sum(1 for r in results if r[0]["leaves"] + r[0]["open_nodes"]) >= 2  # more than one share walked cells
+    parallel.sum_counts(ctx, results)
     assert parallel.merge_property(ctx, results)
     for key in ("leaves", "nodes", "splits", "stable_decisions", "open_nodes"):
         assert ctx.counts[key] == getattr(serial, key), key
