@@ -36,6 +36,7 @@ from ..errors import UsageError
 from ..domain.polytope import Polytope, polytope
 from ..model.network import Network
 from ..regions.gcpause import gc_paused
+from ..regions.tree import TreeNode
 
 __all__ = ["WalkSpec", "Fragment", "StopWalk", "run_fragment", "run_fragments", "install", "resolve_hooks"]
 
@@ -219,6 +220,8 @@ def run_fragment(handle: "WalkSpec | str", path: tuple[int, ...], budget: float,
     if mode == "lines":
         frag.text = "".join(lines)
     else:
+        if isinstance(handle, str):  # a pool worker: the fragment is pickled back, so pack it
+            TreeNode.pack(nodes)
         frag.nodes, frag.regions = nodes, regions
     return frag
 
