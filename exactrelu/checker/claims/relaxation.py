@@ -33,7 +33,7 @@ from fractions import Fraction
 from operator import mul
 from typing import Any
 
-from ..checker import invalid
+from ..checker import invalid, unpack_digits
 
 __all__ = ["INF", "Relaxation", "current_layer", "layer_matrix", "integer_inverse"]
 
@@ -203,22 +203,20 @@ class Relaxation:
             if lay.activation != "relu":
                 continue
             off = net.relu_offset[net.relu_layers.index(i)]
+            if i == k:
+                for j in range(lay.width):
+                    if self.bits[off + j] == 42:
+                        self._check_unit(off + j, pv[j], pD, pv[j], pD)
+                continue
+            # all the layer's bounds in one backward pass: +z_j for a lower bound, -z_j for an upper one
+            need = [(j, sg) for j in range(lay.width) for sg, b in ((1, self.params[off + j][3]),
+                                                                   (-1, self.params[off + j][4])) if b is not INF]
+            objs = [[sg if t == j else 0 for t in range(lay.width)] for j, sg in need]
+            forms = dict(zip(need, self._backward_many(i, objs, 1, True))) if need else {}
             for j in range(lay.width):
-                u = off + j
-                if i == k:
-                    if self.bits[u] == 42:
-                        self._check_unit(u, pv[j], pD, pv[j], pD)
-                    continue
-                _, _, _, bl, bu = self.params[u]
-                e = [0] * lay.width
-                gl, dl, gu, du = [], 1, [], 1
-                if bl is not INF:
-                    e[j] = 1
-                    gl, dl = self._backward(i, e, 1, True)
-                if bu is not INF:
-                    e[j] = -1
-                    gu, du = self._backward(i, e, 1, True)
-                self._check_unit(u, list(gl), dl, [-c for c in gu], du)
+                gl, dl = forms.get((j, 1), ((), 1))
+                gu, du = forms.get((j, -1), ((), 1))
+                self._check_unit(off + j, list(gl), dl, [-c for c in gu], du)
 
     def _lower_bound(self, v: list[int], d: int, basis: int | None, unit: int) -> tuple[int, int]:
         """``(N, Q)``, ``Q > 0``: a lower bound ``N/Q`` of the form ``v/d`` on the cell: over the
@@ -350,34 +348,44 @@ class Relaxation:
 
     def _backward(self, top: int, vec: list[int], Dv: int, on_pre: bool) -> tuple[tuple[int, ...], int]:
         """A form ``G`` with ``sum_t vec_t / Dv * w_t(x) >= G(x)`` on the cell, ``w`` the
-        pre-activation (``on_pre``) or the output of layer ``top >= k``: every ``mu relu(z)``
-        is replaced by ``mu a z`` (``mu >= 0``) or ``mu (s z + c)`` (``mu < 0``), every linear
-        map is substituted, down to layer ``k`` and the exact earlier layers."""
+        pre-activation (``on_pre``) or the output of layer ``top >= k`` (see :meth:`_backward_many`)."""
+        return self._backward_many(top, [vec], Dv, on_pre)[0]
+
+    def _backward_many(self, top: int, vecs: list[list[int]], Dv: int, on_pre: bool) -> list[tuple[tuple[int, ...], int]]:
+        """Per objective ``vec`` of ``vecs`` a form ``G`` with ``sum_t vec_t / Dv * w_t(x) >= G(x)``
+        on the cell, ``w`` the pre-activation (``on_pre``) or the output of layer ``top >= k``:
+        every ``mu relu(z)`` is replaced by ``mu a z`` (``mu >= 0``) or ``mu (s z + c)``
+        (``mu < 0``), every linear map is substituted, down to layer ``k`` and the exact earlier
+        layers. The objectives go down together (their coefficients share denominators; the
+        products are :func:`_times`); each form is reduced to lowest terms."""
         net, k = self.net, self.k
         n1 = net.n_inputs + 1
-        lam: dict[int, tuple] = {top: (vec, Dv, on_pre)}
-        terms: list[tuple[list[int], int]] = []
+        R = len(vecs)
+        lam: dict[int, tuple] = {top: (vecs, Dv, on_pre)}
+        terms: list[tuple[list[list[int]], int]] = []  # (R rows of n + 1 ints, denominator)
         for i in range(top, k - 1, -1):
             if i not in lam:
                 continue
             lv, lD, pre = lam.pop(i)
             lay = net.layers[i - 1]
             if not pre and lay.activation == "relu":
-                nv, Dn, cn, cd = self._relax_back(i, lv, lD)
-                if cn:
-                    terms.append(([0] * (n1 - 1) + [cn], cd))
+                back = [self._relax_back(i, row, lD) for row in lv]
+                nv = [b[0] for b in back]
+                Dn, cd = back[0][1], back[0][3]
+                if any(b[2] for b in back):
+                    terms.append(([[0] * (n1 - 1) + [b[2]] for b in back], cd))
             else:
                 nv, Dn = lv, lD
-            if not any(nv):
+            if not any(any(row) for row in nv):
                 continue
             if i == k:
                 cols, pD = self._columns("pre", self.pre)
-                terms.append(([sum(map(mul, nv, col)) for col in cols], Dn * pD))
+                terms.append((_times(nv, cols), Dn * pD))
                 continue
             rows, bias, E, _, _ = layer_matrix(net, i)
-            cb = sum(map(mul, nv, bias))
-            if cb:
-                terms.append(([0] * (n1 - 1) + [cb], Dn * E))
+            cb = _times(nv, [bias])
+            if any(c for c, in cb):
+                terms.append(([[0] * (n1 - 1) + [c] for c, in cb], Dn * E))
             relaxed_here = not pre and lay.activation == "relu"
             live_i = self._live(i) if relaxed_here else None
             key = ("w", i, relaxed_here)
@@ -387,33 +395,40 @@ class Relaxation:
                 wcols = [[col[t] for t in live_i] for col in cols_all] if relaxed_here else cols_all
                 self._cols_cache[key] = wcols
             if relaxed_here:
-                nv = [nv[t] for t in live_i]
+                nv = [[row[t] for t in live_i] for row in nv]
             t = 0
             for s in lay.sources:
                 width = len(self.exact[s]) if s < k else net.layers[s - 1].width
                 if s >= k and net.layers[s - 1].activation == "relu":
                     # units of s whose two lines are 0 contribute nothing: skip their sums
-                    contrib = [0] * width
-                    for j in self._live(s):
-                        contrib[j] = sum(map(mul, nv, wcols[t + j]))
+                    live_s = self._live(s)
+                    got = _times(nv, [wcols[t + j] for j in live_s])
+                    contrib = [[0] * width for _ in range(R)]
+                    for row, vals in zip(contrib, got):
+                        for j, v in zip(live_s, vals):
+                            row[j] = v
                 else:
-                    contrib = [sum(map(mul, nv, wcols[t + j])) for j in range(width)]
+                    contrib = _times(nv, wcols[t:t + width])
                 t += width
                 if s < k:
                     cols, eD = self._columns(("exact", s), self.exact[s])
-                    terms.append(([sum(map(mul, contrib, col)) for col in cols], Dn * E * eD))
+                    terms.append((_times(contrib, cols), Dn * E * eD))
                 elif s in lam:
                     pv, pD, _ = lam[s]
                     M = math.lcm(pD, Dn * E)
-                    lam[s] = ([a * (M // pD) + b * (M // (Dn * E)) for a, b in zip(pv, contrib)], M, False)
+                    fa, fb = M // pD, M // (Dn * E)
+                    lam[s] = ([[a * fa + b * fb for a, b in zip(ra, rb)] for ra, rb in zip(pv, contrib)], M, False)
                 else:
                     lam[s] = (contrib, Dn * E, False)
-        if not terms:
-            return tuple([0] * n1), 1
-        vecs, D = _common(terms)
-        tot = [sum(col) for col in zip(*vecs)]
-        v, D = _reduce([tot], D)
-        return tuple(v[0]), D
+        out = []
+        for r in range(R):
+            if not terms:
+                out.append((tuple([0] * n1), 1))
+                continue
+            vecs_r, D = _common([(rows_t[r], d) for rows_t, d in terms])
+            v, D = _reduce([[sum(col) for col in zip(*vecs_r)]], D)
+            out.append((tuple(v[0]), D))
+        return out
 
     def _live(self, i: int) -> list[int]:
         """Units of ReLU layer ``i`` whose output can be nonzero in the backward bounds:
@@ -438,38 +453,67 @@ class Relaxation:
     def _relax_back(self, i: int, lv: list[int], lD: int) -> tuple[list[int], int, int, int]:
         """Coefficients ``lv / lD`` on the outputs of ReLU layer ``i`` -> coefficients
         ``nv / Dn`` on its pre-activations plus the constant ``cn / cd`` (lower bound)."""
-        net, k = self.net, self.k
-        off = net.relu_offset[net.relu_layers.index(i)]
+        Q, QC, lower, upper, const = self._back_lines(i)
+        nv = [m * a if m > 0 else m * b for m, a, b in zip(lv, lower, upper)]
+        cn = sum([m * c for m, c in zip(lv, const) if m < 0 and c])
+        return nv, lD * Q, cn, lD * QC
+
+    def _back_lines(self, i: int) -> tuple[int, int, list[int], list[int], list[int]]:
+        """ReLU layer ``i``'s lines over common denominators ``Q`` (slopes) and ``QC``
+        (intercepts): per unit the lower slope (taken by a coefficient ``> 0``), the upper
+        slope and intercept (taken by a coefficient ``< 0``); a decided unit of layer ``k``
+        has both slopes 1 (active) or 0 and no intercept. Cached."""
         key = ("q", i)
         got = self._cols_cache.get(key)
         if got is None:
-            qs_ = [1]
-            qc_ = [1]
-            for j in range(net.layers[i - 1].width):
-                p = self.params.get(off + j)
-                if p is not None:
-                    qs_ += [p[0][1], p[1][1]]
-                    qc_.append(p[2][1])
-            got = self._cols_cache[key] = (math.lcm(*qs_), math.lcm(*qc_))
-        Q, QC = got
-        nv = []
-        cn = 0
-        bits, params = self.bits, self.params
-        for j, m in enumerate(lv):
-            u = off + j
-            if i == k and bits[u] != 42:
-                nv.append(m * Q if bits[u] == 49 else 0)
-                continue
-            if m == 0:
-                nv.append(0)
-                continue
-            (pa, qa), (ps, qs), (pc, qc), _, _ = params[u]
-            if m > 0:
-                nv.append(m * pa * (Q // qa))
-            else:
-                nv.append(m * ps * (Q // qs))
-                cn += m * pc * (QC // qc)
-        return nv, lD * Q, cn, lD * QC
+            net, k = self.net, self.k
+            off = net.relu_offset[net.relu_layers.index(i)]
+            ps_ = [self.params.get(off + j) for j in range(net.layers[i - 1].width)]
+            Q = math.lcm(1, *[q for p in ps_ if p is not None for q in (p[0][1], p[1][1])])
+            QC = math.lcm(1, *[p[2][1] for p in ps_ if p is not None])
+            lower, upper, const = [], [], []
+            for j, p in enumerate(ps_):
+                if i == k and self.bits[off + j] != 42:
+                    on = Q if self.bits[off + j] == 49 else 0
+                    lower.append(on)
+                    upper.append(on)
+                    const.append(0)
+                else:
+                    (pa, qa), (ps, qs), (pc, qc), _, _ = p
+                    lower.append(pa * (Q // qa))
+                    upper.append(ps * (Q // qs))
+                    const.append(pc * (QC // qc))
+            got = self._cols_cache[key] = (Q, QC, lower, upper, const)
+        return got
+
+
+def _times(rows: list[list[int]], cols: list) -> list[list[int]]:
+    """``out[r][c] = sum_t rows[r][t] * cols[c][t]``. One row: plain sums. Several rows: per
+    ``t`` the rows' entries packed as the base-``2^B`` digits of one integer, so each column
+    costs one sum of ``len(cols[c])`` products, read off by :func:`unpack_digits`; with
+    ``B - 1 >= bits(max |rows|) + bits(max |cols|) + bits(len(cols[c]))`` no digit can reach
+    ``2^(B-1)`` in absolute value, so the digits are the exact sums.
+
+    >>> _times([[1, -2], [3, 4]], [(5, 6), (-7, 0)])
+    [[-7, -7], [39, -21]]
+    """
+    if len(rows) == 1:
+        row = rows[0]
+        return [[sum(map(mul, row, col)) for col in cols]]
+    T = len(rows[0]) if rows else 0
+    if not T or not cols:
+        return [[0] * len(cols) for _ in rows]
+    rbits = max(max(map(abs, r)) for r in rows).bit_length()
+    cbits = max(max(map(abs, col)) for col in cols).bit_length()
+    need = rbits + cbits + T.bit_length() + 1
+    B = 8 << max(0, (need - 1).bit_length() - 3) if need <= 64 else -(-need // 8) * 8  # 8/16/32/64 when it fits
+    nb, half = B // 8, 1 << (B - 1)
+    offset = int.from_bytes(half.to_bytes(nb, "little") * len(rows), "little")
+    # per t: the rows' entries t as the digits (shifted by half, so each digit is >= 0) of one integer
+    packed = [int.from_bytes(b"".join([(v + half).to_bytes(nb, "little") for v in col]), "little") - offset
+              for col in zip(*rows)]
+    by_col = [unpack_digits(sum(map(mul, packed, col)), offset, B, len(rows)) for col in cols]
+    return [list(x) for x in zip(*by_col)]
 
 
 def integer_inverse(A: list[list[int]]) -> tuple[list[list[int]], int] | None:
