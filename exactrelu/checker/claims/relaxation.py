@@ -510,8 +510,9 @@ def _times(rows: list[list[int]], cols: list) -> list[list[int]]:
     nb, half = B // 8, 1 << (B - 1)
     offset = int.from_bytes(half.to_bytes(nb, "little") * len(rows), "little")
     # per t: the rows' entries t as the digits (shifted by half, so each digit is >= 0) of one integer
-    packed = [int.from_bytes(b"".join([(v + half).to_bytes(nb, "little") for v in col]), "little") - offset
-              for col in zip(*rows)]
+    zero = half.to_bytes(nb, "little")
+    packed = [int.from_bytes(b"".join([(v + half).to_bytes(nb, "little") if v else zero for v in col]), "little")
+              - offset for col in zip(*rows)]
     by_col = [unpack_digits(sum(map(mul, packed, col)), offset, B, len(rows)) for col in cols]
     return [list(x) for x in zip(*by_col)]
 
