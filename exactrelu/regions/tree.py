@@ -26,14 +26,15 @@ from __future__ import annotations
 import marshal
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
+from operator import getitem
+from typing import Any, Callable
 
 from ..domain.cells import Cell
 from ..domain.polytope import Point, Polytope
 from ..errors import DomainError
 from ..model.network import Network
 
-__all__ = ["Point", "UnitSplit", "PackedLists", "TreeNode", "Region", "Partition", "Progress", "CellView"]
+__all__ = ["Point", "UnitSplit", "Deferred", "deferred_field", "PackedLists", "TreeNode", "Region", "Partition", "Progress", "CellView"]
 
 
 class UnitSplit:
@@ -94,6 +95,43 @@ class PackedLists:
         self._blob, self._items = blob, None
 
 
+class Deferred:
+    """A value received packed: ``make(*args)`` gives it, on first read through a
+    :func:`deferred_field` (which then stores the value in its place).
+
+    >>> Deferred(sum, [1, 2]).value()
+    3
+    """
+
+    __slots__ = ("make", "args")
+
+    def __init__(self, make: Callable[..., Any], *args: Any) -> None:
+        self.make, self.args = make, args
+
+    def value(self) -> Any:
+        return self.make(*self.args)
+
+    def __reduce__(self) -> tuple:
+        return Deferred, (self.make, *self.args)
+
+
+def deferred_field(slot: str) -> property:
+    """A property over the attribute ``slot`` that turns a :class:`Deferred` into its value
+    the first time it is read."""
+
+    def get(self: Any) -> Any:
+        v = getattr(self, slot)
+        if type(v) is Deferred:
+            v = v.value()
+            setattr(self, slot, v)
+        return v
+
+    def put(self: Any, value: Any) -> None:
+        setattr(self, slot, value)
+
+    return property(get, put)
+
+
 class TreeNode:
     """One cell of the splitting tree (see proofs/certificate-format.md, "Nodes").
 
@@ -118,27 +156,8 @@ class TreeNode:
         self._decisions: Any = [] if decisions is None else decisions
         self.split, self.open, self._pruned = split, open, pruned
 
-    @property
-    def decisions(self) -> list:
-        d = self._decisions
-        if type(d) is tuple:  # (PackedLists, index)
-            d = self._decisions = d[0][d[1]]
-        return d
-
-    @decisions.setter
-    def decisions(self, value: list) -> None:
-        self._decisions = value
-
-    @property
-    def pruned(self) -> Any:
-        p = self._pruned
-        if type(p) is tuple:
-            p = self._pruned = p[0][p[1]]
-        return p
-
-    @pruned.setter
-    def pruned(self, value: Any) -> None:
-        self._pruned = value
+    decisions = deferred_field("_decisions")
+    pruned = deferred_field("_pruned")
 
     @staticmethod
     def pack(nodes: "list[TreeNode]") -> None:
@@ -151,9 +170,9 @@ class TreeNode:
         except ValueError:
             return
         for i, nd in enumerate(nodes):
-            nd._decisions = (dec, i)
+            nd._decisions = Deferred(getitem, dec, i)
         for i, nd in enumerate(with_ev):
-            nd._pruned = (ev, i)
+            nd._pruned = Deferred(getitem, ev, i)
 
     def __reduce__(self) -> tuple:
         return TreeNode, (self.id, self.parent, self.side, self._decisions, self.split, self.open, self._pruned)
@@ -274,30 +293,6 @@ def _unpacked_fractions(packed: tuple) -> tuple:
     return tuple(Fraction(ints[i], ints[i + 1]) for i in range(0, len(ints), 2))
 
 
-class _PackedValue:
-    """A Region attribute received packed (see :meth:`Region.__reduce__`): unpacked on first read."""
-
-    __slots__ = ("packed",)
-
-    def __init__(self, packed: tuple) -> None:
-        self.packed = packed
-
-
-def _lazy_field(name: str) -> property:
-    slot = "_" + name
-
-    def get(self: "Region") -> Any:
-        v = self.__dict__[slot]
-        if type(v) is _PackedValue:
-            v = self.__dict__[slot] = _unpacked_fractions(v.packed)
-        return v
-
-    def put(self: "Region", value: Any) -> None:
-        self.__dict__[slot] = value
-
-    return property(get, put)
-
-
 def _region(node: int, pattern: str, witness: Any, affine: Any, cell: Cell, index: int) -> "Region":
     r = Region.__new__(Region)
     r.__dict__.update(node=node, pattern=pattern, _witness=witness, _affine_map=affine, cell=cell, index=index,
@@ -308,16 +303,15 @@ def _region(node: int, pattern: str, witness: Any, affine: Any, cell: Cell, inde
 def _reduce_region(self: "Region") -> tuple:
     w, m = self.witness, self.affine_map
     try:
-        w, m = _PackedValue(_packed_fractions(w)), _PackedValue(_packed_fractions(m))
+        w, m = Deferred(_unpacked_fractions, _packed_fractions(w)), Deferred(_unpacked_fractions, _packed_fractions(m))
     except (AttributeError, TypeError, ValueError):  # not Fractions (a caller's own values): as they are
         pass
     return _region, (self.node, self.pattern, w, m, self.cell, self.index)
 
 
-Region.witness = _lazy_field("witness")  # type: ignore[assignment]
-Region.affine_map = _lazy_field("affine_map")  # type: ignore[assignment]
+Region.witness = deferred_field("_witness")  # type: ignore[assignment]
+Region.affine_map = deferred_field("_affine_map")  # type: ignore[assignment]
 Region.__reduce__ = _reduce_region  # type: ignore[assignment]
-
 
 
 @dataclass

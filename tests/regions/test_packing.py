@@ -9,7 +9,7 @@ from hypothesis import given, settings, strategies as st
 
 from exactrelu.domain.polytope import box
 from exactrelu.model.network import mlp
-from exactrelu.regions.tree import PackedLists, TreeNode
+from exactrelu.regions.tree import Deferred, PackedLists, TreeNode
 from exactrelu.regions.walk import enumerate_regions
 
 NET = mlp(2, [([[1, 2], [-1, 1], [3, -1]], [0, "1/3", "-1/2"]), ([[1, -1, 2], [2, 1, -1]], [0, "1/7"]),
@@ -36,7 +36,7 @@ def test_packed_nodes_survive_pickling_with_their_decisions_and_evidence():
     want = [TreeNode(nd.id, nd.parent, nd.side, [list(d) for d in nd.decisions], nd.split, nd.open, nd.pruned)
             for nd in nodes]
     TreeNode.pack(nodes)
-    assert all(type(nd._decisions) is tuple for nd in nodes) and type(nodes[1]._pruned) is tuple
+    assert all(type(nd._decisions) is Deferred for nd in nodes) and type(nodes[1]._pruned) is Deferred
     back = pickle.loads(pickle.dumps(nodes))
     assert back == want and back[1].pruned == {"box": [[1, 2]], "relu": [[0, 1, "1/2", "3/4"]]}
     assert back[0].pruned is None

@@ -420,11 +420,10 @@ class Relaxation:
                     lam[s] = ([[a * fa + b * fb for a, b in zip(ra, rb)] for ra, rb in zip(pv, contrib)], M, False)
                 else:
                     lam[s] = (contrib, Dn * E, False)
+        if not terms:
+            return [(tuple([0] * n1), 1)] * R
         out = []
         for r in range(R):
-            if not terms:
-                out.append((tuple([0] * n1), 1))
-                continue
             vecs_r, D = _common([(rows_t[r], d) for rows_t, d in terms])
             v, D = _reduce([[sum(col) for col in zip(*vecs_r)]], D)
             out.append((tuple(v[0]), D))
